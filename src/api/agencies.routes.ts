@@ -1,0 +1,58 @@
+import { Agency } from '../custody/agency.entity';
+import { createAgency } from '../custody/directory';
+import { presentAgency } from '../custody/present';
+import { NotFoundError } from '../errors';
+import { pageOf, uuidParam } from './common.schemas';
+import { agencyListQuery, agencySchema, newAgencyBody } from './directory.schemas';
+import type { AppDeps } from './deps';
+import type { Api } from './route';
+
+export function agencyRoutes(api: Api, { orm }: AppDeps): void {
+  api.add({
+    method: 'post',
+    path: '/agencies',
+    summary: 'Create an agency',
+    tag: 'agencies',
+    access: ['admin'],
+    body: newAgencyBody,
+    responses: { 201: { description: 'created', schema: agencySchema } },
+    handler: async ({ res, body }) => {
+      const agency = await createAgency(orm.em, body);
+      res.status(201).location(`/api/v1/agencies/${agency.id}`).json(presentAgency(agency));
+    },
+  });
+
+  // Every signed-in user may list agencies: officers pick the receiving agency of a transfer from it.
+  api.add({
+    method: 'get',
+    path: '/agencies',
+    summary: 'List agencies',
+    tag: 'agencies',
+    access: 'authenticated',
+    query: agencyListQuery,
+    responses: { 200: { description: 'a page of agencies', schema: pageOf(agencySchema) } },
+    handler: async ({ res, query }) => {
+      const [agencies, total] = await orm.em.findAndCount(Agency, query.kind ? { kind: query.kind } : {}, {
+        orderBy: { code: 'asc' },
+        limit: query.limit,
+        offset: query.offset,
+      });
+      res.json({ items: agencies.map(presentAgency), total, limit: query.limit, offset: query.offset });
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/agencies/{id}',
+    summary: 'Read an agency',
+    tag: 'agencies',
+    access: 'authenticated',
+    params: uuidParam,
+    responses: { 200: { description: 'the agency', schema: agencySchema } },
+    handler: async ({ res, params }) => {
+      const agency = await orm.em.findOne(Agency, { id: params.id });
+      if (!agency) throw new NotFoundError(`agency ${params.id} does not exist`);
+      res.json(presentAgency(agency));
+    },
+  });
+}

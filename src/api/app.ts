@@ -1,0 +1,96 @@
+import { randomUUID } from 'node:crypto';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import { pinoHttp } from 'pino-http';
+import { RequestContext } from '@mikro-orm/core';
+import { agencyRoutes } from './agencies.routes';
+import { authenticate } from './auth';
+import { authRoutes } from './auth.routes';
+import type { AppDeps } from './deps';
+import { createMetrics } from './metrics';
+import { openApiDocument } from './openapi';
+import { problemHandler, sendProblem } from './problem';
+import { Api } from './route';
+import { userRoutes } from './users.routes';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+const READINESS_TIMEOUT_MS = 2000;
+
+export const API_VERSION = '1.0.0';
+
+export function createApp(deps: AppDeps): Express {
+  const { orm, config, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.trustProxy);
+  app.set('query parser', 'simple');
+
+  app.use(
+    pinoHttp({
+      logger,
+      // A caller's own request id is kept when it is safe to log; otherwise a fresh one is made.
+      genReqId: (req, res) => {
+        const given = req.headers['x-request-id'];
+        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+      serializers: {
+        req: (req) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
+        res: (res) => ({ statusCode: res.statusCode }),
+      },
+    }),
+  );
+  app.use(helmet());
+  const metrics = createMetrics(orm);
+  app.use(metrics.middleware);
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (req, res) => {
+    try {
+      await Promise.race([
+        orm.em.getConnection().execute('select 1'),
+        new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), READINESS_TIMEOUT_MS).unref()),
+      ]);
+      res.json({ status: 'ready', database: 'up' });
+    } catch (err) {
+      req.log.warn({ err: { message: (err as Error).message } }, 'not ready');
+      sendProblem(req, res, 503, 'not-ready', 'the database is not reachable', { database: 'down' });
+    }
+  });
+  app.get('/metrics', metrics.handler);
+
+  const api = new Api(authenticate(orm, deps.tokens));
+  authRoutes(api, deps);
+  agencyRoutes(api, deps);
+  userRoutes(api, deps);
+  const openApi = openApiDocument(api.routes, API_VERSION);
+  api.router.get('/openapi.json', (_req, res) => {
+    res.json(openApi);
+  });
+
+  app.use(
+    '/api/v1',
+    (req, res, next) => {
+      // A body in anything but JSON is refused before it is read. An empty body (Content-Length: 0) is no body.
+      const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+      if (hasBody && !req.is('application/json')) {
+        sendProblem(req, res, 415, 'unsupported-media-type', 'request bodies must be application/json');
+        return;
+      }
+      next();
+    },
+    express.json({ limit: config.jsonBodyLimit, strict: true }),
+    (_req, _res, next) => RequestContext.create(orm.em, next),
+    api.router,
+  );
+
+  app.use((req, res) => {
+    sendProblem(req, res, 404, 'no-such-route', `there is no route ${req.method} ${req.path}`);
+  });
+  app.use(problemHandler);
+  return app;
+}

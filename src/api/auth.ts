@@ -1,0 +1,108 @@
+import type { RequestHandler } from 'express';
+import jwt from 'jsonwebtoken';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { ForbiddenError, UnauthorizedError } from '../errors';
+import type { AgencyKind } from '../custody/agency.entity';
+import type { Role } from '../custody/user.entity';
+
+/** The signed-in user as every route sees it, loaded from the database on each request. */
+export interface Caller {
+  id: string;
+  username: string;
+  displayName: string;
+  agencyId: string;
+  agencyCode: string;
+  agencyKind: AgencyKind;
+  roles: Role[];
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    caller?: Caller;
+  }
+}
+
+export interface TokenSettings {
+  secret: string;
+  ttlSeconds: number;
+}
+
+const ISSUER = 'custody';
+const AUDIENCE = 'custody-api';
+// An explicit allow-list: `none` and public-key algorithms (key confusion) are never accepted.
+const ALGORITHMS: jwt.Algorithm[] = ['HS256'];
+
+export function issueToken(settings: TokenSettings, userId: string): { accessToken: string; expiresIn: number } {
+  const accessToken = jwt.sign({}, settings.secret, {
+    algorithm: 'HS256',
+    subject: userId,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    expiresIn: settings.ttlSeconds,
+  });
+  return { accessToken, expiresIn: settings.ttlSeconds };
+}
+
+function verifyToken(settings: TokenSettings, token: string): string {
+  try {
+    const claims = jwt.verify(token, settings.secret, { algorithms: ALGORITHMS, issuer: ISSUER, audience: AUDIENCE });
+    if (typeof claims === 'string' || typeof claims.sub !== 'string') throw new Error('no subject');
+    return claims.sub;
+  } catch (err) {
+    const expired = err instanceof jwt.TokenExpiredError;
+    throw new UnauthorizedError(expired ? 'the access token has expired; sign in again' : 'the access token is not valid');
+  }
+}
+
+/**
+ * Requires a valid bearer token and loads its user on every request, so that a deactivated user or a
+ * changed role takes effect at once, not when the token expires.
+ */
+export function authenticate(orm: MikroORM, settings: TokenSettings): RequestHandler {
+  return async (req, res, next) => {
+    const header = req.headers.authorization;
+    const match = header?.match(/^Bearer ([A-Za-z0-9_.-]+)$/);
+    if (!match) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="custody"');
+      throw new UnauthorizedError('this route needs an access token: Authorization: Bearer <token>');
+    }
+    const userId = verifyToken(settings, match[1]!);
+    const [row] = await orm.em.getConnection().execute<
+      { id: string; username: string; display_name: string; agency_id: string; code: string; kind: AgencyKind; roles: Role[]; active: boolean }[]
+    >(
+      `select u.id, u.username, u.display_name, u.agency_id, a.code, a.kind, u.roles, u.active
+         from users u join agencies a on a.id = u.agency_id where u.id = ?`,
+      [userId],
+    );
+    if (!row || !row.active) throw new UnauthorizedError('this user no longer exists or has been deactivated');
+    req.caller = {
+      id: row.id,
+      username: row.username,
+      displayName: row.display_name,
+      agencyId: row.agency_id,
+      agencyCode: row.code,
+      agencyKind: row.kind,
+      roles: row.roles,
+    };
+    next();
+  };
+}
+
+export function requireRole(roles: readonly Role[]): RequestHandler {
+  return (req, _res, next) => {
+    if (!req.caller?.roles.some((role) => roles.includes(role))) {
+      throw new ForbiddenError(`this action needs one of the roles: ${roles.join(', ')}`);
+    }
+    next();
+  };
+}
+
+const CROSS_AGENCY_ROLES: readonly Role[] = ['inspector', 'admin'];
+
+/**
+ * The agency whose records the caller may see, or null when the caller sees every agency's.
+ * Queries add it as a filter; a record outside it is reported as not found.
+ */
+export function agencyScope(caller: Caller): string | null {
+  return caller.roles.some((role) => CROSS_AGENCY_ROLES.includes(role)) ? null : caller.agencyId;
+}

@@ -1,0 +1,36 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Agency } from './custody/agency.entity';
+import { generatePassword, hashPassword } from './custody/password';
+import { User } from './custody/user.entity';
+
+export const CENTRE_CODE = 'CENTRE';
+
+export interface BootstrapResult {
+  created: boolean;
+  /** Set only when a password was generated: shown once, stored nowhere in clear. */
+  generatedPassword?: string;
+}
+
+/**
+ * On an empty database, creates the custody centre and its administrator. Serialized with an advisory lock,
+ * so two instances starting at once create them once.
+ */
+export async function bootstrap(em: EntityManager, adminPassword: string | undefined): Promise<BootstrapResult> {
+  const password = adminPassword ?? generatePassword();
+  const passwordHash = await hashPassword(password);
+  return em.transactional(async (tx) => {
+    await tx.getConnection().execute(`select pg_advisory_xact_lock(hashtext('custody.bootstrap'))`);
+    if ((await tx.count(Agency, {})) > 0) return { created: false };
+    const centre = tx.create(Agency, { code: CENTRE_CODE, name: 'Custody centre', kind: 'custody_centre' });
+    await tx.flush();
+    tx.create(User, {
+      username: 'admin',
+      displayName: 'Administrator',
+      agencyId: centre.id,
+      roles: ['admin'],
+      passwordHash,
+    });
+    await tx.flush();
+    return adminPassword ? { created: true } : { created: true, generatedPassword: password };
+  });
+}

@@ -1,0 +1,23 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+
+export const ROLES = ['officer', 'clerk', 'warehouse', 'approver', 'inspector', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const User = defineEntity({
+  name: 'User',
+  tableName: 'users',
+  properties: (p) => ({
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    username: p.string().unique(),
+    displayName: p.string(),
+    agencyId: p.uuid(),
+    roles: p.array<Role>().columnType('text[]'),
+    active: p.boolean().default(true),
+    // Never serialized: a password hash is not for any response or log.
+    passwordHash: p.string().hidden(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  }),
+});
+export type User = InferEntity<typeof User>;

@@ -1,0 +1,74 @@
+import path from 'node:path';
+import type { Server } from 'node:http';
+import { createApp } from './api/app';
+import { bootstrap } from './bootstrap';
+import { ConfigError, loadConfig, type Config } from './config';
+import { DatabaseStartError } from './database';
+import { seedDemo } from './demo';
+import { createLogger } from './logger';
+import { openRuntime } from './runtime';
+import { readOrCreateSecret } from './secrets';
+
+function fail(message: string): never {
+  // One line: some library errors append a dump of the record involved, which may hold a secret.
+  process.stderr.write(`custody: ${message.split('\n')[0]}\n`);
+  process.exit(1);
+}
+
+function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(config.port, config.host);
+    server.once('listening', () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new ConfigError(`PORT ${config.port} is already in use on ${config.host}`) : err),
+    );
+  });
+}
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) fail(err.message);
+    throw err;
+  }
+  const logger = createLogger(config);
+  const jwtSecret = config.jwtSecret ?? readOrCreateSecret(path.join(config.dataDir, 'jwt-secret'));
+  const runtime = await openRuntime(config, logger);
+  const { orm } = runtime;
+
+  const first = await bootstrap(orm.em.fork(), config.adminPassword);
+  if (first.generatedPassword) {
+    // Printed once to the console, never logged: the operator must change or record it now.
+    process.stdout.write(`\nFirst start: created user "admin" with password ${first.generatedPassword}\n\n`);
+  }
+  if (process.argv.includes('--demo')) {
+    const accounts = await seedDemo(orm.em.fork());
+    for (const a of accounts) {
+      process.stdout.write(`demo user ${a.username.padEnd(11)} ${a.password}  (${a.roles.join(', ')} at ${a.agencyCode})\n`);
+    }
+  }
+
+  const app = createApp({ orm, config, logger, tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds } });
+  const server = await listen(app, config);
+  logger.info({ host: config.host, port: config.port, embeddedDatabase: !config.databaseUrl }, 'custody API listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await runtime.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof ConfigError || err instanceof DatabaseStartError) fail(err.message);
+  fail(`failed to start: ${err instanceof Error ? err.message : String(err)}`);
+});

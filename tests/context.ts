@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import pg from 'pg';
+import type { Express } from 'express';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { createApp } from '../src/api/app';
+import type { AppDeps } from '../src/api/deps';
+import { loadConfig, type Config } from '../src/config';
+import { createLogger } from '../src/logger';
+import { initOrm, migrate } from '../src/orm';
+
+export interface TestContext {
+  orm: MikroORM;
+  app: Express;
+  config: Config;
+  url: string;
+  /** Everything the app logged, one JSON line per entry. */
+  logs: string[];
+  tokens: { secret: string; ttlSeconds: number };
+  close(): Promise<void>;
+}
+
+function adminUrl(): string {
+  const url = process.env.CUSTODY_TEST_ADMIN_URL;
+  if (!url) throw new Error('CUSTODY_TEST_ADMIN_URL is not set: run the tests through jest (global-setup)');
+  return url;
+}
+
+/** A fresh database for one test file, so files run in parallel and never see each other's rows. */
+export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `custody_test_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = new URL(adminUrl());
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const client = new pg.Client({ connectionString: adminUrl() });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
+
+export async function createTestContext(
+  env: Record<string, string> = {},
+  extra: Pick<AppDeps, 'loginThrottle'> = {},
+): Promise<TestContext> {
+  const database = await createTestDatabase();
+  const orm = await initOrm({ url: database.url, poolMax: 5 });
+  await migrate(orm);
+  const config = loadConfig({ LOG_LEVEL: 'info', CUSTODY_DATA_DIR: '/nonexistent', ...env });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      logs.push(String(chunk));
+      done();
+    },
+  });
+  const logger = createLogger(config, sink);
+  const tokens = { secret: randomBytes(32).toString('hex'), ttlSeconds: 600 };
+  const app = createApp({ orm, config, logger, tokens, ...extra });
+  return {
+    orm,
+    app,
+    config,
+    url: database.url,
+    logs,
+    tokens,
+    close: async () => {
+      await orm.close(true);
+      await database.drop();
+    },
+  };
+}
