@@ -174,7 +174,7 @@ describe('OpenAPI', () => {
       ['/users/{id}', 'get'],
       ['/users/{id}/roles', 'put'],
       ['/users/{id}/deactivate', 'post'],
-    ]) {
+    ] as const) {
       expect(paths[path]?.[method]).toBeDefined();
     }
     expect(paths['/auth/login'].post.security).toEqual([]);

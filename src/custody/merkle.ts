@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * RFC 6962 / RFC 9162 Merkle tree hashing: leaves are SHA-256(0x00 || data), inner nodes
+ * SHA-256(0x01 || left || right), and a tree of n leaves splits at the largest power of two below n.
+ */
+const LEAF = Buffer.from([0x00]);
+const NODE = Buffer.from([0x01]);
+export const EMPTY_ROOT = createHash('sha256').digest();
+
+export function leafHash(data: Buffer | string): Buffer {
+  return createHash('sha256').update(LEAF).update(data).digest();
+}
+
+export function nodeHash(left: Buffer, right: Buffer): Buffer {
+  return createHash('sha256').update(NODE).update(left).update(right).digest();
+}
+
+/** Largest power of two strictly below n (n ≥ 2). */
+function splitPoint(n: number): number {
+  let k = 1;
+  while (k * 2 < n) k *= 2;
+  return k;
+}
+
+/** Root of the tree over `leaves` (leaf hashes), in O(n). */
+export function rootOf(leaves: readonly Buffer[]): Buffer {
+  const frontier = new Frontier();
+  for (const leaf of leaves) frontier.append(leaf);
+  return frontier.root();
+}
+
+/**
+ * The right edge of the tree: roots of the perfect subtrees that make up n leaves, largest first (one per
+ * set bit of n). Appending a leaf costs O(log n) hashes, so the head row can keep it up to date on each append.
+ */
+export class Frontier {
+  constructor(
+    public size = 0,
+    public readonly nodes: Buffer[] = [],
+  ) {}
+
+  append(leaf: Buffer): void {
+    let node = leaf;
+    // Each trailing 1-bit of the old size is a perfect subtree of the same height as `node`: merge them.
+    for (let size = this.size; size & 1; size >>= 1) node = nodeHash(this.nodes.pop()!, node);
+    this.nodes.push(node);
+    this.size += 1;
+  }
+
+  root(): Buffer {
+    if (this.nodes.length === 0) return EMPTY_ROOT;
+    let root = this.nodes[this.nodes.length - 1]!;
+    for (let i = this.nodes.length - 2; i >= 0; i--) root = nodeHash(this.nodes[i]!, root);
+    return root;
+  }
+}
+
+/** Inclusion proof (audit path) of leaf `index` in the tree over `leaves` (RFC 6962 §2.1.1). */
+export function inclusionProof(leaves: readonly Buffer[], index: number): Buffer[] {
+  if (index < 0 || index >= leaves.length) throw new RangeError(`leaf ${index} is outside a tree of ${leaves.length}`);
+  if (leaves.length === 1) return [];
+  const k = splitPoint(leaves.length);
+  return index < k
+    ? [...inclusionProof(leaves.slice(0, k), index), rootOf(leaves.slice(k))]
+    : [...inclusionProof(leaves.slice(k), index - k), rootOf(leaves.slice(0, k))];
+}
+
+/** Consistency proof between the first `m` leaves and all of `leaves` (RFC 6962 §2.1.2). */
+export function consistencyProof(leaves: readonly Buffer[], m: number): Buffer[] {
+  if (m < 1 || m > leaves.length) throw new RangeError(`size ${m} is not within 1..${leaves.length}`);
+  return subproof(m, leaves, true);
+}
+
+function subproof(m: number, leaves: readonly Buffer[], complete: boolean): Buffer[] {
+  const n = leaves.length;
+  if (m === n) return complete ? [] : [rootOf(leaves)];
+  const k = splitPoint(n);
+  return m <= k
+    ? [...subproof(m, leaves.slice(0, k), complete), rootOf(leaves.slice(k))]
+    : [...subproof(m - k, leaves.slice(k), false), rootOf(leaves.slice(0, k))];
+}
+
+/** Recomputes the root from a leaf and its inclusion proof (RFC 9162 §2.1.3.2). */
+export function rootFromInclusionProof(index: number, size: number, leaf: Buffer, proof: readonly Buffer[]): Buffer {
+  if (index < 0 || index >= size) throw new RangeError(`leaf ${index} is outside a tree of ${size}`);
+  let fn = index;
+  let sn = size - 1;
+  let r = leaf;
+  for (const p of proof) {
+    if (sn === 0) throw new Error('inclusion proof is too long');
+    if (fn & 1 || fn === sn) {
+      r = nodeHash(p, r);
+      if (!(fn & 1)) while (fn !== 0 && !(fn & 1)) (fn >>= 1), (sn >>= 1);
+    } else {
+      r = nodeHash(r, p);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  if (sn !== 0) throw new Error('inclusion proof is too short');
+  return r;
+}
+
+/** Checks that the tree of size `size2` with root2 extends the tree of size `size1` with root1 (RFC 9162 §2.1.4.2). */
+export function verifyConsistency(size1: number, size2: number, root1: Buffer, root2: Buffer, proof: readonly Buffer[]): boolean {
+  if (size1 < 1 || size1 > size2) return false;
+  if (size1 === size2) return proof.length === 0 && root1.equals(root2);
+  const path = [...proof];
+  if ((size1 & (size1 - 1)) === 0) path.unshift(root1); // size1 is a power of two: its root is the first node
+  let fn = size1 - 1;
+  let sn = size2 - 1;
+  while (fn & 1) (fn >>= 1), (sn >>= 1);
+  if (path.length === 0) return false;
+  let fr = path[0]!;
+  let sr = path[0]!;
+  for (const c of path.slice(1)) {
+    if (sn === 0) return false;
+    if (fn & 1 || fn === sn) {
+      fr = nodeHash(c, fr);
+      sr = nodeHash(c, sr);
+      if (!(fn & 1)) while (fn !== 0 && !(fn & 1)) (fn >>= 1), (sn >>= 1);
+    } else {
+      sr = nodeHash(sr, c);
+    }
+    fn >>= 1;
+    sn >>= 1;
+  }
+  return sn === 0 && fr.equals(root1) && sr.equals(root2);
+}

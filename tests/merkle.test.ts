@@ -1,0 +1,118 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import {
+  consistencyProof,
+  EMPTY_ROOT,
+  Frontier,
+  inclusionProof,
+  leafHash,
+  rootFromInclusionProof,
+  rootOf,
+  verifyConsistency,
+} from '../src/custody/merkle';
+import { canonicalJson } from '../src/custody/canonical-json';
+
+interface Vectors {
+  leafInputsHex: string[];
+  rootsBySize: string[];
+  inclusionProofs: { leafIndex: number; treeSize: number; proof: string[] }[];
+  consistencyProofs: { size1: number; size2: number; proof: string[] }[];
+}
+const vectors: Vectors = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'shared', 'test-vectors', 'rfc6962.json'), 'utf8'));
+const leaves = vectors.leafInputsHex.map((hex) => leafHash(Buffer.from(hex, 'hex')));
+const hex = (b: Buffer) => b.toString('hex');
+
+describe('RFC 6962 test vectors', () => {
+  test.each(vectors.rootsBySize.map((root, size) => [size, root]))('the root of %i leaves is %s', (size, root) => {
+    expect(hex(rootOf(leaves.slice(0, size)))).toBe(root);
+  });
+
+  test('the empty tree has the hash of the empty string as its root', () => {
+    expect(hex(EMPTY_ROOT)).toBe(vectors.rootsBySize[0]);
+  });
+
+  test.each(vectors.inclusionProofs.map((v) => [v.leafIndex, v.treeSize, v]))(
+    'the inclusion proof of leaf %i in a tree of %i matches, and verifies to the published root',
+    (index, size, v) => {
+      const proof = inclusionProof(leaves.slice(0, size), index);
+      expect(proof.map(hex)).toEqual(v.proof);
+      const root = rootFromInclusionProof(index, size, leaves[index]!, proof);
+      expect(hex(root)).toBe(vectors.rootsBySize[size]);
+    },
+  );
+
+  test.each(vectors.consistencyProofs.map((v) => [v.size1, v.size2, v]))(
+    'the consistency proof from %i to %i matches and verifies',
+    (size1, size2, v) => {
+      const proof = consistencyProof(leaves.slice(0, size2), size1);
+      expect(proof.map(hex)).toEqual(v.proof);
+      const r1 = Buffer.from(vectors.rootsBySize[size1]!, 'hex');
+      const r2 = Buffer.from(vectors.rootsBySize[size2]!, 'hex');
+      expect(verifyConsistency(size1, size2, r1, r2, proof)).toBe(true);
+      expect(verifyConsistency(size1, size2, r2, r2, proof)).toBe(false);
+    },
+  );
+});
+
+describe('Merkle tree properties', () => {
+  const leafSet = fc.array(fc.uint8Array({ maxLength: 8 }), { minLength: 1, maxLength: 70 }).map((data) => data.map((d) => leafHash(Buffer.from(d))));
+
+  test('the frontier, appended leaf by leaf, gives the same root as the whole tree at every size', () => {
+    fc.assert(
+      fc.property(leafSet, (ls) => {
+        const frontier = new Frontier();
+        ls.forEach((leaf, i) => {
+          frontier.append(leaf);
+          expect(frontier.root().equals(rootOf(ls.slice(0, i + 1)))).toBe(true);
+          expect(frontier.nodes.length).toBe((i + 1).toString(2).replace(/0/g, '').length);
+        });
+      }),
+      { numRuns: 30 },
+    );
+  });
+
+  test('every inclusion proof verifies, and fails for another leaf or index', () => {
+    fc.assert(
+      fc.property(leafSet, fc.nat(), (ls, pick) => {
+        const index = pick % ls.length;
+        const root = rootOf(ls);
+        const proof = inclusionProof(ls, index);
+        expect(rootFromInclusionProof(index, ls.length, ls[index]!, proof).equals(root)).toBe(true);
+        const forged = leafHash('forged');
+        expect(rootFromInclusionProof(index, ls.length, forged, proof).equals(root)).toBe(false);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  test('every consistency proof verifies, and fails against a changed old leaf', () => {
+    fc.assert(
+      fc.property(leafSet, fc.nat(), (ls, pick) => {
+        const m = (pick % ls.length) + 1;
+        const proof = consistencyProof(ls, m);
+        expect(verifyConsistency(m, ls.length, rootOf(ls.slice(0, m)), rootOf(ls), proof)).toBe(true);
+        const rewritten = [leafHash('rewritten'), ...ls.slice(1)];
+        expect(verifyConsistency(m, ls.length, rootOf(ls.slice(0, m)), rootOf(rewritten), proof)).toBe(false);
+      }),
+      { numRuns: 50 },
+    );
+  });
+});
+
+describe('RFC 8785 canonical JSON', () => {
+  test('sorts keys by UTF-16 code units, at every depth, without whitespace', () => {
+    expect(canonicalJson({ b: 1, a: { d: [true, null], c: 'x' }, '€': 0, '\u00e9': 0, A: 0 })).toBe(
+      '{"A":0,"a":{"c":"x","d":[true,null]},"b":1,"é":0,"€":0}',
+    );
+  });
+
+  test('serializes numbers and strings as ECMAScript does (the RFC 8785 examples)', () => {
+    expect(canonicalJson([1e30, 4.5, 0.002, 1e-27, -0])).toBe('[1e+30,4.5,0.002,1e-27,0]');
+    expect(canonicalJson({ s: '\u20ac$\u000f\nA\'B"\\\\"/' })).toBe('{"s":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
+  });
+
+  test('keeps CJK text as UTF-8 characters, not escapes', () => {
+    expect(canonicalJson({ d: '黑色手机一部' })).toBe('{"d":"黑色手机一部"}');
+  });
+});
