@@ -19,7 +19,7 @@ export async function bootstrap(em: EntityManager, adminPassword: string | undef
   const password = adminPassword ?? generatePassword();
   const passwordHash = await hashPassword(password);
   return em.transactional(async (tx) => {
-    await tx.getConnection().execute(`select pg_advisory_xact_lock(hashtext('custody.bootstrap'))`);
+    await tx.execute(`select pg_advisory_xact_lock(hashtext('custody.bootstrap'))`);
     if ((await tx.count(Agency, {})) > 0) return { created: false };
     const centre = tx.create(Agency, { code: CENTRE_CODE, name: 'Custody centre', kind: 'custody_centre' });
     await tx.flush();

@@ -19,7 +19,7 @@ interface Vectors {
   inclusionProofs: { leafIndex: number; treeSize: number; proof: string[] }[];
   consistencyProofs: { size1: number; size2: number; proof: string[] }[];
 }
-const vectors: Vectors = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'shared', 'test-vectors', 'rfc6962.json'), 'utf8'));
+const vectors: Vectors = JSON.parse(fs.readFileSync(path.join(__dirname, 'vectors', 'rfc6962.json'), 'utf8'));
 const leaves = vectors.leafInputsHex.map((hex) => leafHash(Buffer.from(hex, 'hex')));
 const hex = (b: Buffer) => b.toString('hex');
 
