@@ -48,6 +48,11 @@ export class ConflictError extends AppError {
   readonly code: string = 'conflict';
 }
 
+export class UnsupportedMediaTypeError extends AppError {
+  readonly status = 415;
+  readonly code = 'unsupported-media-type';
+}
+
 export class UnprocessableError extends AppError {
   readonly status = 422;
   readonly code = 'unprocessable';
@@ -64,4 +69,15 @@ export class TooManyRequestsError extends AppError {
 export class UnavailableError extends AppError {
   readonly status = 503;
   readonly code = 'unavailable';
+}
+
+/** A command that the item's current state does not allow: names the state and what is allowed. */
+export class InvalidTransitionError extends ConflictError {
+  override readonly code = 'invalid-transition';
+  constructor(itemCode: string, command: string, state: string, allowed: readonly string[]) {
+    super(
+      `item ${itemCode} is ${state}: ${command} is not allowed; allowed now: ${allowed.length ? allowed.join(', ') : 'nothing (terminal state)'}`,
+      { itemCode, command, state, allowed },
+    );
+  }
 }

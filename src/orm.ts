@@ -3,13 +3,20 @@ import { Migrator } from '@mikro-orm/migrations';
 import type { Logger } from 'pino';
 import { Agency } from './custody/agency.entity';
 import { User } from './custody/user.entity';
+import { Location } from './custody/location.entity';
+import { Case } from './custody/case.entity';
+import { Item } from './custody/item.entity';
+import { CustodyRequest, RequestItem } from './custody/request.entity';
+import { Alert, Attachment, Handover } from './custody/records.entity';
 import { Migration20261123000000Foundation } from '../migrations/Migration20261123000000Foundation';
+import { Migration20261123010000CustodyCore } from '../migrations/Migration20261123010000CustodyCore';
 
-export const entities = [Agency, User];
+export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment];
 
 /** Listed here rather than discovered from the file system, so the same list runs under tsx, jest and node. */
 const migrationsList = [
   { name: 'Migration20261123000000Foundation', class: Migration20261123000000Foundation },
+  { name: 'Migration20261123010000CustodyCore', class: Migration20261123010000CustodyCore },
 ];
 
 export interface OrmOptions {

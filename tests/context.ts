@@ -77,3 +77,11 @@ export async function createTestContext(
     },
   };
 }
+
+/** Stack traces of every error the app logged (500s): a test file that expects none asserts this is empty. */
+export function serverErrors(ctx: TestContext): string[] {
+  return ctx.logs
+    .map((line) => JSON.parse(line) as { level: number; err?: { stack?: string; message?: string } })
+    .filter((entry) => entry.level >= 50 && entry.err?.message !== 'failed with status code 500')
+    .map((entry) => entry.err?.stack ?? JSON.stringify(entry));
+}

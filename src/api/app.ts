@@ -7,11 +7,18 @@ import { agencyRoutes } from './agencies.routes';
 import { authenticate } from './auth';
 import { authRoutes } from './auth.routes';
 import type { AppDeps } from './deps';
+import { idempotency } from './idempotency';
 import { createMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { problemHandler, sendProblem } from './problem';
 import { Api } from './route';
 import { userRoutes } from './users.routes';
+import { caseRoutes } from './cases.routes';
+import { handoverRoutes } from './handovers.routes';
+import { itemRoutes } from './items.routes';
+import { ledgerRoutes } from './ledger.routes';
+import { locationRoutes } from './locations.routes';
+import { requestRoutes } from './requests.routes';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const READINESS_TIMEOUT_MS = 2000;
@@ -63,30 +70,22 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/metrics', metrics.handler);
 
-  const api = new Api(authenticate(orm, deps.tokens));
+  const api = new Api({ auth: authenticate(orm, deps.tokens), idempotency: idempotency(orm), jsonLimit: config.jsonBodyLimit });
   authRoutes(api, deps);
   agencyRoutes(api, deps);
   userRoutes(api, deps);
+  locationRoutes(api, deps);
+  caseRoutes(api, deps);
+  itemRoutes(api, deps);
+  handoverRoutes(api, deps);
+  requestRoutes(api, deps);
+  ledgerRoutes(api, deps);
   const openApi = openApiDocument(api.routes, API_VERSION);
   api.router.get('/openapi.json', (_req, res) => {
     res.json(openApi);
   });
 
-  app.use(
-    '/api/v1',
-    (req, res, next) => {
-      // A body in anything but JSON is refused before it is read. An empty body (Content-Length: 0) is no body.
-      const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-      if (hasBody && !req.is('application/json')) {
-        sendProblem(req, res, 415, 'unsupported-media-type', 'request bodies must be application/json');
-        return;
-      }
-      next();
-    },
-    express.json({ limit: config.jsonBodyLimit, strict: true }),
-    (_req, _res, next) => RequestContext.create(orm.em, next),
-    api.router,
-  );
+  app.use('/api/v1', (_req, _res, next) => RequestContext.create(orm.em, next), api.router);
 
   app.use((req, res) => {
     sendProblem(req, res, 404, 'no-such-route', `there is no route ${req.method} ${req.path}`);

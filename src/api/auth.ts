@@ -3,18 +3,10 @@ import jwt from 'jsonwebtoken';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import type { AgencyKind } from '../custody/agency.entity';
+import type { Caller } from '../custody/caller';
 import type { Role } from '../custody/user.entity';
 
-/** The signed-in user as every route sees it, loaded from the database on each request. */
-export interface Caller {
-  id: string;
-  username: string;
-  displayName: string;
-  agencyId: string;
-  agencyCode: string;
-  agencyKind: AgencyKind;
-  roles: Role[];
-}
+export type { Caller };
 
 declare module 'express-serve-static-core' {
   interface Request {

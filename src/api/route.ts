@@ -1,6 +1,6 @@
-import { Router, type Request, type RequestHandler, type Response } from 'express';
+import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z, type ZodType } from 'zod';
-import { ValidationError, type FieldError } from '../errors';
+import { UnsupportedMediaTypeError, ValidationError, type FieldError } from '../errors';
 import type { Role } from '../custody/user.entity';
 import { zodFieldErrors } from './problem';
 import { requireRole, type Caller } from './auth';
@@ -37,6 +37,8 @@ export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | un
   body?: B;
   /** Headers that the route reads, for the OpenAPI document. */
   headers?: Record<string, string>;
+  /** A binary body (e.g. a photograph) instead of JSON: the accepted media types and the size limit. */
+  rawBody?: { types: string[]; limit: string };
   responses: Record<number, ResponseSpec>;
   handler: (ctx: RouteContext<P, Q, B, A>) => Promise<void>;
 }
@@ -54,6 +56,21 @@ function parsePart<S extends ZodType | undefined>(schema: S, value: unknown, whe
   return parsed.data as Infer<S>;
 }
 
+function refuseOtherMediaTypes(types: string[]): RequestHandler {
+  return (req, _res, next) => {
+    // An empty body (Content-Length: 0) is no body; any other must be of the route's media type.
+    const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+    if (hasBody && !req.is(types)) throw new UnsupportedMediaTypeError(`this route takes ${types.join(' or ')}`);
+    next();
+  };
+}
+
+export interface ApiOptions {
+  auth: RequestHandler;
+  idempotency: RequestHandler;
+  jsonLimit: string;
+}
+
 /**
  * The API's routes: each declared once with its schemas and access rule, which serve both the express router
  * and the OpenAPI document, so the two cannot drift apart.
@@ -61,16 +78,26 @@ function parsePart<S extends ZodType | undefined>(schema: S, value: unknown, whe
 export class Api {
   readonly router = Router();
   readonly routes: AnyRouteSpec[] = [];
+  private readonly json: RequestHandler[];
 
-  constructor(private readonly auth: RequestHandler) {}
+  constructor(private readonly options: ApiOptions) {
+    this.json = [refuseOtherMediaTypes(['application/json']), express.json({ limit: options.jsonLimit, strict: true })];
+  }
 
   add<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, A extends Access>(
     spec: RouteSpec<P, Q, B, A>,
   ): void {
     this.routes.push(spec as unknown as AnyRouteSpec);
     const guards: RequestHandler[] = [];
-    if (spec.access !== 'public') guards.push(this.auth);
+    if (spec.access !== 'public') guards.push(this.options.auth);
     if (Array.isArray(spec.access)) guards.push(requireRole(spec.access));
+    // The body is read only once the caller is known to be allowed to send it.
+    guards.push(
+      ...(spec.rawBody
+        ? [refuseOtherMediaTypes(spec.rawBody.types), express.raw({ type: spec.rawBody.types, limit: spec.rawBody.limit })]
+        : this.json),
+    );
+    if (spec.method !== 'get' && spec.access !== 'public') guards.push(this.options.idempotency);
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
     this.router[spec.method](expressPath, ...guards, async (req, res) => {
       const params = parsePart(spec.params, req.params, 'path');

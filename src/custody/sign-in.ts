@@ -75,3 +75,16 @@ export async function signIn(em: EntityManager, attempt: Attempt, policy = DEFAU
   await em.getConnection().execute('delete from login_failures where username = ?', [attempt.username]);
   return user;
 }
+
+/** A second person (a witness, or the officer handing items over) who confirmed with their own credentials. */
+export interface Person {
+  id: string;
+  username: string;
+  agencyId: string;
+  roles: User['roles'];
+}
+
+export async function confirmPerson(em: EntityManager, attempt: Attempt, policy = DEFAULT_THROTTLE): Promise<Person> {
+  const user = await signIn(em, attempt, policy);
+  return { id: user.id, username: user.username, agencyId: user.agencyId, roles: user.roles };
+}

@@ -1,0 +1,95 @@
+import { z } from 'zod';
+import { Case } from '../custody/case.entity';
+import { caseVisibility, createCase, findVisibleCase, registerItems } from '../custody/cases';
+import { findItemView, presentItem } from '../custody/item-queries';
+import { pageOf, uuidParam } from './common.schemas';
+import { caseListQuery, itemSchema, newCaseBody, registerItemsBody } from './custody.schemas';
+import type { AppDeps } from './deps';
+import type { Api } from './route';
+
+const caseSchema = z.object({
+  id: z.uuid(),
+  agencyId: z.uuid(),
+  caseNumber: z.string(),
+  title: z.string(),
+  openedOn: z.string(),
+  status: z.enum(['open', 'closed']),
+  createdAt: z.iso.datetime(),
+});
+
+const presentCase = (c: Case) => ({
+  id: c.id,
+  agencyId: c.agencyId,
+  caseNumber: c.caseNumber,
+  title: c.title,
+  openedOn: c.openedOn,
+  status: c.status,
+  createdAt: c.createdAt.toISOString(),
+});
+
+export function caseRoutes(api: Api, { orm }: AppDeps): void {
+  api.add({
+    method: 'post',
+    path: '/cases',
+    summary: "Open a case in the caller's agency",
+    tag: 'cases',
+    access: ['officer', 'clerk'],
+    body: newCaseBody,
+    responses: { 201: { description: 'created', schema: caseSchema } },
+    handler: async ({ res, body, caller }) => {
+      const created = await createCase(orm.em, caller, body);
+      res.status(201).location(`/api/v1/cases/${created.id}`).json(presentCase(created));
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/cases',
+    summary: "List the cases the caller may see (their agency's, and those with items transferred to it)",
+    tag: 'cases',
+    access: 'authenticated',
+    query: caseListQuery,
+    responses: { 200: { description: 'a page of cases', schema: pageOf(caseSchema) } },
+    handler: async ({ res, query, caller }) => {
+      const visibility = caseVisibility(caller);
+      const text = query.q ? ` and (c.case_number ilike ? or c.title ilike ?)` : '';
+      const pattern = `%${(query.q ?? '').replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+      const rows = await orm.em.execute<{ id: string; total: string }[]>(
+        `select c.id, count(*) over () as total from cases c where ${visibility.sql}${text}
+          order by c.created_at desc, c.id limit ? offset ?`,
+        [...visibility.params, ...(query.q ? [pattern, pattern] : []), query.limit, query.offset],
+      );
+      const cases = await orm.em.find(Case, { id: { $in: rows.map((r) => r.id) } }, { orderBy: { createdAt: 'desc', id: 'asc' } });
+      res.json({ items: cases.map(presentCase), total: Number(rows[0]?.total ?? 0), limit: query.limit, offset: query.offset });
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/cases/{id}',
+    summary: 'Read a case',
+    tag: 'cases',
+    access: 'authenticated',
+    params: uuidParam,
+    responses: { 200: { description: 'the case', schema: caseSchema } },
+    handler: async ({ res, params, caller }) => {
+      res.json(presentCase(await findVisibleCase(orm.em, caller, params.id)));
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/cases/{id}/items',
+    summary: 'Register seized items in a case (one or many); each gets its code and its first ledger event',
+    tag: 'cases',
+    access: ['officer', 'clerk'],
+    params: uuidParam,
+    body: registerItemsBody,
+    responses: { 201: { description: 'registered', schema: z.object({ items: z.array(itemSchema) }) } },
+    handler: async ({ res, params, body, caller }) => {
+      const events = await registerItems(orm.em, caller, params.id, body.items);
+      const items = await Promise.all(events.map((e) => findItemView(orm.em, caller, e.state.code)));
+      res.status(201).json({ items: items.map(presentItem) });
+    },
+  });
+}

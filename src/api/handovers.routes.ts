@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { canSeeItem } from '../custody/access';
+import type { Caller } from '../custody/caller';
+import { presentItem, type ItemView } from '../custody/item-queries';
+import { ITEM_SELECT } from '../custody/ledger';
+import { handOver } from '../custody/movements';
+import { Handover } from '../custody/records.entity';
+import { NotFoundError } from '../errors';
+import { uuidParam } from './common.schemas';
+import { handoverBody, itemSchema } from './custody.schemas';
+import type { AppDeps } from './deps';
+import type { Api } from './route';
+import { confirmSecondPerson } from './second-person';
+
+const handoverSchema = z.object({
+  id: z.uuid(),
+  fromUser: z.object({ id: z.uuid(), username: z.string(), displayName: z.string() }),
+  toUser: z.object({ id: z.uuid(), username: z.string(), displayName: z.string() }),
+  note: z.string().nullable(),
+  createdAt: z.iso.datetime(),
+  items: z.array(itemSchema),
+});
+
+export function handoverRoutes(api: Api, { orm, loginThrottle }: AppDeps): void {
+  /** The receipt (交接单): the batch, both people, and every item as it stands now. */
+  async function present(record: Handover, caller: Caller) {
+    const users = await orm.em.execute<{ id: string; username: string; display_name: string }[]>(
+      'select id, username, display_name from users where id in (?, ?)',
+      [record.fromUserId, record.toUserId],
+    );
+    const person = (id: string) => {
+      const u = users.find((row) => row.id === id)!;
+      return { id: u.id, username: u.username, displayName: u.display_name };
+    };
+    const rows = await orm.em.execute<Record<string, unknown>[]>(
+      `select ${ITEM_SELECT}, c.case_number as "caseNumber", a.code as "owningAgencyCode", l.code as "locationCode", null as "holderUsername"
+         from items i join cases c on c.id = i.case_id join agencies a on a.id = i.owning_agency_id
+         left join locations l on l.id = i.location_id
+        where i.id = any (?::uuid[]) order by c.case_number, i.item_no`,
+      [`{${record.itemIds.join(',')}}`],
+    );
+    const items = rows as unknown as ItemView[];
+    if (!items.some((item) => canSeeItem(caller, item))) throw new NotFoundError(`hand-over ${record.id} does not exist`);
+    return {
+      id: record.id,
+      fromUser: person(record.fromUserId),
+      toUser: person(record.toUserId),
+      note: record.note ?? null,
+      createdAt: record.createdAt.toISOString(),
+      items: items.map(presentItem),
+    };
+  }
+
+  api.add({
+    method: 'post',
+    path: '/handovers',
+    summary: 'Receive a batch of registered items from an officer, who confirms with their own credentials',
+    tag: 'custody',
+    access: ['warehouse'],
+    body: handoverBody,
+    responses: { 201: { description: 'the hand-over receipt', schema: handoverSchema } },
+    handler: async ({ req, res, body, caller }) => {
+      const from = await confirmSecondPerson(orm, req, 'handing officer', body.handedOverBy, loginThrottle);
+      const { handover } = await handOver(orm.em, caller, { itemCodes: body.itemCodes, from, note: body.note });
+      res.status(201).location(`/api/v1/handovers/${handover.id}`).json(await present(handover, caller));
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/handovers/{id}',
+    summary: 'Read a hand-over receipt',
+    tag: 'custody',
+    access: 'authenticated',
+    params: uuidParam,
+    responses: { 200: { description: 'the hand-over receipt', schema: handoverSchema } },
+    handler: async ({ res, params, caller }) => {
+      const record = await orm.em.findOne(Handover, { id: params.id });
+      if (!record) throw new NotFoundError(`hand-over ${params.id} does not exist`);
+      res.json(await present(record, caller));
+    },
+  });
+}

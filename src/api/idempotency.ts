@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import type { RequestHandler } from 'express';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { ConflictError, UnprocessableError, ValidationError } from '../errors';
+
+const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+
+interface Stored {
+  request_hash: Buffer;
+  status: number | null;
+  response: { contentType: string; body: unknown } | null;
+}
+
+/**
+ * `Idempotency-Key` on a state-changing request: the first answer is stored under (user, key) before it is
+ * sent, and a retry with the same key and request gets that answer again without running the command.
+ * Answers of 500 and above are not kept, so that a retry after a failure runs again.
+ */
+export function idempotency(orm: MikroORM): RequestHandler {
+  return async (req, res, next) => {
+    const key = req.header('idempotency-key');
+    if (key === undefined) return next();
+    if (!KEY.test(key)) throw new ValidationError('Idempotency-Key must be 8 to 128 letters, digits, _ . : or -', [
+      { in: 'header', field: 'Idempotency-Key', detail: 'must be 8 to 128 letters, digits, _ . : or -' },
+    ]);
+    const userId = req.caller!.id;
+    const body = Buffer.isBuffer(req.body) ? createHash('sha256').update(req.body).digest('hex') : JSON.stringify(req.body ?? null);
+    const hash = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${body}`).digest();
+    const connection = orm.em.getConnection();
+    const inserted = await connection.execute<{ key: string }[]>(
+      `insert into idempotency_keys (user_id, key, method, path, request_hash) values (?, ?, ?, ?, ?)
+       on conflict do nothing returning key`,
+      [userId, key, req.method, req.originalUrl, hash],
+    );
+    if (inserted.length === 0) {
+      const [stored] = await connection.execute<Stored[]>(
+        'select request_hash, status, response from idempotency_keys where user_id = ? and key = ?',
+        [userId, key],
+      );
+      if (!stored!.request_hash.equals(hash)) {
+        throw new UnprocessableError('this Idempotency-Key was already used for a different request');
+      }
+      if (stored!.status === null || !stored!.response) {
+        throw new ConflictError('a request with this Idempotency-Key is still being processed; retry shortly');
+      }
+      res.setHeader('Idempotent-Replayed', 'true');
+      res.status(stored!.status).type(stored!.response.contentType).send(JSON.stringify(stored!.response.body));
+      return;
+    }
+    const send = res.json.bind(res);
+    res.json = (payload: unknown) => {
+      const status = res.statusCode;
+      const contentType = String(res.getHeader('content-type') ?? 'application/json').split(';')[0]!;
+      const stored =
+        status >= 500
+          ? connection.execute('delete from idempotency_keys where user_id = ? and key = ?', [userId, key])
+          : connection.execute('update idempotency_keys set status = ?, response = ? where user_id = ? and key = ?', [
+              status,
+              JSON.stringify({ contentType, body: payload }),
+              userId,
+              key,
+            ]);
+      stored.then(
+        () => send(payload),
+        (err: unknown) => {
+          req.log.error({ err }, 'could not store the idempotent answer');
+          send(payload);
+        },
+      );
+      return res;
+    };
+    next();
+  };
+}

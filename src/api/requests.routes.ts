@@ -1,0 +1,115 @@
+import { z } from 'zod';
+import { seesAllItems, type Caller } from '../custody/caller';
+import { acceptTransfer, approveRequest, cancelRequest, createRequest, findVisibleRequest, refuseTransfer, rejectRequest, requestItemCodes } from '../custody/requests';
+import { CustodyRequest } from '../custody/request.entity';
+import { pageOf, uuidParam } from './common.schemas';
+import { decisionBody, newRequestBody, requestListQuery, requiredNoteBody } from './custody.schemas';
+import type { AppDeps } from './deps';
+import type { Api } from './route';
+
+const requestSchema = z.object({
+  id: z.uuid(),
+  kind: z.enum(['loan', 'transfer', 'disposal']),
+  status: z.string(),
+  itemCodes: z.array(z.string()),
+  requesterId: z.uuid(),
+  decidedBy: z.uuid().nullable(),
+});
+
+export function requestRoutes(api: Api, { orm }: AppDeps): void {
+  const present = async (r: CustodyRequest) => ({
+    id: r.id,
+    kind: r.kind,
+    status: r.status,
+    agencyId: r.agencyId,
+    requesterId: r.requesterId,
+    reason: r.reason,
+    decidedBy: r.decidedBy ?? null,
+    decidedAt: r.decidedAt?.toISOString() ?? null,
+    decisionNote: r.decisionNote ?? null,
+    borrower: r.borrower ?? null,
+    purpose: r.purpose ?? null,
+    dueAt: r.dueAt?.toISOString() ?? null,
+    toAgencyId: r.toAgencyId ?? null,
+    answeredBy: r.answeredBy ?? null,
+    answeredAt: r.answeredAt?.toISOString() ?? null,
+    method: r.method ?? null,
+    orderReference: r.orderReference ?? null,
+    createdAt: r.createdAt.toISOString(),
+    itemCodes: await requestItemCodes(orm.em, r.id),
+  });
+
+  api.add({
+    method: 'post',
+    path: '/requests',
+    summary: "Request a loan, a transfer to another agency, or a disposal of the caller's agency's items",
+    tag: 'requests',
+    access: ['officer', 'clerk', 'approver'],
+    body: newRequestBody,
+    responses: { 201: { description: 'requested', schema: requestSchema } },
+    handler: async ({ res, body, caller }) => {
+      const request = await createRequest(orm.em, caller, body);
+      res.status(201).location(`/api/v1/requests/${request.id}`).json(await present(request));
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/requests',
+    summary: "List requests of the caller's agency, or addressed to it",
+    tag: 'requests',
+    access: 'authenticated',
+    query: requestListQuery,
+    responses: { 200: { description: 'a page of requests', schema: pageOf(requestSchema) } },
+    handler: async ({ res, query, caller }) => {
+      const where = {
+        ...(seesAllItems(caller) ? {} : { $or: [{ agencyId: caller.agencyId }, { toAgencyId: caller.agencyId }] }),
+        ...(query.kind ? { kind: query.kind } : {}),
+        ...(query.status ? { status: query.status } : {}),
+      };
+      const [requests, total] = await orm.em.findAndCount(CustodyRequest, where, {
+        orderBy: { createdAt: 'desc', id: 'asc' },
+        limit: query.limit,
+        offset: query.offset,
+      });
+      res.json({ items: await Promise.all(requests.map(present)), total, limit: query.limit, offset: query.offset });
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/requests/{id}',
+    summary: 'Read a request',
+    tag: 'requests',
+    access: 'authenticated',
+    params: uuidParam,
+    responses: { 200: { description: 'the request', schema: requestSchema } },
+    handler: async ({ res, params, caller }) => {
+      res.json(await present(await findVisibleRequest(orm.em, caller, params.id)));
+    },
+  });
+
+  const decisions = [
+    ['approve', 'Approve a request (an approver of the agency, never the requester)', ['approver'], decisionBody, (id: string, note: string | undefined, c: Caller) => approveRequest(orm.em, c, id, note)],
+    ['reject', 'Reject a request, with the reason', ['approver'], requiredNoteBody, (id: string, note: string | undefined, c: Caller) => rejectRequest(orm.em, c, id, note!)],
+    ['cancel', 'Cancel a request that has not been carried out', ['officer', 'clerk', 'approver'], requiredNoteBody, (id: string, note: string | undefined, c: Caller) => cancelRequest(orm.em, c, id, note!)],
+    ['accept', 'Accept an offered transfer: the receiving agency takes legal custody', ['officer', 'clerk', 'approver'], decisionBody, (id: string, note: string | undefined, c: Caller) => acceptTransfer(orm.em, c, id, note)],
+    ['refuse', 'Refuse an offered transfer, with the reason', ['officer', 'clerk', 'approver'], requiredNoteBody, (id: string, note: string | undefined, c: Caller) => refuseTransfer(orm.em, c, id, note!)],
+  ] as const;
+
+  for (const [name, summary, roles, body, run] of decisions) {
+    api.add({
+      method: 'post',
+      path: `/requests/{id}/${name}`,
+      summary,
+      tag: 'requests',
+      access: roles,
+      params: uuidParam,
+      body,
+      responses: { 200: { description: 'the request after the decision', schema: requestSchema } },
+      handler: async ({ res, params, body: input, caller }) => {
+        res.json(await present(await run(params.id, input.note, caller)));
+      },
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ForbiddenError, NotFoundError } from '../errors';
+import { seesAllItems, type Caller } from './caller';
+import { loadItem, lockItems } from './ledger';
+import type { ItemState } from './projection';
+
+/** Officers and clerks see the items their agency holds or has held; warehouse, inspectors and admins see all. */
+export function canSeeItem(caller: Caller, item: ItemState): boolean {
+  return seesAllItems(caller) || item.heldByAgencyIds.includes(caller.agencyId);
+}
+
+/** SQL condition (on alias `i`) for the items the caller may see. */
+export function itemVisibility(caller: Caller): { sql: string; params: string[] } {
+  return seesAllItems(caller) ? { sql: 'true', params: [] } : { sql: '? = any (i.held_by_agency_ids)', params: [caller.agencyId] };
+}
+
+// Not-found and not-visible give the same answer, so that codes of other agencies' items cannot be probed.
+const notFound = (code: string) => new NotFoundError(`item ${code} does not exist`);
+
+export async function findVisibleItem(em: EntityManager, caller: Caller, code: string): Promise<ItemState> {
+  const item = await loadItem(em, code);
+  if (!item || !canSeeItem(caller, item)) throw notFound(code);
+  return item;
+}
+
+/**
+ * Runs `change` in a transaction with the items locked (FOR UPDATE, in a stable order), after checking
+ * that each exists and is visible to the caller. Everything `change` does commits together or not at all.
+ */
+export async function withLockedItems<T>(
+  em: EntityManager,
+  caller: Caller,
+  codes: string[],
+  change: (tx: EntityManager, items: ItemState[]) => Promise<T>,
+): Promise<T> {
+  const unique = [...new Set(codes)];
+  return em.transactional(async (tx) => {
+    const locked = await lockItems(tx, unique);
+    const byCode = new Map(locked.map((item) => [item.code, item]));
+    for (const code of unique) {
+      const item = byCode.get(code);
+      if (!item || !canSeeItem(caller, item)) throw notFound(code);
+    }
+    return change(tx, unique.map((code) => byCode.get(code)!));
+  });
+}
+
+/** Only the agency that holds legal custody decides about an item. */
+export function assertOwningAgency(caller: Caller, items: ItemState[], action: string): void {
+  const foreign = items.find((item) => item.owningAgencyId !== caller.agencyId);
+  if (foreign) throw new ForbiddenError(`item ${foreign.code} is in the legal custody of another agency; only that agency can ${action}`);
+}

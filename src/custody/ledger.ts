@@ -1,0 +1,172 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Json } from './canonical-json';
+import { canonicalJson } from './canonical-json';
+import { ENVELOPE_VERSION, normalizeText, type Envelope, type EventType } from './events';
+import type { PhysicalState } from './item.entity';
+import { Frontier, leafHash } from './merkle';
+import { project, type ItemState } from './projection';
+
+/**
+ * The only writer of custody events. Every command calls `appendEvents` inside its transaction, after it
+ * has locked the items it changes; the append
+ *  - builds each event's envelope and chains it to the item's previous event (itemSeq, prevItemHash),
+ *  - updates the items rows through the projection,
+ *  - then locks the single head row, so global indices are gap-free and in commit order, extends the
+ *    RFC 6962 tree by its frontier (O(log n) hashes per event), and inserts the events.
+ * The head is locked last and held only for the inserts, which keeps the serialized part short.
+ */
+
+export interface Actor {
+  id: string;
+  agencyId: string;
+}
+
+export interface EventDraft {
+  /** The item before the event; null for its registration. */
+  item: ItemState | null;
+  /** Required when `item` is null. */
+  itemId?: string;
+  type: EventType;
+  actor: Actor | null;
+  device?: string | null;
+  to: PhysicalState;
+  location?: string | null;
+  requestId?: string | null;
+  occurredAt?: string;
+  payload: { [key: string]: Json | undefined };
+}
+
+export interface AppendedEvent {
+  index: number;
+  envelope: Envelope;
+  leafHash: string;
+  state: ItemState;
+}
+
+/** items columns and the ItemState keys they hold, in one place for writing and reading. */
+const ITEM_COLUMNS: [keyof ItemState, string][] = [
+  ['id', 'id'], ['code', 'code'], ['caseId', 'case_id'], ['itemNo', 'item_no'], ['category', 'category'],
+  ['description', 'description'], ['quantity', 'quantity'], ['unit', 'unit'], ['weightGrams', 'weight_grams'],
+  ['amount', 'amount'], ['currency', 'currency'], ['serialNumber', 'serial_number'], ['sealNumber', 'seal_number'],
+  ['seizedAt', 'seized_at'], ['seizedFrom', 'seized_from'], ['seizedPlace', 'seized_place'], ['seizedBy', 'seized_by'],
+  ['reviewDate', 'review_date'], ['legalHold', 'legal_hold'], ['holdReason', 'hold_reason'], ['state', 'state'],
+  ['owningAgencyId', 'owning_agency_id'], ['heldByAgencyIds', 'held_by_agency_ids'], ['locationId', 'location_id'],
+  ['holderUserId', 'holder_user_id'], ['holderName', 'holder_name'], ['loanRequestId', 'loan_request_id'],
+  ['loanDueAt', 'loan_due_at'], ['disposalMethod', 'disposal_method'], ['lastSeq', 'last_seq'],
+  ['lastHash', 'last_hash'], ['lastEventAt', 'last_event_at'],
+];
+const TIMESTAMP_COLUMNS = new Set(['seized_at', 'loan_due_at', 'last_event_at']);
+const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+
+/** A select list that reads an items row back exactly as the ledger's strings. */
+export const ITEM_SELECT = ITEM_COLUMNS.map(([key, column]) => {
+  if (TIMESTAMP_COLUMNS.has(column)) return `${iso(`i.${column}`)} as "${key}"`;
+  if (column === 'review_date') return `to_char(i.review_date, 'YYYY-MM-DD') as "${key}"`;
+  if (column === 'last_hash') return `encode(i.last_hash, 'hex') as "${key}"`;
+  if (column === 'held_by_agency_ids') return `i.held_by_agency_ids::text[] as "${key}"`;
+  return `i.${column} as "${key}"`;
+}).join(', ');
+
+type Row = Record<string, unknown>;
+export function rowToState(row: Row): ItemState {
+  return row as unknown as ItemState;
+}
+
+async function writeItems(tx: EntityManager, states: ItemState[]): Promise<void> {
+  const columns = ITEM_COLUMNS.map(([, c]) => c);
+  const values = states.map(() => `(${columns.map((c) => (c === 'last_hash' ? `decode(?, 'hex')` : '?')).join(', ')})`);
+  const params = states.flatMap((s) => ITEM_COLUMNS.map(([key]) => (key === 'heldByAgencyIds' ? `{${s.heldByAgencyIds.join(',')}}` : s[key])));
+  const updates = columns.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`);
+  await tx.execute(
+    `insert into items (${columns.join(', ')}) values ${values.join(', ')}
+     on conflict (id) do update set ${updates.join(', ')}`,
+    params,
+  );
+}
+
+function buildEnvelope(draft: EventDraft, recordedAt: string): Envelope {
+  const itemId = draft.item?.id ?? draft.itemId;
+  if (!itemId) throw new Error('an event for a new item needs its itemId');
+  const payload = Object.fromEntries(Object.entries(draft.payload).map(([k, v]) => [k, v === undefined ? null : v]));
+  return normalizeText({
+    v: ENVELOPE_VERSION,
+    itemId,
+    itemSeq: String((draft.item?.lastSeq ?? 0) + 1),
+    prevItemHash: draft.item?.lastHash ?? null,
+    type: draft.type,
+    actor: draft.actor?.id ?? null,
+    agency: draft.actor?.agencyId ?? null,
+    device: draft.device ?? null,
+    from: draft.item?.state ?? null,
+    to: draft.to,
+    location: draft.location === undefined ? (draft.item?.locationId ?? null) : draft.location,
+    requestId: draft.requestId ?? null,
+    occurredAt: draft.occurredAt ?? recordedAt,
+    recordedAt,
+    payload,
+  } as unknown as Json) as unknown as Envelope;
+}
+
+/**
+ * Appends one event per draft, in order, within the caller's transaction. Two drafts may concern the
+ * same item only if the second is built from the state the first returned; commands append one per item.
+ */
+export async function appendEvents(tx: EntityManager, drafts: EventDraft[]): Promise<AppendedEvent[]> {
+  if (drafts.length === 0) return [];
+  const recordedAt = new Date().toISOString();
+  const built = drafts.map((draft) => {
+    const envelope = buildEnvelope(draft, recordedAt);
+    const canonical = canonicalJson(envelope as unknown as Json);
+    const leaf = leafHash(canonical);
+    return { envelope, canonical, leaf, state: project(draft.item, envelope, leaf.toString('hex')) };
+  });
+  await writeItems(tx, built.map((b) => b.state));
+
+  const [head] = await tx.execute<{ size: string; frontier: Buffer }[]>(
+    'select size, frontier from ledger_head where id for update',
+  );
+  const frontier = new Frontier(Number(head!.size), splitNodes(head!.frontier));
+  const first = frontier.size;
+  const rows: unknown[] = [];
+  for (const b of built) {
+    frontier.append(b.leaf);
+    const e = b.envelope;
+    rows.push(
+      frontier.size - 1, e.itemId, Number(e.itemSeq), e.type, e.actor, e.agency, e.requestId, e.occurredAt,
+      e.recordedAt, b.canonical, b.leaf, e.prevItemHash,
+    );
+  }
+  const placeholders = built.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, decode(?, 'hex'))`).join(', ');
+  await tx.execute(
+    `insert into ledger_events (idx, item_id, item_seq, type, actor_id, agency_id, request_id, occurred_at,
+       recorded_at, canonical, leaf_hash, prev_item_hash) values ${placeholders}`,
+    rows,
+  );
+  await tx.execute('update ledger_head set size = ?, frontier = ?, root = ?, updated_at = now() where id', [
+    frontier.size,
+    Buffer.concat(frontier.nodes),
+    frontier.root(),
+  ]);
+  return built.map((b, i) => ({ index: first + i, envelope: b.envelope, leafHash: b.leaf.toString('hex'), state: b.state }));
+}
+
+export function splitNodes(concatenated: Buffer): Buffer[] {
+  const nodes: Buffer[] = [];
+  for (let offset = 0; offset < concatenated.length; offset += 32) nodes.push(concatenated.subarray(offset, offset + 32));
+  return nodes;
+}
+
+/** Locks and loads items by code (in a stable order, so concurrent commands cannot deadlock). */
+export async function lockItems(tx: EntityManager, codes: string[]): Promise<ItemState[]> {
+  if (codes.length === 0) return [];
+  const rows = await tx.execute<Row[]>(
+    `select ${ITEM_SELECT} from items i where i.code in (${codes.map(() => '?').join(', ')}) order by i.id for update`,
+    codes,
+  );
+  return rows.map(rowToState);
+}
+
+export async function loadItem(em: EntityManager, code: string): Promise<ItemState | null> {
+  const [row] = await em.execute<Row[]>(`select ${ITEM_SELECT} from items i where i.code = ?`, [code]);
+  return row ? rowToState(row) : null;
+}

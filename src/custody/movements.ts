@@ -1,0 +1,277 @@
+import { LockMode } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { ConflictError, UnprocessableError } from '../errors';
+import { assertOwningAgency, withLockedItems } from './access';
+import type { Caller } from './caller';
+import { appendEvents } from './ledger';
+import { placeItem } from './locations';
+import type { ItemState } from './projection';
+import { Alert, Attachment, Handover } from './records.entity';
+import { CustodyRequest, RequestItem, type RequestKind } from './request.entity';
+import type { Person } from './sign-in';
+import { needsWitness, transition, type PhysicalCommand } from './state-machine';
+
+/**
+ * The commands that move an item between physical states. Each locks its item, checks the state machine
+ * and the rules of the command, and appends exactly one event, all in one transaction.
+ */
+
+/** Cash, drugs, firearms and valuables need a second person, who confirmed with their own credentials. */
+function witnessFor(item: ItemState, command: PhysicalCommand, caller: Caller, witness: Person | undefined): string | null {
+  if (witness && witness.id === caller.id) throw new UnprocessableError('the witness must be someone other than the person acting');
+  if (!witness && needsWitness(item.category, command)) {
+    throw new UnprocessableError(
+      `${item.category} needs a witness at ${command}: add "witness" with a second person's username and password`,
+    );
+  }
+  return witness?.id ?? null;
+}
+
+export interface HandoverInput {
+  itemCodes: string[];
+  from: Person;
+  note?: string;
+}
+
+/** An officer hands a batch of items to the centre: one hand-over record (the receipt), one event per item. */
+export async function handOver(em: EntityManager, caller: Caller, input: HandoverInput) {
+  const { from } = input;
+  if (from.id === caller.id) throw new UnprocessableError('the person handing over and the person receiving must differ');
+  if (!from.roles.some((r) => r === 'officer' || r === 'clerk')) {
+    throw new UnprocessableError(`${from.username} is not an officer or clerk and cannot hand items over`);
+  }
+  return withLockedItems(em, caller, input.itemCodes, async (tx, items) => {
+    for (const item of items) {
+      transition(item.code, item.state, 'handover');
+      if (item.owningAgencyId !== from.agencyId) {
+        throw new UnprocessableError(`item ${item.code} belongs to another agency than ${from.username}'s`);
+      }
+    }
+    const record = tx.create(Handover, {
+      fromUserId: from.id,
+      toUserId: caller.id,
+      itemIds: items.map((i) => i.id),
+      note: input.note ?? null,
+    });
+    await tx.flush();
+    const events = await appendEvents(
+      tx,
+      items.map((item) => ({
+        item,
+        type: 'handover' as const,
+        actor: caller,
+        to: 'received' as const,
+        location: null,
+        payload: { handoverId: record.id, fromUserId: from.id, toUserId: caller.id, note: input.note },
+      })),
+    );
+    return { handover: record, events };
+  });
+}
+
+export async function lockerDeposit(em: EntityManager, caller: Caller, code: string, compartmentCode: string) {
+  return withLockedItems(em, caller, [code], async (tx, [item]) => {
+    const to = transition(item!.code, item!.state, 'locker_deposit');
+    assertOwningAgency(caller, [item!], 'deposit it');
+    const compartment = await placeItem(tx, item!, compartmentCode, ['compartment']);
+    const [event] = await appendEvents(tx, [
+      { item: item!, type: 'locker_deposit', actor: caller, to, location: compartment.id, payload: { compartment: compartment.code } },
+    ]);
+    return event!;
+  });
+}
+
+export async function lockerRetrieve(em: EntityManager, caller: Caller, code: string) {
+  return withLockedItems(em, caller, [code], async (tx, [item]) => {
+    const to = transition(item!.code, item!.state, 'locker_retrieve');
+    const [event] = await appendEvents(tx, [{ item: item!, type: 'locker_retrieve', actor: caller, to, location: null, payload: {} }]);
+    return event!;
+  });
+}
+
+export interface CheckInInput {
+  locationCode: string;
+  witness?: Person;
+  note?: string;
+}
+
+export async function checkIn(em: EntityManager, caller: Caller, code: string, input: CheckInInput) {
+  return withLockedItems(em, caller, [code], async (tx, [item]) => {
+    const to = transition(item!.code, item!.state, 'check_in');
+    const witnessId = witnessFor(item!, 'check_in', caller, input.witness);
+    if (item!.category === 'valuables' && !(await tx.count(Attachment, { itemId: item!.id, kind: 'photo' }))) {
+      throw new UnprocessableError(`valuables must be photographed before check-in: add a photo to item ${item!.code}`);
+    }
+    const location = await placeItem(tx, item!, input.locationCode);
+    const [event] = await appendEvents(tx, [
+      { item: item!, type: 'check_in', actor: caller, to, location: location.id, payload: { witnessId, note: input.note } },
+    ]);
+    return event!;
+  });
+}
+
+export async function move(em: EntityManager, caller: Caller, code: string, input: { locationCode: string; note?: string }) {
+  return withLockedItems(em, caller, [code], async (tx, [item]) => {
+    const to = transition(item!.code, item!.state, 'move');
+    const location = await placeItem(tx, item!, input.locationCode);
+    if (location.id === item!.locationId) throw new ConflictError(`item ${item!.code} is already at ${input.locationCode}`);
+    const [event] = await appendEvents(tx, [
+      { item: item!, type: 'move', actor: caller, to, location: location.id, payload: { fromLocationId: item!.locationId, note: input.note } },
+    ]);
+    return event!;
+  });
+}
+
+/** Marks the item done within its approved request; the request is carried out when all its items are. */
+async function carryOut(tx: EntityManager, requestId: string, kind: RequestKind, item: ItemState): Promise<CustodyRequest> {
+  const request = await tx.findOne(CustodyRequest, { id: requestId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+  if (!request || request.kind !== kind) throw new UnprocessableError(`request ${requestId} is not a ${kind} request`);
+  if (request.status !== 'approved') {
+    throw new ConflictError(`request ${requestId} is ${request.status}; only an approved request can be carried out`);
+  }
+  const line = await tx.findOne(RequestItem, { requestId, itemId: item.id });
+  if (!line) throw new UnprocessableError(`item ${item.code} is not part of request ${requestId}`);
+  if (line.carriedOutAt) throw new ConflictError(`item ${item.code} has already been handled under request ${requestId}`);
+  line.carriedOutAt = new Date();
+  await tx.flush();
+  if ((await tx.count(RequestItem, { requestId, carriedOutAt: null })) === 0) request.status = 'carried_out';
+  await tx.flush();
+  return request;
+}
+
+export interface CheckOutInput {
+  requestId: string;
+  condition: string;
+  witness?: Person;
+}
+
+export async function checkOut(em: EntityManager, caller: Caller, code: string, input: CheckOutInput) {
+  return withLockedItems(em, caller, [code], async (tx, [item]) => {
+    const to = transition(item!.code, item!.state, 'check_out');
+    const witnessId = witnessFor(item!, 'check_out', caller, input.witness);
+    const loan = await carryOut(tx, input.requestId, 'loan', item!);
+    const [event] = await appendEvents(tx, [
+      {
+        item: item!,
+        type: 'check_out',
+        actor: caller,
+        to,
+        location: null,
+        requestId: loan.id,
+        payload: {
+          borrower: loan.borrower,
+          purpose: loan.purpose,
+          dueAt: loan.dueAt!.toISOString(),
+          condition: input.condition,
+          fromLocationId: item!.locationId,
+          witnessId,
+        },
+      },
+    ]);
+    return event!;
+  });
+}
+
+export interface ReturnInput {
+  locationCode: string;
+  condition: string;
+  sealNumber?: string;
+  quantity?: string;
+  weightGrams?: string;
+  witness?: Person;
+  note?: string;
+}
+
+// A returned item may weigh a little differently (moisture, packaging); more than this is a mismatch.
+const WEIGHT_TOLERANCE = 0.01;
+
+function returnMismatches(item: ItemState, input: ReturnInput): string[] {
+  const mismatches: string[] = [];
+  if (input.sealNumber !== undefined && input.sealNumber !== item.sealNumber) {
+    mismatches.push(`seal ${input.sealNumber} instead of ${item.sealNumber ?? 'none'}`);
+  }
+  if (input.quantity !== undefined && Number(input.quantity) !== Number(item.quantity)) {
+    mismatches.push(`quantity ${input.quantity} instead of ${item.quantity} ${item.unit}`);
+  }
+  if (input.weightGrams !== undefined && item.weightGrams !== null) {
+    const expected = Number(item.weightGrams);
+    if (Math.abs(Number(input.weightGrams) - expected) > expected * WEIGHT_TOLERANCE) {
+      mismatches.push(`weight ${input.weightGrams} g instead of ${item.weightGrams} g`);
+    }
+  }
+  return mismatches;
+}
+
+/** Takes a lent item back. Seal, count and weight are compared; a mismatch is recorded and raised as an alert. */
+export async function returnItem(em: EntityManager, caller: Caller, code: string, input: ReturnInput) {
+  return withLockedItems(em, caller, [code], async (tx, [item]) => {
+    const to = transition(item!.code, item!.state, 'return');
+    const witnessId = witnessFor(item!, 'return', caller, input.witness);
+    const location = await placeItem(tx, item!, input.locationCode);
+    const mismatches = returnMismatches(item!, input);
+    const [event] = await appendEvents(tx, [
+      {
+        item: item!,
+        type: 'return',
+        actor: caller,
+        to,
+        location: location.id,
+        requestId: item!.loanRequestId,
+        payload: {
+          condition: input.condition,
+          sealNumber: input.sealNumber,
+          quantity: input.quantity,
+          weightGrams: input.weightGrams,
+          mismatches,
+          witnessId,
+          note: input.note,
+        },
+      },
+    ]);
+    if (mismatches.length) {
+      tx.create(Alert, {
+        kind: 'return_mismatch',
+        itemId: item!.id,
+        message: `item ${item!.code} came back with ${mismatches.join('; ')}`,
+        eventIdx: event!.index,
+      });
+      await tx.flush();
+    }
+    return { event: event!, mismatches };
+  });
+}
+
+export interface DisposeInput {
+  requestId: string;
+  witness?: Person;
+  recipient?: string;
+  note?: string;
+}
+
+export async function dispose(em: EntityManager, caller: Caller, code: string, input: DisposeInput) {
+  return withLockedItems(em, caller, [code], async (tx, [item]) => {
+    const to = transition(item!.code, item!.state, 'dispose');
+    if (item!.legalHold) throw new ConflictError(`item ${item!.code} is under a legal hold (${item!.holdReason}); it cannot be disposed of`);
+    const witnessId = witnessFor(item!, 'dispose', caller, input.witness);
+    const disposal = await carryOut(tx, input.requestId, 'disposal', item!);
+    const [event] = await appendEvents(tx, [
+      {
+        item: item!,
+        type: 'disposed',
+        actor: caller,
+        to,
+        location: null,
+        requestId: disposal.id,
+        payload: {
+          method: disposal.method,
+          orderReference: disposal.orderReference,
+          recipient: input.recipient,
+          fromLocationId: item!.locationId,
+          witnessId,
+          note: input.note,
+        },
+      },
+    ]);
+    return event!;
+  });
+}

@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { defineEntity, type InferEntity } from '@mikro-orm/core';
+
+export const REQUEST_KINDS = ['loan', 'transfer', 'disposal'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+export const REQUEST_STATUSES = ['requested', 'approved', 'rejected', 'cancelled', 'carried_out', 'refused'] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+export const LOAN_PURPOSES = ['lab', 'court', 'appraisal', 'remote_display', 'other'] as const;
+export const DISPOSAL_METHODS = ['returned_to_owner', 'auctioned', 'confiscated', 'destroyed', 'released_to_other_authority'] as const;
+
+/** A loan, transfer or disposal request: requested → approved | rejected → carried out | cancelled (or refused). */
+export const CustodyRequest = defineEntity({
+  name: 'CustodyRequest',
+  tableName: 'requests',
+  properties: (p) => ({
+    id: p.uuid().primary().onCreate(() => randomUUID()),
+    kind: p.enum([...REQUEST_KINDS]),
+    status: p.enum([...REQUEST_STATUSES]),
+    agencyId: p.uuid(),
+    requesterId: p.uuid(),
+    reason: p.text(),
+    decidedBy: p.uuid().nullable(),
+    decidedAt: p.datetime().nullable(),
+    decisionNote: p.text().nullable(),
+    borrower: p.string().nullable(),
+    purpose: p.enum([...LOAN_PURPOSES]).nullable(),
+    dueAt: p.datetime().nullable(),
+    toAgencyId: p.uuid().nullable(),
+    answeredBy: p.uuid().nullable(),
+    answeredAt: p.datetime().nullable(),
+    method: p.enum([...DISPOSAL_METHODS]).nullable(),
+    orderReference: p.string().nullable(),
+    createdAt: p.datetime().onCreate(() => new Date()),
+    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+  }),
+});
+export type CustodyRequest = InferEntity<typeof CustodyRequest>;
+
+export const RequestItem = defineEntity({
+  name: 'RequestItem',
+  tableName: 'request_items',
+  properties: (p) => ({
+    requestId: p.uuid().primary(),
+    itemId: p.uuid().primary(),
+    carriedOutAt: p.datetime().nullable(),
+  }),
+});
+export type RequestItem = InferEntity<typeof RequestItem>;
