@@ -13,6 +13,7 @@ export function as(ctx: TestContext, actor: Actor) {
     get: (path: string) => auth(request(ctx.app).get(`/api/v1${path}`)),
     post: (path: string, body?: object) => auth(request(ctx.app).post(`/api/v1${path}`)).send(body ?? {}),
     delete: (path: string, body?: object) => auth(request(ctx.app).delete(`/api/v1${path}`)).send(body ?? {}),
+    upload: (path: string, type: string, data: Buffer | string) => auth(request(ctx.app).post(`/api/v1${path}`)).set('Content-Type', type).send(data),
   };
 }
 
