@@ -30,7 +30,7 @@ async function refusedWithoutTrace(send: () => Promise<{ status: number; body: {
 }
 
 const cash = { ...phone, category: 'cash', description: '人民币现金', quantity: 100, unit: '张', amount: '10000', currency: 'CNY', serialNumber: undefined };
-const loanBody = (codes: string[]) => ({
+const loanBody = (codes: (string | undefined)[]) => ({
   kind: 'loan', itemCodes: codes, reason: 'lab test', borrower: 'City lab', purpose: 'lab', dueAt: new Date(Date.now() + 86400_000).toISOString(),
 });
 
