@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Server } from 'node:http';
 import { createApp } from './api/app';
+import { raiseDueAlerts } from './custody/alerts';
 import { bootstrap } from './bootstrap';
 import { ConfigError, loadConfig, type Config } from './config';
 import { DatabaseStartError } from './database';
@@ -8,6 +9,8 @@ import { seedDemo } from './demo';
 import { createLogger } from './logger';
 import { openRuntime } from './runtime';
 import { readOrCreateSecret } from './secrets';
+
+const DUE_ALERT_SWEEP_MS = 5 * 60_000;
 
 function fail(message: string): never {
   // One line: some library errors append a dump of the record involved, which may hold a secret.
@@ -50,6 +53,15 @@ async function main(): Promise<void> {
     }
   }
 
+  // Overdue loans and reviews that come due are raised as alerts; several instances may sweep at once.
+  const sweep = () =>
+    raiseDueAlerts(orm.em.fork())
+      .then(({ raised, resolved }) => (raised || resolved) && logger.info({ raised, resolved }, 'due alerts swept'))
+      .catch((err: unknown) => logger.error({ err }, 'due-alert sweep failed'));
+  void sweep();
+  const sweeper = setInterval(sweep, DUE_ALERT_SWEEP_MS);
+  sweeper.unref();
+
   const app = createApp({ orm, config, logger, tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds } });
   const server = await listen(app, config);
   logger.info({ host: config.host, port: config.port, embeddedDatabase: !config.databaseUrl }, 'custody API listening');
@@ -58,6 +70,7 @@ async function main(): Promise<void> {
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
+    clearInterval(sweeper);
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await runtime.close();

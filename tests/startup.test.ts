@@ -10,6 +10,7 @@ import { seedDemo } from '../src/demo';
 import { readOrCreateSecret } from '../src/secrets';
 import { Agency } from '../src/custody/agency.entity';
 import { User } from '../src/custody/user.entity';
+import { Location } from '../src/custody/location.entity';
 import { createTestContext, type TestContext } from './context';
 
 const run = promisify(execFile);
@@ -97,6 +98,7 @@ describe('first start', () => {
       const res = await request(ctx.app).post('/api/v1/auth/login').send({ username: account.username, password: account.password });
       expect(res.status).toBe(200);
     }
+    expect(await ctx.orm.em.fork().count(Location, { code: { $like: 'HQ%' } })).toBeGreaterThan(5);
     expect(await seedDemo(ctx.orm.em.fork())).toEqual([]);
     expect(await ctx.orm.em.fork().count(User, {})).toBe(accounts.length + 1);
   });
