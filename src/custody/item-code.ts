@@ -4,32 +4,30 @@ import { ValidationError } from '../errors';
 /**
  * Item codes (一物一码): nine random characters and a check character from Crockford's base-32 alphabet,
  * which leaves out I, L, O and U so that a code read aloud or typed from a worn label is not misread.
- * The check character is Luhn mod 32: any single wrong character and any swap of two neighbours is refused.
+ * The check character follows Damm's algorithm over the quasigroup x∘y = 2·x ⊕ y in GF(32), which is totally
+ * anti-symmetric: any single wrong character and any swap of two different neighbours is refused (Luhn mod 32
+ * would let 0↔Z swaps through).
  */
 export const CODE_ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const BODY_LENGTH = 9;
 export const CODE_LENGTH = BODY_LENGTH + 1;
-const N = CODE_ALPHABET.length;
 
-function luhnSum(chars: string, doubleFirst: boolean): number {
-  let sum = 0;
-  let double = doubleFirst;
-  for (let i = chars.length - 1; i >= 0; i--) {
-    let addend = CODE_ALPHABET.indexOf(chars[i]!) * (double ? 2 : 1);
-    addend = Math.floor(addend / N) + (addend % N);
-    sum += addend;
-    double = !double;
-  }
-  return sum;
+/** Multiplication by 2 (the polynomial x) in GF(2^5) modulo x^5 + x^2 + 1. */
+const times2 = (v: number) => ((v << 1) ^ (v & 0x10 ? 0x25 : 0)) & 0x1f;
+
+function dammInterim(chars: string): number {
+  let interim = 0;
+  for (const c of chars) interim = times2(interim) ^ CODE_ALPHABET.indexOf(c);
+  return interim;
 }
 
 export function checkCharacter(body: string): string {
-  return CODE_ALPHABET[(N - (luhnSum(body, true) % N)) % N]!;
+  return CODE_ALPHABET[times2(dammInterim(body))]!;
 }
 
 export function generateItemCode(): string {
   let body = '';
-  for (let i = 0; i < BODY_LENGTH; i++) body += CODE_ALPHABET[randomInt(N)];
+  for (let i = 0; i < BODY_LENGTH; i++) body += CODE_ALPHABET[randomInt(CODE_ALPHABET.length)];
   return body + checkCharacter(body);
 }
 
@@ -53,7 +51,7 @@ export function parseItemCode(input: string): string {
   }
   const wrong = [...code].find((c) => !CODE_ALPHABET.includes(c));
   if (wrong) throw new ValidationError(`item code "${input}" contains "${wrong}", which item codes never use`);
-  if (luhnSum(code, false) % N !== 0) {
+  if (dammInterim(code) !== 0) {
     throw new ValidationError(`item code "${input}" has a wrong check character: it was mistyped or misread`);
   }
   return code;
