@@ -10,6 +10,7 @@ import { CustodyRequest, RequestItem } from './custody/request.entity';
 import { Alert, Attachment, Handover } from './custody/records.entity';
 import { Migration20261123000000Foundation } from '../migrations/Migration20261123000000Foundation';
 import { Migration20261123010000CustodyCore } from '../migrations/Migration20261123010000CustodyCore';
+import { Migration20261123020000LabelPrints } from '../migrations/Migration20261123020000LabelPrints';
 
 export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment];
 
@@ -17,6 +18,7 @@ export const entities = [Agency, User, Location, Case, Item, CustodyRequest, Req
 const migrationsList = [
   { name: 'Migration20261123000000Foundation', class: Migration20261123000000Foundation },
   { name: 'Migration20261123010000CustodyCore', class: Migration20261123010000CustodyCore },
+  { name: 'Migration20261123020000LabelPrints', class: Migration20261123020000LabelPrints },
 ];
 
 export interface OrmOptions {

@@ -16,6 +16,7 @@ import { userRoutes } from './users.routes';
 import { caseRoutes } from './cases.routes';
 import { handoverRoutes } from './handovers.routes';
 import { itemRoutes } from './items.routes';
+import { labelRoutes } from './labels.routes';
 import { ledgerRoutes } from './ledger.routes';
 import { locationRoutes } from './locations.routes';
 import { requestRoutes } from './requests.routes';
@@ -80,6 +81,7 @@ export function createApp(deps: AppDeps): Express {
   handoverRoutes(api, deps);
   requestRoutes(api, deps);
   ledgerRoutes(api, deps);
+  labelRoutes(api, deps);
   const openApi = openApiDocument(api.routes, API_VERSION);
   api.router.get('/openapi.json', (_req, res) => {
     res.json(openApi);

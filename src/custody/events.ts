@@ -22,6 +22,7 @@ export const EVENT_TYPES = [
   'hold_released',
   'correction',
   'attachment_added',
+  'label_printed',
   'review_date_set',
   'alert',
 ] as const;

@@ -52,7 +52,7 @@ const ITEM_COLUMNS: [keyof ItemState, string][] = [
   ['reviewDate', 'review_date'], ['legalHold', 'legal_hold'], ['holdReason', 'hold_reason'], ['state', 'state'],
   ['owningAgencyId', 'owning_agency_id'], ['heldByAgencyIds', 'held_by_agency_ids'], ['locationId', 'location_id'],
   ['holderUserId', 'holder_user_id'], ['holderName', 'holder_name'], ['loanRequestId', 'loan_request_id'],
-  ['loanDueAt', 'loan_due_at'], ['disposalMethod', 'disposal_method'], ['lastSeq', 'last_seq'],
+  ['loanDueAt', 'loan_due_at'], ['disposalMethod', 'disposal_method'], ['labelPrints', 'label_prints'], ['lastSeq', 'last_seq'],
   ['lastHash', 'last_hash'], ['lastEventAt', 'last_event_at'],
 ];
 const TIMESTAMP_COLUMNS = new Set(['seized_at', 'loan_due_at', 'last_event_at']);

@@ -36,6 +36,7 @@ export interface ItemState {
   loanRequestId: string | null;
   loanDueAt: string | null;
   disposalMethod: string | null;
+  labelPrints: number;
   lastSeq: number;
   lastHash: string;
   lastEventAt: string;
@@ -86,6 +87,7 @@ function register(e: Envelope): ItemState {
     loanRequestId: null,
     loanDueAt: null,
     disposalMethod: null,
+    labelPrints: 0,
     lastSeq: 0,
     lastHash: '',
     lastEventAt: e.recordedAt,
@@ -134,6 +136,8 @@ function apply(s: ItemState, e: Envelope): ItemState {
       return { ...s, legalHold: true, holdReason: str(p, 'reason') };
     case 'hold_released':
       return { ...s, legalHold: false, holdReason: null };
+    case 'label_printed':
+      return { ...s, labelPrints: s.labelPrints + 1 };
     case 'review_date_set':
       return { ...s, reviewDate: str(p, 'reviewDate')! };
     case 'correction': {
