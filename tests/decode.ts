@@ -93,8 +93,10 @@ export async function pdfText(pdf: Buffer): Promise<string> {
 }
 
 /** Collects a PDF (or any binary) response body as a Buffer with supertest. */
-export const binary = (res: import('superagent').Response & { on?: never }, callback: (err: Error | null, body: Buffer) => void) => {
+export const binary = (res: import('superagent').Response, callback: (err: Error | null, body: Buffer) => void) => {
+  // In Node, superagent hands the parser the raw response stream.
+  const stream = res as unknown as NodeJS.ReadableStream;
   const chunks: Buffer[] = [];
-  (res as unknown as NodeJS.ReadableStream).on('data', (c: Buffer) => chunks.push(c));
-  (res as unknown as NodeJS.ReadableStream).on('end', () => callback(null, Buffer.concat(chunks)));
+  stream.on('data', (c: Buffer) => chunks.push(c));
+  stream.on('end', () => callback(null, Buffer.concat(chunks)));
 };

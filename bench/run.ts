@@ -1,0 +1,31 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { benchLabels } from './labels.bench';
+import { printTable, type Figure } from './table';
+
+/**
+ * `npm run bench`: every figure beside a raw baseline measured in the same run, printed as a table and
+ * written to bench/results/latest.json with the machine it ran on. Benchmarks, not tests: nothing here fails.
+ */
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const sections: [string, () => Promise<Figure[]>][] = [['labels', benchLabels]];
+  const figures: Figure[] = [];
+  for (const [name, run] of sections) {
+    if (only.length && !only.includes(name)) continue;
+    process.stderr.write(`bench: ${name}…\n`);
+    figures.push(...(await run()));
+  }
+  const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  console.log(`\nmachine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}\n`);
+  printTable(figures);
+  const dir = path.join(__dirname, 'results');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), machine, figures }, null, 2));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
