@@ -24,6 +24,13 @@ const envSchema = z.object({
     .regex(/^\d+(kb|mb)$/, 'must look like 256kb or 1mb')
     .default('1mb'),
   TRUST_PROXY: booleanish.default(false),
+  CUSTODY_LEDGER_KEY: z.string().startsWith('PRIVATE+KEY+', 'must be a signer key: PRIVATE+KEY+name+keyid+base64').optional(),
+  CUSTODY_LOG_ORIGIN: z.string().regex(/^[^\s+]+$/, 'must have no spaces or +, e.g. custody.example.org/ledger').default('custody.local/ledger'),
+  CUSTODY_WITNESS_KEYS: z
+    .string()
+    .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+    .default([]),
+  CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
 });
 
 export type Config = Readonly<{
@@ -39,6 +46,12 @@ export type Config = Readonly<{
   logLevel: (typeof LOG_LEVELS)[number];
   jsonBodyLimit: string;
   trustProxy: boolean;
+  /** The log's Ed25519 signer key; when absent, one is made on first start in the data folder. */
+  ledgerKey: string | undefined;
+  logOrigin: string;
+  /** Verifier keys (vkeys, type 0x04) of the witnesses whose cosignatures the server accepts. */
+  witnessKeys: string[];
+  checkpointIntervalSeconds: number;
 }>;
 
 export class ConfigError extends Error {
@@ -69,5 +82,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     jsonBodyLimit: e.JSON_BODY_LIMIT,
     trustProxy: e.TRUST_PROXY,
+    ledgerKey: e.CUSTODY_LEDGER_KEY,
+    logOrigin: e.CUSTODY_LOG_ORIGIN,
+    witnessKeys: e.CUSTODY_WITNESS_KEYS,
+    checkpointIntervalSeconds: e.CHECKPOINT_INTERVAL_SECONDS,
   });
 }

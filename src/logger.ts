@@ -16,6 +16,7 @@ export const REDACTED_PATHS = [
   'databaseUrl',
   'jwtSecret',
   'adminPassword',
+  'ledgerKey',
 ];
 
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {

@@ -2,6 +2,8 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { createApp } from './api/app';
 import { raiseDueAlerts } from './custody/alerts';
+import { signCheckpoint } from './custody/checkpoints';
+import { checkpointFile, loadLedgerSigner, loadWitnessKeys } from './ledger-keys';
 import { bootstrap } from './bootstrap';
 import { ConfigError, loadConfig, type Config } from './config';
 import { DatabaseStartError } from './database';
@@ -62,7 +64,14 @@ async function main(): Promise<void> {
   const sweeper = setInterval(sweep, DUE_ALERT_SWEEP_MS);
   sweeper.unref();
 
-  const app = createApp({ orm, config, logger, tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds } });
+  // Checkpoints are signed every few seconds while the log grows; instances take turns (advisory lock).
+  const ledger = { signer: loadLedgerSigner(config), file: checkpointFile(config), witnesses: loadWitnessKeys(config) };
+  const checkpoint = () =>
+    signCheckpoint(orm.em.fork(), ledger).catch((err: unknown) => logger.error({ err }, 'checkpoint signing failed'));
+  const checkpointer = setInterval(checkpoint, config.checkpointIntervalSeconds * 1000);
+  checkpointer.unref();
+
+  const app = createApp({ orm, config, logger, tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds }, ledger });
   const server = await listen(app, config);
   logger.info({ host: config.host, port: config.port, embeddedDatabase: !config.databaseUrl }, 'custody API listening');
 
@@ -71,6 +80,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     clearInterval(sweeper);
+    clearInterval(checkpointer);
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await runtime.close();

@@ -11,6 +11,7 @@ import { Alert, Attachment, Handover } from './custody/records.entity';
 import { Migration20261123000000Foundation } from '../migrations/Migration20261123000000Foundation';
 import { Migration20261123010000CustodyCore } from '../migrations/Migration20261123010000CustodyCore';
 import { Migration20261123020000LabelPrints } from '../migrations/Migration20261123020000LabelPrints';
+import { Migration20261123030000Checkpoints } from '../migrations/Migration20261123030000Checkpoints';
 
 export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment];
 
@@ -19,6 +20,7 @@ const migrationsList = [
   { name: 'Migration20261123000000Foundation', class: Migration20261123000000Foundation },
   { name: 'Migration20261123010000CustodyCore', class: Migration20261123010000CustodyCore },
   { name: 'Migration20261123020000LabelPrints', class: Migration20261123020000LabelPrints },
+  { name: 'Migration20261123030000Checkpoints', class: Migration20261123030000Checkpoints },
 ];
 
 export interface OrmOptions {

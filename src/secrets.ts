@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
  * Returns the secret kept in `file`, creating it (mode 0600, never world-readable) on first use.
  * Secrets live beside the data, not in the code or the database, so a database dump does not leak them.
  */
-export function readOrCreateSecret(file: string, bytes = 48): string {
+export function readOrCreateSecret(file: string, generate: () => string = () => randomBytes(48).toString('base64url')): string {
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch (err) {
@@ -14,7 +14,7 @@ export function readOrCreateSecret(file: string, bytes = 48): string {
   }
   // Searchable but not listable by others: PostgreSQL, run as its own user, must pass through this folder.
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o711 });
-  const secret = randomBytes(bytes).toString('base64url');
+  const secret = generate();
   // 'wx' fails if another process created the file meanwhile; then its secret wins.
   try {
     fs.writeFileSync(file, secret + '\n', { mode: 0o600, flag: 'wx' });

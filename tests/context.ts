@@ -8,6 +8,7 @@ import type { AppDeps } from '../src/api/deps';
 import { loadConfig, type Config } from '../src/config';
 import { createLogger } from '../src/logger';
 import { initOrm, migrate } from '../src/orm';
+import { ED25519, generateSignerKey, parseSignerKey, type VerifierKey } from '../src/custody/note';
 
 export interface TestContext {
   orm: MikroORM;
@@ -17,6 +18,7 @@ export interface TestContext {
   /** Everything the app logged, one JSON line per entry. */
   logs: string[];
   tokens: { secret: string; ttlSeconds: number };
+  ledger: AppDeps['ledger'];
   close(): Promise<void>;
 }
 
@@ -48,7 +50,7 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
 
 export async function createTestContext(
   env: Record<string, string> = {},
-  extra: Pick<AppDeps, 'loginThrottle'> = {},
+  extra: Partial<Pick<AppDeps, 'loginThrottle' | 'ledger'>> = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase();
   const orm = await initOrm({ url: database.url, poolMax: 5 });
@@ -63,7 +65,8 @@ export async function createTestContext(
   });
   const logger = createLogger(config, sink);
   const tokens = { secret: randomBytes(32).toString('hex'), ttlSeconds: 600 };
-  const app = createApp({ orm, config, logger, tokens, ...extra });
+  const ledger = { signer: parseSignerKey(generateSignerKey('custody.test/ledger', ED25519)), file: null, witnesses: [] as VerifierKey[], ...extra.ledger };
+  const app = createApp({ orm, config, logger, tokens, ...extra, ledger });
   return {
     orm,
     app,
@@ -71,6 +74,7 @@ export async function createTestContext(
     url: database.url,
     logs,
     tokens,
+    ledger,
     close: async () => {
       await orm.close(true);
       await database.drop();

@@ -139,7 +139,7 @@ describe('health, readiness and metrics', () => {
 
   test('/readyz answers 503 when the database is unreachable', async () => {
     const orm = await initOrm({ url: ctx.url });
-    const app = createApp({ orm, config: ctx.config, logger: createLogger({ logLevel: 'silent' }), tokens: ctx.tokens });
+    const app = createApp({ orm, config: ctx.config, logger: createLogger({ logLevel: 'silent' }), tokens: ctx.tokens, ledger: ctx.ledger });
     await orm.close(true);
     const res = await request(app).get('/readyz');
     expectProblem(res, 503);

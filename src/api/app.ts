@@ -17,6 +17,7 @@ import { caseRoutes } from './cases.routes';
 import { handoverRoutes } from './handovers.routes';
 import { itemRoutes } from './items.routes';
 import { labelRoutes } from './labels.routes';
+import { transparencyRoutes } from './transparency.routes';
 import { ledgerRoutes } from './ledger.routes';
 import { locationRoutes } from './locations.routes';
 import { requestRoutes } from './requests.routes';
@@ -82,6 +83,7 @@ export function createApp(deps: AppDeps): Express {
   requestRoutes(api, deps);
   ledgerRoutes(api, deps);
   labelRoutes(api, deps);
+  transparencyRoutes(api, deps);
   const openApi = openApiDocument(api.routes, API_VERSION);
   api.router.get('/openapi.json', (_req, res) => {
     res.json(openApi);

@@ -1,6 +1,8 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import type { CheckpointSigner } from '../custody/checkpoints';
+import type { VerifierKey } from '../custody/note';
 import type { ThrottlePolicy } from '../custody/sign-in';
 import type { TokenSettings } from './auth';
 
@@ -10,6 +12,8 @@ export interface AppDeps {
   config: Config;
   logger: Logger;
   tokens: TokenSettings;
+  /** The log's signer (key outside the database) and the witnesses whose cosignatures are accepted. */
+  ledger: CheckpointSigner & { witnesses: VerifierKey[] };
   /** Sign-in throttling; the default policy when absent. */
   loginThrottle?: ThrottlePolicy;
 }

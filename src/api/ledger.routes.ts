@@ -22,7 +22,7 @@ const verifySchema = z.object({
 const alertSchema = z.object({ id: z.uuid(), kind: z.string(), itemCode: z.string().nullable(), message: z.string(), status: z.string(), createdAt: z.iso.datetime() });
 const dueItemSchema = z.object({ code: z.string(), description: z.string(), date: z.string(), holderName: z.string().nullable() });
 
-export function ledgerRoutes(api: Api, { orm }: AppDeps): void {
+export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
   api.add({
     method: 'get',
     path: '/ledger/verify',
@@ -31,7 +31,7 @@ export function ledgerRoutes(api: Api, { orm }: AppDeps): void {
     access: ['inspector', 'admin'],
     responses: { 200: { description: 'the verification result (ok or the first failure)', schema: verifySchema } },
     handler: async ({ res }) => {
-      res.json(await verifyLedger(orm.em));
+      res.json(await verifyLedger(orm.em, { logKey: ledger.signer }));
     },
   });
 

@@ -56,29 +56,35 @@ export class Frontier {
   }
 }
 
-/** Inclusion proof (audit path) of leaf `index` in the tree over `leaves` (RFC 6962 §2.1.1). */
-export function inclusionProof(leaves: readonly Buffer[], index: number): Buffer[] {
-  if (index < 0 || index >= leaves.length) throw new RangeError(`leaf ${index} is outside a tree of ${leaves.length}`);
-  if (leaves.length === 1) return [];
-  const k = splitPoint(leaves.length);
-  return index < k
-    ? [...inclusionProof(leaves.slice(0, k), index), rootOf(leaves.slice(k))]
-    : [...inclusionProof(leaves.slice(k), index - k), rootOf(leaves.slice(0, k))];
+/** Where proofs get the root of any leaf range [start, end): an array in memory, or the ledger's tables. */
+export type RangeRoot = (start: number, end: number) => Buffer | Promise<Buffer>;
+
+export const arrayRangeRoot = (leaves: readonly Buffer[]): RangeRoot => (start, end) => rootOf(leaves.slice(start, end));
+
+/** Inclusion proof (audit path) of leaf `index` in the tree of `size` leaves (RFC 6962 §2.1.1). */
+export async function inclusionProof(root: RangeRoot, size: number, index: number): Promise<Buffer[]> {
+  if (index < 0 || index >= size) throw new RangeError(`leaf ${index} is outside a tree of ${size}`);
+  const path = async (start: number, end: number): Promise<Buffer[]> => {
+    if (end - start === 1) return [];
+    const k = splitPoint(end - start);
+    return index < start + k
+      ? [...(await path(start, start + k)), await root(start + k, end)]
+      : [...(await path(start + k, end)), await root(start, start + k)];
+  };
+  return path(0, size);
 }
 
-/** Consistency proof between the first `m` leaves and all of `leaves` (RFC 6962 §2.1.2). */
-export function consistencyProof(leaves: readonly Buffer[], m: number): Buffer[] {
-  if (m < 1 || m > leaves.length) throw new RangeError(`size ${m} is not within 1..${leaves.length}`);
-  return subproof(m, leaves, true);
-}
-
-function subproof(m: number, leaves: readonly Buffer[], complete: boolean): Buffer[] {
-  const n = leaves.length;
-  if (m === n) return complete ? [] : [rootOf(leaves)];
-  const k = splitPoint(n);
-  return m <= k
-    ? [...subproof(m, leaves.slice(0, k), complete), rootOf(leaves.slice(k))]
-    : [...subproof(m - k, leaves.slice(k), false), rootOf(leaves.slice(0, k))];
+/** Consistency proof between the trees of `m` and `n` leaves (RFC 6962 §2.1.2). */
+export async function consistencyProof(root: RangeRoot, m: number, n: number): Promise<Buffer[]> {
+  if (m < 1 || m > n) throw new RangeError(`size ${m} is not within 1..${n}`);
+  const subproof = async (start: number, end: number, complete: boolean): Promise<Buffer[]> => {
+    if (m === end) return complete ? [] : [await root(start, end)];
+    const k = splitPoint(end - start);
+    return m <= start + k
+      ? [...(await subproof(start, start + k, complete)), await root(start + k, end)]
+      : [...(await subproof(start + k, end, false)), await root(start, start + k)];
+  };
+  return subproof(0, n, true);
 }
 
 /** Recomputes the root from a leaf and its inclusion proof (RFC 9162 §2.1.3.2). */

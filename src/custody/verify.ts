@@ -1,9 +1,23 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { canonicalJson, type Json } from './canonical-json';
-import type { Envelope } from './events';
 import { ITEM_SELECT, rowToState } from './ledger';
-import { Frontier, leafHash } from './merkle';
-import { project, type ItemState } from './projection';
+import type { ItemState } from './projection';
+import { LedgerReplay } from './replay';
+import { openCheckpoint } from './checkpoints';
+import type { VerifierKey } from './note';
+
+/** A signed checkpoint must match the tree recomputed from the events at its size, and carry a valid signature. */
+function checkCheckpoint(checkpoint: { size: string; root: Buffer; note: string }, root: Buffer, logKey: VerifierKey | undefined): string | null {
+  if (!root.equals(checkpoint.root)) {
+    return `the first ${checkpoint.size} events do not give the root of the checkpoint signed at that size: history was rewritten`;
+  }
+  if (!logKey) return null;
+  try {
+    const signed = openCheckpoint(checkpoint.note, logKey);
+    return signed.size === Number(checkpoint.size) && signed.root.equals(root) ? null : `the checkpoint row of ${checkpoint.size} differs from its signed note`;
+  } catch (err) {
+    return `the checkpoint of ${checkpoint.size} events: ${(err as Error).message}`;
+  }
+}
 
 export interface VerifyFailure {
   /** Global index of the first event that does not match, or null for a failure of the head or an items row. */
@@ -38,12 +52,20 @@ const BATCH = 5000;
  * replay of its events. Stops at the first mismatch and names it. Streams in batches, so memory grows
  * with the number of items, not of events.
  */
-export async function verifyLedger(em: EntityManager, onProgress?: (done: number, total: number) => void): Promise<VerifyResult> {
+export interface VerifyOptions {
+  /** The log's public key: every stored checkpoint must carry its valid signature and match the recomputed tree. */
+  logKey?: VerifierKey;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export async function verifyLedger(em: EntityManager, { logKey, onProgress }: VerifyOptions = {}): Promise<VerifyResult> {
   const checkedAt = new Date().toISOString();
   const [head] = await em.execute<{ size: string; frontier: Buffer; root: Buffer }[]>('select size, frontier, root from ledger_head');
   const headSize = Number(head!.size);
-  const frontier = new Frontier();
-  const items = new Map<string, ItemState>();
+  const replay = new LedgerReplay();
+  const { frontier, items } = replay;
+  const checkpoints = await em.execute<{ size: string; root: Buffer; note: string }[]>('select size, root, note from checkpoints order by size');
+  let nextCheckpoint = 0;
   const result = (failure: VerifyFailure | null): VerifyResult => ({
     ok: failure === null,
     size: frontier.size,
@@ -61,35 +83,21 @@ export async function verifyLedger(em: EntityManager, onProgress?: (done: number
     if (rows.length === 0) break;
     for (const row of rows) {
       const index = Number(row.idx);
-      const fail = (reason: string) => result({ index, itemId: row.item_id, reason });
-      if (index !== frontier.size) return fail(`global index ${frontier.size} is missing: the next event has index ${index}`);
-      const leaf = leafHash(row.canonical);
-      if (!leaf.equals(row.leaf_hash)) return fail('the leaf hash does not match the event’s canonical JSON: the event was altered');
-      let envelope: Envelope;
-      try {
-        envelope = JSON.parse(row.canonical) as Envelope;
-      } catch {
-        return fail('the event is not valid JSON');
-      }
-      if (canonicalJson(envelope as unknown as Json) !== row.canonical) return fail('the event is not in canonical form');
-      if (envelope.itemId !== row.item_id || Number(envelope.itemSeq) !== row.item_seq) {
-        return fail('the item or sequence number in the row differs from the signed envelope');
-      }
-      const previous = items.get(row.item_id) ?? null;
-      const expectedSeq = (previous?.lastSeq ?? 0) + 1;
-      if (row.item_seq !== expectedSeq) return fail(`item sequence ${row.item_seq} where ${expectedSeq} was expected`);
-      const expectedPrev = previous?.lastHash ?? null;
-      if (envelope.prevItemHash !== expectedPrev || (row.prev_item_hash?.toString('hex') ?? null) !== expectedPrev) {
-        return fail('the event does not chain to the item’s previous event');
-      }
-      if (previous === null && envelope.type !== 'registered') return fail('the item’s first event is not its registration');
-      items.set(row.item_id, project(previous, envelope, leaf.toString('hex')));
-      frontier.append(leaf);
+      const stored = { itemId: row.item_id, itemSeq: row.item_seq, leafHash: row.leaf_hash, prevItemHash: row.prev_item_hash };
+      const failure =
+        replay.add({ index, canonical: row.canonical, row: stored }) ??
+        (checkpoints[nextCheckpoint] && Number(checkpoints[nextCheckpoint]!.size) === frontier.size
+          ? checkCheckpoint(checkpoints[nextCheckpoint++]!, frontier.root(), logKey)
+          : null);
+      if (failure) return result({ index, itemId: row.item_id, reason: failure });
     }
     after = Number(rows[rows.length - 1]!.idx);
     onProgress?.(frontier.size, headSize);
   }
 
+  if (nextCheckpoint < checkpoints.length) {
+    return result({ index: null, itemId: null, reason: `a checkpoint was signed at ${checkpoints[nextCheckpoint]!.size} events, the ledger holds ${frontier.size}: events were removed` });
+  }
   if (frontier.size !== headSize) {
     return result({ index: frontier.size, itemId: null, reason: `the head says ${headSize} events, the table holds ${frontier.size}` });
   }

@@ -1,0 +1,164 @@
+import { z } from 'zod';
+import { addCosignature, checkpointCovering, latestCheckpoint, signCheckpoint, type Checkpoint } from '../custody/checkpoints';
+import { findItemView } from '../custody/item-queries';
+import { consistencyProof, inclusionProof } from '../custody/merkle';
+import { formatVerifierKey } from '../custody/note';
+import { buildProofBundle } from '../custody/proof-bundle';
+import { ledgerRangeRoot } from '../custody/tree-store';
+import { NotFoundError, UnprocessableError } from '../errors';
+import { itemCodeParam } from './custody.schemas';
+import type { AppDeps } from './deps';
+import type { Api } from './route';
+
+const checkpointSchema = z.object({ size: z.number().int(), root: z.string(), note: z.string(), createdAt: z.iso.datetime() });
+const present = (c: Checkpoint) => ({ size: c.size, root: c.root.toString('base64'), note: c.note, createdAt: c.createdAt });
+const hashes = (list: Buffer[]) => list.map((h) => h.toString('base64'));
+
+async function treeSize(orm: AppDeps['orm']): Promise<number> {
+  const [head] = await orm.em.execute<{ size: string }[]>('select size from ledger_head');
+  return Number(head!.size);
+}
+
+/**
+ * What lets outsiders check the ledger without trusting the server: the public key, signed checkpoints,
+ * proofs, cosignatures from witnesses. Checkpoints and proofs are public (hashes and sizes only, as in
+ * Certificate Transparency); the events themselves need a token.
+ */
+export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
+  api.add({
+    method: 'get',
+    path: '/ledger/key',
+    summary: "The log's public key (C2SP vkey) and origin, to pin in verifiers and witnesses (public)",
+    tag: 'ledger',
+    access: 'public',
+    responses: { 200: { description: 'the key', schema: z.object({ origin: z.string(), keyId: z.string(), publicKey: z.string(), verifierKey: z.string() }) } },
+    handler: async ({ res }) => {
+      const { signer } = ledger;
+      res.json({
+        origin: signer.name,
+        keyId: signer.keyId.toString('hex'),
+        publicKey: signer.publicKey.toString('base64'),
+        verifierKey: formatVerifierKey(signer),
+        witnesses: ledger.witnesses.map(formatVerifierKey),
+      });
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/ledger/checkpoint',
+    summary: 'The latest signed checkpoint with its cosignatures (public)',
+    tag: 'ledger',
+    access: 'public',
+    responses: { 200: { description: 'the checkpoint', schema: checkpointSchema } },
+    handler: async ({ res }) => {
+      const latest = await latestCheckpoint(orm.em);
+      if (!latest) throw new NotFoundError('no checkpoint has been signed yet: the ledger is empty');
+      res.json(present(latest));
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/ledger/checkpoint',
+    summary: 'Sign a checkpoint now, if the log has grown since the last one',
+    tag: 'ledger',
+    access: ['inspector', 'admin'],
+    responses: { 200: { description: 'the latest checkpoint', schema: checkpointSchema } },
+    handler: async ({ res }) => {
+      const latest = await signCheckpoint(orm.em, ledger);
+      if (!latest) throw new NotFoundError('the ledger is empty: there is nothing to sign');
+      res.json(present(latest));
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/ledger/checkpoints',
+    summary: 'The checkpoint of a given size, or the smallest one covering it (public)',
+    tag: 'ledger',
+    access: 'public',
+    query: z.object({ size: z.coerce.number().int().min(1) }),
+    responses: { 200: { description: 'the checkpoint', schema: checkpointSchema } },
+    handler: async ({ res, query }) => {
+      res.json(present(await checkpointCovering(orm.em, query.size)));
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/ledger/proof/consistency',
+    summary: 'Consistency proof between two tree sizes (public)',
+    tag: 'ledger',
+    access: 'public',
+    query: z.object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) }),
+    responses: { 200: { description: 'the proof', schema: z.object({ from: z.number(), to: z.number(), hashes: z.array(z.string()) }) } },
+    handler: async ({ res, query }) => {
+      if (query.from > query.to || query.to > (await treeSize(orm))) {
+        throw new UnprocessableError(`sizes must satisfy 1 ≤ from ≤ to ≤ the tree size`);
+      }
+      res.json({ from: query.from, to: query.to, hashes: hashes(await consistencyProof(ledgerRangeRoot(orm.em), query.from, query.to)) });
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/ledger/proof/inclusion',
+    summary: 'Inclusion proof of the event at a global index in a tree of a given size (public)',
+    tag: 'ledger',
+    access: 'public',
+    query: z.object({ index: z.coerce.number().int().min(0), size: z.coerce.number().int().min(1) }),
+    responses: { 200: { description: 'the proof', schema: z.object({ index: z.number(), size: z.number(), hashes: z.array(z.string()) }) } },
+    handler: async ({ res, query }) => {
+      if (query.index >= query.size || query.size > (await treeSize(orm))) {
+        throw new UnprocessableError('index must be below size, and size at most the tree size');
+      }
+      res.json({ index: query.index, size: query.size, hashes: hashes(await inclusionProof(ledgerRangeRoot(orm.em), query.size, query.index)) });
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/ledger/cosignatures',
+    summary: "A witness's cosignature of a checkpoint; authenticated by the signature itself, against the configured witness keys",
+    tag: 'ledger',
+    access: 'public',
+    body: z.strictObject({ size: z.number().int().min(1), line: z.string().min(10).max(400) }),
+    responses: { 201: { description: 'the checkpoint with the cosignature', schema: checkpointSchema } },
+    handler: async ({ res, body }) => {
+      res.status(201).json(present(await addCosignature(orm.em, ledger.witnesses, body.size, body.line)));
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/ledger/events',
+    summary: 'The whole ledger in order, as canonical JSON, for `custody verify --all`',
+    tag: 'ledger',
+    access: ['inspector', 'admin'],
+    query: z.object({ after: z.coerce.number().int().min(-1).default(-1), limit: z.coerce.number().int().min(1).max(10_000).default(5000) }),
+    responses: { 200: { description: 'a page of events', schema: z.object({ events: z.array(z.object({ index: z.number(), canonical: z.string() })) }) } },
+    handler: async ({ res, query }) => {
+      const rows = await orm.em.execute<{ idx: string; canonical: string }[]>(
+        'select idx, canonical from ledger_events where idx > ? order by idx limit ?',
+        [query.after, query.limit],
+      );
+      res.json({ events: rows.map((r) => ({ index: Number(r.idx), canonical: r.canonical })) });
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/items/{code}/proof',
+    summary: "A self-contained proof bundle of the item's history: events, signed checkpoint, inclusion proof",
+    tag: 'ledger',
+    access: 'authenticated',
+    params: itemCodeParam,
+    responses: { 200: { description: 'the bundle (check it with `npm run verify -- bundle.json`)' } },
+    handler: async ({ res, params, caller }) => {
+      const item = await findItemView(orm.em, caller, params.code);
+      res.setHeader('Content-Disposition', `attachment; filename="proof-${item.code}.json"`);
+      res.json(await buildProofBundle(orm.em, item, ledger));
+    },
+  });
+}
