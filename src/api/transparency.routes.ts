@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { addCosignature, checkpointCovering, latestCheckpoint, signCheckpoint, type Checkpoint } from '../custody/checkpoints';
+import { addCosignature, checkpointCovering, latestCheckpoint, listCheckpoints, signCheckpoint, type Checkpoint } from '../custody/checkpoints';
 import { findItemView } from '../custody/item-queries';
 import { consistencyProof, inclusionProof } from '../custody/merkle';
 import { formatVerifierKey } from '../custody/note';
@@ -75,13 +75,21 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
   api.add({
     method: 'get',
     path: '/ledger/checkpoints',
-    summary: 'The checkpoint of a given size, or the smallest one covering it (public)',
+    summary: 'With ?size=, the checkpoint of that size or the smallest covering it; without, every checkpoint in order (public)',
     tag: 'ledger',
     access: 'public',
-    query: z.object({ size: z.coerce.number().int().min(1) }),
-    responses: { 200: { description: 'the checkpoint', schema: checkpointSchema } },
+    query: z.object({
+      size: z.coerce.number().int().min(1).optional(),
+      after: z.coerce.number().int().min(0).default(0),
+      limit: z.coerce.number().int().min(1).max(1000).default(1000),
+    }),
+    responses: { 200: { description: 'the checkpoint, or a page of checkpoints', schema: z.union([checkpointSchema, z.object({ items: z.array(checkpointSchema) })]) } },
     handler: async ({ res, query }) => {
-      res.json(present(await checkpointCovering(orm.em, query.size)));
+      if (query.size !== undefined) {
+        res.json(present(await checkpointCovering(orm.em, query.size)));
+        return;
+      }
+      res.json({ items: (await listCheckpoints(orm.em, query.after, query.limit)).map(present) });
     },
   });
 

@@ -39,6 +39,11 @@ export async function latestCheckpoint(em: EntityManager): Promise<Checkpoint | 
   return row ? withCosignatures(em, row) : null;
 }
 
+export async function listCheckpoints(em: EntityManager, afterSize: number, limit: number): Promise<Checkpoint[]> {
+  const rows = await em.execute<Row[]>('select size, root, note, created_at from checkpoints where size > ? order by size limit ?', [afterSize, limit]);
+  return Promise.all(rows.map((row) => withCosignatures(em, row)));
+}
+
 /** The checkpoint of exactly `size`, or the smallest one at least that large. */
 export async function checkpointCovering(em: EntityManager, size: number): Promise<Checkpoint> {
   const [row] = await em.execute<Row[]>('select size, root, note, created_at from checkpoints where size >= ? order by size limit 1', [size]);
