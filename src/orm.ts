@@ -12,6 +12,7 @@ import { Migration20261123000000Foundation } from '../migrations/Migration202611
 import { Migration20261123010000CustodyCore } from '../migrations/Migration20261123010000CustodyCore';
 import { Migration20261123020000LabelPrints } from '../migrations/Migration20261123020000LabelPrints';
 import { Migration20261123030000Checkpoints } from '../migrations/Migration20261123030000Checkpoints';
+import { Migration20261123040000ReportAccess } from '../migrations/Migration20261123040000ReportAccess';
 
 export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment];
 
@@ -21,6 +22,7 @@ const migrationsList = [
   { name: 'Migration20261123010000CustodyCore', class: Migration20261123010000CustodyCore },
   { name: 'Migration20261123020000LabelPrints', class: Migration20261123020000LabelPrints },
   { name: 'Migration20261123030000Checkpoints', class: Migration20261123030000Checkpoints },
+  { name: 'Migration20261123040000ReportAccess', class: Migration20261123040000ReportAccess },
 ];
 
 export interface OrmOptions {

@@ -69,13 +69,14 @@ export async function decodeImage(png: Buffer): Promise<Symbol[]> {
       if (err.code === 4) return { stdout: '' };
       throw err;
     });
-    return stdout
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => {
-        const colon = line.indexOf(':');
-        return { page: 1, type: line.slice(0, colon), data: line.slice(colon + 1) };
-      });
+    // A symbol's data may hold newlines: a line that does not start with a symbology continues the last one.
+    const symbols: Symbol[] = [];
+    for (const line of stdout.replace(/\n$/, '').split('\n')) {
+      const match = /^(QR-Code|CODE-128|EAN-13|CODE-39|PDF417):/.exec(line);
+      if (match) symbols.push({ page: 1, type: match[1]!, data: line.slice(match[0].length) });
+      else if (symbols.length) symbols.at(-1)!.data += `\n${line}`;
+    }
+    return symbols.filter((s) => s.data !== '');
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -18,6 +18,7 @@ import { handoverRoutes } from './handovers.routes';
 import { itemRoutes } from './items.routes';
 import { labelRoutes } from './labels.routes';
 import { transparencyRoutes } from './transparency.routes';
+import { reportRoutes } from './reports.routes';
 import { ledgerRoutes } from './ledger.routes';
 import { locationRoutes } from './locations.routes';
 import { requestRoutes } from './requests.routes';
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps): Express {
   ledgerRoutes(api, deps);
   labelRoutes(api, deps);
   transparencyRoutes(api, deps);
+  reportRoutes(api, deps);
   const openApi = openApiDocument(api.routes, API_VERSION);
   api.router.get('/openapi.json', (_req, res) => {
     res.json(openApi);

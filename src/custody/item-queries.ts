@@ -78,6 +78,15 @@ export async function searchItems(em: EntityManager, caller: Caller, f: ItemFilt
   return { items: rows.map(toView), total };
 }
 
+/** Items by id, in case and item-number order, for documents whose visibility was checked on the document. */
+export async function itemViewsById(em: EntityManager, ids: string[]): Promise<ItemView[]> {
+  const rows = await em.execute<Record<string, unknown>[]>(
+    `select ${VIEW_SELECT} from ${VIEW_FROM} where i.id = any (?::uuid[]) order by c.case_number, i.item_no`,
+    [`{${ids.join(',')}}`],
+  );
+  return rows.map(toView);
+}
+
 export async function findItemView(em: EntityManager, caller: Caller, code: string): Promise<ItemView> {
   const [row] = await em.execute<Record<string, unknown>[]>(`select ${VIEW_SELECT} from ${VIEW_FROM} where i.code = ?`, [code]);
   const view = row ? toView(row) : null;

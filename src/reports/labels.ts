@@ -1,6 +1,6 @@
 import PDFDocument from 'pdfkit';
 import { fontData } from './fonts';
-import { code128Widths, qrModules } from './symbols';
+import { drawCode128, drawQr } from './draw-symbols';
 
 /** What one label shows: the code that both symbols carry, the code as people read it, and text lines. */
 export interface LabelContent {
@@ -20,34 +20,7 @@ const GEOMETRY: Record<LabelSize, { page: [number, number]; label: [number, numb
   a4: { page: [210 * MM, 297 * MM], label: [70 * MM, (297 / 8) * MM], columns: 3, rows: 8 },
 };
 
-// Code 128 needs a quiet zone of ten modules on each side; QR codes four.
-const CODE128_QUIET = 10;
-const QR_QUIET = 4;
-
 type Doc = PDFKit.PDFDocument;
-
-function drawCode128(doc: Doc, text: string, x: number, y: number, width: number, height: number): void {
-  const widths = code128Widths(text);
-  const modules = widths.reduce((a, b) => a + b, 0) + 2 * CODE128_QUIET;
-  const module = width / modules;
-  let cursor = x + CODE128_QUIET * module;
-  widths.forEach((w, i) => {
-    if (i % 2 === 0) doc.rect(cursor, y, w * module, height);
-    cursor += w * module;
-  });
-  doc.fill('black');
-}
-
-function drawQr(doc: Doc, text: string, x: number, y: number, size: number): void {
-  const modules = qrModules(text);
-  const module = size / (modules.length + 2 * QR_QUIET);
-  modules.forEach((row, r) =>
-    row.forEach((dark, c) => {
-      if (dark) doc.rect(x + (c + QR_QUIET) * module, y + (r + QR_QUIET) * module, module, module);
-    }),
-  );
-  doc.fill('black');
-}
 
 /** The longest beginning of `text` that fits `width`, with an ellipsis when shortened: text never overflows. */
 export function fitText(doc: Doc, text: string, width: number): string {

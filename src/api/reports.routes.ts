@@ -1,0 +1,211 @@
+import { z } from 'zod';
+import { findVisibleCase } from '../custody/cases';
+import { findItemView, itemEvents, itemViewsById, presentItem, searchItems } from '../custody/item-queries';
+import { canSeeItem } from '../custody/access';
+import { Handover } from '../custody/records.entity';
+import { findVisibleRequest } from '../custody/requests';
+import { RequestItem } from '../custody/request.entity';
+import { NotFoundError, UnprocessableError } from '../errors';
+import { loadHistory, loadNames } from '../reports/history-data';
+import { renderHistory } from '../reports/history';
+import { categoryName, eventName, LANGS, reportWord, type Lang } from '../reports/i18n';
+import { itemReportAccess, recordReportAccess } from '../reports/report-access';
+import { csv, renderTableReport } from '../reports/table-report';
+import { formatItemCode } from '../custody/item-code';
+import { uuidParam } from './common.schemas';
+import { itemCodeParam } from './custody.schemas';
+import type { AppDeps } from './deps';
+import type { Api } from './route';
+
+const langQuery = z.object({ lang: z.enum(LANGS).default('zh') });
+const pdf = { 200: { description: 'the PDF', contentType: 'application/pdf' } };
+const nowText = () => new Date().toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+
+export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
+  const attachmentsDir = `${config.dataDir}/attachments`;
+
+  api.add({
+    method: 'get',
+    path: '/items/{code}/history.{format}',
+    summary: "An item's full custody history: PDF (the inspector's report, with its proof bundle attached), CSV or JSON",
+    tag: 'reports',
+    access: 'authenticated',
+    params: itemCodeParam.extend({ format: z.enum(['pdf', 'csv', 'json']) }),
+    query: langQuery,
+    responses: pdf,
+    handler: async ({ res, params, query, caller }) => {
+      const item = await findItemView(orm.em, caller, params.code);
+      const reportId = await recordReportAccess(orm.em, caller, { kind: 'history', format: params.format, itemId: item.id });
+      const data = await loadHistory(orm.em, item, ledger, attachmentsDir);
+      const filename = `history-${item.code}.${params.format}`;
+      res.setHeader('Content-Disposition', `inline; filename="${filename}"`);
+      res.setHeader('X-Report-Id', reportId);
+      if (params.format === 'pdf') {
+        res.type('application/pdf');
+        renderHistory({ data, lang: query.lang, reportId, generatedAt: nowText(), generatedBy: `${caller.displayName} (${caller.agencyCode})` }).pipe(res);
+        return;
+      }
+      const events = [...data.events()];
+      if (params.format === 'json') {
+        res.json({ reportId, item: presentItem(item), verification: data.check, events, bundle: data.bundle });
+        return;
+      }
+      const header = ['itemSeq', 'index', 'occurredAt', 'recordedAt', 'type', 'actor', 'agency', 'from', 'to', 'location', 'requestId', 'payload', 'leafHash', 'prevItemHash'];
+      const rows = events.map(({ envelope: e, index, leafHash }) => [
+        e.itemSeq, index, e.occurredAt, e.recordedAt, e.type, data.names.user(e.actor), data.names.agency(e.agency), e.from, e.to,
+        data.names.location(e.location), e.requestId, JSON.stringify(e.payload), leafHash, e.prevItemHash,
+      ]);
+      res.type('text/csv; charset=utf-8').send(csv([header, ...rows]));
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/items/{code}/report-access',
+    summary: "Who printed or exported this item's reports, and when",
+    tag: 'reports',
+    access: ['inspector', 'admin', 'approver'],
+    params: itemCodeParam,
+    responses: { 200: { description: 'the accesses, oldest first' } },
+    handler: async ({ res, params, caller }) => {
+      const item = await findItemView(orm.em, caller, params.code);
+      res.json({ items: await itemReportAccess(orm.em, item.id) });
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/cases/{id}/inventory.{format}',
+    summary: 'Every item of a case with its state, location, holder and last event: PDF or CSV',
+    tag: 'reports',
+    access: 'authenticated',
+    params: uuidParam.extend({ format: z.enum(['pdf', 'csv']) }),
+    query: langQuery,
+    responses: pdf,
+    handler: async ({ res, params, query, caller }) => {
+      const found = await findVisibleCase(orm.em, caller, params.id);
+      const reportId = await recordReportAccess(orm.em, caller, { kind: 'inventory', format: params.format, caseId: found.id });
+      const { items } = await searchItems(orm.em, caller, { caseId: found.id, sort: 'itemNo', order: 'asc', limit: 10_000, offset: 0 });
+      const lastEvents = await Promise.all(items.map((i) => itemEvents(orm.em, i.id, 1, i.lastSeq - 1)));
+      const lang = query.lang;
+      const zh = lang === 'zh';
+      const header = zh
+        ? ['序号', '编码', '类别', '名称', '状态', '位置', '持有人', '最近记录']
+        : ['No.', 'Code', 'Category', 'Description', 'State', 'Location', 'Holder', 'Last event'];
+      const rows = items.map((i, n) => {
+        const last = lastEvents[n]![0];
+        return [
+          String(i.itemNo), formatItemCode(i.code), categoryName(i.category, lang), i.description, i.state, i.locationCode ?? '—',
+          i.holderName ?? i.holderUsername ?? '—', last ? `${eventName(last.type, lang)} ${last.envelope.recordedAt.slice(0, 16).replace('T', ' ')}` : '—',
+        ];
+      });
+      res.setHeader('X-Report-Id', reportId);
+      if (params.format === 'csv') {
+        res.type('text/csv; charset=utf-8').send(csv([header, ...rows]));
+        return;
+      }
+      res.type('application/pdf');
+      renderTableReport({
+        title: `${reportWord('inventoryTitle', lang)} · ${found.caseNumber}`,
+        subject: found.title,
+        lang,
+        reportId,
+        generatedAt: nowText(),
+        generatedBy: `${caller.displayName} (${caller.agencyCode})`,
+        heading: [`${found.caseNumber} · ${found.title}`, `${zh ? '立案日期' : 'Opened'} ${found.openedOn} · ${items.length} ${zh ? '件' : 'items'}`],
+        columns: header.map((title, i) => ({ title, share: [0.05, 0.13, 0.1, 0.25, 0.09, 0.13, 0.11, 0.14][i]! })),
+        rows,
+      }).pipe(res);
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/handovers/{id}/receipt.pdf',
+    summary: 'The hand-over receipt (交接单) of one batch, with spaces for both signatures',
+    tag: 'reports',
+    access: 'authenticated',
+    params: uuidParam,
+    query: langQuery,
+    responses: pdf,
+    handler: async ({ res, params, query, caller }) => {
+      const record = await orm.em.findOne(Handover, { id: params.id });
+      if (!record) throw new NotFoundError(`hand-over ${params.id} does not exist`);
+      // The receipt is visible to whoever may see one of its items; it lists the whole batch.
+      const visible = await itemViewsById(orm.em, record.itemIds);
+      if (!visible.some((item) => canSeeItem(caller, item))) throw new NotFoundError(`hand-over ${params.id} does not exist`);
+      const reportId = await recordReportAccess(orm.em, caller, { kind: 'receipt', format: 'pdf', subjectId: record.id });
+      const names = await loadNames(orm.em);
+      const lang: Lang = query.lang;
+      const zh = lang === 'zh';
+      res.type('application/pdf');
+      renderTableReport({
+        title: reportWord('receiptTitle', lang),
+        subject: record.id,
+        lang,
+        reportId,
+        generatedAt: nowText(),
+        generatedBy: `${caller.displayName} (${caller.agencyCode})`,
+        heading: [
+          `${reportWord('handedOverBy', lang)}: ${names.user(record.fromUserId)} → ${reportWord('receivedBy', lang)}: ${names.user(record.toUserId)}`,
+          `${zh ? '移交时间' : 'Time'}: ${record.createdAt.toISOString()} · ${visible.length} ${zh ? '件' : 'items'}${record.note ? ` · ${record.note}` : ''}`,
+        ],
+        columns: (zh ? ['案号', '序号', '编码', '类别', '名称', '数量', '封签'] : ['Case', 'No.', 'Code', 'Category', 'Description', 'Quantity', 'Seal']).map((title, i) => ({
+          title,
+          share: [0.17, 0.05, 0.14, 0.1, 0.32, 0.1, 0.12][i]!,
+        })),
+        rows: visible.map((i) => [i.caseNumber, String(i.itemNo), formatItemCode(i.code), categoryName(i.category, lang), i.description, `${i.quantity} ${i.unit}`, i.sealNumber ?? '—']),
+        signatures: [reportWord('handedOverBy', lang), reportWord('receivedBy', lang)],
+      }).pipe(res);
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/requests/{id}/slip.pdf',
+    summary: 'A loan slip (for a loan) or a disposal certificate (for a disposal), with its items and signatures',
+    tag: 'reports',
+    access: 'authenticated',
+    params: uuidParam,
+    query: langQuery,
+    responses: pdf,
+    handler: async ({ res, params, query, caller }) => {
+      const request = await findVisibleRequest(orm.em, caller, params.id);
+      if (request.kind === 'transfer') throw new UnprocessableError('a transfer has no slip: its record is the items’ history');
+      const reportId = await recordReportAccess(orm.em, caller, { kind: 'slip', format: 'pdf', subjectId: request.id });
+      const names = await loadNames(orm.em);
+      const lang: Lang = query.lang;
+      const zh = lang === 'zh';
+      const lines = await orm.em.find(RequestItem, { requestId: request.id });
+      const items = await itemViewsById(orm.em, lines.map((l) => l.itemId));
+      const loan = request.kind === 'loan';
+      const heading = loan
+        ? [
+            `${reportWord('borrower', lang)}: ${request.borrower} · ${zh ? '用途' : 'Purpose'}: ${request.purpose} · ${zh ? '归还期限' : 'Due'}: ${request.dueAt?.toISOString().slice(0, 10)}`,
+            `${zh ? '申请人' : 'Requested by'}: ${names.user(request.requesterId)} · ${reportWord('approvedBy', lang)}: ${names.user(request.decidedBy)} · ${zh ? '事由' : 'Reason'}: ${request.reason}`,
+          ]
+        : [
+            `${zh ? '处置方式' : 'Method'}: ${request.method} · ${zh ? '依据' : 'Order'}: ${request.orderReference}`,
+            `${zh ? '申请人' : 'Requested by'}: ${names.user(request.requesterId)} · ${reportWord('approvedBy', lang)}: ${names.user(request.decidedBy)} · ${zh ? '状态' : 'Status'}: ${request.status}`,
+          ];
+      res.type('application/pdf');
+      renderTableReport({
+        title: reportWord(loan ? 'loanTitle' : 'disposalTitle', lang),
+        subject: request.id,
+        lang,
+        reportId,
+        generatedAt: nowText(),
+        generatedBy: `${caller.displayName} (${caller.agencyCode})`,
+        heading: [`${zh ? '申请编号' : 'Request'} ${request.id}`, ...heading],
+        columns: (zh ? ['案号', '序号', '编码', '名称', '数量', '封签', '状态'] : ['Case', 'No.', 'Code', 'Description', 'Quantity', 'Seal', 'State']).map((title, i) => ({
+          title,
+          share: [0.17, 0.05, 0.14, 0.34, 0.1, 0.1, 0.1][i]!,
+        })),
+        rows: items.map((i) => [i.caseNumber, String(i.itemNo), formatItemCode(i.code), i.description, `${i.quantity} ${i.unit}`, i.sealNumber ?? '—', i.state]),
+        signatures: loan
+          ? [reportWord('borrower', lang), reportWord('executedBy', lang), reportWord('approvedBy', lang)]
+          : [reportWord('executedBy', lang), reportWord('witness', lang), reportWord('approvedBy', lang)],
+      }).pipe(res);
+    },
+  });
+}

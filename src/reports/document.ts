@@ -1,0 +1,85 @@
+import PDFDocument from 'pdfkit';
+import { fontData } from './fonts';
+import { fitText } from './labels';
+
+/** A4 report pages: the shared frame (fonts, header, footer with page x of y) of every printed report. */
+export const PAGE = { width: 595.28, height: 841.89, margin: 42 } as const;
+export const CONTENT_TOP = PAGE.margin + 30;
+export const CONTENT_BOTTOM = PAGE.height - PAGE.margin - 24;
+export const CONTENT_WIDTH = PAGE.width - 2 * PAGE.margin;
+
+export interface ReportFrame {
+  title: string;
+  subject: string;
+  reportId: string;
+  generatedAt: string;
+  /** Known in advance, so that every page can say "page x of y" while the document streams out. */
+  totalPages: number;
+  footer: (page: number, total: number) => string;
+}
+
+export type Doc = PDFKit.PDFDocument;
+
+export function createReport(frame: ReportFrame): { doc: Doc; newPage: () => void } {
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: PAGE.margin,
+    autoFirstPage: false,
+    info: { Title: frame.title, Subject: frame.subject, Creator: 'Custody', Keywords: `report ${frame.reportId}` },
+  });
+  doc.registerFont('regular', fontData('regular'));
+  doc.registerFont('bold', fontData('bold'));
+  let page = 0;
+  const newPage = () => {
+    page += 1;
+    doc.addPage();
+    doc.font('bold').fontSize(11).fillColor('black').text(frame.title, PAGE.margin, PAGE.margin, { width: CONTENT_WIDTH, lineBreak: false });
+    doc.font('regular').fontSize(8).text(frame.subject, PAGE.margin, PAGE.margin + 14, { width: CONTENT_WIDTH, lineBreak: false });
+    doc.moveTo(PAGE.margin, CONTENT_TOP - 4).lineTo(PAGE.width - PAGE.margin, CONTENT_TOP - 4).lineWidth(0.5).stroke();
+    doc.font('regular').fontSize(7.5).fillColor('#333333');
+    // The footer sits in the bottom margin: without lifting it, pdfkit would start a new page for it.
+    const bottom = doc.page.margins.bottom;
+    doc.page.margins.bottom = 0;
+    doc.text(fitText(doc, frame.footer(page, frame.totalPages), CONTENT_WIDTH), PAGE.margin, PAGE.height - PAGE.margin - 10, { width: CONTENT_WIDTH, lineBreak: false });
+    doc.page.margins.bottom = bottom;
+    doc.fillColor('black');
+  };
+  return { doc, newPage };
+}
+
+/** One line of text that never wraps or overflows `width`. */
+export function line(doc: Doc, text: string, x: number, y: number, width: number, font: 'regular' | 'bold' = 'regular', size = 8.5): void {
+  doc.font(font).fontSize(size).text(fitText(doc, text, width), x, y, { width, lineBreak: false });
+}
+
+/** A table with fixed columns: every cell one line, shortened to fit. Returns the y after the last row. */
+export function table(doc: Doc, columns: { title: string; width: number }[], rows: string[][], x: number, y: number, rowHeight = 14): number {
+  let cursor = x;
+  doc.rect(x, y, columns.reduce((a, c) => a + c.width, 0), rowHeight).fill('#eeeeee').fillColor('black');
+  for (const column of columns) {
+    line(doc, column.title, cursor + 2, y + 3, column.width - 4, 'bold', 8);
+    cursor += column.width;
+  }
+  let top = y + rowHeight;
+  for (const row of rows) {
+    cursor = x;
+    row.forEach((cell, i) => {
+      line(doc, cell, cursor + 2, top + 3, columns[i]!.width - 4, 'regular', 8);
+      cursor += columns[i]!.width;
+    });
+    doc.moveTo(x, top + rowHeight).lineTo(cursor, top + rowHeight).lineWidth(0.25).strokeColor('#bbbbbb').stroke().strokeColor('black');
+    top += rowHeight;
+  }
+  return top;
+}
+
+/** Signature boxes for the people who sign a printed receipt, slip or certificate. */
+export function signatureBoxes(doc: Doc, labels: string[], y: number, dateLabel: string): void {
+  const width = CONTENT_WIDTH / labels.length;
+  labels.forEach((label, i) => {
+    const x = PAGE.margin + i * width;
+    line(doc, label, x, y, width - 10, 'bold', 9);
+    doc.moveTo(x, y + 46).lineTo(x + width - 20, y + 46).lineWidth(0.5).stroke();
+    line(doc, `${dateLabel}: ____________`, x, y + 54, width - 10, 'regular', 8);
+  });
+}

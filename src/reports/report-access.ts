@@ -1,0 +1,30 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Caller } from '../custody/caller';
+
+export interface Access {
+  kind: 'history' | 'inventory' | 'receipt' | 'slip';
+  format: 'pdf' | 'csv' | 'json';
+  itemId?: string;
+  caseId?: string;
+  subjectId?: string;
+}
+
+/** Records who is printing which report, before it is sent; returns the report id printed on every page. */
+export async function recordReportAccess(em: EntityManager, caller: Caller, access: Access): Promise<string> {
+  const id = randomUUID();
+  await em.execute(
+    'insert into report_access (id, kind, format, item_id, case_id, subject_id, user_id) values (?, ?, ?, ?, ?, ?, ?)',
+    [id, access.kind, access.format, access.itemId ?? null, access.caseId ?? null, access.subjectId ?? null, caller.id],
+  );
+  return id;
+}
+
+export async function itemReportAccess(em: EntityManager, itemId: string) {
+  const rows = await em.execute<{ id: string; kind: string; format: string; accessed_at: Date; username: string; display_name: string }[]>(
+    `select r.id, r.kind, r.format, r.accessed_at, u.username, u.display_name from report_access r join users u on u.id = r.user_id
+      where r.item_id = ? order by r.accessed_at, r.id`,
+    [itemId],
+  );
+  return rows.map((r) => ({ reportId: r.id, kind: r.kind, format: r.format, at: new Date(r.accessed_at).toISOString(), username: r.username, displayName: r.display_name }));
+}
