@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { benchLabels } from './labels.bench';
+import { benchLedger } from './ledger.bench';
+import { benchDatabase, type BenchDb } from './fixture';
 import { printTable, type Figure } from './table';
 
 /**
@@ -10,12 +12,21 @@ import { printTable, type Figure } from './table';
  */
 async function main(): Promise<void> {
   const only = process.argv.slice(2);
-  const sections: [string, () => Promise<Figure[]>][] = [['labels', benchLabels]];
+  let db: BenchDb | undefined;
+  const database = async () => (db ??= await benchDatabase());
+  const sections: [string, () => Promise<Figure[]>][] = [
+    ['labels', benchLabels],
+    ['ledger', async () => benchLedger(await database())],
+  ];
   const figures: Figure[] = [];
-  for (const [name, run] of sections) {
-    if (only.length && !only.includes(name)) continue;
-    process.stderr.write(`bench: ${name}…\n`);
-    figures.push(...(await run()));
+  try {
+    for (const [name, run] of sections) {
+      if (only.length && !only.includes(name)) continue;
+      process.stderr.write(`bench: ${name}…\n`);
+      figures.push(...(await run()));
+    }
+  } finally {
+    await db?.stop();
   }
   const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
   console.log(`\nmachine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}\n`);

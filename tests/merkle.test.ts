@@ -12,7 +12,7 @@ import {
   rootOf,
   verifyConsistency,
 } from '../src/custody/merkle';
-import { canonicalJson } from '../src/custody/canonical-json';
+import { canonicalJson, isCanonical } from '../src/custody/canonical-json';
 
 interface Vectors {
   leafInputsHex: string[];
@@ -111,6 +111,14 @@ describe('RFC 8785 canonical JSON', () => {
   test('serializes numbers and strings as ECMAScript does (the RFC 8785 examples)', () => {
     expect(canonicalJson([1e30, 4.5, 0.002, 1e-27, -0])).toBe('[1e+30,4.5,0.002,1e-27,0]');
     expect(canonicalJson({ s: '\u20ac$\u000f\nA\'B"\\\\"/' })).toBe('{"s":"€$\\u000f\\nA\'B\\"\\\\\\\\\\"/"}');
+  });
+
+  test('isCanonical accepts exactly the canonical text of a value', () => {
+    const value = { b: [1, { d: null, c: '黑' }], a: true };
+    const canonical = canonicalJson(value);
+    expect(isCanonical(JSON.parse(canonical), canonical)).toBe(true);
+    expect(isCanonical(JSON.parse(JSON.stringify(value)), JSON.stringify(value))).toBe(false);
+    expect(isCanonical(JSON.parse(canonical), canonical.replace(':', ': '))).toBe(false);
   });
 
   test('keeps CJK text as UTF-8 characters, not escapes', () => {

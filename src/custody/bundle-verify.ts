@@ -1,4 +1,4 @@
-import { canonicalJson, type Json } from './canonical-json';
+import { isCanonical, type Json } from './canonical-json';
 import type { Envelope } from './events';
 import { leafHash, rootFromInclusionProof } from './merkle';
 import { NoteError, openNote, parseCheckpoint, verifyCosignature, type VerifierKey } from './note';
@@ -37,7 +37,7 @@ export function verifyBundle(bundle: ProofBundle, logKey: VerifierKey, witnessKe
     } catch {
       return fail('events', `${where} is not valid JSON`);
     }
-    if (canonicalJson(envelope as unknown as Json) !== event.canonical) return fail('events', `${where} is not in RFC 8785 canonical form`);
+    if (!isCanonical(envelope as unknown as Json, event.canonical)) return fail('events', `${where} is not in RFC 8785 canonical form`);
     if (envelope.itemId !== bundle.itemId) return fail('events', `${where} belongs to item ${envelope.itemId}, not ${bundle.itemId}`);
     if (envelope.itemSeq !== String(i + 1)) return fail('chain', `${where} has itemSeq ${envelope.itemSeq} where ${i + 1} was expected: an event is missing or out of order`);
     const expected = previous?.toString('hex') ?? null;

@@ -1,4 +1,4 @@
-import { canonicalJson, type Json } from './canonical-json';
+import { isCanonical, type Json } from './canonical-json';
 import type { Envelope } from './events';
 import { Frontier, leafHash } from './merkle';
 import { project, type ItemState } from './projection';
@@ -30,7 +30,7 @@ export class LedgerReplay {
     } catch {
       return 'the event is not valid JSON';
     }
-    if (canonicalJson(envelope as unknown as Json) !== event.canonical) return 'the event is not in canonical form';
+    if (!isCanonical(envelope as unknown as Json, event.canonical)) return 'the event is not in canonical form';
     if (event.row && (envelope.itemId !== event.row.itemId || Number(envelope.itemSeq) !== event.row.itemSeq)) {
       return 'the item or sequence number in the row differs from the hashed envelope';
     }

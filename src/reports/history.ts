@@ -71,8 +71,8 @@ function drawEvent(doc: Doc, report: HistoryReport, e: Envelope, index: number, 
   );
   line(doc, details(e, names), x + 12, y + 3 * LINE, CONTENT_WIDTH - 12, 'regular', 8);
   doc.font('regular').fontSize(7).fillColor('#444444');
-  line(doc, `${w('hash')}: ${leafHash}`, x + 12, y + 4 * LINE, CONTENT_WIDTH - 12, 'regular', 7);
-  line(doc, `${w('prev')}: ${e.prevItemHash ?? '—'}`, x + 12, y + 5 * LINE, CONTENT_WIDTH - 12, 'regular', 7);
+  line(doc, `hash: ${leafHash}`, x + 12, y + 4 * LINE, CONTENT_WIDTH - 12, 'mono', 7);
+  line(doc, `prev: ${e.prevItemHash ?? '-'}`, x + 12, y + 5 * LINE, CONTENT_WIDTH - 12, 'mono', 7);
   doc.fillColor('black');
   doc.moveTo(x, y + EVENT_HEIGHT - 4).lineTo(x + CONTENT_WIDTH, y + EVENT_HEIGHT - 4).lineWidth(0.25).strokeColor('#cccccc').stroke().strokeColor('black');
 }
@@ -141,7 +141,7 @@ function drawVerification(doc: Doc, report: HistoryReport): void {
   y += 14;
   doc.font('regular').fontSize(8).text(bundle.checkpoint, PAGE.margin, y, { width: 300 });
   y = Math.max(y + 90, doc.y + 8);
-  line(doc, `${lang === 'zh' ? '最新事件' : 'Latest event'}: idx ${last.index} · ${reportWord('hash', lang)} ${leafHash(last.canonical).toString('hex')}`, PAGE.margin, y, CONTENT_WIDTH, 'regular', 7.5);
+  line(doc, `${lang === 'zh' ? '最新事件' : 'Latest event'}: idx ${last.index} · ${reportWord('hash', lang)} ${leafHash(last.canonical).toString('hex')}`, PAGE.margin, y, 320, 'regular', 6.5);
   line(doc, `${lang === 'zh' ? '包含证明' : 'Inclusion proof'}: ${leaf.hashes.length} hashes, tree ${leaf.treeSize}`, PAGE.margin, y + 12, CONTENT_WIDTH, 'regular', 8);
   drawQr(doc, proofQrText(report), PAGE.margin + 330, CONTENT_TOP + 150, 180);
   line(doc, reportWord('attached', lang, `proof-${report.data.item.code}.json`), PAGE.margin, y + 34, CONTENT_WIDTH, 'regular', 8.5);

@@ -24,8 +24,16 @@ type Doc = PDFKit.PDFDocument;
 
 /** The longest beginning of `text` that fits `width`, with an ellipsis when shortened: text never overflows. */
 export function fitText(doc: Doc, text: string, width: number): string {
-  if (doc.widthOfString(text) <= width) return text;
-  const chars = [...text];
+  // No glyph is narrower than a fifth of the font size, so characters beyond this bound can never fit;
+  // cutting them first keeps the (costly) measuring of long strings short.
+  const fontSize = (doc as unknown as { _fontSize: number })._fontSize;
+  // No glyph of the fonts used (Noto Sans SC, Helvetica, Courier) is wider than 1 em: a short text fits
+  // without measuring it.
+  if (text.length * fontSize <= width) return text;
+  const bound = Math.ceil(width / (fontSize * 0.2)) + 1;
+  const candidate = text.length > bound ? text.slice(0, bound) : text;
+  if (candidate === text && doc.widthOfString(text) <= width) return text;
+  const chars = [...candidate];
   let low = 0;
   let high = chars.length;
   while (low < high) {

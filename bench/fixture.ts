@@ -1,0 +1,101 @@
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { startEmbeddedPostgres } from '../src/database';
+import { initOrm, migrate } from '../src/orm';
+import { appendEvents, type Actor } from '../src/custody/ledger';
+import type { ItemState } from '../src/custody/projection';
+import { generateItemCode } from '../src/custody/item-code';
+
+export interface BenchDb {
+  url: string;
+  orm: MikroORM;
+  actor: Actor;
+  caseId: string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** A fresh embedded PostgreSQL with the schema, one agency, one officer and one case (or DATABASE_URL's server). */
+export async function benchDatabase(): Promise<BenchDb> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-bench-'));
+  fs.chmodSync(dir, 0o711);
+  const db = await startEmbeddedPostgres({ dir, port: await freePort(), logger: pino({ level: 'warn' }) });
+  const orm = await initOrm({ url: db.url, poolMax: 20 });
+  await migrate(orm);
+  const agencyId = randomUUID();
+  const userId = randomUUID();
+  const caseId = randomUUID();
+  const em = orm.em.fork();
+  await em.execute(`insert into agencies (id, code, name, kind) values (?, 'BENCH', 'Bench police', 'police')`, [agencyId]);
+  await em.execute(`insert into users (id, username, display_name, agency_id, roles, password_hash) values (?, 'bench', 'Bench officer', ?, '{officer}', 'x')`, [userId, agencyId]);
+  await em.execute(`insert into cases (id, agency_id, case_number, title, opened_on, created_by) values (?, ?, 'BENCH-1', 'Bench', '2026-01-01', ?)`, [caseId, agencyId, userId]);
+  return {
+    url: db.url,
+    orm,
+    actor: { id: userId, agencyId },
+    caseId,
+    stop: async () => {
+      await orm.close(true);
+      await db.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+let nextItemNo = 1;
+
+/** Registers `count` items in one transaction per 1,000 and returns their states. */
+export async function registerMany(db: BenchDb, count: number): Promise<ItemState[]> {
+  const states: ItemState[] = [];
+  for (let start = 0; start < count; start += 1000) {
+    const n = Math.min(1000, count - start);
+    const appended = await db.orm.em.fork().transactional((tx) =>
+      appendEvents(
+        tx,
+        Array.from({ length: n }, () => ({
+          item: null,
+          itemId: randomUUID(),
+          type: 'registered' as const,
+          actor: db.actor,
+          to: 'registered' as const,
+          location: null,
+          payload: {
+            code: generateItemCode(), caseId: db.caseId, itemNo: String(nextItemNo++), category: 'electronics', description: '黑色华为手机一部，屏幕有裂痕',
+            quantity: '1', unit: '部', seizedAt: '2026-11-02T01:30:00.000Z', seizedBy: db.actor.id, reviewDate: '2027-11-02',
+          },
+        })),
+      ),
+    );
+    states.push(...appended.map((a) => a.state));
+  }
+  return states;
+}
+
+/** Appends `rounds` hold/release events to every item, one transaction per round (one event per item each). */
+export async function appendRounds(db: BenchDb, items: ItemState[], rounds: number): Promise<ItemState[]> {
+  let current = items;
+  for (let round = 0; round < rounds; round++) {
+    const hold = round % 2 === 0;
+    const appended = await db.orm.em.fork().transactional((tx) =>
+      appendEvents(
+        tx,
+        current.map((item) => ({ item, type: hold ? ('hold_placed' as const) : ('hold_released' as const), actor: db.actor, to: item.state, payload: { reason: `审查 ${round}` } })),
+      ),
+    );
+    current = appended.map((a) => a.state);
+  }
+  return current;
+}

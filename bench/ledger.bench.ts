@@ -1,0 +1,124 @@
+import { createHash, randomInt } from 'node:crypto';
+import { Writable } from 'node:stream';
+import PDFDocument from 'pdfkit';
+import { verifyBundle } from '../src/custody/bundle-verify';
+import { signCheckpoint } from '../src/custody/checkpoints';
+import { findItemView } from '../src/custody/item-queries';
+import { inclusionProof } from '../src/custody/merkle';
+import { ED25519, generateSignerKey, parseSignerKey } from '../src/custody/note';
+import { buildProofBundle } from '../src/custody/proof-bundle';
+import { ledgerRangeRoot } from '../src/custody/tree-store';
+import { verifyLedger } from '../src/custody/verify';
+import type { Caller } from '../src/custody/caller';
+import { loadHistory } from '../src/reports/history-data';
+import { renderHistory } from '../src/reports/history';
+import { appendRounds, registerMany, type BenchDb } from './fixture';
+import { time, type Figure } from './table';
+
+const signing = { signer: parseSignerKey(generateSignerKey('bench.local/ledger', ED25519)), file: null, witnesses: [] };
+
+/** Peak growth of resident memory while `run` runs, sampled every 5 ms. */
+async function peakMemory<T>(run: () => Promise<T>): Promise<{ ms: number; mb: number; result: T }> {
+  global.gc?.();
+  const before = process.memoryUsage().rss;
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+  const { ms, result } = await time(run);
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  return { ms, mb: (peak - before) / 2 ** 20, result };
+}
+
+const sink = () => new Writable({ write: (_chunk, _encoding, done) => done() });
+const finished = (doc: PDFKit.PDFDocument) =>
+  new Promise<void>((resolve) => {
+    doc.pipe(sink()).on('finish', () => resolve());
+  });
+
+export async function benchLedger(db: BenchDb): Promise<Figure[]> {
+  const figures: Figure[] = [];
+  const em = () => db.orm.em.fork();
+  const caller: Caller = { id: db.actor.id, username: 'bench', displayName: 'Bench', agencyId: db.actor.agencyId, agencyCode: 'BENCH', agencyKind: 'police', roles: ['inspector'] };
+
+  process.stderr.write('bench: building histories of 100, 1,000 and 10,000 events…\n');
+  let [a, b, c] = await registerMany(db, 3);
+  [a, b, c] = await appendRounds(db, [a!, b!, c!], 99);
+  [b, c] = await appendRounds(db, [b!, c!], 900);
+  [c] = await appendRounds(db, [c!], 9000);
+  process.stderr.write('bench: adding 1,000 items × 50 events…\n');
+  await appendRounds(db, await registerMany(db, 1000), 49);
+  await signCheckpoint(em(), signing);
+
+  // History PDFs, against pdfkit writing the same number of plain text lines.
+  for (const [item, events] of [[a!, 100], [b!, 1000], [c!, 10000]] as const) {
+    const view = await findItemView(em(), caller, item.code);
+    const baseline = await time(async () => {
+      const doc = new PDFDocument({ size: 'A4' });
+      const done = finished(doc);
+      for (let i = 0; i < events * 6; i++) doc.text(`line ${i} of the baseline`);
+      doc.end();
+      await done;
+    });
+    const run = await peakMemory(async () => {
+      const data = await loadHistory(em(), view, signing, '/nonexistent');
+      await finished(renderHistory({ data, lang: 'zh', reportId: 'bench', generatedAt: 'now', generatedBy: 'bench' }));
+    });
+    figures.push({
+      section: 'history PDF',
+      name: `${events.toLocaleString('en')} events (peak +${run.mb.toFixed(0)} MB RSS)`,
+      value: run.ms,
+      unit: 'ms',
+      baseline: { name: `pdfkit, ${(events * 6).toLocaleString('en')} plain lines`, value: baseline.ms },
+      target: events === 1000 ? '< 500 ms' : events === 10000 ? '< 5,000 ms, < 100 MB' : undefined,
+    });
+  }
+
+  // Whole-ledger verification, against SHA-256 over the same canonical bytes.
+  const rows = await em().execute<{ canonical: string }[]>('select canonical from ledger_events order by idx');
+  const hashing = await time(async () => {
+    for (const row of rows) createHash('sha256').update('\0').update(row.canonical).digest();
+  });
+  const verify = await time(() => verifyLedger(em(), { logKey: signing.signer }));
+  if (!verify.result.ok) throw new Error(`bench ledger does not verify: ${verify.result.failure?.reason}`);
+  figures.push({
+    section: 'ledger',
+    name: `verify ${rows.length.toLocaleString('en')} events (events/s)`,
+    value: (rows.length / verify.ms) * 1000,
+    unit: 'ev/s',
+    baseline: { name: 'bare SHA-256 of the same bytes', value: (rows.length / hashing.ms) * 1000 },
+    target: '≥ 100,000 ev/s',
+  });
+
+  // Proofs: inclusion proofs read from the database (tiles), against one indexed row read.
+  const size = rows.length;
+  const probes = 300;
+  const reads = await time(async () => {
+    for (let i = 0; i < probes; i++) await em().execute('select leaf_hash from ledger_events where idx = ?', [randomInt(size)]);
+  });
+  const proofs = await time(async () => {
+    for (let i = 0; i < probes; i++) await inclusionProof(ledgerRangeRoot(em()), size, randomInt(size));
+  });
+  figures.push({
+    section: 'proofs',
+    name: `inclusion proof in a tree of ${size.toLocaleString('en')} (proofs/s)`,
+    value: (probes / proofs.ms) * 1000,
+    unit: '/s',
+    baseline: { name: 'one indexed row read', value: (probes / reads.ms) * 1000 },
+  });
+  const bundle = await buildProofBundle(em(), await findItemView(em(), caller, a!.code), signing);
+  const bundleBytes = bundle.events.map((e) => e.canonical);
+  const checks = await time(async () => {
+    for (let i = 0; i < 200; i++) if (!verifyBundle(bundle, signing.signer).ok) throw new Error('bundle does not verify');
+  });
+  const bareBundle = await time(async () => {
+    for (let i = 0; i < 200; i++) for (const bytes of bundleBytes) createHash('sha256').update('\0').update(bytes).digest();
+  });
+  figures.push({
+    section: 'proofs',
+    name: 'offline check of a 100-event bundle (bundles/s)',
+    value: (200 / checks.ms) * 1000,
+    unit: '/s',
+    baseline: { name: 'bare SHA-256 of its events', value: (200 / bareBundle.ms) * 1000 },
+  });
+  return figures;
+}
