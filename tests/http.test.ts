@@ -174,6 +174,15 @@ describe('OpenAPI', () => {
       ['/users/{id}', 'get'],
       ['/users/{id}/roles', 'put'],
       ['/users/{id}/deactivate', 'post'],
+      ['/items/{code}/check-in', 'post'],
+      ['/items/{code}/hold', 'delete'],
+      ['/requests/{id}/approve', 'post'],
+      ['/ledger/verify', 'get'],
+      ['/ledger/checkpoint', 'get'],
+      ['/items/{code}/proof', 'get'],
+      ['/items/{code}/label.pdf', 'get'],
+      ['/items/{code}/history.{format}', 'get'],
+      ['/handovers/{id}/receipt.pdf', 'get'],
     ] as const) {
       expect(paths[path]?.[method]).toBeDefined();
     }
@@ -183,5 +192,8 @@ describe('OpenAPI', () => {
       expect.arrayContaining(['username', 'password', 'roles', 'agencyCode']),
     );
     expect(paths['/agencies/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
+    expect(paths['/items/{code}/check-in'].post.parameters).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'code', in: 'path' }), expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]),
+    );
   });
 });

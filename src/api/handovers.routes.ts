@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { canSeeItem } from '../custody/access';
 import type { Caller } from '../custody/caller';
-import { presentItem, type ItemView } from '../custody/item-queries';
-import { ITEM_SELECT } from '../custody/ledger';
+import { itemViewsById, presentItem } from '../custody/item-queries';
 import { handOver } from '../custody/movements';
 import { Handover } from '../custody/records.entity';
 import { NotFoundError } from '../errors';
@@ -32,14 +31,7 @@ export function handoverRoutes(api: Api, { orm, loginThrottle }: AppDeps): void 
       const u = users.find((row) => row.id === id)!;
       return { id: u.id, username: u.username, displayName: u.display_name };
     };
-    const rows = await orm.em.execute<Record<string, unknown>[]>(
-      `select ${ITEM_SELECT}, c.case_number as "caseNumber", a.code as "owningAgencyCode", l.code as "locationCode", null as "holderUsername"
-         from items i join cases c on c.id = i.case_id join agencies a on a.id = i.owning_agency_id
-         left join locations l on l.id = i.location_id
-        where i.id = any (?::uuid[]) order by c.case_number, i.item_no`,
-      [`{${record.itemIds.join(',')}}`],
-    );
-    const items = rows as unknown as ItemView[];
+    const items = await itemViewsById(orm.em, record.itemIds);
     if (!items.some((item) => canSeeItem(caller, item))) throw new NotFoundError(`hand-over ${record.id} does not exist`);
     return {
       id: record.id,

@@ -50,13 +50,10 @@ export function openApiDocument(routes: AnyRouteSpec[], version: string) {
       parameters: [
         ...parameters(route.params, 'path'),
         ...parameters(route.query, 'query'),
-        ...Object.entries(route.headers ?? {}).map(([name, description]) => ({
-          name,
-          in: 'header',
-          required: false,
-          description,
-          schema: { type: 'string' },
-        })),
+        // Every state-changing route takes an Idempotency-Key (route.ts adds the middleware to all of them).
+        ...(route.method !== 'get' && route.access !== 'public'
+          ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'a retry with the same key gets the first answer and changes nothing', schema: { type: 'string' } }]
+          : []),
       ],
       ...(route.body
         ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } } }

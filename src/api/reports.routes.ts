@@ -6,6 +6,7 @@ import { Handover } from '../custody/records.entity';
 import { findVisibleRequest } from '../custody/requests';
 import { RequestItem } from '../custody/request.entity';
 import { NotFoundError, UnprocessableError } from '../errors';
+import type { Caller } from '../custody/caller';
 import { loadHistory, loadNames } from '../reports/history-data';
 import { renderHistory } from '../reports/history';
 import { categoryName, eventName, LANGS, reportWord, type Lang } from '../reports/i18n';
@@ -20,6 +21,8 @@ import type { Api } from './route';
 const langQuery = z.object({ lang: z.enum(LANGS).default('zh') });
 const pdf = { 200: { description: 'the PDF', contentType: 'application/pdf' } };
 const nowText = () => new Date().toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
+/** What every printed report says about itself: its id, when and by whom, in which language. */
+const frame = (reportId: string, caller: Caller, lang: Lang) => ({ reportId, lang, generatedAt: nowText(), generatedBy: `${caller.displayName} (${caller.agencyCode})` });
 
 export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
   const attachmentsDir = `${config.dataDir}/attachments`;
@@ -42,7 +45,7 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
       res.setHeader('X-Report-Id', reportId);
       if (params.format === 'pdf') {
         res.type('application/pdf');
-        renderHistory({ data, lang: query.lang, reportId, generatedAt: nowText(), generatedBy: `${caller.displayName} (${caller.agencyCode})` }).pipe(res);
+        renderHistory({ data, ...frame(reportId, caller, query.lang) }).pipe(res);
         return;
       }
       const events = [...data.events()];
@@ -108,10 +111,7 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
       renderTableReport({
         title: `${reportWord('inventoryTitle', lang)} · ${found.caseNumber}`,
         subject: found.title,
-        lang,
-        reportId,
-        generatedAt: nowText(),
-        generatedBy: `${caller.displayName} (${caller.agencyCode})`,
+        ...frame(reportId, caller, lang),
         heading: [`${found.caseNumber} · ${found.title}`, `${zh ? '立案日期' : 'Opened'} ${found.openedOn} · ${items.length} ${zh ? '件' : 'items'}`],
         columns: header.map((title, i) => ({ title, share: [0.05, 0.13, 0.1, 0.25, 0.09, 0.13, 0.11, 0.14][i]! })),
         rows,
@@ -142,10 +142,7 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
       renderTableReport({
         title: reportWord('receiptTitle', lang),
         subject: record.id,
-        lang,
-        reportId,
-        generatedAt: nowText(),
-        generatedBy: `${caller.displayName} (${caller.agencyCode})`,
+        ...frame(reportId, caller, lang),
         heading: [
           `${reportWord('handedOverBy', lang)}: ${names.user(record.fromUserId)} → ${reportWord('receivedBy', lang)}: ${names.user(record.toUserId)}`,
           `${zh ? '移交时间' : 'Time'}: ${record.createdAt.toISOString()} · ${visible.length} ${zh ? '件' : 'items'}${record.note ? ` · ${record.note}` : ''}`,
@@ -192,10 +189,7 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
       renderTableReport({
         title: reportWord(loan ? 'loanTitle' : 'disposalTitle', lang),
         subject: request.id,
-        lang,
-        reportId,
-        generatedAt: nowText(),
-        generatedBy: `${caller.displayName} (${caller.agencyCode})`,
+        ...frame(reportId, caller, lang),
         heading: [`${zh ? '申请编号' : 'Request'} ${request.id}`, ...heading],
         columns: (zh ? ['案号', '序号', '编码', '名称', '数量', '封签', '状态'] : ['Case', 'No.', 'Code', 'Description', 'Quantity', 'Seal', 'State']).map((title, i) => ({
           title,

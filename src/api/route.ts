@@ -35,8 +35,6 @@ export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | un
   params?: P;
   query?: Q;
   body?: B;
-  /** Headers that the route reads, for the OpenAPI document. */
-  headers?: Record<string, string>;
   /** A binary body (e.g. a photograph) instead of JSON: the accepted media types and the size limit. */
   rawBody?: { types: string[]; limit: string };
   responses: Record<number, ResponseSpec>;

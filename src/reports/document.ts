@@ -1,6 +1,7 @@
 import PDFDocument from 'pdfkit';
 import { fontData } from './fonts';
 import { fitText } from './labels';
+import { reportWord, type Lang } from './i18n';
 
 /** A4 report pages: the shared frame (fonts, header, footer with page x of y) of every printed report. */
 export const PAGE = { width: 595.28, height: 841.89, margin: 42 } as const;
@@ -13,9 +14,15 @@ export interface ReportFrame {
   subject: string;
   reportId: string;
   generatedAt: string;
+  generatedBy: string;
+  lang: Lang;
   /** Known in advance, so that every page can say "page x of y" while the document streams out. */
   totalPages: number;
-  footer: (page: number, total: number) => string;
+}
+
+function footer(frame: ReportFrame, page: number): string {
+  const w = (key: Parameters<typeof reportWord>[0], n?: number | string) => reportWord(key, frame.lang, n);
+  return `${w('report')} ${frame.reportId} · ${w('generated')} ${frame.generatedAt} · ${w('by')} ${frame.generatedBy} · ${w('page', page)} ${w('of', frame.totalPages)}`;
 }
 
 export type Doc = PDFKit.PDFDocument;
@@ -40,7 +47,7 @@ export function createReport(frame: ReportFrame): { doc: Doc; newPage: () => voi
     // The footer sits in the bottom margin: without lifting it, pdfkit would start a new page for it.
     const bottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
-    doc.text(fitText(doc, frame.footer(page, frame.totalPages), CONTENT_WIDTH), PAGE.margin, PAGE.height - PAGE.margin - 10, { width: CONTENT_WIDTH, lineBreak: false });
+    doc.text(fitText(doc, footer(frame, page), CONTENT_WIDTH), PAGE.margin, PAGE.height - PAGE.margin - 10, { width: CONTENT_WIDTH, lineBreak: false });
     doc.page.margins.bottom = bottom;
     doc.fillColor('black');
   };

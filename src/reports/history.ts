@@ -162,9 +162,9 @@ export function renderHistory(report: HistoryReport): Doc {
     subject: `${data.item.caseNumber} · ${data.item.description}`,
     reportId: report.reportId,
     generatedAt: report.generatedAt,
+    generatedBy: report.generatedBy,
+    lang,
     totalPages,
-    footer: (page, total) =>
-      `${reportWord('report', lang)} ${report.reportId} · ${reportWord('generated', lang)} ${report.generatedAt} · ${reportWord('by', lang)} ${report.generatedBy} · ${reportWord('page', lang, page)} ${reportWord('of', lang, total)}`,
   });
   doc.file(Buffer.from(JSON.stringify(data.bundle, null, 1)), {
     name: `proof-${data.item.code}.json`,

@@ -36,9 +36,9 @@ export function renderTableReport(report: TableReport): Doc {
     subject: report.subject,
     reportId: report.reportId,
     generatedAt: report.generatedAt,
+    generatedBy: report.generatedBy,
+    lang: report.lang,
     totalPages: pages,
-    footer: (page, total) =>
-      `${reportWord('report', report.lang)} ${report.reportId} · ${reportWord('generated', report.lang)} ${report.generatedAt} · ${reportWord('by', report.lang)} ${report.generatedBy} · ${reportWord('page', report.lang, page)} ${reportWord('of', report.lang, total)}`,
   });
   const columns = report.columns.map((c) => ({ title: c.title, width: CONTENT_WIDTH * c.share }));
   newPage();
