@@ -31,6 +31,8 @@ const envSchema = z.object({
     .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
     .default([]),
   CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
+  MQTT_HOST: z.string().min(1).default('127.0.0.1'),
 });
 
 export type Config = Readonly<{
@@ -52,6 +54,9 @@ export type Config = Readonly<{
   /** Verifier keys (vkeys, type 0x04) of the witnesses whose cosignatures the server accepts. */
   witnessKeys: string[];
   checkpointIntervalSeconds: number;
+  /** Port of the embedded MQTT broker (0: any free port). */
+  mqttPort: number;
+  mqttHost: string;
 }>;
 
 export class ConfigError extends Error {
@@ -86,5 +91,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logOrigin: e.CUSTODY_LOG_ORIGIN,
     witnessKeys: e.CUSTODY_WITNESS_KEYS,
     checkpointIntervalSeconds: e.CHECKPOINT_INTERVAL_SECONDS,
+    mqttPort: e.MQTT_PORT,
+    mqttHost: e.MQTT_HOST,
   });
 }

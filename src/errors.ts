@@ -1,3 +1,5 @@
+import type { ZodError } from 'zod';
+
 /**
  * Domain errors with stable codes. The HTTP layer maps them to problem+json, the device layer to
  * rejected acknowledgements; this file imports neither.
@@ -80,4 +82,13 @@ export class InvalidTransitionError extends ConflictError {
       { itemCode, command, state, allowed },
     );
   }
+}
+
+/** A zod failure as the list of fields and what is wrong with each. */
+export function zodFieldErrors(where: FieldError['in'], error: ZodError): FieldError[] {
+  return error.issues.map((issue) => ({
+    in: where,
+    field: issue.path.length ? issue.path.map(String).join('.') : '(root)',
+    detail: issue.message,
+  }));
 }

@@ -1,6 +1,9 @@
 import path from 'node:path';
 import type { Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
 import { createApp } from './api/app';
+import { startEmbeddedBroker } from './devices/broker';
+import { connectDeviceLink } from './devices/link';
 import { raiseDueAlerts } from './custody/alerts';
 import { signCheckpoint } from './custody/checkpoints';
 import { checkpointFile, loadLedgerSigner, loadWitnessKeys } from './ledger-keys';
@@ -71,7 +74,12 @@ async function main(): Promise<void> {
   const checkpointer = setInterval(checkpoint, config.checkpointIntervalSeconds * 1000);
   checkpointer.unref();
 
-  const app = createApp({ orm, config, logger, tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds }, ledger });
+  // The embedded MQTT broker, and the server's own client of it (a password made for this process only).
+  const service = { username: 'custody-server', password: randomBytes(24).toString('base64url') };
+  const broker = await startEmbeddedBroker({ orm, logger, host: config.mqttHost, port: config.mqttPort, service });
+  const deviceLink = await connectDeviceLink(orm, logger, `mqtt://127.0.0.1:${broker.port}`, service);
+
+  const app = createApp({ orm, config, logger, tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds }, ledger, devices: broker });
   const server = await listen(app, config);
   logger.info({ host: config.host, port: config.port, embeddedDatabase: !config.databaseUrl }, 'custody API listening');
 
@@ -83,6 +91,8 @@ async function main(): Promise<void> {
     clearInterval(checkpointer);
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await deviceLink.close();
+    await broker.close();
     await runtime.close();
     logger.info('stopped');
     process.exit(0);

@@ -8,13 +8,15 @@ import { Case } from './custody/case.entity';
 import { Item } from './custody/item.entity';
 import { CustodyRequest, RequestItem } from './custody/request.entity';
 import { Alert, Attachment, Handover } from './custody/records.entity';
+import { Device } from './devices/device.entity';
 import { Migration20261123000000Foundation } from '../migrations/Migration20261123000000Foundation';
 import { Migration20261123010000CustodyCore } from '../migrations/Migration20261123010000CustodyCore';
 import { Migration20261123020000LabelPrints } from '../migrations/Migration20261123020000LabelPrints';
 import { Migration20261123030000Checkpoints } from '../migrations/Migration20261123030000Checkpoints';
 import { Migration20261123040000ReportAccess } from '../migrations/Migration20261123040000ReportAccess';
+import { Migration20261123050000Devices } from '../migrations/Migration20261123050000Devices';
 
-export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment];
+export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment, Device];
 
 /** Listed here rather than discovered from the file system, so the same list runs under tsx, jest and node. */
 const migrationsList = [
@@ -23,6 +25,7 @@ const migrationsList = [
   { name: 'Migration20261123020000LabelPrints', class: Migration20261123020000LabelPrints },
   { name: 'Migration20261123030000Checkpoints', class: Migration20261123030000Checkpoints },
   { name: 'Migration20261123040000ReportAccess', class: Migration20261123040000ReportAccess },
+  { name: 'Migration20261123050000Devices', class: Migration20261123050000Devices },
 ];
 
 export interface OrmOptions {

@@ -19,6 +19,7 @@ import { itemRoutes } from './items.routes';
 import { labelRoutes } from './labels.routes';
 import { transparencyRoutes } from './transparency.routes';
 import { reportRoutes } from './reports.routes';
+import { deviceRoutes } from './devices.routes';
 import { ledgerRoutes } from './ledger.routes';
 import { locationRoutes } from './locations.routes';
 import { requestRoutes } from './requests.routes';
@@ -86,6 +87,7 @@ export function createApp(deps: AppDeps): Express {
   labelRoutes(api, deps);
   transparencyRoutes(api, deps);
   reportRoutes(api, deps);
+  deviceRoutes(api, deps);
   const openApi = openApiDocument(api.routes, API_VERSION);
   api.router.get('/openapi.json', (_req, res) => {
     res.json(openApi);

@@ -14,6 +14,8 @@ export interface AppDeps {
   tokens: TokenSettings;
   /** The log's signer (key outside the database) and the witnesses whose cosignatures are accepted. */
   ledger: CheckpointSigner & { witnesses: VerifierKey[] };
+  /** The embedded broker, to cut a disabled device off; absent when no broker runs in this process. */
+  devices?: { disconnect(deviceId: string): void };
   /** Sign-in throttling; the default policy when absent. */
   loginThrottle?: ThrottlePolicy;
 }

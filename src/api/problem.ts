@@ -5,8 +5,7 @@ import {
   NotFoundError as OrmNotFoundError,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
-import type { ZodError } from 'zod';
-import { AppError, TooManyRequestsError, type FieldError } from '../errors';
+import { AppError, TooManyRequestsError } from '../errors';
 
 /** Problem types are stable URNs; the README lists them. */
 export const problemType = (code: string) => `urn:custody:problem:${code}`;
@@ -52,14 +51,6 @@ export function sendProblem(
     ...extensions,
   };
   res.status(status).type('application/problem+json').json(body);
-}
-
-export function zodFieldErrors(where: FieldError['in'], error: ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    in: where,
-    field: issue.path.length ? issue.path.map(String).join('.') : '(root)',
-    detail: issue.message,
-  }));
 }
 
 // Errors raised by body-parser carry a `type`; these are the client's fault and say so.

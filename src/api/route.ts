@@ -1,8 +1,7 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z, type ZodType } from 'zod';
-import { UnsupportedMediaTypeError, ValidationError, type FieldError } from '../errors';
+import { UnsupportedMediaTypeError, ValidationError, zodFieldErrors, type FieldError } from '../errors';
 import type { Role } from '../custody/user.entity';
-import { zodFieldErrors } from './problem';
 import { requireRole, type Caller } from './auth';
 
 export type Access = 'public' | 'authenticated' | readonly Role[];

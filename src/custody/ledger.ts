@@ -21,6 +21,13 @@ export interface Actor {
   agencyId: string;
 }
 
+/** Where a command came from when a device sent it: the device, its own clock, and whether it was buffered. */
+export interface DeviceOrigin {
+  device: string;
+  occurredAt: string;
+  replayed: boolean;
+}
+
 export interface EventDraft {
   /** The item before the event; null for its registration. */
   item: ItemState | null;

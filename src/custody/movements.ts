@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, UnprocessableError } from '../errors';
 import { assertOwningAgency, withLockedItems } from './access';
 import type { Caller } from './caller';
-import { appendEvents } from './ledger';
+import { appendEvents, type DeviceOrigin } from './ledger';
 import { placeItem } from './locations';
 import type { ItemState } from './projection';
 import { Alert, Attachment, Handover } from './records.entity';
@@ -93,7 +93,13 @@ export interface CheckInInput {
   locationCode: string;
   witness?: Person;
   note?: string;
+  origin?: DeviceOrigin;
 }
+
+/** The envelope fields and payload flag of a command a device sent. */
+const fromDevice = (origin: DeviceOrigin | undefined) =>
+  origin ? { device: origin.device, occurredAt: origin.occurredAt } : {};
+const replayFlag = (origin: DeviceOrigin | undefined) => (origin?.replayed ? { replayed: true } : {});
 
 export async function checkIn(em: EntityManager, caller: Caller, code: string, input: CheckInInput) {
   return withLockedItems(em, caller, [code], async (tx, [item]) => {
@@ -104,7 +110,7 @@ export async function checkIn(em: EntityManager, caller: Caller, code: string, i
     }
     const location = await placeItem(tx, item!, input.locationCode);
     const [event] = await appendEvents(tx, [
-      { item: item!, type: 'check_in', actor: caller, to, location: location.id, payload: { witnessId, note: input.note } },
+      { item: item!, type: 'check_in', actor: caller, to, location: location.id, ...fromDevice(input.origin), payload: { witnessId, note: input.note, ...replayFlag(input.origin) } },
     ]);
     return event!;
   });
@@ -143,6 +149,7 @@ export interface CheckOutInput {
   requestId: string;
   condition: string;
   witness?: Person;
+  origin?: DeviceOrigin;
 }
 
 export async function checkOut(em: EntityManager, caller: Caller, code: string, input: CheckOutInput) {
@@ -158,7 +165,9 @@ export async function checkOut(em: EntityManager, caller: Caller, code: string, 
         to,
         location: null,
         requestId: loan.id,
+        ...fromDevice(input.origin),
         payload: {
+          ...replayFlag(input.origin),
           borrower: loan.borrower,
           purpose: loan.purpose,
           dueAt: loan.dueAt!.toISOString(),

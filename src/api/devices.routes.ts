@@ -1,0 +1,88 @@
+import { z } from 'zod';
+import { Device, DEVICE_KINDS, SCANNER_MODES } from '../devices/device.entity';
+import { disableDevice, findDevice, presentDevice, registerDevice, rotateDevicePassword } from '../devices/registry';
+import { pageOf, pageQuery, uuidParam } from './common.schemas';
+import { locationCode } from './custody.schemas';
+import type { AppDeps } from './deps';
+import type { Api } from './route';
+
+const deviceSchema = z.object({ id: z.uuid(), code: z.string(), kind: z.enum(DEVICE_KINDS), mode: z.enum(SCANNER_MODES).nullable(), active: z.boolean(), username: z.string(), topic: z.string() });
+const withPassword = deviceSchema.extend({ password: z.string() });
+
+export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
+  api.add({
+    method: 'post',
+    path: '/devices',
+    summary: 'Register a scanner or smart locker; its MQTT password is in this answer only',
+    tag: 'devices',
+    access: ['admin'],
+    body: z.strictObject({
+      code: locationCode,
+      kind: z.enum(DEVICE_KINDS),
+      locationCode: locationCode.optional(),
+      mode: z.enum(SCANNER_MODES).optional(),
+    }),
+    responses: { 201: { description: 'registered', schema: withPassword } },
+    handler: async ({ res, body }) => {
+      const { device, password } = await registerDevice(orm.em, body);
+      res.status(201).location(`/api/v1/devices/${device.id}`).json({ ...presentDevice(device), password });
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/devices',
+    summary: 'List devices',
+    tag: 'devices',
+    access: ['admin', 'warehouse'],
+    query: pageQuery,
+    responses: { 200: { description: 'a page of devices', schema: pageOf(deviceSchema) } },
+    handler: async ({ res, query }) => {
+      const [list, total] = await orm.em.findAndCount(Device, {}, { orderBy: { code: 'asc' }, limit: query.limit, offset: query.offset });
+      res.json({ items: list.map(presentDevice), total, limit: query.limit, offset: query.offset });
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/devices/{id}',
+    summary: 'Read a device',
+    tag: 'devices',
+    access: ['admin', 'warehouse'],
+    params: uuidParam,
+    responses: { 200: { description: 'the device', schema: deviceSchema } },
+    handler: async ({ res, params }) => {
+      res.json(presentDevice(await findDevice(orm.em, params.id)));
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/devices/{id}/rotate-password',
+    summary: "Give a device a new MQTT password (shown once); its current connection is cut",
+    tag: 'devices',
+    access: ['admin'],
+    params: uuidParam,
+    responses: { 200: { description: 'the new password', schema: withPassword } },
+    handler: async ({ res, params }) => {
+      const { device, password } = await rotateDevicePassword(orm.em, params.id);
+      devices?.disconnect(device.id);
+      res.json({ ...presentDevice(device), password });
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/devices/{id}/disable',
+    summary: 'Disable a device: refused from now on, and its open connection is cut at once',
+    tag: 'devices',
+    access: ['admin'],
+    params: uuidParam,
+    responses: { 200: { description: 'disabled', schema: deviceSchema } },
+    handler: async ({ res, params }) => {
+      const device = await disableDevice(orm.em, params.id);
+      devices?.disconnect(device.id);
+      res.json(presentDevice(device));
+    },
+  });
+}

@@ -1,0 +1,89 @@
+import net from 'node:net';
+import { timingSafeEqual } from 'node:crypto';
+import { Aedes, type AuthenticateError } from 'aedes';
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Logger } from 'pino';
+import { checkDeviceCredentials } from './registry';
+import { devicePublishAllowed, deviceSubscribeAllowed, parseTopic } from './topics';
+
+export interface EmbeddedBroker {
+  port: number;
+  /** Cuts a device off at once (disabled, or its password rotated). */
+  disconnect(deviceId: string): void;
+  close(): Promise<void>;
+}
+
+export interface BrokerOptions {
+  orm: MikroORM;
+  logger: Logger;
+  host: string;
+  port: number;
+  /** The server's own client: the only one allowed outside the device prefixes. */
+  service: { username: string; password: string };
+}
+
+const refusal = (message: string, returnCode: number): AuthenticateError => Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+
+/**
+ * The embedded MQTT broker (aedes, MQTT 3.1.1). Each device signs in with its id and password, must use its
+ * id as client id, and may publish and subscribe only under its own topic prefix.
+ */
+export async function startEmbeddedBroker({ orm, logger, host, port, service }: BrokerOptions): Promise<EmbeddedBroker> {
+  // Clients that signed in with the service account (any client id: one per server process).
+  const services = new WeakSet<object>();
+  const broker = await Aedes.createBroker({
+    authenticate: (client, username, password, done) => {
+      const secret = password?.toString() ?? '';
+      if (username === service.username) {
+        const ok = secret.length === service.password.length && timingSafeEqual(Buffer.from(secret), Buffer.from(service.password));
+        if (ok) services.add(client);
+        done(ok ? null : refusal('bad credentials', 4), ok);
+        return;
+      }
+      if (!username || client.id !== username) {
+        done(refusal('a device signs in with its id as both username and client id', 2), false);
+        return;
+      }
+      checkDeviceCredentials(orm.em.fork(), username, secret).then(
+        (device) => done(device ? null : refusal('bad credentials or disabled device', 4), device !== null),
+        (err: unknown) => {
+          logger.error({ err }, 'device authentication failed');
+          done(refusal('server unavailable', 3), false);
+        },
+      );
+    },
+    authorizePublish: (client, packet, callback) => {
+      if (!client || services.has(client)) return callback(null);
+      const topic = parseTopic(packet.topic);
+      const ok = topic !== null && topic.deviceId === client.id && devicePublishAllowed(topic.rest);
+      callback(ok ? null : new Error(`device ${client.id} may not publish to ${packet.topic}`));
+    },
+    authorizeSubscribe: (client, subscription, callback) => {
+      if (services.has(client)) return callback(null, subscription);
+      const topic = parseTopic(subscription.topic);
+      const ok = topic !== null && topic.deviceId === client.id && deviceSubscribeAllowed(topic.rest);
+      // A refused subscription is granted 0x80 (failure) rather than cutting the device off.
+      if (!ok) logger.warn({ deviceId: client.id, topic: subscription.topic }, 'subscription refused');
+      callback(null, ok ? subscription : null);
+    },
+  });
+  const server = net.createServer(broker.handle as (socket: net.Socket) => void);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actual = (server.address() as net.AddressInfo).port;
+  logger.info({ port: actual }, 'embedded MQTT broker listening');
+  return {
+    port: actual,
+    disconnect: (deviceId) => {
+      const clients = (broker as unknown as { clients: Record<string, { close(): void }> }).clients;
+      clients[deviceId]?.close();
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close();
+        broker.close(() => resolve());
+      }),
+  };
+}

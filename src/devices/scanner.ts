@@ -1,0 +1,94 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { AppError, UnprocessableError } from '../errors';
+import type { Caller } from '../custody/caller';
+import { parseItemCode } from '../custody/item-code';
+import { findItemView } from '../custody/item-queries';
+import type { AppendedEvent, DeviceOrigin } from '../custody/ledger';
+import { Location } from '../custody/location.entity';
+import { checkIn, checkOut } from '../custody/movements';
+import { Device } from './device.entity';
+import type { Ack, ScanMessage } from './messages';
+
+async function operatorOf(em: EntityManager, username: string): Promise<Caller> {
+  const [row] = await em.execute<{ id: string; username: string; display_name: string; agency_id: string; code: string; kind: Caller['agencyKind']; roles: Caller['roles'] }[]>(
+    `select u.id, u.username, u.display_name, u.agency_id, a.code, a.kind, u.roles from users u join agencies a on a.id = u.agency_id
+      where u.username = ? and u.active`,
+    [username],
+  );
+  if (!row || !row.roles.includes('warehouse')) throw new UnprocessableError(`operator ${username} is not active warehouse staff`);
+  return { id: row.id, username: row.username, displayName: row.display_name, agencyId: row.agency_id, agencyCode: row.code, agencyKind: row.kind, roles: row.roles };
+}
+
+async function approvedLoanFor(em: EntityManager, itemCode: string): Promise<string> {
+  const [row] = await em.execute<{ id: string }[]>(
+    `select r.id from requests r join request_items ri on ri.request_id = r.id join items i on i.id = ri.item_id
+      where i.code = ? and r.kind = 'loan' and r.status = 'approved' and ri.carried_out_at is null order by r.created_at limit 1`,
+    [itemCode],
+  );
+  if (!row) throw new UnprocessableError(`item ${itemCode} has no approved loan`);
+  return row.id;
+}
+
+/** Does what a scan means at this station; throws an AppError (a rejection with its reason) otherwise. */
+async function perform(tx: EntityManager, device: Device, scan: ScanMessage): Promise<Omit<Ack, 'v' | 'msgId' | 'status'>> {
+  const operator = await operatorOf(tx, scan.operator);
+  let code: string;
+  try {
+    code = parseItemCode(scan.code);
+  } catch (notAnItem) {
+    const location = await tx.findOne(Location, { code: scan.code });
+    if (!location) throw notAnItem;
+    // A location label: the items scanned next go there.
+    await tx.execute('update devices set scan_location_id = ? where id = ?', [location.id, device.id]);
+    return { reason: `location ${location.code}` };
+  }
+  const origin: DeviceOrigin = { device: device.id, occurredAt: new Date(scan.deviceTime).toISOString(), replayed: scan.replayed ?? false };
+  let event: AppendedEvent;
+  if (device.mode === 'check_in') {
+    const place = device.scanLocationId ?? device.locationId;
+    const location = place ? await tx.findOne(Location, { id: place }) : null;
+    if (!location) throw new UnprocessableError('scan a location label first');
+    event = await checkIn(tx, operator, code, { locationCode: location.code, origin });
+  } else if (device.mode === 'check_out') {
+    event = await checkOut(tx, operator, code, { requestId: await approvedLoanFor(tx, code), condition: 'as scanned', origin });
+  } else {
+    throw new UnprocessableError('no inventory is open for this scanner');
+  }
+  const item = await findItemView(tx, operator, code);
+  return { item: { code, state: item.state, location: item.locationCode }, event: { index: event.index, leafHash: event.leafHash } };
+}
+
+/**
+ * Handles one scan exactly once: the message id is recorded in the same transaction as the custody event,
+ * so a redelivered message gets the first answer and appends nothing. A refused scan is answered with its
+ * reason and changes nothing (its savepoint is rolled back); only a failure of the database goes unanswered,
+ * and the device sends the message again.
+ */
+export async function handleScan(em: EntityManager, deviceId: string, topic: string, scan: ScanMessage): Promise<Ack> {
+  return em.transactional(async (tx) => {
+    const inserted = await tx.execute<{ message_id: string }[]>(
+      `insert into device_messages (device_id, message_id, topic, status, answer) values (?, ?, ?, 'rejected', '{}')
+       on conflict do nothing returning message_id`,
+      [deviceId, scan.msgId, topic],
+    );
+    if (inserted.length === 0) {
+      const [stored] = await tx.execute<{ answer: Ack }[]>('select answer from device_messages where device_id = ? and message_id = ?', [deviceId, scan.msgId]);
+      return { ...stored!.answer, status: 'duplicate' };
+    }
+    const device = await tx.findOneOrFail(Device, { id: deviceId });
+    let ack: Ack;
+    try {
+      ack = { v: 1, msgId: scan.msgId, status: 'committed', ...(await tx.transactional((inner) => perform(inner, device, scan))) };
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err;
+      ack = { v: 1, msgId: scan.msgId, status: 'rejected', reason: err.message };
+    }
+    await tx.execute('update device_messages set status = ?, answer = ? where device_id = ? and message_id = ?', [
+      ack.status,
+      JSON.stringify(ack),
+      deviceId,
+      scan.msgId,
+    ]);
+    return ack;
+  });
+}

@@ -1,0 +1,195 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import mqtt, { type MqttClient } from 'mqtt';
+import { deviceMessageSchemas } from '../src/devices/schema';
+import { createTestContext, type TestContext } from './context';
+import { as, buildWorld, credentialsOf, register, type World } from './world';
+
+/**
+ * Devices against the real server process: its embedded aedes broker, real mqtt.js clients, one PostgreSQL
+ * database shared with the in-process app that sets up the world (same JWT secret, so the same tokens work).
+ */
+const root = path.join(__dirname, '..');
+let ctx: TestContext;
+let world: World;
+let server: ChildProcess;
+let output = '';
+let api: string;
+let broker: string;
+const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-devices-'));
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  ctx = await createTestContext();
+  world = await buildWorld(ctx);
+  const [port, mqttPort] = [await freePort(), await freePort()];
+  api = `http://127.0.0.1:${port}/api/v1`;
+  broker = `mqtt://127.0.0.1:${mqttPort}`;
+  server = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: ctx.url, JWT_SECRET: ctx.tokens.secret, PORT: String(port), MQTT_PORT: String(mqttPort), CUSTODY_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+  });
+  server.stdout!.on('data', (c) => (output += c));
+  server.stderr!.on('data', (c) => (output += c));
+  for (let i = 0; i < 150; i++) {
+    if (await fetch(`${api.replace('/api/v1', '')}/readyz`).then((r) => r.ok, () => false)) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`server did not start: ${output}`);
+}, 60_000);
+
+afterAll(async () => {
+  server.kill('SIGTERM');
+  await new Promise((resolve) => server.once('exit', resolve));
+  await ctx.close();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function registerDevice(body: object): Promise<{ id: string; password: string; topic: string }> {
+  const res = await fetch(`${api}/devices`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: world.people.admin.auth }, body: JSON.stringify(body) });
+  expect(res.status).toBe(201);
+  return (await res.json()) as { id: string; password: string; topic: string };
+}
+
+/** A device: connected with its own credentials, subscribed to its acks. */
+async function connect(device: { id: string; password: string; topic: string }): Promise<{ client: MqttClient; acks: Record<string, unknown>[]; scan: (body: object) => Promise<Record<string, unknown>> }> {
+  const client = await mqtt.connectAsync(broker, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0 });
+  const acks: Record<string, unknown>[] = [];
+  const waiting = new Map<string, (ack: Record<string, unknown>) => void>();
+  client.on('message', (_topic, payload) => {
+    const ack = JSON.parse(payload.toString());
+    acks.push(ack);
+    waiting.get(ack.msgId)?.(ack);
+  });
+  await client.subscribeAsync(`${device.topic}ack`, { qos: 1 });
+  let seq = 0;
+  const scan = (body: object) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      const message = { v: 1, seq: seq++, bootId: 'boot-1', deviceTime: new Date().toISOString(), operator: world.people.warehouse.user.username, ...body } as unknown as { msgId: string };
+      waiting.set(message.msgId, resolve);
+      setTimeout(() => reject(new Error(`no ack for ${message.msgId}`)), 10_000).unref();
+      void client.publishAsync(`${device.topic}evt/scan`, JSON.stringify(message), { qos: 1 });
+    });
+  return { client, acks, scan };
+}
+
+async function received(): Promise<string> {
+  const [code] = await register(ctx, world);
+  const res = await as(ctx, world.people.warehouse).post('/handovers', { itemCodes: [code], handedOverBy: credentialsOf(world.people.officer) });
+  expect(res.status).toBe(201);
+  return code!;
+}
+
+const events = async (code: string) => (await as(ctx, world.people.inspector).get(`/items/${code}/events`)).body.items as { type: string; envelope: { device: string | null; occurredAt: string; payload: Record<string, unknown> } }[];
+
+describe('scanners', () => {
+  test('a scan is answered committed only after the commit; the same message again is a duplicate with one event', async () => {
+    const device = await registerDevice({ code: 'SCAN-IN-1', kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-1') });
+    const { client, scan } = await connect(device);
+    try {
+      const code = await received();
+      const deviceTime = '2026-11-23T08:00:00.000Z';
+      const first = await scan({ msgId: 'msg-0001', code, deviceTime });
+      expect(first).toMatchObject({ status: 'committed', item: { code, state: 'stored', location: world.loc('SHELF-1') } });
+      const history = await events(code);
+      expect(history.at(-1)).toMatchObject({ type: 'check_in', envelope: { device: device.id, occurredAt: deviceTime } });
+
+      const again = await scan({ msgId: 'msg-0001', code, deviceTime });
+      expect(again).toMatchObject({ status: 'duplicate', event: first.event });
+      expect((await events(code)).filter((e) => e.type === 'check_in')).toHaveLength(1);
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  test('a location label sets where the next items go; a refused scan says why and changes nothing', async () => {
+    const device = await registerDevice({ code: 'SCAN-IN-2', kind: 'scanner', mode: 'check_in' });
+    const { client, scan } = await connect(device);
+    try {
+      const code = await received();
+      expect(await scan({ msgId: 'a-1', code })).toMatchObject({ status: 'rejected', reason: 'scan a location label first' });
+      expect(await scan({ msgId: 'a-2', code: world.loc('SHELF-2') })).toMatchObject({ status: 'committed', reason: `location ${world.loc('SHELF-2')}` });
+      expect(await scan({ msgId: 'a-3', code })).toMatchObject({ status: 'committed', item: { location: world.loc('SHELF-2') } });
+      const [registered] = await register(ctx, world);
+      const refused = await scan({ msgId: 'a-4', code: registered });
+      expect(refused).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/is registered: check_in is not allowed/) });
+      expect((await events(registered!)).map((e) => e.type)).toEqual(['registered']);
+      expect(await scan({ msgId: 'a-5', code: 'NOT-A-CODE!' })).toMatchObject({ status: 'rejected' });
+      expect(await scan({ msgId: 'a-6', code, operator: world.people.officer.user.username })).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/not active warehouse staff/) });
+    } finally {
+      await client.endAsync();
+    }
+  });
+
+  test('buffered scans sent after a time offline are handled in order, keep their device time, and are marked as replayed', async () => {
+    const device = await registerDevice({ code: 'SCAN-IN-3', kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-1') });
+    const { client, scan, acks } = await connect(device);
+    try {
+      const codes = [await received(), await received(), await received()];
+      const times = ['2026-11-23T06:00:00.000Z', '2026-11-23T06:01:00.000Z', '2026-11-23T06:02:00.000Z'];
+      const answers = await Promise.all(codes.map((code, i) => scan({ msgId: `buf-${i}`, code, deviceTime: times[i], replayed: true })));
+      expect(answers.map((a) => a.status)).toEqual(['committed', 'committed', 'committed']);
+      expect(acks.map((a) => a.msgId).filter((id) => String(id).startsWith('buf-'))).toEqual(['buf-0', 'buf-1', 'buf-2']);
+      const indices = answers.map((a) => (a.event as { index: number }).index);
+      expect([...indices].sort((x, y) => x - y)).toEqual(indices);
+      for (const [i, code] of codes.entries()) {
+        expect((await events(code)).at(-1)!.envelope).toMatchObject({ occurredAt: times[i], payload: { replayed: true } });
+      }
+    } finally {
+      await client.endAsync();
+    }
+  });
+});
+
+describe('device rights', () => {
+  test('a wrong password is refused', async () => {
+    const device = await registerDevice({ code: 'SCAN-PW', kind: 'scanner', mode: 'check_in' });
+    await expect(mqtt.connectAsync(broker, { clientId: device.id, username: device.id, password: 'wrong', reconnectPeriod: 0 })).rejects.toThrow(/Bad username or password|Not authorized/i);
+  });
+
+  test("a device cannot subscribe to another device's topic, and publishing there gets it disconnected", async () => {
+    const mine = await registerDevice({ code: 'SCAN-A', kind: 'scanner', mode: 'check_in' });
+    const theirs = await registerDevice({ code: 'SCAN-B', kind: 'scanner', mode: 'check_in' });
+    const client = await mqtt.connectAsync(broker, { clientId: mine.id, username: mine.id, password: mine.password, reconnectPeriod: 0 });
+    try {
+      // Refused with the failure code 0x80; the connection stays up.
+      await expect(client.subscribeAsync(`${theirs.topic}ack`, { qos: 1 })).rejects.toThrow(/Subscribe error/);
+      expect(client.connected).toBe(true);
+      const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      const code = await received();
+      client.publish(`${theirs.topic}evt/scan`, JSON.stringify({ v: 1, msgId: 'x', seq: 0, bootId: 'b', deviceTime: new Date().toISOString(), code, operator: world.people.warehouse.user.username }), { qos: 1 });
+      await closed;
+      await new Promise((r) => setTimeout(r, 300));
+      expect((await events(code)).map((e) => e.type)).toEqual(['registered', 'handover']);
+    } finally {
+      await client.endAsync(true);
+    }
+  });
+
+  test('a disabled device is cut off at once and refused after', async () => {
+    const device = await registerDevice({ code: 'SCAN-OFF', kind: 'scanner', mode: 'check_in' });
+    const client = await mqtt.connectAsync(broker, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0 });
+    const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+    const res = await fetch(`${api}/devices/${device.id}/disable`, { method: 'POST', headers: { authorization: world.people.admin.auth } });
+    expect(res.status).toBe(200);
+    await closed;
+    await expect(mqtt.connectAsync(broker, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0 })).rejects.toThrow();
+    await client.endAsync(true);
+  });
+});
+
+test('the committed JSON Schema for device makers is the one the server validates with', () => {
+  const committed = JSON.parse(fs.readFileSync(path.join(root, 'docs', 'device-messages.schema.json'), 'utf8'));
+  expect(committed).toEqual(JSON.parse(JSON.stringify(deviceMessageSchemas())));
+});
