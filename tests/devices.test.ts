@@ -6,7 +6,7 @@ import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { deviceMessageSchemas } from '../src/devices/schema';
 import { createTestContext, type TestContext } from './context';
-import { as, buildWorld, credentialsOf, register, type World } from './world';
+import { as, buildWorld, credentialsOf, register, stored, type World } from './world';
 
 /**
  * Devices against the real server process: its embedded aedes broker, real mqtt.js clients, one PostgreSQL
@@ -150,6 +150,20 @@ describe('scanners', () => {
       await client.endAsync();
     }
   });
+});
+
+test('an audit-mode scanner counts what it reads in the inventory open where it stands', async () => {
+  const [code] = await stored(ctx, world);
+  const audit = await as(ctx, world.people.warehouse).post('/audits', { locationCode: world.loc('ROOM-1') });
+  const device = await registerDevice({ code: 'SCAN-AUDIT', kind: 'scanner', mode: 'audit', locationCode: world.loc('SHELF-1') });
+  const { client, scan } = await connect(device);
+  try {
+    expect(await scan({ msgId: 'count-1', code })).toMatchObject({ status: 'committed', reason: 'counted in inventory' });
+  } finally {
+    await client.endAsync();
+  }
+  const closed = await as(ctx, world.people.warehouse).post(`/audits/${audit.body.id}/close`);
+  expect(closed.body.found).toContain(code);
 });
 
 describe('device rights', () => {

@@ -6,11 +6,10 @@ import { Handover } from '../custody/records.entity';
 import { findVisibleRequest } from '../custody/requests';
 import { RequestItem } from '../custody/request.entity';
 import { NotFoundError, UnprocessableError } from '../errors';
-import type { Caller } from '../custody/caller';
 import { loadHistory, loadNames } from '../reports/history-data';
 import { renderHistory } from '../reports/history';
 import { categoryName, eventName, LANGS, reportWord, type Lang } from '../reports/i18n';
-import { itemReportAccess, recordReportAccess } from '../reports/report-access';
+import { itemReportAccess, recordReportAccess, reportFrame as frame } from '../reports/report-access';
 import { csv, renderTableReport } from '../reports/table-report';
 import { formatItemCode } from '../custody/item-code';
 import { uuidParam } from './common.schemas';
@@ -20,9 +19,7 @@ import type { Api } from './route';
 
 const langQuery = z.object({ lang: z.enum(LANGS).default('zh') });
 const pdf = { 200: { description: 'the PDF', contentType: 'application/pdf' } };
-const nowText = () => new Date().toISOString().replace('T', ' ').slice(0, 19) + ' UTC';
-/** What every printed report says about itself: its id, when and by whom, in which language. */
-const frame = (reportId: string, caller: Caller, lang: Lang) => ({ reportId, lang, generatedAt: nowText(), generatedBy: `${caller.displayName} (${caller.agencyCode})` });
+
 
 export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
   const attachmentsDir = `${config.dataDir}/attachments`;

@@ -23,6 +23,7 @@ export const EVENT_TYPES = [
   'correction',
   'attachment_added',
   'label_printed',
+  'audited',
   'review_date_set',
   'alert',
 ] as const;

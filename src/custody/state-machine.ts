@@ -15,7 +15,7 @@ export const PHYSICAL_COMMANDS = {
 export type PhysicalCommand = keyof typeof PHYSICAL_COMMANDS;
 
 /** Commands that leave the physical state as it is but are refused once an item is disposed. */
-const RECORD_COMMANDS = ['request', 'hold', 'transfer', 'correction', 'attachment', 'review_date', 'label'] as const;
+const RECORD_COMMANDS = ['request', 'hold', 'transfer', 'correction', 'attachment', 'review_date', 'label', 'audit'] as const;
 export type RecordCommand = (typeof RECORD_COMMANDS)[number];
 
 export function allowedCommands(state: PhysicalState): string[] {

@@ -6,6 +6,7 @@ import { findItemView } from '../custody/item-queries';
 import type { AppendedEvent, DeviceOrigin } from '../custody/ledger';
 import { Location } from '../custody/location.entity';
 import { checkIn, checkOut } from '../custody/movements';
+import { recordAuditScan } from '../custody/audits';
 import { Device } from './device.entity';
 import type { Ack, ScanMessage } from './messages';
 
@@ -52,7 +53,18 @@ async function perform(tx: EntityManager, device: Device, scan: ScanMessage): Pr
   } else if (device.mode === 'check_out') {
     event = await checkOut(tx, operator, code, { requestId: await approvedLoanFor(tx, code), condition: 'as scanned', origin });
   } else {
-    throw new UnprocessableError('no inventory is open for this scanner');
+    const place = device.scanLocationId ?? device.locationId;
+    const [audit] = place
+      ? await tx.execute<{ id: string }[]>(
+          `select a.id from audits a join locations top on top.id = a.location_id join locations here on here.id = ?
+            where a.status = 'open' and here.path like top.path || '%' order by a.started_at desc limit 1`,
+          [place],
+        )
+      : [];
+    if (!audit) throw new UnprocessableError('no inventory is open here');
+    const location = await tx.findOneOrFail(Location, { id: place! });
+    await recordAuditScan(tx, operator, audit.id, { code, locationCode: location.code, deviceId: device.id });
+    return { reason: `counted in inventory`, item: { code, state: 'counted', location: location.code } };
   }
   const item = await findItemView(tx, operator, code);
   return { item: { code, state: item.state, location: item.locationCode }, event: { index: event.index, leafHash: event.leafHash } };

@@ -56,6 +56,7 @@ const EVENT_NAMES: Record<string, [zh: string, en: string]> = {
   correction: ['更正', 'Correction'],
   attachment_added: ['添加附件', 'Attachment added'],
   label_printed: ['打印标签', 'Label printed'],
+  audited: ['盘点', 'Seen in an inventory'],
   review_date_set: ['调整处置审查日期', 'Review date changed'],
   alert: ['告警', 'Alert'],
 };

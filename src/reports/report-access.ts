@@ -1,13 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Caller } from '../custody/caller';
+import type { Lang } from './i18n';
 
 export interface Access {
-  kind: 'history' | 'inventory' | 'receipt' | 'slip';
+  kind: 'history' | 'inventory' | 'receipt' | 'slip' | 'audit';
   format: 'pdf' | 'csv' | 'json';
   itemId?: string;
   caseId?: string;
   subjectId?: string;
+}
+
+/** What every printed report says about itself: its id, when and by whom, in which language. */
+export function reportFrame(reportId: string, caller: Caller, lang: Lang) {
+  return { reportId, lang, generatedAt: `${new Date().toISOString().replace('T', ' ').slice(0, 19)} UTC`, generatedBy: `${caller.displayName} (${caller.agencyCode})` };
 }
 
 /** Records who is printing which report, before it is sent; returns the report id printed on every page. */
