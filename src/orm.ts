@@ -16,6 +16,7 @@ import { Migration20261123030000Checkpoints } from '../migrations/Migration20261
 import { Migration20261123040000ReportAccess } from '../migrations/Migration20261123040000ReportAccess';
 import { Migration20261123050000Devices } from '../migrations/Migration20261123050000Devices';
 import { Migration20261123060000Audits } from '../migrations/Migration20261123060000Audits';
+import { Migration20261123070000Lockers } from '../migrations/Migration20261123070000Lockers';
 
 export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment, Device];
 
@@ -28,6 +29,7 @@ const migrationsList = [
   { name: 'Migration20261123040000ReportAccess', class: Migration20261123040000ReportAccess },
   { name: 'Migration20261123050000Devices', class: Migration20261123050000Devices },
   { name: 'Migration20261123060000Audits', class: Migration20261123060000Audits },
+  { name: 'Migration20261123070000Lockers', class: Migration20261123070000Lockers },
 ];
 
 export interface OrmOptions {

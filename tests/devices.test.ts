@@ -166,6 +166,111 @@ test('an audit-mode scanner counts what it reads in the inventory open where it 
   expect(closed.body.found).toContain(code);
 });
 
+describe('lockers', () => {
+  const post = (path: string, who: { auth: string }, body: object = {}) =>
+    fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: who.auth }, body: JSON.stringify(body) });
+
+  /** A locker's client: sends events, and collects its acks and the commands it receives. */
+  async function lockerClient(device: { id: string; password: string; topic: string }) {
+    const client = await mqtt.connectAsync(broker, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0 });
+    const acks = new Map<string, (ack: Record<string, unknown>) => void>();
+    const commands: Record<string, unknown>[] = [];
+    client.on('message', (topic, payload) => {
+      const body = JSON.parse(payload.toString());
+      if (topic.endsWith('/ack')) acks.get(body.msgId)?.(body);
+      else commands.push(body);
+    });
+    await client.subscribeAsync([`${device.topic}ack`, `${device.topic}cmd/#`], { qos: 1 });
+    let seq = 0;
+    const send = (type: string, body: object) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const message = { v: 1, msgId: `${type}-${seq}`, seq: seq++, bootId: 'boot', deviceTime: new Date().toISOString(), ...body } as { msgId: string };
+        acks.set(message.msgId, resolve);
+        setTimeout(() => reject(new Error(`no ack for ${message.msgId}`)), 10_000).unref();
+        void client.publishAsync(`${device.topic}evt/${type}`, JSON.stringify(message), { qos: 1 });
+      });
+    return { client, send, commands };
+  }
+
+  test('a front-door deposit with the officer\'s credentials, then a retrieval through an unlock command', async () => {
+    const device = await registerDevice({ code: 'LOCKER-1', kind: 'locker', locationCode: world.loc('LOCKER') });
+    const locker = await lockerClient(device);
+    try {
+      const [code] = await register(ctx, world);
+      const deposit = await locker.send('door', { compartment: world.loc('C1'), side: 'front', state: 'open', credential: credentialsOf(world.people.officer), itemCodes: [code] });
+      expect(deposit).toMatchObject({ status: 'committed', reason: '1 deposited' });
+      const stored = (await as(ctx, world.people.officer).get(`/items/${code}`)).body;
+      expect(stored).toMatchObject({ state: 'in_locker', locationCode: world.loc('C1') });
+
+      const unlock = await post(`/lockers/${device.id}/compartments/${world.loc('C1')}/unlock`, world.people.warehouse, { ttlSeconds: 60 });
+      expect(unlock.status).toBe(202);
+      const command = (await unlock.json()) as { cmdId: string; expiresAt: string };
+      for (let i = 0; i < 50 && locker.commands.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(locker.commands[0]).toMatchObject({ cmdId: command.cmdId, side: 'back', compartment: world.loc('C1') });
+      const opened = await locker.send('door', { compartment: world.loc('C1'), side: 'back', state: 'open', cmdId: command.cmdId });
+      expect(opened).toMatchObject({ status: 'committed', reason: '1 retrieved' });
+      const retrieved = (await as(ctx, world.people.officer).get(`/items/${code}`)).body;
+      expect(retrieved).toMatchObject({ state: 'received', holderUserId: world.people.warehouse.user.id });
+      const history = await events(code!);
+      expect(history.slice(-2).map((e) => [e.type, e.envelope.device])).toEqual([['locker_deposit', device.id], ['locker_retrieve', device.id]]);
+    } finally {
+      await locker.client.endAsync();
+    }
+  });
+
+  test('a door opened by an expired command, or with no command at all, is a forced door: alert and ledger', async () => {
+    const device = await registerDevice({ code: 'LOCKER-2', kind: 'locker', locationCode: world.loc('LOCKER') });
+    const locker = await lockerClient(device);
+    try {
+      const [code] = await register(ctx, world);
+      await locker.send('door', { compartment: world.loc('C2'), side: 'front', state: 'open', credential: credentialsOf(world.people.officer), itemCodes: [code] });
+      const unlock = await post(`/lockers/${device.id}/compartments/${world.loc('C2')}/unlock`, world.people.warehouse, { ttlSeconds: 5 });
+      const command = (await unlock.json()) as { cmdId: string; expiresAt: string };
+      const late = new Date(Date.parse(command.expiresAt) + 1000).toISOString();
+      const opened = await locker.send('door', { compartment: world.loc('C2'), side: 'back', state: 'open', cmdId: command.cmdId, deviceTime: late });
+      expect(opened).toMatchObject({ status: 'committed', reason: expect.stringMatching(/alert raised: the back door/) });
+      expect((await as(ctx, world.people.officer).get(`/items/${code}`)).body.state).toBe('in_locker');
+      expect((await events(code!)).at(-1)).toMatchObject({ type: 'alert', envelope: { payload: { kind: 'forced_door' }, device: device.id } });
+
+      await locker.send('door', { compartment: world.loc('C2'), side: 'back', state: 'open' });
+      await locker.send('tamper', { compartment: world.loc('C2'), kind: 'vibration' });
+      const alerts = await as(ctx, world.people.warehouse).get('/alerts?limit=200');
+      const kinds = alerts.body.items.map((a: { kind: string }) => a.kind);
+      expect(kinds.filter((k: string) => k === 'forced_door').length).toBeGreaterThanOrEqual(2);
+      expect(kinds).toContain('tamper');
+    } finally {
+      await locker.client.endAsync();
+    }
+  });
+
+  test('a cold compartment that warms up raises one temperature alert', async () => {
+    const admin = world.people.admin;
+    for (const body of [
+      { code: world.loc('COLD'), name: 'Cold room', kind: 'room', parentCode: world.loc('ZONE-G'), features: ['cold'] },
+      { code: world.loc('FRIDGE'), name: 'Fridge locker', kind: 'locker', parentCode: world.loc('COLD') },
+      { code: world.loc('F1'), name: 'Fridge 1', kind: 'compartment', parentCode: world.loc('FRIDGE') },
+    ]) expect((await post('/locations', admin, body)).status).toBe(201);
+    const device = await registerDevice({ code: 'FRIDGE-1', kind: 'locker', locationCode: world.loc('FRIDGE') });
+    const client = await mqtt.connectAsync(broker, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0 });
+    try {
+      for (const temperature of [4, 12, 13]) {
+        await client.publishAsync(`${device.topic}tele`, JSON.stringify({ v: 1, deviceTime: new Date().toISOString(), compartment: world.loc('F1'), temperature }));
+      }
+      let temperatureAlerts: unknown[] = [];
+      for (let i = 0; i < 40 && temperatureAlerts.length === 0; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        temperatureAlerts = (await as(ctx, world.people.warehouse).get('/alerts?kind=temperature')).body.items;
+      }
+      await new Promise((r) => setTimeout(r, 300));
+      temperatureAlerts = (await as(ctx, world.people.warehouse).get('/alerts?kind=temperature')).body.items;
+      expect(temperatureAlerts).toHaveLength(1);
+      expect(temperatureAlerts[0]).toMatchObject({ message: expect.stringMatching(/12 °C, outside 2–8 °C/) });
+    } finally {
+      await client.endAsync();
+    }
+  });
+});
+
 describe('device rights', () => {
   test('a wrong password is refused', async () => {
     const device = await registerDevice({ code: 'SCAN-PW', kind: 'scanner', mode: 'check_in' });

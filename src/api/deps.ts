@@ -15,7 +15,7 @@ export interface AppDeps {
   /** The log's signer (key outside the database) and the witnesses whose cosignatures are accepted. */
   ledger: CheckpointSigner & { witnesses: VerifierKey[] };
   /** The embedded broker, to cut a disabled device off; absent when no broker runs in this process. */
-  devices?: { disconnect(deviceId: string): void };
+  devices?: { disconnect(deviceId: string): void; command(kind: string, deviceId: string, name: string, payload: object): Promise<void> };
   /** Sign-in throttling; the default policy when absent. */
   loginThrottle?: ThrottlePolicy;
 }

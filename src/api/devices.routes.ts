@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { Device, DEVICE_KINDS, SCANNER_MODES } from '../devices/device.entity';
 import { disableDevice, findDevice, presentDevice, registerDevice, rotateDevicePassword } from '../devices/registry';
+import { createUnlockCommand } from '../devices/locker';
+import { UnavailableError } from '../errors';
 import { pageOf, pageQuery, uuidParam } from './common.schemas';
 import { locationCode } from './custody.schemas';
 import type { AppDeps } from './deps';
@@ -68,6 +70,23 @@ export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
       const { device, password } = await rotateDevicePassword(orm.em, params.id);
       devices?.disconnect(device.id);
       res.json({ ...presentDevice(device), password });
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/lockers/{deviceId}/compartments/{c}/unlock',
+    summary: "Open a compartment's back door for the caller to take its items; the command expires, and a late one does nothing",
+    tag: 'devices',
+    access: ['warehouse'],
+    params: z.object({ deviceId: z.uuid(), c: locationCode }),
+    body: z.strictObject({ ttlSeconds: z.number().int().min(5).max(600).default(60) }),
+    responses: { 202: { description: 'the command sent', schema: z.object({ cmdId: z.uuid(), compartment: z.string(), expiresAt: z.iso.datetime() }) } },
+    handler: async ({ res, params, body, caller }) => {
+      if (!devices) throw new UnavailableError('no broker runs in this process');
+      const { device, command } = await createUnlockCommand(orm.em, caller, params.deviceId, params.c, body.ttlSeconds);
+      await devices.command(device.kind, device.id, 'unlock', command);
+      res.status(202).json(command);
     },
   });
 

@@ -16,6 +16,11 @@ import { needsWitness, transition, type PhysicalCommand } from './state-machine'
  * and the rules of the command, and appends exactly one event, all in one transaction.
  */
 
+/** The envelope fields and payload flag of a command a device sent. */
+const fromDevice = (origin: DeviceOrigin | undefined) =>
+  origin ? { device: origin.device, occurredAt: origin.occurredAt } : {};
+const replayFlag = (origin: DeviceOrigin | undefined) => (origin?.replayed ? { replayed: true } : {});
+
 /** Cash, drugs, firearms and valuables need a second person, who confirmed with their own credentials. */
 function witnessFor(item: ItemState, command: PhysicalCommand, caller: Caller, witness: Person | undefined): string | null {
   if (witness && witness.id === caller.id) throw new UnprocessableError('the witness must be someone other than the person acting');
@@ -69,22 +74,24 @@ export async function handOver(em: EntityManager, caller: Caller, input: Handove
   });
 }
 
-export async function lockerDeposit(em: EntityManager, caller: Caller, code: string, compartmentCode: string) {
+export async function lockerDeposit(em: EntityManager, caller: Caller, code: string, compartmentCode: string, origin?: DeviceOrigin) {
   return withLockedItems(em, caller, [code], async (tx, [item]) => {
     const to = transition(item!.code, item!.state, 'locker_deposit');
     assertOwningAgency(caller, [item!], 'deposit it');
     const compartment = await placeItem(tx, item!, compartmentCode, ['compartment']);
     const [event] = await appendEvents(tx, [
-      { item: item!, type: 'locker_deposit', actor: caller, to, location: compartment.id, payload: { compartment: compartment.code } },
+      { item: item!, type: 'locker_deposit', actor: caller, to, location: compartment.id, ...fromDevice(origin), payload: { compartment: compartment.code, ...replayFlag(origin) } },
     ]);
     return event!;
   });
 }
 
-export async function lockerRetrieve(em: EntityManager, caller: Caller, code: string) {
+export async function lockerRetrieve(em: EntityManager, caller: Caller, code: string, origin?: DeviceOrigin) {
   return withLockedItems(em, caller, [code], async (tx, [item]) => {
     const to = transition(item!.code, item!.state, 'locker_retrieve');
-    const [event] = await appendEvents(tx, [{ item: item!, type: 'locker_retrieve', actor: caller, to, location: null, payload: {} }]);
+    const [event] = await appendEvents(tx, [
+      { item: item!, type: 'locker_retrieve', actor: caller, to, location: null, ...fromDevice(origin), payload: { fromLocationId: item!.locationId, ...replayFlag(origin) } },
+    ]);
     return event!;
   });
 }
@@ -96,10 +103,6 @@ export interface CheckInInput {
   origin?: DeviceOrigin;
 }
 
-/** The envelope fields and payload flag of a command a device sent. */
-const fromDevice = (origin: DeviceOrigin | undefined) =>
-  origin ? { device: origin.device, occurredAt: origin.occurredAt } : {};
-const replayFlag = (origin: DeviceOrigin | undefined) => (origin?.replayed ? { replayed: true } : {});
 
 export async function checkIn(em: EntityManager, caller: Caller, code: string, input: CheckInInput) {
   return withLockedItems(em, caller, [code], async (tx, [item]) => {

@@ -23,6 +23,8 @@ export const Alert = defineEntity({
     id: p.uuid().primary().onCreate(() => randomUUID()),
     kind: p.string(),
     itemId: p.uuid().nullable(),
+    locationId: p.uuid().nullable(),
+    deviceId: p.uuid().nullable(),
     message: p.text(),
     status: p.enum(['open', 'resolved']).default('open'),
     eventIdx: p.bigint('number').nullable(),

@@ -2,9 +2,24 @@ import mqtt, { type MqttClient } from 'mqtt';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { zodFieldErrors } from '../errors';
-import type { Ack } from './messages';
-import { scanMessage } from './messages';
-import { handleScan } from './scanner';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Device } from './device.entity';
+import { handleDoor, handleOccupancy, handleTamper, handleTelemetry } from './locker';
+import {
+  commandResult,
+  doorMessage,
+  occupancyMessage,
+  scanMessage,
+  tamperMessage,
+  teleMessage,
+  type Ack,
+  type DoorMessage,
+  type OccupancyMessage,
+  type ScanMessage,
+  type TamperMessage,
+} from './messages';
+import { exactlyOnce, type Outcome } from './once';
+import { performScan } from './scanner';
 import { deviceTopic, parseTopic, TOPIC_ROOT } from './topics';
 
 export interface DeviceLink {
@@ -23,27 +38,52 @@ export async function connectDeviceLink(orm: MikroORM, logger: Logger, url: stri
   const answer = (kind: string, deviceId: string, ack: Ack) =>
     client.publishAsync(deviceTopic(kind, deviceId, 'ack'), JSON.stringify(ack), { qos: 1 }).catch((err: unknown) => logger.warn({ err, deviceId }, 'ack not sent'));
 
+  const EVENTS = {
+    'evt/scan': { schema: scanMessage, run: (tx: EntityManager, device: Device, m: ScanMessage) => performScan(tx, device, m) },
+    'evt/door': { schema: doorMessage, run: (tx: EntityManager, device: Device, m: DoorMessage) => handleDoor(tx, device, m, 'device') },
+    'evt/occupancy': { schema: occupancyMessage, run: (tx: EntityManager, device: Device, m: OccupancyMessage) => handleOccupancy(tx, device, m) },
+    'evt/tamper': { schema: tamperMessage, run: (tx: EntityManager, device: Device, m: TamperMessage) => handleTamper(tx, device, m) },
+  } as const;
+
   async function handle(topic: string, payload: Buffer): Promise<void> {
     const parsed = parseTopic(topic)!;
     let body: unknown;
     try {
       body = JSON.parse(payload.toString('utf8'));
     } catch {
-      await answer(parsed.kind, parsed.deviceId, { v: 1, msgId: '', status: 'rejected', reason: 'the message is not JSON' });
+      if (parsed.rest.startsWith('evt/')) await answer(parsed.kind, parsed.deviceId, { v: 1, msgId: '', status: 'rejected', reason: 'the message is not JSON' });
       return;
     }
-    if (parsed.rest !== 'evt/scan') {
-      logger.debug({ topic }, 'device event without a handler yet');
+    const em = orm.em.fork();
+    const device = await em.findOne(Device, { id: parsed.deviceId, active: true });
+    if (!device) return;
+    await em.nativeUpdate(Device, { id: device.id }, { lastSeenAt: new Date(), online: true });
+    if (parsed.rest === 'tele') {
+      const reading = teleMessage.safeParse(body);
+      if (reading.success) await handleTelemetry(em, device, reading.data);
       return;
     }
-    const scan = scanMessage.safeParse(body);
-    if (!scan.success) {
-      const first = zodFieldErrors('body', scan.error)[0]!;
+    if (parsed.rest === 'cmd/res') {
+      const result = commandResult.safeParse(body);
+      if (result.success && !result.data.ok) {
+        await em.execute(`update locker_commands set status = 'failed', result = ? where id = ? and device_id = ?`, [result.data.reason ?? 'failed', result.data.cmdId, device.id]);
+      }
+      return;
+    }
+    const handler = EVENTS[parsed.rest as keyof typeof EVENTS];
+    if (!handler) {
+      logger.debug({ topic }, 'device message without a handler');
+      return;
+    }
+    const message = handler.schema.safeParse(body);
+    if (!message.success) {
+      const first = zodFieldErrors('body', message.error)[0]!;
       const msgId = typeof (body as { msgId?: unknown })?.msgId === 'string' ? (body as { msgId: string }).msgId : '';
       await answer(parsed.kind, parsed.deviceId, { v: 1, msgId, status: 'rejected', reason: `${first.field}: ${first.detail}` });
       return;
     }
-    const ack = await handleScan(orm.em.fork(), parsed.deviceId, topic, scan.data);
+    const run = handler.run as (tx: EntityManager, device: Device, m: typeof message.data) => Promise<Outcome>;
+    const ack = await exactlyOnce(em, device.id, topic, message.data.msgId, (tx) => run(tx, device, message.data));
     await answer(parsed.kind, parsed.deviceId, ack);
   }
 
@@ -58,7 +98,7 @@ export async function connectDeviceLink(orm: MikroORM, logger: Logger, url: stri
     queues.set(deviceId, next);
     void next.finally(() => queues.get(deviceId) === next && queues.delete(deviceId));
   });
-  await client.subscribeAsync(`${TOPIC_ROOT}/+/+/evt/#`, { qos: 1 });
+  await client.subscribeAsync([`${TOPIC_ROOT}/+/+/evt/#`, `${TOPIC_ROOT}/+/+/tele`, `${TOPIC_ROOT}/+/+/cmd/res`], { qos: 1 });
   logger.info('listening to devices');
   return { close: () => client.endAsync() };
 }

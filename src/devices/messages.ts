@@ -20,6 +20,49 @@ export const scanMessage = z.strictObject({
 });
 export type ScanMessage = z.infer<typeof scanMessage>;
 
+export const doorMessage = z.strictObject({
+  ...envelope,
+  compartment: z.string().min(1).max(40),
+  side: z.enum(['front', 'back']),
+  state: z.enum(['open', 'closed']),
+  /** An officer's own credentials, typed or read from a badge at the front door. */
+  credential: z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) }).optional(),
+  /** The items the officer deposits, as scanned at the locker. */
+  itemCodes: z.array(z.string().min(1).max(40)).max(50).optional(),
+  /** The unlock command that opened the back door. */
+  cmdId: z.uuid().optional(),
+  replayed: z.boolean().optional(),
+});
+export type DoorMessage = z.infer<typeof doorMessage>;
+
+export const occupancyMessage = z.strictObject({
+  ...envelope,
+  compartment: z.string().min(1).max(40),
+  occupied: z.boolean(),
+  doorClosed: z.boolean(),
+  replayed: z.boolean().optional(),
+});
+export type OccupancyMessage = z.infer<typeof occupancyMessage>;
+
+export const tamperMessage = z.strictObject({
+  ...envelope,
+  compartment: z.string().min(1).max(40).optional(),
+  kind: z.string().min(1).max(40),
+  replayed: z.boolean().optional(),
+});
+export type TamperMessage = z.infer<typeof tamperMessage>;
+
+/** Telemetry (QoS 0, no answer): readings per compartment. */
+export const teleMessage = z.object({
+  v: z.literal(1),
+  deviceTime: z.iso.datetime({ offset: true }),
+  compartment: z.string().min(1).max(40),
+  temperature: z.number().min(-100).max(200).optional(),
+  humidity: z.number().min(0).max(100).optional(),
+});
+
+export const commandResult = z.object({ v: z.literal(1), cmdId: z.uuid(), ok: z.boolean(), reason: z.string().max(200).optional() });
+
 export type AckStatus = 'committed' | 'duplicate' | 'rejected';
 
 export interface Ack {

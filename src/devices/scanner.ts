@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { AppError, UnprocessableError } from '../errors';
+import { UnprocessableError } from '../errors';
 import type { Caller } from '../custody/caller';
 import { parseItemCode } from '../custody/item-code';
 import { findItemView } from '../custody/item-queries';
@@ -7,8 +7,9 @@ import type { AppendedEvent, DeviceOrigin } from '../custody/ledger';
 import { Location } from '../custody/location.entity';
 import { checkIn, checkOut } from '../custody/movements';
 import { recordAuditScan } from '../custody/audits';
-import { Device } from './device.entity';
-import type { Ack, ScanMessage } from './messages';
+import type { Device } from './device.entity';
+import type { ScanMessage } from './messages';
+import type { Outcome } from './once';
 
 async function operatorOf(em: EntityManager, username: string): Promise<Caller> {
   const [row] = await em.execute<{ id: string; username: string; display_name: string; agency_id: string; code: string; kind: Caller['agencyKind']; roles: Caller['roles'] }[]>(
@@ -31,7 +32,7 @@ async function approvedLoanFor(em: EntityManager, itemCode: string): Promise<str
 }
 
 /** Does what a scan means at this station; throws an AppError (a rejection with its reason) otherwise. */
-async function perform(tx: EntityManager, device: Device, scan: ScanMessage): Promise<Omit<Ack, 'v' | 'msgId' | 'status'>> {
+export async function performScan(tx: EntityManager, device: Device, scan: ScanMessage): Promise<Outcome> {
   const operator = await operatorOf(tx, scan.operator);
   let code: string;
   try {
@@ -70,37 +71,3 @@ async function perform(tx: EntityManager, device: Device, scan: ScanMessage): Pr
   return { item: { code, state: item.state, location: item.locationCode }, event: { index: event.index, leafHash: event.leafHash } };
 }
 
-/**
- * Handles one scan exactly once: the message id is recorded in the same transaction as the custody event,
- * so a redelivered message gets the first answer and appends nothing. A refused scan is answered with its
- * reason and changes nothing (its savepoint is rolled back); only a failure of the database goes unanswered,
- * and the device sends the message again.
- */
-export async function handleScan(em: EntityManager, deviceId: string, topic: string, scan: ScanMessage): Promise<Ack> {
-  return em.transactional(async (tx) => {
-    const inserted = await tx.execute<{ message_id: string }[]>(
-      `insert into device_messages (device_id, message_id, topic, status, answer) values (?, ?, ?, 'rejected', '{}')
-       on conflict do nothing returning message_id`,
-      [deviceId, scan.msgId, topic],
-    );
-    if (inserted.length === 0) {
-      const [stored] = await tx.execute<{ answer: Ack }[]>('select answer from device_messages where device_id = ? and message_id = ?', [deviceId, scan.msgId]);
-      return { ...stored!.answer, status: 'duplicate' };
-    }
-    const device = await tx.findOneOrFail(Device, { id: deviceId });
-    let ack: Ack;
-    try {
-      ack = { v: 1, msgId: scan.msgId, status: 'committed', ...(await tx.transactional((inner) => perform(inner, device, scan))) };
-    } catch (err) {
-      if (!(err instanceof AppError)) throw err;
-      ack = { v: 1, msgId: scan.msgId, status: 'rejected', reason: err.message };
-    }
-    await tx.execute('update device_messages set status = ?, answer = ? where device_id = ? and message_id = ?', [
-      ack.status,
-      JSON.stringify(ack),
-      deviceId,
-      scan.msgId,
-    ]);
-    return ack;
-  });
-}

@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { UnprocessableError } from '../errors';
+import type { Caller } from '../custody/caller';
+import { parseItemCode } from '../custody/item-code';
+import { appendEvents, lockItems, type AppendedEvent, type DeviceOrigin } from '../custody/ledger';
+import { Location } from '../custody/location.entity';
+import { lockerDeposit, lockerRetrieve } from '../custody/movements';
+import { Alert } from '../custody/records.entity';
+import { confirmPerson } from '../custody/sign-in';
+import { Device } from './device.entity';
+import type { DoorMessage, OccupancyMessage, TamperMessage } from './messages';
+import type { Outcome } from './once';
+
+/** Readings outside these ranges raise an alert, by what the compartment's location provides. */
+const COLD_RANGE = { min: 2, max: 8 };
+
+async function callerById(em: EntityManager, id: string): Promise<Caller> {
+  const [row] = await em.execute<{ id: string; username: string; display_name: string; agency_id: string; code: string; kind: Caller['agencyKind']; roles: Caller['roles'] }[]>(
+    `select u.id, u.username, u.display_name, u.agency_id, a.code, a.kind, u.roles from users u join agencies a on a.id = u.agency_id where u.id = ? and u.active`,
+    [id],
+  );
+  if (!row) throw new UnprocessableError('that user is no longer active');
+  return { id: row.id, username: row.username, displayName: row.display_name, agencyId: row.agency_id, agencyCode: row.code, agencyKind: row.kind, roles: row.roles };
+}
+
+/** The compartment a message names, which must belong to this locker. */
+async function compartmentOf(em: EntityManager, device: Device, code: string): Promise<Location> {
+  const compartment = await em.findOne(Location, { code, kind: 'compartment', parentId: device.locationId });
+  if (!compartment) throw new UnprocessableError(`compartment ${code} is not part of this locker`);
+  return compartment;
+}
+
+/**
+ * An alert about a compartment: written to the ledger of every item in it (so each history shows it), and
+ * listed as an open alert, unless the message was buffered and replayed (a stale state is history, not news).
+ */
+export async function raiseCompartmentAlert(
+  tx: EntityManager,
+  device: Device,
+  compartment: Location | null,
+  kind: string,
+  message: string,
+  replayed: boolean,
+  occurredAt?: string,
+): Promise<Outcome> {
+  const codes = compartment
+    ? (await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [compartment.id])).map((r) => r.code)
+    : [];
+  const items = await lockItems(tx, codes);
+  await appendEvents(
+    tx,
+    items.map((item) => ({ item, type: 'alert' as const, actor: null, device: device.id, occurredAt, to: item.state, payload: { kind, message, replayed: replayed || undefined } })),
+  );
+  if (!replayed) {
+    tx.create(Alert, { kind, itemId: null, locationId: compartment?.id ?? device.locationId ?? null, deviceId: device.id, message });
+    await tx.flush();
+  }
+  return { reason: `alert raised: ${message}` };
+}
+
+const origin = (device: Device, message: { deviceTime: string; replayed?: boolean }): DeviceOrigin => ({
+  device: device.id,
+  occurredAt: new Date(message.deviceTime).toISOString(),
+  replayed: message.replayed ?? false,
+});
+
+/**
+ * A door opened or closed. A front door opened with an officer's credentials deposits the items they scanned;
+ * a back door opened by an unexpired unlock command is a retrieval by the warehouse user who asked; any other
+ * opening is a forced door.
+ */
+export async function handleDoor(tx: EntityManager, device: Device, door: DoorMessage, address: string): Promise<Outcome> {
+  const compartment = await compartmentOf(tx, device, door.compartment);
+  if (door.state === 'closed') return { reason: 'closed' };
+  const replayed = door.replayed ?? false;
+  if (door.side === 'front' && door.credential && door.itemCodes?.length) {
+    const person = await confirmPerson(tx, { ...door.credential, address }).catch(() => null);
+    if (person && person.roles.some((r) => r === 'officer' || r === 'clerk')) {
+      const officer = await callerById(tx, person.id);
+      const events: AppendedEvent[] = [];
+      for (const code of door.itemCodes) events.push(await lockerDeposit(tx, officer, parseItemCode(code), compartment.code, origin(device, door)));
+      return { reason: `${events.length} deposited`, event: { index: events.at(-1)!.index, leafHash: events.at(-1)!.leafHash } };
+    }
+  }
+  if (door.side === 'back' && door.cmdId) {
+    const [command] = await tx.execute<{ requested_by: string; live: boolean }[]>(
+      `select requested_by, expires_at > ?::timestamptz as live from locker_commands where id = ? and device_id = ? and compartment_id = ? and status <> 'failed' for update`,
+      [new Date(door.deviceTime).toISOString(), door.cmdId, device.id, compartment.id],
+    );
+    if (command?.live) {
+      const keeper = await callerById(tx, command.requested_by);
+      const codes = (await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [compartment.id])).map((r) => r.code);
+      for (const code of codes) await lockerRetrieve(tx, keeper, code, origin(device, door));
+      await tx.execute(`update locker_commands set status = 'done' where id = ?`, [door.cmdId]);
+      return { reason: `${codes.length} retrieved` };
+    }
+  }
+  return raiseCompartmentAlert(tx, device, compartment, 'forced_door', `the ${door.side} door of ${compartment.code} opened without a valid credential or command`, replayed, origin(device, door).occurredAt);
+}
+
+export async function handleOccupancy(tx: EntityManager, device: Device, message: OccupancyMessage): Promise<Outcome> {
+  const compartment = await compartmentOf(tx, device, message.compartment);
+  if (!message.doorClosed) return { reason: 'noted' };
+  return raiseCompartmentAlert(tx, device, compartment, 'occupancy_changed', `${compartment.code} became ${message.occupied ? 'occupied' : 'empty'} behind a closed door`, message.replayed ?? false, origin(device, message).occurredAt);
+}
+
+export async function handleTamper(tx: EntityManager, device: Device, message: TamperMessage): Promise<Outcome> {
+  const compartment = message.compartment ? await compartmentOf(tx, device, message.compartment) : null;
+  return raiseCompartmentAlert(tx, device, compartment, 'tamper', `tamper (${message.kind}) at ${compartment?.code ?? device.code}`, message.replayed ?? false, origin(device, message).occurredAt);
+}
+
+/** A reading out of range for a cold compartment raises one alert until it is resolved. */
+export async function handleTelemetry(em: EntityManager, device: Device, reading: { compartment: string; temperature?: number }): Promise<void> {
+  if (reading.temperature === undefined) return;
+  const compartment = await em.findOne(Location, { code: reading.compartment, parentId: device.locationId });
+  if (!compartment) return;
+  const chain = await em.find(Location, { id: { $in: compartment.path.split('/').filter(Boolean) } });
+  if (!chain.some((l) => l.features.includes('cold'))) return;
+  if (reading.temperature >= COLD_RANGE.min && reading.temperature <= COLD_RANGE.max) return;
+  await em.transactional(async (tx) => {
+    await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`alert:${compartment.id}`]);
+    if (await tx.count(Alert, { kind: 'temperature', locationId: compartment.id, status: 'open' })) return;
+    await raiseCompartmentAlert(tx, device, compartment, 'temperature', `${compartment.code} is at ${reading.temperature} °C, outside ${COLD_RANGE.min}–${COLD_RANGE.max} °C`, false);
+  });
+}
+
+/** Records an unlock command; the caller publishes it. It is valid until `expiresAt`, then it does nothing. */
+export async function createUnlockCommand(em: EntityManager, caller: Caller, deviceId: string, compartmentCode: string, ttlSeconds: number) {
+  const device = await em.findOne(Device, { id: deviceId, kind: 'locker', active: true });
+  if (!device) throw new UnprocessableError(`${deviceId} is not an active locker`);
+  const compartment = await compartmentOf(em, device, compartmentCode);
+  const id = randomUUID();
+  const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
+  await em.execute('insert into locker_commands (id, device_id, compartment_id, requested_by, expires_at) values (?, ?, ?, ?, ?)', [id, device.id, compartment.id, caller.id, expiresAt]);
+  return { device, command: { v: 1 as const, cmdId: id, compartment: compartment.code, side: 'back' as const, expiresAt: expiresAt.toISOString() } };
+}
