@@ -33,6 +33,7 @@ const envSchema = z.object({
   CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
   MQTT_HOST: z.string().min(1).default('127.0.0.1'),
+  LOCKER_SILENCE_SECONDS: z.coerce.number().int().min(10).max(86400).default(120),
 });
 
 export type Config = Readonly<{
@@ -57,6 +58,8 @@ export type Config = Readonly<{
   /** Port of the embedded MQTT broker (0: any free port). */
   mqttPort: number;
   mqttHost: string;
+  /** A locker not heard from for this long raises an alert. */
+  lockerSilenceSeconds: number;
 }>;
 
 export class ConfigError extends Error {
@@ -93,5 +96,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     checkpointIntervalSeconds: e.CHECKPOINT_INTERVAL_SECONDS,
     mqttPort: e.MQTT_PORT,
     mqttHost: e.MQTT_HOST,
+    lockerSilenceSeconds: e.LOCKER_SILENCE_SECONDS,
   });
 }

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createApp } from './api/app';
 import { startEmbeddedBroker } from './devices/broker';
 import { connectDeviceLink } from './devices/link';
+import { sweepSilentLockers } from './devices/presence';
 import { raiseDueAlerts } from './custody/alerts';
 import { signCheckpoint } from './custody/checkpoints';
 import { checkpointFile, loadLedgerSigner, loadWitnessKeys } from './ledger-keys';
@@ -66,6 +67,12 @@ async function main(): Promise<void> {
   void sweep();
   const sweeper = setInterval(sweep, DUE_ALERT_SWEEP_MS);
   sweeper.unref();
+  const checkPresence = () =>
+    sweepSilentLockers(orm.em.fork(), config.lockerSilenceSeconds)
+      .then(({ silent }) => silent && logger.warn({ silent }, 'lockers silent'))
+      .catch((err: unknown) => logger.error({ err }, 'presence sweep failed'));
+  const presence = setInterval(checkPresence, Math.min(30, config.lockerSilenceSeconds) * 1000);
+  presence.unref();
 
   // Checkpoints are signed every few seconds while the log grows; instances take turns (advisory lock).
   const ledger = { signer: loadLedgerSigner(config), file: checkpointFile(config), witnesses: loadWitnessKeys(config) };
@@ -89,6 +96,7 @@ async function main(): Promise<void> {
     stopping = true;
     clearInterval(sweeper);
     clearInterval(checkpointer);
+    clearInterval(presence);
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await deviceLink.close();

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
 import { deviceMessageSchemas } from '../src/devices/schema';
+import { sweepSilentLockers } from '../src/devices/presence';
 import { createTestContext, type TestContext } from './context';
 import { as, buildWorld, credentialsOf, register, stored, type World } from './world';
 
@@ -269,6 +270,27 @@ describe('lockers', () => {
       await client.endAsync();
     }
   });
+});
+
+test('presence: a retained status marks a device online; a silent locker raises one alert, resolved when heard again', async () => {
+  const device = await registerDevice({ code: 'LOCKER-QUIET', kind: 'locker', locationCode: world.loc('LOCKER') });
+  const offline = JSON.stringify({ v: 1, online: false });
+  const client = await mqtt.connectAsync(broker, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0, will: { topic: `${device.topic}status`, payload: Buffer.from(offline), qos: 1, retain: true } });
+  await client.publishAsync(`${device.topic}status`, JSON.stringify({ v: 1, online: true }), { qos: 1, retain: true });
+  const state = async () => (await fetch(`${api}/devices/${device.id}`, { headers: { authorization: world.people.admin.auth } }).then((r) => r.json())) as { online: boolean };
+  for (let i = 0; i < 40 && !(await state()).online; i++) await new Promise((r) => setTimeout(r, 50));
+  expect((await state()).online).toBe(true);
+  client.stream.destroy(); // a dropped connection: the broker delivers the will
+  for (let i = 0; i < 40 && (await state()).online; i++) await new Promise((r) => setTimeout(r, 50));
+  expect((await state()).online).toBe(false);
+
+  const later = new Date(Date.now() + 3600_000);
+  const first = await sweepSilentLockers(ctx.orm.em.fork(), 60, later);
+  expect(first.silent).toBeGreaterThanOrEqual(1);
+  const again = await sweepSilentLockers(ctx.orm.em.fork(), 60, later);
+  expect(again.silent).toBe(0);
+  const alerts = await as(ctx, world.people.warehouse).get('/alerts?kind=device_silent&limit=200');
+  expect(alerts.body.items.filter((a: { message: string }) => a.message.includes('LOCKER-QUIET'))).toHaveLength(1);
 });
 
 describe('device rights', () => {

@@ -11,6 +11,7 @@ import {
   occupancyMessage,
   scanMessage,
   tamperMessage,
+  statusMessage,
   teleMessage,
   type Ack,
   type DoorMessage,
@@ -58,6 +59,11 @@ export async function connectDeviceLink(orm: MikroORM, logger: Logger, url: stri
     const device = await em.findOne(Device, { id: parsed.deviceId, active: true });
     if (!device) return;
     await em.nativeUpdate(Device, { id: device.id }, { lastSeenAt: new Date(), online: true });
+    if (parsed.rest === 'status') {
+      const status = statusMessage.safeParse(body);
+      if (status.success) await em.nativeUpdate(Device, { id: device.id }, { online: status.data.online });
+      return;
+    }
     if (parsed.rest === 'tele') {
       const reading = teleMessage.safeParse(body);
       if (reading.success) await handleTelemetry(em, device, reading.data);
@@ -98,7 +104,7 @@ export async function connectDeviceLink(orm: MikroORM, logger: Logger, url: stri
     queues.set(deviceId, next);
     void next.finally(() => queues.get(deviceId) === next && queues.delete(deviceId));
   });
-  await client.subscribeAsync([`${TOPIC_ROOT}/+/+/evt/#`, `${TOPIC_ROOT}/+/+/tele`, `${TOPIC_ROOT}/+/+/cmd/res`], { qos: 1 });
+  await client.subscribeAsync([`${TOPIC_ROOT}/+/+/evt/#`, `${TOPIC_ROOT}/+/+/tele`, `${TOPIC_ROOT}/+/+/status`, `${TOPIC_ROOT}/+/+/cmd/res`], { qos: 1 });
   logger.info('listening to devices');
   return { close: () => client.endAsync() };
 }

@@ -52,6 +52,9 @@ export const tamperMessage = z.strictObject({
 });
 export type TamperMessage = z.infer<typeof tamperMessage>;
 
+/** Presence, retained: the device publishes online on connect and leaves offline as its last will. */
+export const statusMessage = z.object({ v: z.literal(1), online: z.boolean(), bootId: z.string().max(64).optional() });
+
 /** Telemetry (QoS 0, no answer): readings per compartment. */
 export const teleMessage = z.object({
   v: z.literal(1),
