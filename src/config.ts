@@ -34,6 +34,7 @@ const envSchema = z.object({
   MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
   MQTT_HOST: z.string().min(1).default('127.0.0.1'),
   LOCKER_SILENCE_SECONDS: z.coerce.number().int().min(10).max(86400).default(120),
+  MQTT_URL: z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL (credentials in it)' }).optional(),
 });
 
 export type Config = Readonly<{
@@ -60,6 +61,8 @@ export type Config = Readonly<{
   mqttHost: string;
   /** A locker not heard from for this long raises an alert. */
   lockerSilenceSeconds: number;
+  /** An external broker (e.g. Mosquitto) to use instead of the embedded one; credentials in the URL. */
+  mqttUrl: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -97,5 +100,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttPort: e.MQTT_PORT,
     mqttHost: e.MQTT_HOST,
     lockerSilenceSeconds: e.LOCKER_SILENCE_SECONDS,
+    mqttUrl: e.MQTT_URL,
   });
 }

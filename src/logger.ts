@@ -17,6 +17,7 @@ export const REDACTED_PATHS = [
   'jwtSecret',
   'adminPassword',
   'ledgerKey',
+  'mqttUrl',
 ];
 
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {

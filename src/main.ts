@@ -81,12 +81,25 @@ async function main(): Promise<void> {
   const checkpointer = setInterval(checkpoint, config.checkpointIntervalSeconds * 1000);
   checkpointer.unref();
 
-  // The embedded MQTT broker, and the server's own client of it (a password made for this process only).
-  const service = { username: 'custody-server', password: randomBytes(24).toString('base64url') };
-  const broker = await startEmbeddedBroker({ orm, logger, host: config.mqttHost, port: config.mqttPort, service });
-  const deviceLink = await connectDeviceLink(orm, logger, `mqtt://127.0.0.1:${broker.port}`, service);
+  // Devices: an external broker (MQTT_URL, shared subscriptions), or the embedded one and the server's own
+  // client of it (a password made for this process only).
+  let broker: Awaited<ReturnType<typeof startEmbeddedBroker>> | null = null;
+  let deviceLink: Awaited<ReturnType<typeof connectDeviceLink>>;
+  if (config.mqttUrl) {
+    const url = new URL(config.mqttUrl);
+    const credentials = { username: decodeURIComponent(url.username) || undefined, password: decodeURIComponent(url.password) || undefined };
+    url.username = '';
+    url.password = '';
+    deviceLink = await connectDeviceLink(orm, logger, { url: url.toString(), ...credentials, shared: true });
+  } else {
+    const service = { username: 'custody-server', password: randomBytes(24).toString('base64url') };
+    broker = await startEmbeddedBroker({ orm, logger, host: config.mqttHost, port: config.mqttPort, service });
+    deviceLink = await connectDeviceLink(orm, logger, { url: `mqtt://127.0.0.1:${broker.port}`, ...service, shared: false });
+  }
+  // With an external broker, cutting a device off is the broker's business (see the README).
+  const devices = { command: deviceLink.command, disconnect: (id: string) => broker?.disconnect(id) };
 
-  const app = createApp({ orm, config, logger, tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds }, ledger, devices: broker });
+  const app = createApp({ orm, config, logger, tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds }, ledger, devices });
   const server = await listen(app, config);
   logger.info({ host: config.host, port: config.port, embeddedDatabase: !config.databaseUrl }, 'custody API listening');
 
@@ -100,7 +113,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await deviceLink.close();
-    await broker.close();
+    await broker?.close();
     await runtime.close();
     logger.info('stopped');
     process.exit(0);

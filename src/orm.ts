@@ -17,6 +17,7 @@ import { Migration20261123040000ReportAccess } from '../migrations/Migration2026
 import { Migration20261123050000Devices } from '../migrations/Migration20261123050000Devices';
 import { Migration20261123060000Audits } from '../migrations/Migration20261123060000Audits';
 import { Migration20261123070000Lockers } from '../migrations/Migration20261123070000Lockers';
+import { Migration20261123080000MosquittoHash } from '../migrations/Migration20261123080000MosquittoHash';
 
 export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment, Device];
 
@@ -30,6 +31,7 @@ const migrationsList = [
   { name: 'Migration20261123050000Devices', class: Migration20261123050000Devices },
   { name: 'Migration20261123060000Audits', class: Migration20261123060000Audits },
   { name: 'Migration20261123070000Lockers', class: Migration20261123070000Lockers },
+  { name: 'Migration20261123080000MosquittoHash', class: Migration20261123080000MosquittoHash },
 ];
 
 export interface OrmOptions {

@@ -43,6 +43,10 @@ beforeAll(async () => {
   });
   server.stdout!.on('data', (c) => (output += c));
   server.stderr!.on('data', (c) => (output += c));
+  // If the server dies during the tests, say why.
+  server.once('exit', (code, signal) => {
+    if (signal !== 'SIGTERM') process.stderr.write(`server exited (${code ?? signal}):\n${output}\n`);
+  });
   for (let i = 0; i < 150; i++) {
     if (await fetch(`${api.replace('/api/v1', '')}/readyz`).then((r) => r.ok, () => false)) return;
     await new Promise((r) => setTimeout(r, 200));
@@ -51,8 +55,11 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  server.kill('SIGTERM');
-  await new Promise((resolve) => server.once('exit', resolve));
+  if (server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await exited;
+  }
   await ctx.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });

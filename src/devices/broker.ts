@@ -4,12 +4,10 @@ import { Aedes, type AuthenticateError } from 'aedes';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { checkDeviceCredentials } from './registry';
-import { devicePublishAllowed, deviceSubscribeAllowed, deviceTopic, parseTopic } from './topics';
+import { devicePublishAllowed, deviceSubscribeAllowed, parseTopic } from './topics';
 
 export interface EmbeddedBroker {
   port: number;
-  /** Sends a command to a device (QoS 1, never retained). */
-  command(kind: string, deviceId: string, name: string, payload: object): Promise<void>;
   /** Cuts a device off at once (disabled, or its password rotated). */
   disconnect(deviceId: string): void;
   close(): Promise<void>;
@@ -69,6 +67,9 @@ export async function startEmbeddedBroker({ orm, logger, host, port, service }: 
       callback(null, ok ? subscription : null);
     },
   });
+  // aedes reports some failures as 'error' events on itself; unheard, one would end the process.
+  (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => logger.error({ err }, 'MQTT broker error'));
+  broker.on('clientError', (client: { id: string }, err: Error) => logger.debug({ clientId: client?.id, err: err.message }, 'MQTT client error'));
   const server = net.createServer(broker.handle as (socket: net.Socket) => void);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -78,13 +79,6 @@ export async function startEmbeddedBroker({ orm, logger, host, port, service }: 
   logger.info({ port: actual }, 'embedded MQTT broker listening');
   return {
     port: actual,
-    command: (kind, deviceId, name, payload) =>
-      new Promise<void>((resolve, reject) =>
-        broker.publish(
-          { cmd: 'publish', topic: deviceTopic(kind, deviceId, `cmd/${name}`), payload: Buffer.from(JSON.stringify(payload)), qos: 1, retain: false, dup: false },
-          (err) => (err ? reject(err) : resolve()),
-        ),
-      ),
     disconnect: (deviceId) => {
       const clients = (broker as unknown as { clients: Record<string, { close(): void }> }).clients;
       clients[deviceId]?.close();

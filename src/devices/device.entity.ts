@@ -17,6 +17,7 @@ export const Device = defineEntity({
     mode: p.enum([...SCANNER_MODES]).nullable(),
     scanLocationId: p.uuid().nullable(),
     passwordHash: p.blob().hidden(),
+    mosquittoHash: p.string().nullable().hidden(),
     active: p.boolean().default(true),
     online: p.boolean().default(false),
     lastSeenAt: p.datetime().nullable(),

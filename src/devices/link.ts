@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
@@ -24,7 +25,17 @@ import { performScan } from './scanner';
 import { deviceTopic, parseTopic, TOPIC_ROOT } from './topics';
 
 export interface DeviceLink {
+  /** Sends a command to a device (QoS 1, never retained). */
+  command(kind: string, deviceId: string, name: string, payload: object): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface LinkOptions {
+  url: string;
+  username?: string;
+  password?: string;
+  /** On an external MQTT 5 broker, instances share the device topics ($share/custody/…): each message goes to one. */
+  shared: boolean;
 }
 
 /**
@@ -32,8 +43,15 @@ export interface DeviceLink {
  * command the API uses, and answers on the device's ack topic only after the database commit. Messages of
  * one device are handled one after another, in the order they came.
  */
-export async function connectDeviceLink(orm: MikroORM, logger: Logger, url: string, credentials: { username: string; password: string }): Promise<DeviceLink> {
-  const client: MqttClient = await mqtt.connectAsync(url, { ...credentials, clientId: `custody-server-${process.pid}`, clean: true, reconnectPeriod: 1000 });
+export async function connectDeviceLink(orm: MikroORM, logger: Logger, options: LinkOptions): Promise<DeviceLink> {
+  const client: MqttClient = await mqtt.connectAsync(options.url, {
+    username: options.username,
+    password: options.password,
+    clientId: `custody-server-${process.pid}-${randomBytes(3).toString('hex')}`,
+    protocolVersion: options.shared ? 5 : 4,
+    clean: true,
+    reconnectPeriod: 1000,
+  });
   const queues = new Map<string, Promise<void>>();
 
   const answer = (kind: string, deviceId: string, ack: Ack) =>
@@ -104,7 +122,13 @@ export async function connectDeviceLink(orm: MikroORM, logger: Logger, url: stri
     queues.set(deviceId, next);
     void next.finally(() => queues.get(deviceId) === next && queues.delete(deviceId));
   });
-  await client.subscribeAsync([`${TOPIC_ROOT}/+/+/evt/#`, `${TOPIC_ROOT}/+/+/tele`, `${TOPIC_ROOT}/+/+/status`, `${TOPIC_ROOT}/+/+/cmd/res`], { qos: 1 });
-  logger.info('listening to devices');
-  return { close: () => client.endAsync() };
+  const topics = [`${TOPIC_ROOT}/+/+/evt/#`, `${TOPIC_ROOT}/+/+/tele`, `${TOPIC_ROOT}/+/+/status`, `${TOPIC_ROOT}/+/+/cmd/res`];
+  await client.subscribeAsync(options.shared ? topics.map((t) => `$share/custody/${t}`) : topics, { qos: 1 });
+  logger.info({ shared: options.shared }, 'listening to devices');
+  return {
+    command: async (kind, deviceId, name, payload) => {
+      await client.publishAsync(deviceTopic(kind, deviceId, `cmd/${name}`), JSON.stringify(payload), { qos: 1, retain: false });
+    },
+    close: () => client.endAsync(),
+  };
 }

@@ -7,6 +7,13 @@ import { Device, type DeviceKind, type ScannerMode } from './device.entity';
 // Device passwords are 192 random bits, not chosen by people: a plain SHA-256 is enough to keep them from
 // a database dump, and cheap enough for every reconnect.
 const hash = (password: string) => createHash('sha256').update(password).digest();
+
+/** Mosquitto's password-file hash ($6$: SHA-512 of the password and a random salt). */
+export function mosquittoHash(password: string): string {
+  const salt = randomBytes(12);
+  const digest = createHash('sha512').update(password).update(salt).digest();
+  return `$6$${salt.toString('base64')}$${digest.toString('base64')}`;
+}
 const newPassword = () => randomBytes(24).toString('base64url');
 
 export interface NewDevice {
@@ -36,6 +43,7 @@ export async function registerDevice(em: EntityManager, input: NewDevice): Promi
       locationId,
       mode: input.kind === 'scanner' ? input.mode! : null,
       passwordHash: hash(password),
+      mosquittoHash: mosquittoHash(password),
     });
     await tx.flush();
     return { device, password };
@@ -53,6 +61,7 @@ export async function rotateDevicePassword(em: EntityManager, id: string): Promi
     const device = await findDevice(tx, id);
     const password = newPassword();
     device.passwordHash = hash(password);
+    device.mosquittoHash = mosquittoHash(password);
     await tx.flush();
     return { device, password };
   });
