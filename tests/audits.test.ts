@@ -49,6 +49,11 @@ test('an inventory finds a missing and a mislocated item, an unknown code, and r
   expect(alerts.body.items.map((a: { itemCode: string }) => a.itemCode)).toContain(lost);
 
   expect((await warehouse.post(`/audits/${id}/close`)).status).toBe(409);
+  // The unlabelled thing on the shelf becomes found property, with a code and a history of its own.
+  const foundProperty = await warehouse.post(`/audits/${id}/found-property`, { code: 'STRANGE-LABEL', category: 'other', description: '无标签纸箱一个', quantity: 1, unit: '个' });
+  expect(foundProperty.status).toBe(201);
+  expect(foundProperty.body).toMatchObject({ caseNumber: 'FOUND-PROPERTY', serialNumber: 'STRANGE-LABEL', seizedPlace: world.loc('SHELF-1'), state: 'registered' });
+  expect((await warehouse.post(`/audits/${id}/found-property`, { code: 'NOT-SEEN', category: 'other', description: 'x', quantity: 1, unit: '个' })).status).toBe(422);
   const report = await warehouse.get(`/audits/${id}/report.pdf?lang=en`).buffer(true).parse(binary);
   const text = await pdfText(report.body);
   for (const word of ['Inventory report', 'missing', 'mislocated', 'STRANGE-LABEL']) expect(text).toContain(word);

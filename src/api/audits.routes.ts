@@ -1,12 +1,13 @@
 import { z } from 'zod';
-import { closeAudit, findAudit, recordAuditScan, startAudit, type AuditResult } from '../custody/audits';
+import { closeAudit, findAudit, recordAuditScan, registerFoundProperty, startAudit, type AuditResult } from '../custody/audits';
+import { findItemView, presentItem } from '../custody/item-queries';
 import { formatItemCode } from '../custody/item-code';
 import { NotFoundError } from '../errors';
 import { LANGS, reportWord } from '../reports/i18n';
 import { recordReportAccess, reportFrame } from '../reports/report-access';
 import { renderTableReport } from '../reports/table-report';
 import { pageOf, pageQuery, uuidParam } from './common.schemas';
-import { locationCode } from './custody.schemas';
+import { itemSchema, locationCode, newItemBody } from './custody.schemas';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
 
@@ -81,6 +82,21 @@ export function auditRoutes(api: Api, { orm }: AppDeps): void {
     responses: { 200: { description: 'the result', schema: z.object({ found: z.array(z.string()), missing: z.array(z.string()), mislocated: z.array(z.unknown()), unknown: z.array(z.string()) }) } },
     handler: async ({ res, params, caller }) => {
       res.json(await closeAudit(orm.em, caller, params.id));
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/audits/{id}/found-property',
+    summary: "Register an unknown code of a closed inventory as found property, in the centre's found-property case",
+    tag: 'audits',
+    access: ['warehouse'],
+    params: uuidParam,
+    body: z.strictObject({ code: z.string().min(1).max(64), category: newItemBody.shape.category, description: newItemBody.shape.description, quantity: newItemBody.shape.quantity, unit: newItemBody.shape.unit }),
+    responses: { 201: { description: 'the new item', schema: itemSchema } },
+    handler: async ({ res, params, body, caller }) => {
+      const item = await registerFoundProperty(orm.em, caller, params.id, body);
+      res.status(201).json(presentItem(await findItemView(orm.em, caller, item.code)));
     },
   });
 

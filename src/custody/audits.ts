@@ -6,6 +6,8 @@ import { parseItemCode } from './item-code';
 import { appendEvents, lockItems } from './ledger';
 import { findLocation } from './locations';
 import { Alert } from './records.entity';
+import { Case } from './case.entity';
+import { createCase, registerItems, type NewItem } from './cases';
 
 const Z: Record<string, number> = { '0.9': 1.645, '0.95': 1.96, '0.99': 2.576 };
 
@@ -152,4 +154,43 @@ export async function closeAudit(em: EntityManager, caller: Caller, auditId: str
     await tx.execute(`update audits set status = 'closed', closed_by = ?, closed_at = now(), result = ? where id = ?`, [caller.id, JSON.stringify(result), auditId]);
     return result;
   });
+}
+
+const FOUND_CASE = 'FOUND-PROPERTY';
+
+/**
+ * Registers an unknown code of a closed inventory as found property: an item in the centre's own
+ * found-property case (made on first use), seized "where it was found", with the code as read kept as its
+ * serial number. It then follows the same life as any seized item.
+ */
+export async function registerFoundProperty(
+  em: EntityManager,
+  caller: Caller,
+  auditId: string,
+  input: { code: string; category: NewItem['category']; description: string; quantity: string; unit: string },
+) {
+  const audit = await findAudit(em, auditId);
+  if (!audit.result) throw new ConflictError(`inventory ${auditId} is still open`);
+  if (!audit.result.unknown.includes(input.code)) throw new UnprocessableError(`${input.code} is not an unknown code of inventory ${auditId}`);
+  const [scan] = await em.execute<{ seen: string | null }[]>(
+    'select l.code as seen from audit_scans s left join locations l on l.id = s.location_id where s.audit_id = ? and s.code = ?',
+    [auditId, input.code],
+  );
+  let found = await em.findOne(Case, { agencyId: caller.agencyId, caseNumber: FOUND_CASE });
+  found ??= await createCase(em, caller, { caseNumber: FOUND_CASE, title: 'Found property / 无主财物', openedOn: new Date().toISOString().slice(0, 10) }).catch(
+    async () => (await em.findOneOrFail(Case, { agencyId: caller.agencyId, caseNumber: FOUND_CASE })),
+  );
+  const [event] = await registerItems(em, caller, found.id, [
+    {
+      category: input.category,
+      description: input.description,
+      quantity: input.quantity,
+      unit: input.unit,
+      serialNumber: input.code,
+      seizedAt: new Date().toISOString(),
+      seizedFrom: `found in inventory ${auditId}`,
+      seizedPlace: scan?.seen ?? undefined,
+    },
+  ]);
+  return event!.state;
 }
