@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchLabels } from './labels.bench';
 import { benchLedger } from './ledger.bench';
+import { benchDevices } from './devices.bench';
 import { benchDatabase, type BenchDb } from './fixture';
 import { printTable, type Figure } from './table';
 
@@ -17,6 +18,7 @@ async function main(): Promise<void> {
   const sections: [string, () => Promise<Figure[]>][] = [
     ['labels', benchLabels],
     ['ledger', async () => benchLedger(await database())],
+    ['devices', async () => benchDevices(await database())],
   ];
   const figures: Figure[] = [];
   try {

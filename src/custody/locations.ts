@@ -85,8 +85,11 @@ const STORAGE_KINDS: LocationKind[] = ['room', 'shelf', 'bin', 'compartment'];
  * cold storage…), and not full. Rules on a zone or room apply to everything inside it.
  */
 export async function placeItem(tx: EntityManager, item: ItemState, code: string, kinds = STORAGE_KINDS): Promise<Location> {
-  const [location] = await tx.find(Location, { code }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-  if (!location) throw new UnprocessableError(`location ${code} does not exist`);
+  const found = await tx.findOne(Location, { code });
+  if (!found) throw new UnprocessableError(`location ${code} does not exist`);
+  // Only a location with a capacity is locked (so two check-ins cannot both take its last place); check-ins
+  // to other places run side by side.
+  const location = found.capacity != null ? (await tx.findOne(Location, { id: found.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true }))! : found;
   if (!kinds.includes(location.kind)) {
     throw new UnprocessableError(`location ${code} is a ${location.kind}; items go in a ${kinds.join(', ')}`);
   }

@@ -70,7 +70,11 @@ export async function startEmbeddedBroker({ orm, logger, host, port, service }: 
   // aedes reports some failures as 'error' events on itself; unheard, one would end the process.
   (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => logger.error({ err }, 'MQTT broker error'));
   broker.on('clientError', (client: { id: string }, err: Error) => logger.debug({ clientId: client?.id, err: err.message }, 'MQTT client error'));
-  const server = net.createServer(broker.handle as (socket: net.Socket) => void);
+  // No Nagle delay: acknowledgements are small and a scanner waits for each one.
+  const server = net.createServer((socket) => {
+    socket.setNoDelay(true);
+    (broker.handle as (socket: net.Socket) => void)(socket);
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => resolve());

@@ -76,7 +76,10 @@ export async function connectDeviceLink(orm: MikroORM, logger: Logger, options: 
     const em = orm.em.fork();
     const device = await em.findOne(Device, { id: parsed.deviceId, active: true });
     if (!device) return;
-    await em.nativeUpdate(Device, { id: device.id }, { lastSeenAt: new Date(), online: true });
+    // Presence is kept to the nearest few seconds: not one extra write per scan.
+    if (!device.lastSeenAt || Date.now() - device.lastSeenAt.getTime() > 5000 || !device.online) {
+      await em.nativeUpdate(Device, { id: device.id }, { lastSeenAt: new Date(), online: true });
+    }
     if (parsed.rest === 'status') {
       const status = statusMessage.safeParse(body);
       if (status.success) await em.nativeUpdate(Device, { id: device.id }, { online: status.data.online });

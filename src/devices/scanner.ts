@@ -2,7 +2,6 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { UnprocessableError } from '../errors';
 import type { Caller } from '../custody/caller';
 import { parseItemCode } from '../custody/item-code';
-import { findItemView } from '../custody/item-queries';
 import type { AppendedEvent, DeviceOrigin } from '../custody/ledger';
 import { Location } from '../custody/location.entity';
 import { checkIn, checkOut } from '../custody/movements';
@@ -67,7 +66,8 @@ export async function performScan(tx: EntityManager, device: Device, scan: ScanM
     await recordAuditScan(tx, operator, audit.id, { code, locationCode: location.code, deviceId: device.id });
     return { reason: `counted in inventory`, item: { code, state: 'counted', location: location.code } };
   }
-  const item = await findItemView(tx, operator, code);
-  return { item: { code, state: item.state, location: item.locationCode }, event: { index: event.index, leafHash: event.leafHash } };
+  // Answered from the event itself: nothing more is read while the ledger's head is locked.
+  const location = event.state.locationId ? await tx.findOne(Location, { id: event.state.locationId }) : null;
+  return { item: { code, state: event.state.state, location: location?.code ?? null }, event: { index: event.index, leafHash: event.leafHash } };
 }
 

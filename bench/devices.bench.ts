@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import mqtt, { type MqttClient } from 'mqtt';
+import pino from 'pino';
+import { appendEvents } from '../src/custody/ledger';
+import { createLocation } from '../src/custody/locations';
+import type { ItemState } from '../src/custody/projection';
+import { startEmbeddedBroker } from '../src/devices/broker';
+import { connectDeviceLink } from '../src/devices/link';
+import { registerDevice } from '../src/devices/registry';
+import { registerMany, type BenchDb } from './fixture';
+import type { Figure } from './table';
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+
+/** Sends `count` messages at a steady `rate` per second and returns each one's round-trip time in ms. */
+async function steady(count: number, rate: number, send: (i: number) => Promise<void>): Promise<number[]> {
+  const latencies: number[] = [];
+  const start = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < count; i++) {
+    const due = start + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const sent = performance.now();
+    pending.push(send(i).then(() => void latencies.push(performance.now() - sent)));
+  }
+  await Promise.all(pending);
+  return latencies.sort((a, b) => a - b);
+}
+
+/** Waits for answers keyed by id on one client. */
+function answers(client: MqttClient, key: (payload: Buffer) => string) {
+  const waiting = new Map<string, (payload: Buffer) => void>();
+  client.on('message', (_topic, payload) => {
+    const id = key(payload);
+    waiting.get(id)?.(payload);
+    waiting.delete(id);
+  });
+  return (id: string) => new Promise<Buffer>((resolve) => waiting.set(id, resolve));
+}
+
+/**
+ * Scan-to-ack latency through the embedded broker at a steady 50 and 200 scans/s (every scan a check-in of its
+ * own item, committed before the ack), against a bare publish/answer round trip through the same broker.
+ */
+export async function benchDevices(db: BenchDb): Promise<Figure[]> {
+  const em = () => db.orm.em.fork();
+  const service = { username: 'custody-server', password: randomBytes(16).toString('hex') };
+  const logger = pino({ level: 'warn' });
+  const broker = await startEmbeddedBroker({ orm: db.orm, logger, host: '127.0.0.1', port: 0, service });
+  const link = await connectDeviceLink(db.orm, logger, { url: `mqtt://127.0.0.1:${broker.port}`, ...service, shared: false });
+  const url = `mqtt://127.0.0.1:${broker.port}`;
+  const figures: Figure[] = [];
+  try {
+    await em().execute(`insert into users (id, username, display_name, agency_id, roles, password_hash) values (gen_random_uuid(), 'bench-keeper', 'Bench keeper', ?, '{warehouse}', 'x')`, [db.actor.agencyId]);
+    await createLocation(em(), { code: 'BENCH-SITE', name: 'Bench', kind: 'site' });
+    await createLocation(em(), { code: 'BENCH-ROOM', name: 'Bench room', kind: 'room', parentCode: 'BENCH-SITE' });
+    // Ten check-in stations share the load: one device's scans are handled in order, one after another.
+    const stations = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => registerDevice(em(), { code: `BENCH-SCANNER-${i}`, kind: 'scanner', mode: 'check_in', locationCode: 'BENCH-ROOM' })),
+    );
+
+    // The bare round trip: one client asks, the server's account answers at once.
+    const echo = await mqtt.connectAsync(url, { ...service, clientId: 'bench-echo' });
+    await echo.subscribeAsync('bench/req', { qos: 1 });
+    echo.on('message', (_topic, payload) => void echo.publishAsync('bench/res', payload, { qos: 1 }));
+    const asker = await mqtt.connectAsync(url, { ...service, clientId: 'bench-asker' });
+    await asker.subscribeAsync('bench/res', { qos: 1 });
+    const echoed = answers(asker, (payload) => payload.toString());
+
+    const scanners = await Promise.all(
+      stations.map(async ({ device, password }) => {
+        const client = await mqtt.connectAsync(url, { clientId: device.id, username: device.id, password });
+        await client.subscribeAsync(`custody/v1/scanner/${device.id}/ack`, { qos: 1 });
+        return { device, client, acked: answers(client, (payload) => JSON.parse(payload.toString()).msgId) };
+      }),
+    );
+    const statuses: string[] = [];
+
+    for (const [rate, seconds] of [[50, 4], [200, 4]] as const) {
+      const count = rate * seconds;
+      const items = await receive(db, await registerMany(db, count));
+      const bare = await steady(count, rate, async (i) => {
+        const id = `${rate}-${i}`;
+        const answer = echoed(id);
+        await asker.publishAsync('bench/req', id, { qos: 1 });
+        await answer;
+      });
+      const scans = await steady(count, rate, async (i) => {
+        const msgId = `scan-${rate}-${i}`;
+        const { device, client, acked } = scanners[i % scanners.length]!;
+        const ack = acked(msgId);
+        await client.publishAsync(
+          `custody/v1/scanner/${device.id}/evt/scan`,
+          JSON.stringify({ v: 1, msgId, seq: i, bootId: 'bench', deviceTime: new Date().toISOString(), code: items[i]!.code, operator: 'bench-keeper' }),
+          { qos: 1 },
+        );
+        statuses.push(JSON.parse((await ack).toString()).status);
+      });
+      const [{ n }] = (await em().execute<{ n: string }[]>(`select count(*) as n from ledger_events where type = 'check_in' and item_id = any (?::uuid[])`, [`{${items.map((i) => i.id).join(',')}}`])) as [{ n: string }];
+      const committed = statuses.splice(0).filter((s) => s === 'committed').length;
+      const lost = count - Number(n);
+      const duplicated = Number(n) - committed;
+      for (const [p, target] of [[50, undefined], [99, rate === 200 ? '< 30 ms' : undefined]] as const) {
+        figures.push({
+          section: 'devices',
+          name: `scan-to-ack p${p} at ${rate}/s from 10 stations (${count} scans, ${lost} lost, ${duplicated} duplicated)`,
+          value: percentile(scans, p),
+          unit: 'ms',
+          baseline: { name: 'bare publish/answer round trip', value: percentile(bare, p) },
+          target,
+        });
+      }
+    }
+    for (const client of [echo, asker, ...scanners.map((s) => s.client)]) await client.endAsync();
+  } finally {
+    await link.close();
+    await broker.close();
+  }
+  return figures;
+}
+
+/** Hands items over, so that a check-in can follow. */
+async function receive(db: BenchDb, items: ItemState[]): Promise<ItemState[]> {
+  const appended = await db.orm.em.fork().transactional((tx) =>
+    appendEvents(tx, items.map((item) => ({ item, type: 'handover' as const, actor: db.actor, to: 'received' as const, location: null, payload: { toUserId: db.actor.id } }))),
+  );
+  return appended.map((a) => a.state);
+}
