@@ -34,6 +34,10 @@ const envSchema = z.object({
   MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
   MQTT_HOST: z.string().min(1).default('127.0.0.1'),
   LOCKER_SILENCE_SECONDS: z.coerce.number().int().min(10).max(86400).default(120),
+  MQTT_TLS_PORT: port.optional(),
+  MQTT_TLS_CERT: z.string().min(1).optional(),
+  MQTT_TLS_KEY: z.string().min(1).optional(),
+  MQTT_WS_PORT: port.optional(),
   MQTT_URL: z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL (credentials in it)' }).optional(),
 });
 
@@ -61,6 +65,9 @@ export type Config = Readonly<{
   mqttHost: string;
   /** A locker not heard from for this long raises an alert. */
   lockerSilenceSeconds: number;
+  /** Optional TLS listener of the embedded broker (PEM certificate and key files) and WebSocket listener. */
+  mqttTls: { port: number; cert: string; key: string } | undefined;
+  mqttWsPort: number | undefined;
   /** An external broker (e.g. Mosquitto) to use instead of the embedded one; credentials in the URL. */
   mqttUrl: string | undefined;
 }>;
@@ -80,6 +87,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${name}: ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.MQTT_TLS_PORT && (!e.MQTT_TLS_CERT || !e.MQTT_TLS_KEY)) {
+    throw new ConfigError('invalid configuration: MQTT_TLS_PORT: needs MQTT_TLS_CERT and MQTT_TLS_KEY (PEM files)');
+  }
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -101,5 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttHost: e.MQTT_HOST,
     lockerSilenceSeconds: e.LOCKER_SILENCE_SECONDS,
     mqttUrl: e.MQTT_URL,
+    mqttTls: e.MQTT_TLS_PORT ? { port: e.MQTT_TLS_PORT, cert: e.MQTT_TLS_CERT!, key: e.MQTT_TLS_KEY! } : undefined,
+    mqttWsPort: e.MQTT_WS_PORT,
   });
 }

@@ -93,7 +93,7 @@ async function main(): Promise<void> {
     deviceLink = await connectDeviceLink(orm, logger, { url: url.toString(), ...credentials, shared: true });
   } else {
     const service = { username: 'custody-server', password: randomBytes(24).toString('base64url') };
-    broker = await startEmbeddedBroker({ orm, logger, host: config.mqttHost, port: config.mqttPort, service });
+    broker = await startEmbeddedBroker({ orm, logger, host: config.mqttHost, port: config.mqttPort, service, tls: config.mqttTls, wsPort: config.mqttWsPort });
     deviceLink = await connectDeviceLink(orm, logger, { url: `mqtt://127.0.0.1:${broker.port}`, ...service, shared: false });
   }
   // With an external broker, cutting a device off is the broker's business (see the README).

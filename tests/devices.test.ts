@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -20,6 +20,8 @@ let server: ChildProcess;
 let output = '';
 let api: string;
 let broker: string;
+let secureBroker: string;
+let webBroker: string;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-devices-'));
 
 async function freePort(): Promise<number> {
@@ -34,12 +36,22 @@ async function freePort(): Promise<number> {
 beforeAll(async () => {
   ctx = await createTestContext();
   world = await buildWorld(ctx);
-  const [port, mqttPort] = [await freePort(), await freePort()];
+  const [port, mqttPort, tlsPort, wsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
   api = `http://127.0.0.1:${port}/api/v1`;
   broker = `mqtt://127.0.0.1:${mqttPort}`;
+  secureBroker = `mqtts://127.0.0.1:${tlsPort}`;
+  webBroker = `ws://127.0.0.1:${wsPort}`;
+  // A self-signed certificate for the TLS listener.
+  await new Promise<void>((resolve, reject) =>
+    execFile('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
+      '-keyout', path.join(dataDir, 'tls.key'), '-out', path.join(dataDir, 'tls.crt')], (err) => (err ? reject(err) : resolve())),
+  );
   server = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: ctx.url, JWT_SECRET: ctx.tokens.secret, PORT: String(port), MQTT_PORT: String(mqttPort), CUSTODY_DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    env: {
+      ...process.env, DATABASE_URL: ctx.url, JWT_SECRET: ctx.tokens.secret, PORT: String(port), MQTT_PORT: String(mqttPort), CUSTODY_DATA_DIR: dataDir, LOG_LEVEL: 'warn',
+      MQTT_TLS_PORT: String(tlsPort), MQTT_TLS_CERT: path.join(dataDir, 'tls.crt'), MQTT_TLS_KEY: path.join(dataDir, 'tls.key'), MQTT_WS_PORT: String(wsPort),
+    },
   });
   server.stdout!.on('data', (c) => (output += c));
   server.stderr!.on('data', (c) => (output += c));
@@ -298,6 +310,17 @@ test('presence: a retained status marks a device online; a silent locker raises 
   expect(again.silent).toBe(0);
   const alerts = await as(ctx, world.people.warehouse).get('/alerts?kind=device_silent&limit=200');
   expect(alerts.body.items.filter((a: { message: string }) => a.message.includes('LOCKER-QUIET'))).toHaveLength(1);
+});
+
+test('devices can also connect over TLS and over WebSocket', async () => {
+  const device = await registerDevice({ code: 'SCAN-TLS', kind: 'scanner', mode: 'check_in' });
+  const ca = fs.readFileSync(path.join(dataDir, 'tls.crt'));
+  for (const [url, extra] of [[secureBroker, { ca }], [webBroker, {}]] as const) {
+    const client = await mqtt.connectAsync(url, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0, ...extra });
+    expect(client.connected).toBe(true);
+    await client.endAsync();
+  }
+  await expect(mqtt.connectAsync(secureBroker, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0 })).rejects.toThrow(/self.signed|certificate/i);
 });
 
 describe('device rights', () => {

@@ -42,6 +42,7 @@ async function waitFor(check: () => Promise<boolean>, what: string): Promise<voi
 
 let device: { id: string; password: string; topic: string };
 let other: { id: string; password: string; topic: string };
+let locker: { id: string; password: string; topic: string };
 
 beforeAll(async () => {
   expect(fs.existsSync(MOSQUITTO)).toBe(true);
@@ -51,6 +52,7 @@ beforeAll(async () => {
     (await request(ctx.app).post('/api/v1/devices').set('Authorization', world.people.admin.auth).send({ code, kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-1') })).body;
   device = await registerDevice('MQ-SCAN-1');
   other = await registerDevice('MQ-SCAN-2');
+  locker = (await request(ctx.app).post('/api/v1/devices').set('Authorization', world.people.admin.auth).send({ code: 'MQ-LOCKER', kind: 'locker', locationCode: world.loc('LOCKER') })).body;
 
   const files = await mosquittoFiles(ctx.orm.em.fork(), { username: 'custody-server', password: SERVER_PASSWORD });
   fs.writeFileSync(path.join(dir, 'passwords'), files.passwords, { mode: 0o644 });
@@ -169,5 +171,29 @@ test("Mosquitto's password file refuses a wrong password, and its ACL keeps a de
   } finally {
     await client.endAsync(true);
     await theirs.client.endAsync();
+  }
+});
+
+test('a locker through Mosquitto: a deposit with the officer\'s credentials, and a forced door raising an alert', async () => {
+  const client = await mqtt.connectAsync(brokerUrl, { clientId: locker.id, username: locker.id, password: locker.password, reconnectPeriod: 0 });
+  const acks = new Map<string, (ack: Record<string, unknown>) => void>();
+  client.on('message', (_topic, payload) => {
+    const ack = JSON.parse(payload.toString());
+    acks.get(ack.msgId)?.(ack);
+  });
+  await client.subscribeAsync(`${locker.topic}ack`, { qos: 1 });
+  const door = (msgId: string, body: object) =>
+    new Promise<Record<string, unknown>>((resolve) => {
+      acks.set(msgId, resolve);
+      void client.publishAsync(`${locker.topic}evt/door`, JSON.stringify({ v: 1, msgId, seq: 0, bootId: 'b', deviceTime: new Date().toISOString(), ...body }), { qos: 1 });
+    });
+  try {
+    const [code] = await register(ctx, world);
+    expect(await door('d-1', { compartment: world.loc('C1'), side: 'front', state: 'open', credential: credentialsOf(world.people.officer), itemCodes: [code] })).toMatchObject({ status: 'committed', reason: '1 deposited' });
+    expect(await door('d-2', { compartment: world.loc('C1'), side: 'back', state: 'open' })).toMatchObject({ status: 'committed', reason: expect.stringMatching(/alert raised/) });
+    const history = (await as(ctx, world.people.inspector).get(`/items/${code}/events`)).body.items.map((e: { type: string }) => e.type);
+    expect(history).toEqual(['registered', 'locker_deposit', 'alert']);
+  } finally {
+    await client.endAsync();
   }
 });

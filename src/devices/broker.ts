@@ -1,4 +1,9 @@
+import fs from 'node:fs';
+import http, { type IncomingMessage } from 'node:http';
 import net from 'node:net';
+import type { Duplex } from 'node:stream';
+import tls from 'node:tls';
+import { createWebSocketStream, WebSocketServer } from 'ws';
 import { timingSafeEqual } from 'node:crypto';
 import { Aedes, type AuthenticateError } from 'aedes';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -18,6 +23,9 @@ export interface BrokerOptions {
   logger: Logger;
   host: string;
   port: number;
+  /** Also listen with TLS (PEM file paths), and for MQTT over WebSocket. */
+  tls?: { port: number; cert: string; key: string };
+  wsPort?: number;
   /** The server's own client: the only one allowed outside the device prefixes. */
   service: { username: string; password: string };
 }
@@ -28,7 +36,7 @@ const refusal = (message: string, returnCode: number): AuthenticateError => Obje
  * The embedded MQTT broker (aedes, MQTT 3.1.1). Each device signs in with its id and password, must use its
  * id as client id, and may publish and subscribe only under its own topic prefix.
  */
-export async function startEmbeddedBroker({ orm, logger, host, port, service }: BrokerOptions): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker({ orm, logger, host, port, service, tls: tlsOptions, wsPort }: BrokerOptions): Promise<EmbeddedBroker> {
   // Clients that signed in with the service account (any client id: one per server process).
   const services = new WeakSet<object>();
   const broker = await Aedes.createBroker({
@@ -71,15 +79,30 @@ export async function startEmbeddedBroker({ orm, logger, host, port, service }: 
   (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => logger.error({ err }, 'MQTT broker error'));
   broker.on('clientError', (client: { id: string }, err: Error) => logger.debug({ clientId: client?.id, err: err.message }, 'MQTT client error'));
   // No Nagle delay: acknowledgements are small and a scanner waits for each one.
-  const server = net.createServer((socket) => {
+  const handle = broker.handle as (stream: Duplex, request?: IncomingMessage) => void;
+  const onSocket = (socket: net.Socket) => {
     socket.setNoDelay(true);
-    (broker.handle as (socket: net.Socket) => void)(socket);
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const actual = (server.address() as net.AddressInfo).port;
+    handle(socket);
+  };
+  const listen = (server: net.Server | tls.Server, at: number) =>
+    new Promise<number>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(at, host, () => resolve((server.address() as net.AddressInfo).port));
+    });
+  const server = net.createServer(onSocket);
+  const actual = await listen(server, port);
+  const servers: (net.Server | tls.Server | http.Server)[] = [server];
+  if (tlsOptions) {
+    const secure = tls.createServer({ cert: fs.readFileSync(tlsOptions.cert), key: fs.readFileSync(tlsOptions.key) }, onSocket);
+    logger.info({ port: await listen(secure, tlsOptions.port) }, 'embedded MQTT broker listening with TLS');
+    servers.push(secure);
+  }
+  if (wsPort !== undefined) {
+    const web = http.createServer();
+    new WebSocketServer({ server: web }).on('connection', (socket, request) => handle(createWebSocketStream(socket), request));
+    logger.info({ port: await listen(web, wsPort) }, 'embedded MQTT broker listening for WebSocket');
+    servers.push(web);
+  }
   logger.info({ port: actual }, 'embedded MQTT broker listening');
   return {
     port: actual,
@@ -89,7 +112,7 @@ export async function startEmbeddedBroker({ orm, logger, host, port, service }: 
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.close();
+        for (const s of servers) s.close();
         broker.close(() => resolve());
       }),
   };
