@@ -1,6 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt, { type MqttClient } from 'mqtt';
@@ -8,6 +7,7 @@ import { deviceMessageSchemas } from '../src/devices/schema';
 import { sweepSilentLockers } from '../src/devices/presence';
 import { createTestContext, type TestContext } from './context';
 import { as, buildWorld, credentialsOf, register, stored, type World } from './world';
+import { freePort } from './ports';
 
 /**
  * Devices against the real server process: its embedded aedes broker, real mqtt.js clients, one PostgreSQL
@@ -18,20 +18,13 @@ let ctx: TestContext;
 let world: World;
 let server: ChildProcess;
 let output = '';
+let stopping = false;
 let api: string;
 let broker: string;
 let secureBroker: string;
 let webBroker: string;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-devices-'));
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   ctx = await createTestContext();
@@ -57,7 +50,7 @@ beforeAll(async () => {
   server.stderr!.on('data', (c) => (output += c));
   // If the server dies during the tests, say why.
   server.once('exit', (code, signal) => {
-    if (signal !== 'SIGTERM') process.stderr.write(`server exited (${code ?? signal}):\n${output}\n`);
+    if (!stopping) process.stderr.write(`server exited (${code ?? signal}):\n${output}\n`);
   });
   for (let i = 0; i < 150; i++) {
     if (await fetch(`${api.replace('/api/v1', '')}/readyz`).then((r) => r.ok, () => false)) return;
@@ -67,6 +60,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
+  stopping = true;
   if (server.exitCode === null && server.signalCode === null) {
     const exited = new Promise((resolve) => server.once('exit', resolve));
     server.kill('SIGTERM');

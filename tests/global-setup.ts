@@ -1,25 +1,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import net from 'node:net';
 import pino from 'pino';
 import { startEmbeddedPostgres, type Database } from '../src/database';
+import { freePort } from './ports';
 
 declare global {
   // eslint-disable-next-line no-var
   var __CUSTODY_TEST_DATABASE__: { db: Database; dir: string } | undefined;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /**
  * One PostgreSQL for the whole run: the embedded one in a temporary folder, or the server named by

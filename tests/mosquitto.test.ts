@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import mqtt from 'mqtt';
@@ -8,6 +7,7 @@ import request from 'supertest';
 import { mosquittoFiles } from '../src/devices/mosquitto';
 import { createTestContext, type TestContext } from './context';
 import { as, buildWorld, credentialsOf, register, type World } from './world';
+import { freePort } from './ports';
 
 /**
  * The same device flows against Debian's Mosquitto 2.0 (`.ci/run` installs it), configured with the password
@@ -23,14 +23,6 @@ let broker: ChildProcess;
 let brokerUrl: string;
 const servers: { process: ChildProcess; output: () => string }[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 150; i++) {

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './ports';
 
 /**
  * The server as a newcomer runs it: `src/main.ts` on a fresh embedded PostgreSQL in its own data folder.
@@ -12,14 +13,6 @@ const root = path.join(__dirname, '..');
 const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 const ADMIN_PASSWORD = 'first start admin password';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 interface Started {
   child: ChildProcess;

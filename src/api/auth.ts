@@ -2,8 +2,7 @@ import type { RequestHandler } from 'express';
 import jwt from 'jsonwebtoken';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ForbiddenError, UnauthorizedError } from '../errors';
-import type { AgencyKind } from '../custody/agency.entity';
-import type { Caller } from '../custody/caller';
+import { loadCaller, type Caller } from '../custody/caller';
 import type { Role } from '../custody/user.entity';
 
 export type { Caller };
@@ -59,23 +58,9 @@ export function authenticate(orm: MikroORM, settings: TokenSettings): RequestHan
       throw new UnauthorizedError('this route needs an access token: Authorization: Bearer <token>');
     }
     const userId = verifyToken(settings, match[1]!);
-    const [row] = await orm.em.getConnection().execute<
-      { id: string; username: string; display_name: string; agency_id: string; code: string; kind: AgencyKind; roles: Role[]; active: boolean }[]
-    >(
-      `select u.id, u.username, u.display_name, u.agency_id, a.code, a.kind, u.roles, u.active
-         from users u join agencies a on a.id = u.agency_id where u.id = ?`,
-      [userId],
-    );
-    if (!row || !row.active) throw new UnauthorizedError('this user no longer exists or has been deactivated');
-    req.caller = {
-      id: row.id,
-      username: row.username,
-      displayName: row.display_name,
-      agencyId: row.agency_id,
-      agencyCode: row.code,
-      agencyKind: row.kind,
-      roles: row.roles,
-    };
+    const caller = await loadCaller(orm.em, { id: userId });
+    if (!caller) throw new UnauthorizedError('this user no longer exists or has been deactivated');
+    req.caller = caller;
     next();
   };
 }

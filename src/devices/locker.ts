@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UnprocessableError } from '../errors';
-import type { Caller } from '../custody/caller';
+import { loadCaller, type Caller } from '../custody/caller';
 import { parseItemCode } from '../custody/item-code';
 import { appendEvents, lockItems, type AppendedEvent, type DeviceOrigin } from '../custody/ledger';
 import { Location } from '../custody/location.entity';
@@ -16,12 +16,9 @@ import type { Outcome } from './once';
 const COLD_RANGE = { min: 2, max: 8 };
 
 async function callerById(em: EntityManager, id: string): Promise<Caller> {
-  const [row] = await em.execute<{ id: string; username: string; display_name: string; agency_id: string; code: string; kind: Caller['agencyKind']; roles: Caller['roles'] }[]>(
-    `select u.id, u.username, u.display_name, u.agency_id, a.code, a.kind, u.roles from users u join agencies a on a.id = u.agency_id where u.id = ? and u.active`,
-    [id],
-  );
-  if (!row) throw new UnprocessableError('that user is no longer active');
-  return { id: row.id, username: row.username, displayName: row.display_name, agencyId: row.agency_id, agencyCode: row.code, agencyKind: row.kind, roles: row.roles };
+  const caller = await loadCaller(em, { id });
+  if (!caller) throw new UnprocessableError('that user is no longer active');
+  return caller;
 }
 
 /** The compartment a message names, which must belong to this locker. */

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { UnprocessableError } from '../errors';
-import type { Caller } from '../custody/caller';
+import { loadCaller, type Caller } from '../custody/caller';
 import { parseItemCode } from '../custody/item-code';
 import type { AppendedEvent, DeviceOrigin } from '../custody/ledger';
 import { Location } from '../custody/location.entity';
@@ -11,13 +11,9 @@ import type { ScanMessage } from './messages';
 import type { Outcome } from './once';
 
 async function operatorOf(em: EntityManager, username: string): Promise<Caller> {
-  const [row] = await em.execute<{ id: string; username: string; display_name: string; agency_id: string; code: string; kind: Caller['agencyKind']; roles: Caller['roles'] }[]>(
-    `select u.id, u.username, u.display_name, u.agency_id, a.code, a.kind, u.roles from users u join agencies a on a.id = u.agency_id
-      where u.username = ? and u.active`,
-    [username],
-  );
-  if (!row || !row.roles.includes('warehouse')) throw new UnprocessableError(`operator ${username} is not active warehouse staff`);
-  return { id: row.id, username: row.username, displayName: row.display_name, agencyId: row.agency_id, agencyCode: row.code, agencyKind: row.kind, roles: row.roles };
+  const operator = await loadCaller(em, { username });
+  if (!operator || !operator.roles.includes('warehouse')) throw new UnprocessableError(`operator ${username} is not active warehouse staff`);
+  return operator;
 }
 
 async function approvedLoanFor(em: EntityManager, itemCode: string): Promise<string> {
