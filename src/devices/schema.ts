@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { scanMessage } from './messages';
+import { commandResult, doorMessage, occupancyMessage, scanMessage, statusMessage, tamperMessage, teleMessage } from './messages';
 
 const ack = z.object({
   v: z.literal(1),
@@ -10,13 +10,26 @@ const ack = z.object({
   event: z.object({ index: z.number().int(), leafHash: z.string() }).optional(),
 });
 
+const unlockCommand = z.object({ v: z.literal(1), cmdId: z.uuid(), compartment: z.string(), side: z.literal('back'), expiresAt: z.iso.datetime() });
+
 /** The JSON Schema of the device messages, for device makers (docs/device-messages.schema.json is this). */
 export function deviceMessageSchemas() {
   const schema = (s: z.ZodType) => z.toJSONSchema(s, { target: 'draft-2020-12', io: 'input' });
   return {
     $schema: 'https://json-schema.org/draft/2020-12/schema',
     title: 'Custody device messages (v1)',
-    description: 'Topics under custody/v1/{kind}/{deviceId}/: the device publishes evt/scan (QoS 1) and subscribes to ack.',
-    $defs: { 'evt/scan': schema(scanMessage), ack: schema(ack) },
+    description:
+      'Topics under custody/v1/{kind}/{deviceId}/: the device publishes evt/<type> (QoS 1), tele (QoS 0), status (retained, also its last will) and cmd/res, and subscribes to ack and cmd/#.',
+    $defs: {
+      'evt/scan': schema(scanMessage),
+      'evt/door': schema(doorMessage),
+      'evt/occupancy': schema(occupancyMessage),
+      'evt/tamper': schema(tamperMessage),
+      tele: schema(teleMessage),
+      status: schema(statusMessage),
+      ack: schema(ack),
+      'cmd/unlock': schema(unlockCommand),
+      'cmd/res': schema(commandResult),
+    },
   };
 }
