@@ -14,7 +14,7 @@ import { categoryName, eventName, reportWord, type Lang } from './i18n';
  * is known before the first page streams out.
  */
 
-const EVENT_LINES = 6;
+const EVENT_LINES = 5;
 const LINE = 10.5;
 const EVENT_HEIGHT = EVENT_LINES * LINE + 8;
 const EVENTS_PER_PAGE = Math.floor((CONTENT_BOTTOM - CONTENT_TOP - 18) / EVENT_HEIGHT);
@@ -56,9 +56,8 @@ function drawEvent(doc: Doc, report: HistoryReport, e: Envelope, index: number, 
   const w = (k: Parameters<typeof reportWord>[0], n?: number) => reportWord(k, report.lang, n);
   const x = PAGE.margin;
   const corrected = correctedBy.get(index);
-  const title = `#${e.itemSeq}  ${e.occurredAt.replace('T', ' ').replace('Z', ' UTC')}  ${eventName(e.type, report.lang)}${corrected ? `  [${w('correctedBy', corrected)}]` : ''}`;
-  line(doc, title, x, y, CONTENT_WIDTH - 90, 'bold', 9);
-  line(doc, `idx ${index}`, x + CONTENT_WIDTH - 88, y, 88, 'regular', 8);
+  const title = `#${e.itemSeq}  ${e.occurredAt.replace('T', ' ').replace('Z', ' UTC')}  ${eventName(e.type, report.lang)}  · idx ${index}${corrected ? `  [${w('correctedBy', corrected)}]` : ''}`;
+  line(doc, title, x, y, CONTENT_WIDTH, 'bold', 9);
   const witness = typeof e.payload.witnessId === 'string' ? names.user(e.payload.witnessId) : w('none');
   line(doc, `${w('actor')}: ${names.user(e.actor)} · ${w('witness')}: ${witness}${e.device ? ` · device ${e.device}` : ''}`, x + 12, y + LINE, CONTENT_WIDTH - 12);
   const holder = e.type === 'handover' ? names.user(String(e.payload.toUserId)) : '';
@@ -71,8 +70,8 @@ function drawEvent(doc: Doc, report: HistoryReport, e: Envelope, index: number, 
   );
   line(doc, details(e, names), x + 12, y + 3 * LINE, CONTENT_WIDTH - 12, 'regular', 8);
   doc.font('regular').fontSize(7).fillColor('#444444');
-  line(doc, `hash: ${leafHash}`, x + 12, y + 4 * LINE, CONTENT_WIDTH - 12, 'mono', 7);
-  line(doc, `prev: ${e.prevItemHash ?? '-'}`, x + 12, y + 5 * LINE, CONTENT_WIDTH - 12, 'mono', 7);
+  // The previous hash in full is the hash of the event above (and in the attached bundle): its start is enough here.
+  line(doc, `hash ${leafHash}  prev ${e.prevItemHash ? `${e.prevItemHash.slice(0, 16)}...` : '-'}`, x + 12, y + 4 * LINE, CONTENT_WIDTH - 12, 'mono', 6.5);
   doc.fillColor('black');
   doc.moveTo(x, y + EVENT_HEIGHT - 4).lineTo(x + CONTENT_WIDTH, y + EVENT_HEIGHT - 4).lineWidth(0.25).strokeColor('#cccccc').stroke().strokeColor('black');
 }
