@@ -86,6 +86,6 @@ export async function createTestContext(
 export function serverErrors(ctx: TestContext): string[] {
   return ctx.logs
     .map((line) => JSON.parse(line) as { level: number; err?: { stack?: string; message?: string } })
-    .filter((entry) => entry.level >= 50 && entry.err?.message !== 'failed with status code 500')
+    .filter((entry) => entry.level >= 50 && !entry.err?.message?.startsWith('failed with status code'))
     .map((entry) => entry.err?.stack ?? JSON.stringify(entry));
 }
