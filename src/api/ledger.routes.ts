@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { canSeeItem, itemVisibility } from '../custody/access';
-import { raiseDueAlerts, resolveAlert } from '../custody/alerts';
+import { resolveAlert } from '../custody/alerts';
 import { hasRole } from '../custody/caller';
-import { loadItem } from '../custody/ledger';
+import { itemViewsById } from '../custody/item-queries';
 import { Alert } from '../custody/records.entity';
 import { verifyLedger } from '../custody/verify';
 import { NotFoundError } from '../errors';
@@ -71,8 +71,8 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
     responses: { 200: { description: 'resolved', schema: alertSchema } },
     handler: async ({ res, params, caller }) => {
       const alert = await orm.em.findOne(Alert, { id: params.id });
-      const item = alert?.itemId ? await orm.em.execute<{ code: string }[]>('select code from items where id = ?', [alert.itemId]) : [];
-      const state = item[0] ? await loadItem(orm.em, item[0].code) : null;
+      const [state] = alert?.itemId ? await itemViewsById(orm.em, [alert.itemId]) : [];
+      // An alert about an item is the business of those who see the item; one about a place, the warehouse's.
       if (!alert || (state && !canSeeItem(caller, state)) || (!state && !hasRole(caller, 'warehouse'))) {
         throw new NotFoundError(`alert ${params.id} does not exist`);
       }
@@ -91,8 +91,6 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
       query: pageQuery,
       responses: { 200: { description: 'a page of items', schema: pageOf(dueItemSchema) } },
       handler: async ({ res, query, caller }) => {
-        // Raise what has come due since the last sweep, so the list and the alerts agree.
-        await raiseDueAlerts(orm.em);
         const visibility = itemVisibility(caller);
         const rows = await orm.em.execute<{ code: string; description: string; due_on: string; holder_name: string | null; total: string }[]>(
           `select i.code, i.description, ${dateColumn} as due_on, i.holder_name, count(*) over () as total from items i

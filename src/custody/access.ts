@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ForbiddenError, NotFoundError } from '../errors';
 import { seesAllItems, type Caller } from './caller';
-import { loadItem, lockItems } from './ledger';
+import { lockItems } from './ledger';
 import type { ItemState } from './projection';
 
 /** Officers and clerks see the items their agency holds or has held; warehouse, inspectors and admins see all. */
@@ -16,12 +16,6 @@ export function itemVisibility(caller: Caller): { sql: string; params: string[] 
 
 // Not-found and not-visible give the same answer, so that codes of other agencies' items cannot be probed.
 const notFound = (code: string) => new NotFoundError(`item ${code} does not exist`);
-
-export async function findVisibleItem(em: EntityManager, caller: Caller, code: string): Promise<ItemState> {
-  const item = await loadItem(em, code);
-  if (!item || !canSeeItem(caller, item)) throw notFound(code);
-  return item;
-}
 
 /**
  * Runs `change` in a transaction with the items locked (FOR UPDATE, in a stable order), after checking

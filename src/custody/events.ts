@@ -57,10 +57,6 @@ export interface Envelope {
   payload: { [key: string]: Json };
 }
 
-export function envelopeJson(envelope: Envelope): Json {
-  return envelope as unknown as Json;
-}
-
 /** NFC-normalizes every string, so that the same text typed on two systems hashes the same. */
 export function normalizeText<T extends Json>(value: T): T {
   if (typeof value === 'string') return value.normalize('NFC') as T;

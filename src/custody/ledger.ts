@@ -172,8 +172,3 @@ export async function lockItems(tx: EntityManager, codes: string[]): Promise<Ite
   );
   return rows.map(rowToState);
 }
-
-export async function loadItem(em: EntityManager, code: string): Promise<ItemState | null> {
-  const [row] = await em.execute<Row[]>(`select ${ITEM_SELECT} from items i where i.code = ?`, [code]);
-  return row ? rowToState(row) : null;
-}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import { CATEGORIES, type Category } from './item.entity';
+import type { Category } from './item.entity';
 
 export const LOCATION_KINDS = ['site', 'zone', 'room', 'shelf', 'bin', 'locker', 'compartment'] as const;
 export type LocationKind = (typeof LOCATION_KINDS)[number];
@@ -26,4 +26,3 @@ export const Location = defineEntity({
   }),
 });
 export type Location = InferEntity<typeof Location>;
-export { CATEGORIES };
