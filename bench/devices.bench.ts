@@ -1,16 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
-import { appendEvents } from '../src/custody/ledger';
 import { createLocation } from '../src/custody/locations';
-import type { ItemState } from '../src/custody/projection';
 import { startEmbeddedBroker } from '../src/devices/broker';
 import { connectDeviceLink } from '../src/devices/link';
 import { registerDevice } from '../src/devices/registry';
-import { registerMany, type BenchDb } from './fixture';
+import { percentile, receive, registerMany, type BenchDb } from './fixture';
 import type { Figure } from './table';
-
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 /** Sends `count` messages at a steady `rate` per second and returns each one's round-trip time in ms. */
 async function steady(count: number, rate: number, send: (i: number) => Promise<void>): Promise<number[]> {
@@ -118,12 +114,4 @@ export async function benchDevices(db: BenchDb): Promise<Figure[]> {
     await broker.close();
   }
   return figures;
-}
-
-/** Hands items over, so that a check-in can follow. */
-async function receive(db: BenchDb, items: ItemState[]): Promise<ItemState[]> {
-  const appended = await db.orm.em.fork().transactional((tx) =>
-    appendEvents(tx, items.map((item) => ({ item, type: 'handover' as const, actor: db.actor, to: 'received' as const, location: null, payload: { toUserId: db.actor.id } }))),
-  );
-  return appended.map((a) => a.state);
 }

@@ -19,7 +19,7 @@ export interface BenchDb {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve) => {
     const server = net.createServer().listen(0, '127.0.0.1', () => {
       const { port } = server.address() as net.AddressInfo;
@@ -99,3 +99,14 @@ export async function appendRounds(db: BenchDb, items: ItemState[], rounds: numb
   }
   return current;
 }
+
+/** Hands items over to the bench officer, so that a check-in can follow. */
+export async function receive(db: BenchDb, items: ItemState[]): Promise<ItemState[]> {
+  const appended = await db.orm.em.fork().transactional((tx) =>
+    appendEvents(tx, items.map((item) => ({ item, type: 'handover' as const, actor: db.actor, to: 'received' as const, location: null, payload: { toUserId: db.actor.id } }))),
+  );
+  return appended.map((a) => a.state);
+}
+
+/** The p-th percentile of ascending numbers. */
+export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

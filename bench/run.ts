@@ -4,6 +4,7 @@ import path from 'node:path';
 import { benchLabels } from './labels.bench';
 import { benchLedger } from './ledger.bench';
 import { benchDevices } from './devices.bench';
+import { benchCommands } from './commands.bench';
 import { benchDatabase, type BenchDb } from './fixture';
 import { printTable, type Figure } from './table';
 
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
   const sections: [string, () => Promise<Figure[]>][] = [
     ['labels', benchLabels],
     ['ledger', async () => benchLedger(await database())],
+    ['commands', async () => benchCommands(await database())],
     ['devices', async () => benchDevices(await database())],
   ];
   const figures: Figure[] = [];
