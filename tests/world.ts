@@ -97,6 +97,14 @@ export async function register(ctx: TestContext, world: World, items: object[] =
   return res.body.items.map((i: { code: string }) => i.code);
 }
 
+/** Registers `count` items and hands them over to the centre (received, ready to check in); returns their codes. */
+export async function received(ctx: TestContext, world: World, count = 1): Promise<string[]> {
+  const codes = await register(ctx, world, Array(count).fill(phone));
+  const handover = await as(ctx, world.people.warehouse).post('/handovers', { itemCodes: codes, handedOverBy: credentialsOf(world.people.officer) });
+  if (handover.status !== 201) throw new Error(`handover: ${JSON.stringify(handover.body)}`);
+  return codes;
+}
+
 /** Registers, hands over and checks in items; returns their codes. */
 export async function stored(ctx: TestContext, world: World, items: object[] = [phone], shelf = 'SHELF-1'): Promise<string[]> {
   const codes = await register(ctx, world, items);

@@ -64,11 +64,14 @@ const PARSER_ERRORS: Record<string, { status: number; code: string; detail: stri
 
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03']);
 
+// knex reports a transaction whose connection died under it as "Transaction query already complete".
+const LOST_CONNECTION = /Knex: Timeout acquiring a connection|Connection terminated|Connection ended unexpectedly|not queryable|Transaction query already complete/i;
+
 function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; name?: string; message?: string };
   return (
     CONNECTION_ERROR_CODES.has(String(e?.code)) ||
-    (e instanceof Error && /Knex: Timeout acquiring a connection|Connection terminated/i.test(e.message))
+    (e instanceof Error && LOST_CONNECTION.test(e.message))
   );
 }
 
