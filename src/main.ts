@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -7,6 +8,7 @@ import { connectDeviceLink } from './devices/link';
 import { sweepSilentLockers } from './devices/presence';
 import { raiseDueAlerts } from './custody/alerts';
 import { signCheckpoint } from './custody/checkpoints';
+import { SignerLease } from './custody/signer-lease';
 import { checkpointFile, loadLedgerSigner, loadWitnessKeys } from './ledger-keys';
 import { bootstrap } from './bootstrap';
 import { ConfigError, loadConfig, type Config } from './config';
@@ -43,6 +45,9 @@ async function main(): Promise<void> {
     throw err;
   }
   const logger = createLogger(config);
+  // Secrets and the checkpoint file live here even when DATABASE_URL and the keys come from the environment;
+  // 0711 lets the embedded PostgreSQL (run as 'postgres' under root) pass through to its own folder.
+  fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o711 });
   const jwtSecret = config.jwtSecret ?? readOrCreateSecret(path.join(config.dataDir, 'jwt-secret'));
   const runtime = await openRuntime(config, logger);
   const { orm } = runtime;
@@ -74,10 +79,14 @@ async function main(): Promise<void> {
   const presence = setInterval(checkPresence, Math.min(30, config.lockerSilenceSeconds) * 1000);
   presence.unref();
 
-  // Checkpoints are signed every few seconds while the log grows; instances take turns (advisory lock).
+  // Checkpoints are signed every few seconds while the log grows, by one instance only (SignerLease).
+  const lease = new SignerLease(runtime.url, logger);
   const ledger = { signer: loadLedgerSigner(config), file: checkpointFile(config), witnesses: loadWitnessKeys(config) };
   const checkpoint = () =>
-    signCheckpoint(orm.em.fork(), ledger).catch((err: unknown) => logger.error({ err }, 'checkpoint signing failed'));
+    lease
+      .held()
+      .then((leader) => (leader ? signCheckpoint(orm.em.fork(), ledger) : null))
+      .catch((err: unknown) => logger.error({ err }, 'checkpoint signing failed'));
   const checkpointer = setInterval(checkpoint, config.checkpointIntervalSeconds * 1000);
   checkpointer.unref();
 
@@ -113,6 +122,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await deviceLink.close();
+    await lease.release();
     await broker?.close();
     await runtime.close();
     logger.info('stopped');

@@ -7,6 +7,8 @@ import { initOrm, migrate } from './orm';
 
 export interface Runtime {
   orm: MikroORM;
+  /** Connection URL with credentials: never log it. */
+  url: string;
   close(): Promise<void>;
 }
 
@@ -26,6 +28,7 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   }
   return {
     orm,
+    url: database.url,
     close: async () => {
       await orm.close(true);
       await database.stop();

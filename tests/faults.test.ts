@@ -35,7 +35,7 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
   }
 }
 
-describe('the server killed with SIGKILL in the middle of commands and scans', () => {
+describe('the server (and with it the embedded broker) killed with SIGKILL in the middle of commands and scans', () => {
   let ctx: TestContext;
   let world: World;
   let servers: ServerProcess[] = [];

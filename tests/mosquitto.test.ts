@@ -6,14 +6,16 @@ import mqtt from 'mqtt';
 import request from 'supertest';
 import { mosquittoFiles } from '../src/devices/mosquitto';
 import { createTestContext, type TestContext } from './context';
-import { as, buildWorld, credentialsOf, register, type World } from './world';
+import { as, buildWorld, credentialsOf, received as receivedItems, register, type World } from './world';
 import { freePort } from './ports';
+import { startServer, type ServerProcess } from './server-process';
+import { ED25519, generateSignerKey } from '../src/custody/note';
+import { verifyLedger } from '../src/custody/verify';
 
 /**
  * The same device flows against Debian's Mosquitto 2.0 (`.ci/run` installs it), configured with the password
  * and ACL files the server writes, and two API instances sharing the device topics.
  */
-const root = path.join(__dirname, '..');
 const MOSQUITTO = '/usr/sbin/mosquitto';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-mosquitto-'));
 const SERVER_PASSWORD = 'server-password-for-mosquitto';
@@ -21,8 +23,13 @@ let ctx: TestContext;
 let world: World;
 let broker: ChildProcess;
 let brokerUrl: string;
-const servers: { process: ChildProcess; output: () => string }[] = [];
+const servers: (ServerProcess & { port: number; dataDir: string })[] = [];
 
+
+async function startBroker(): Promise<void> {
+  broker = spawn(MOSQUITTO, ['-c', path.join(dir, 'mosquitto.conf')]);
+  await waitFor(async () => (await mqtt.connectAsync(brokerUrl, { username: 'custody-server', password: SERVER_PASSWORD, reconnectPeriod: 0 }).then((c) => c.endAsync())) === undefined, 'Mosquitto');
+}
 
 async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
   for (let i = 0; i < 150; i++) {
@@ -61,39 +68,30 @@ beforeAll(async () => {
       ...(process.getuid?.() === 0 ? ['user root'] : []),
     ].join('\n') + '\n',
   );
-  broker = spawn(MOSQUITTO, ['-c', path.join(dir, 'mosquitto.conf')]);
   brokerUrl = `mqtt://127.0.0.1:${port}`;
-  await waitFor(async () => (await mqtt.connectAsync(brokerUrl, { username: 'custody-server', password: SERVER_PASSWORD, reconnectPeriod: 0 }).then((c) => c.endAsync())) === undefined, 'Mosquitto');
+  await startBroker();
 
   // Two API instances on one database and one broker, sharing the device topics.
+  // Both share the log's signing key (as a deployment must), and sign as often as they may.
+  const ledgerKey = generateSignerKey('custody.test/scale-out', ED25519);
   for (let i = 0; i < 2; i++) {
     const httpPort = await freePort();
-    let output = '';
-    const child = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
-      cwd: root,
-      env: {
-        ...process.env,
-        DATABASE_URL: ctx.url,
-        JWT_SECRET: ctx.tokens.secret,
-        PORT: String(httpPort),
-        MQTT_URL: `mqtt://custody-server:${SERVER_PASSWORD}@127.0.0.1:${port}`,
-        CUSTODY_DATA_DIR: path.join(dir, `server-${i}`),
-        LOG_LEVEL: 'warn',
-      },
+    const server = startServer({
+      DATABASE_URL: ctx.url,
+      JWT_SECRET: ctx.tokens.secret,
+      PORT: String(httpPort),
+      MQTT_URL: `mqtt://custody-server:${SERVER_PASSWORD}@127.0.0.1:${port}`,
+      CUSTODY_DATA_DIR: path.join(dir, `server-${i}`),
+      CUSTODY_LEDGER_KEY: ledgerKey,
+      CHECKPOINT_INTERVAL_SECONDS: '1',
     });
-    child.stdout!.on('data', (c) => (output += c));
-    child.stderr!.on('data', (c) => (output += c));
-    servers.push({ process: child, output: () => output });
-    await waitFor(async () => (await fetch(`http://127.0.0.1:${httpPort}/readyz`)).ok, `API instance ${i}: ${output}`);
+    servers.push({ ...server, port: httpPort, dataDir: path.join(dir, `server-${i}`) });
+    await server.ready(httpPort);
   }
 }, 90_000);
 
 afterAll(async () => {
-  for (const server of servers) {
-    const exited = new Promise((resolve) => server.process.once('exit', resolve));
-    server.process.kill('SIGTERM');
-    await exited;
-  }
+  for (const server of servers) await server.stop();
   broker?.kill('SIGTERM');
   await ctx.close();
   fs.rmSync(dir, { recursive: true, force: true });
@@ -121,11 +119,7 @@ async function connect(d: typeof device) {
   return { client, scan };
 }
 
-async function received(): Promise<string> {
-  const [code] = await register(ctx, world);
-  await as(ctx, world.people.warehouse).post('/handovers', { itemCodes: [code], handedOverBy: credentialsOf(world.people.officer) });
-  return code!;
-}
+const received = async () => (await receivedItems(ctx, world))[0]!;
 
 const checkIns = async (code: string) =>
   ((await as(ctx, world.people.inspector).get(`/items/${code}/events`)).body.items as { type: string }[]).filter((e) => e.type === 'check_in').length;
@@ -133,7 +127,7 @@ const checkIns = async (code: string) =>
 test('through Mosquitto with two API instances, each scan is committed once, and a redelivery is a duplicate', async () => {
   const { client, scan } = await connect(device);
   try {
-    const codes = await Promise.all(Array.from({ length: 6 }, () => received()));
+    const codes = await receivedItems(ctx, world, 6);
     const acks = await Promise.all(codes.map((code, i) => scan(`mq-${i}`, code)));
     expect(acks.map((a) => a.status)).toEqual(Array(6).fill('committed'));
     for (const code of codes) expect(await checkIns(code)).toBe(1);
@@ -185,6 +179,75 @@ test('a locker through Mosquitto: a deposit with the officer\'s credentials, and
     expect(await door('d-2', { compartment: world.loc('C1'), side: 'back', state: 'open' })).toMatchObject({ status: 'committed', reason: expect.stringMatching(/alert raised/) });
     const history = (await as(ctx, world.people.inspector).get(`/items/${code}/events`)).body.items.map((e: { type: string }) => e.type);
     expect(history).toEqual(['registered', 'locker_deposit', 'alert']);
+  } finally {
+    await client.endAsync();
+  }
+});
+
+test('two API instances each taking commands and scans at once: a gap-free, verifiable ledger, no scan twice, one signer', async () => {
+  const scanned = await receivedItems(ctx, world, 15);
+  const commanded = await receivedItems(ctx, world, 30);
+  const { client, scan } = await connect(device);
+  try {
+    const commands = commanded.map(async (code, i) => {
+      const res = await fetch(`http://127.0.0.1:${servers[i % 2]!.port}/api/v1/items/${code}/check-in`, {
+        method: 'POST',
+        headers: { authorization: world.people.warehouse.auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ locationCode: world.loc('SHELF-2') }),
+      });
+      return res.status;
+    });
+    const scans = scanned.map((code, i) => scan(`scale-${i}`, code));
+    expect(await Promise.all(commands)).toEqual(Array(commanded.length).fill(200));
+    expect((await Promise.all(scans)).map((a) => a.status)).toEqual(Array(scanned.length).fill('committed'));
+  } finally {
+    await client.endAsync();
+  }
+  for (const code of [...scanned, ...commanded]) expect({ code, checkIns: await checkIns(code) }).toEqual({ code, checkIns: 1 });
+
+  const em = ctx.orm.em.fork();
+  const [{ n, last }] = (await em.execute<{ n: string; last: string }[]>('select count(*) as n, max(idx) as last from ledger_events')) as [{ n: string; last: string }];
+  expect(Number(last) + 1).toBe(Number(n));
+  expect(await verifyLedger(ctx.orm.em.fork())).toMatchObject({ ok: true, failure: null });
+
+  // Checkpoints catch up with the whole ledger, all signed by the same one of the two instances.
+  await waitFor(async () => Number((await em.execute<{ size: string }[]>('select max(size) as size from checkpoints'))[0]!.size) === Number(n), 'a checkpoint of the whole ledger');
+  const signedBy = servers.map((s) => {
+    const file = path.join(s.dataDir, 'checkpoints.log');
+    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith('\u2014 ')).length : 0;
+  });
+  expect(signedBy.filter((count) => count > 0)).toHaveLength(1);
+}, 60_000);
+
+test('Mosquitto restarted: the servers and a device reconnect, and the scans the device kept meanwhile are committed once', async () => {
+  const codes = await receivedItems(ctx, world, 5);
+  const client = mqtt.connect(brokerUrl, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 200 });
+  client.on('error', () => undefined);
+  const acks = new Map<string, string>();
+  client.on('message', (_topic, payload) => {
+    const ack = JSON.parse(payload.toString()) as { msgId: string; status: string };
+    acks.set(ack.msgId, ack.status);
+  });
+  const send = (i: number) =>
+    client.publish(`${device.topic}evt/scan`, JSON.stringify({ v: 1, msgId: `restart-${i}`, seq: 100 + i, bootId: 'b', deviceTime: new Date().toISOString(), code: codes[i], operator: world.people.warehouse.user.username }), { qos: 1 });
+  try {
+    await new Promise<void>((resolve) => client.once('connect', () => resolve()));
+    await client.subscribeAsync(`${device.topic}ack`, { qos: 1 });
+    const stopped = new Promise((resolve) => broker.once('exit', resolve));
+    broker.kill('SIGTERM');
+    await stopped;
+    await waitFor(async () => !client.connected, 'the device to notice');
+    codes.forEach((_, i) => send(i)); // kept by the device while the broker is away
+    await startBroker();
+    // Like a real scanner, the device sends what is still unacknowledged again every 2 s.
+    const resend = setInterval(() => codes.forEach((_, i) => acks.has(`restart-${i}`) || send(i)), 2000);
+    try {
+      await waitFor(async () => acks.size === codes.length, 'acks for the kept scans');
+    } finally {
+      clearInterval(resend);
+    }
+    expect([...acks.values()].every((status) => status === 'committed' || status === 'duplicate')).toBe(true);
+    for (const code of codes) expect({ code, checkIns: await checkIns(code) }).toEqual({ code, checkIns: 1 });
   } finally {
     await client.endAsync();
   }
