@@ -2,6 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import fc from 'fast-check';
 import mqtt, { type MqttClient } from 'mqtt';
 import { deviceMessageSchemas } from '../src/devices/schema';
 import { sweepSilentLockers } from '../src/devices/presence';
@@ -357,4 +358,66 @@ describe('device rights', () => {
 test('the committed JSON Schema for device makers is the one the server validates with', () => {
   const committed = JSON.parse(fs.readFileSync(path.join(root, 'docs', 'device-messages.schema.json'), 'utf8'));
   expect(committed).toEqual(JSON.parse(JSON.stringify(deviceMessageSchemas())));
+});
+
+describe('hostile device messages', () => {
+  const injection = fc.constantFrom("'; drop table ledger_events; --", '<script>alert(1)</script>', '\u0000', '${jndi:ldap://x}', '../../etc/passwd', '黑'.repeat(2000), '9'.repeat(400));
+  const value = fc.oneof(injection, fc.string(), fc.double(), fc.integer(), fc.constant(1e308), fc.constant(-1), fc.constant(null), fc.boolean(), fc.array(fc.string(), { maxLength: 4 }), fc.object({ maxDepth: 2 }));
+  // Messages shaped like real ones with hostile fields, and bytes that are not messages at all.
+  const payload = fc.oneof(
+    fc.record(
+      { v: fc.oneof(fc.constant(1), value), msgId: fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), value), seq: value, bootId: value, deviceTime: value, code: value, operator: value, compartment: value, side: value, state: value, credential: value, itemCodes: value, replayed: value, requestId: value },
+      { requiredKeys: ['v', 'msgId'] },
+    ).map((m) => Buffer.from(JSON.stringify(m))),
+    fc.jsonValue().map((j) => Buffer.from(JSON.stringify(j))),
+    fc.uint8Array({ maxLength: 300 }).map((bytes) => Buffer.from(bytes)),
+    fc.string().map((s) => Buffer.from(s)),
+    fc.constantFrom(
+      Buffer.from(`${'['.repeat(20_000)}${']'.repeat(20_000)}`),
+      Buffer.from(`${'{"a":'.repeat(10_000)}1${'}'.repeat(10_000)}`),
+      Buffer.from(`{"v":1,"msgId":"big","code":"${'9'.repeat(2_000_000)}"}`),
+      Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xe2, 0x28, 0xa1, 0xf0, 0x28, 0x8c, 0xbc]),
+      Buffer.alloc(0),
+    ),
+  );
+  const rests = ['evt/scan', 'evt/door', 'evt/occupancy', 'evt/tamper', 'evt/unheard_of', 'tele', 'status', 'cmd/res'];
+
+  test('thousands of malformed, oversized, wrongly typed and hostile messages on every device topic: no error, no event, still ready', async () => {
+    const scanner = await registerDevice({ code: 'SCAN-FUZZ', kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-1') });
+    const locker = await registerDevice({ code: 'LOCKER-FUZZ', kind: 'locker', locationCode: world.loc('LOCKER') });
+    const eventCount = async () => Number((await ctx.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from ledger_events'))[0]!.n);
+    const code = await received();
+    const before = await eventCount();
+    const logged = output.length;
+    for (const device of [scanner, locker]) {
+      const client = await mqtt.connectAsync(broker, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0 });
+      try {
+        const messages = fc.sample(payload, 1200);
+        await Promise.all(messages.map((body, i) => client.publishAsync(`${device.topic}${rests[i % rests.length]}`, body, { qos: 1 })));
+      } finally {
+        await client.endAsync();
+      }
+    }
+    // Topics outside a device's rights, some of them very odd: each gets the publisher cut off, nothing else.
+    const topics = fc.sample(fc.array(fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !/[#+\u0000]/.test(s)), { minLength: 1, maxLength: 8 }).map((parts) => parts.join('/')), 30);
+    for (const topic of [...topics, `${locker.topic}evt/scan/extra`, 'custody/v1/scanner/someone-else/evt/scan', '$SYS/broker/clients']) {
+      const client = await mqtt.connectAsync(broker, { clientId: scanner.id, username: scanner.id, password: scanner.password, reconnectPeriod: 0 });
+      client.on('error', () => undefined);
+      const closed = new Promise<void>((resolve) => client.once('close', () => resolve()));
+      client.publish(topic, JSON.stringify({ v: 1, msgId: 'stray', seq: 0 }), { qos: 1 });
+      await closed;
+      await client.endAsync(true);
+    }
+
+    // A good scan afterwards is answered (the device's queue is in order, so everything before was handled).
+    const { client, scan } = await connect(scanner);
+    try {
+      expect(await scan({ msgId: 'after-the-storm', code })).toMatchObject({ status: 'committed' });
+    } finally {
+      await client.endAsync();
+    }
+    expect(await eventCount()).toBe(before + 1);
+    expect((await fetch(`${api.replace('/api/v1', '')}/readyz`)).status).toBe(200);
+    expect(output.slice(logged).split('\n').filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+  }, 120_000);
 });

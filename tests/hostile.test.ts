@@ -1,7 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import request from 'supertest';
 import { createTestContext, serverErrors, type TestContext } from './context';
-import { buildWorld, register, type World } from './world';
+import { buildWorld, phone, register, type World } from './world';
 import { signedIn } from './factories';
 import { ROLES } from '../src/custody/user.entity';
 
@@ -11,7 +12,7 @@ import { ROLES } from '../src/custody/user.entity';
  */
 let ctx: TestContext;
 let world: World;
-let routes: { method: 'get' | 'post' | 'put' | 'delete'; path: string; public: boolean }[];
+let routes: { method: 'get' | 'post' | 'put' | 'delete'; path: string; public: boolean; roles?: string[] }[];
 let itemCode: string;
 /** Holds every role, so that hostile input gets past the role checks to the validation and the commands. */
 let everything: Awaited<ReturnType<typeof signedIn>>;
@@ -21,9 +22,9 @@ beforeAll(async () => {
   world = await buildWorld(ctx);
   [itemCode] = (await register(ctx, world)) as [string];
   everything = await signedIn(ctx, { roles: [...ROLES], agency: world.agencies.police });
-  const doc = (await request(ctx.app).get('/api/v1/openapi.json')).body as { paths: Record<string, Record<string, { security?: unknown[] }>> };
+  const doc = (await request(ctx.app).get('/api/v1/openapi.json')).body as { paths: Record<string, Record<string, { security?: unknown[]; 'x-roles'?: string[] }>> };
   routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({ method: method as 'get', path, public: Array.isArray(op.security) && op.security.length === 0 })),
+    Object.entries(methods).map(([method, op]) => ({ method: method as 'get', path, public: Array.isArray(op.security) && op.security.length === 0, roles: op['x-roles'] })),
   );
 });
 afterAll(async () => {
@@ -38,6 +39,7 @@ const concrete = (path: string) =>
     .replace('{id}', world.caseId)
     .replace('{deviceId}', world.caseId)
     .replace('{c}', 'C1')
+    .replace('barcode.{format}', 'barcode.png')
     .replace('{format}', 'pdf')}`;
 
 const eventCount = async () => Number((await ctx.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from ledger_events'))[0]!.n);
@@ -52,6 +54,52 @@ test('every route but the public ones refuses a request without a token, and one
       expect({ route: `${route.method} ${route.path}`, status: res.status }).toEqual({ route: `${route.method} ${route.path}`, status: 401 });
     }
   }
+});
+
+test('every route that needs a role refuses a token that holds every other role', async () => {
+  const holders = new Map<string, Awaited<ReturnType<typeof signedIn>>>();
+  const before = await eventCount();
+  let checked = 0;
+  for (const route of routes.filter((r) => r.roles)) {
+    const others = ROLES.filter((role) => !route.roles!.includes(role));
+    if (others.length === 0) continue;
+    const key = others.join(',');
+    if (!holders.has(key)) holders.set(key, await signedIn(ctx, { roles: others, agency: world.agencies.police }));
+    const res = await request(ctx.app)[route.method](concrete(route.path)).set('Authorization', holders.get(key)!.auth).send({});
+    expect({ route: `${route.method} ${route.path}`, status: res.status }).toEqual({ route: `${route.method} ${route.path}`, status: 403 });
+    checked++;
+  }
+  expect(checked).toBeGreaterThan(30);
+  expect(await eventCount()).toBe(before);
+});
+
+test("another agency's officer, clerk and approver are refused on every route of this agency's item and case", async () => {
+  const stranger = await signedIn(ctx, { roles: ['officer', 'clerk', 'approver'], agency: world.agencies.otherPolice });
+  // Well-formed bodies, so that what refuses the request is the agency check, not the validation.
+  const bodies: Record<string, object> = {
+    'post /cases/{id}/items': { items: [phone] },
+    'post /items/{code}/check-in': { locationCode: world.loc('SHELF-2') },
+    'post /items/{code}/move': { locationCode: world.loc('SHELF-2') },
+    'post /items/{code}/check-out': { requestId: randomUUID(), condition: 'intact' },
+    'post /items/{code}/return': { locationCode: world.loc('SHELF-2'), condition: 'intact' },
+    'post /items/{code}/dispose': { requestId: randomUUID() },
+    'post /items/{code}/hold': { reason: 'seen elsewhere' },
+    'delete /items/{code}/hold': { reason: 'seen elsewhere' },
+    'post /items/{code}/corrections': { correctsIndex: 0, changes: { description: 'changed' }, note: 'by a stranger' },
+    'post /items/{code}/review-date': { reviewDate: '2027-01-01', reason: 'by a stranger' },
+    'post /items/{code}/locker-deposit': { compartmentCode: world.loc('C1') },
+    'post /items/{code}/locker-retrieve': {},
+  };
+  const before = await eventCount();
+  const foreign = routes.filter((r) => !r.public && (r.path.startsWith('/items/{code}') || r.path.startsWith('/cases/{id}')));
+  expect(foreign.length).toBeGreaterThan(20);
+  for (const route of foreign) {
+    const name = `${route.method} ${route.path}`;
+    const req = request(ctx.app)[route.method](concrete(route.path)).set('Authorization', stranger.auth);
+    const res = route.path.endsWith('/attachments') && route.method === 'post' ? await req.set('Content-Type', 'image/jpeg').send(Buffer.from('jpeg')) : await req.send(bodies[name] ?? {});
+    expect({ route: name, refused: [403, 404].includes(res.status) }).toEqual({ route: name, refused: true });
+  }
+  expect(await eventCount()).toBe(before);
 });
 
 const hostile = fc.oneof(
