@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,25 +7,24 @@ import mqtt, { type MqttClient } from 'mqtt';
 import { deviceMessageSchemas } from '../src/devices/schema';
 import { sweepSilentLockers } from '../src/devices/presence';
 import { createTestContext, type TestContext } from './context';
-import { as, buildWorld, credentialsOf, register, stored, type World } from './world';
+import { as, buildWorld, credentialsOf, received as receivedItems, register, stored, type World } from './world';
 import { freePort } from './ports';
+import { ROOT, startServer, type ServerProcess } from './server-process';
 
 /**
  * Devices against the real server process: its embedded aedes broker, real mqtt.js clients, one PostgreSQL
  * database shared with the in-process app that sets up the world (same JWT secret, so the same tokens work).
  */
-const root = path.join(__dirname, '..');
+
 let ctx: TestContext;
 let world: World;
-let server: ChildProcess;
-let output = '';
+let server: ServerProcess;
 let stopping = false;
 let api: string;
 let broker: string;
 let secureBroker: string;
 let webBroker: string;
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-devices-'));
-
 
 beforeAll(async () => {
   ctx = await createTestContext();
@@ -40,33 +39,20 @@ beforeAll(async () => {
     execFile('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1',
       '-keyout', path.join(dataDir, 'tls.key'), '-out', path.join(dataDir, 'tls.crt')], (err) => (err ? reject(err) : resolve())),
   );
-  server = spawn(path.join(root, 'node_modules', '.bin', 'tsx'), ['src/main.ts'], {
-    cwd: root,
-    env: {
-      ...process.env, DATABASE_URL: ctx.url, JWT_SECRET: ctx.tokens.secret, PORT: String(port), MQTT_PORT: String(mqttPort), CUSTODY_DATA_DIR: dataDir, LOG_LEVEL: 'warn',
-      MQTT_TLS_PORT: String(tlsPort), MQTT_TLS_CERT: path.join(dataDir, 'tls.crt'), MQTT_TLS_KEY: path.join(dataDir, 'tls.key'), MQTT_WS_PORT: String(wsPort),
-    },
+  server = startServer({
+    DATABASE_URL: ctx.url, JWT_SECRET: ctx.tokens.secret, PORT: String(port), MQTT_PORT: String(mqttPort), CUSTODY_DATA_DIR: dataDir,
+    MQTT_TLS_PORT: String(tlsPort), MQTT_TLS_CERT: path.join(dataDir, 'tls.crt'), MQTT_TLS_KEY: path.join(dataDir, 'tls.key'), MQTT_WS_PORT: String(wsPort),
   });
-  server.stdout!.on('data', (c) => (output += c));
-  server.stderr!.on('data', (c) => (output += c));
   // If the server dies during the tests, say why.
-  server.once('exit', (code, signal) => {
-    if (!stopping) process.stderr.write(`server exited (${code ?? signal}):\n${output}\n`);
+  server.child.once('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`server exited (${code ?? signal}):\n${server.output()}\n`);
   });
-  for (let i = 0; i < 150; i++) {
-    if (await fetch(`${api.replace('/api/v1', '')}/readyz`).then((r) => r.ok, () => false)) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server did not start: ${output}`);
+  await server.ready(port);
 }, 60_000);
 
 afterAll(async () => {
   stopping = true;
-  if (server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await server.stop();
   await ctx.close();
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
@@ -99,12 +85,7 @@ async function connect(device: { id: string; password: string; topic: string }):
   return { client, acks, scan };
 }
 
-async function received(): Promise<string> {
-  const [code] = await register(ctx, world);
-  const res = await as(ctx, world.people.warehouse).post('/handovers', { itemCodes: [code], handedOverBy: credentialsOf(world.people.officer) });
-  expect(res.status).toBe(201);
-  return code!;
-}
+const received = async () => (await receivedItems(ctx, world))[0]!;
 
 const events = async (code: string) => (await as(ctx, world.people.inspector).get(`/items/${code}/events`)).body.items as { type: string; envelope: { device: string | null; occurredAt: string; payload: Record<string, unknown> } }[];
 
@@ -356,7 +337,7 @@ describe('device rights', () => {
 });
 
 test('the committed JSON Schema for device makers is the one the server validates with', () => {
-  const committed = JSON.parse(fs.readFileSync(path.join(root, 'docs', 'device-messages.schema.json'), 'utf8'));
+  const committed = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs', 'device-messages.schema.json'), 'utf8'));
   expect(committed).toEqual(JSON.parse(JSON.stringify(deviceMessageSchemas())));
 });
 
@@ -388,7 +369,7 @@ describe('hostile device messages', () => {
     const eventCount = async () => Number((await ctx.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from ledger_events'))[0]!.n);
     const code = await received();
     const before = await eventCount();
-    const logged = output.length;
+    const logged = server.output().length;
     for (const device of [scanner, locker]) {
       const client = await mqtt.connectAsync(broker, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0 });
       try {
@@ -418,6 +399,6 @@ describe('hostile device messages', () => {
     }
     expect(await eventCount()).toBe(before + 1);
     expect((await fetch(`${api.replace('/api/v1', '')}/readyz`)).status).toBe(200);
-    expect(output.slice(logged).split('\n').filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
+    expect(server.output().slice(logged).split('\n').filter((line) => /"level":(50|60)/.test(line))).toEqual([]);
   }, 120_000);
 });

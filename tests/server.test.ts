@@ -1,44 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from './ports';
+import { startServer } from './server-process';
 
 /**
  * The server as a newcomer runs it: `src/main.ts` on a fresh embedded PostgreSQL in its own data folder.
  * Slow (a real initdb), so the whole life of the process is checked in one file.
  */
-const root = path.join(__dirname, '..');
-const tsx = path.join(root, 'node_modules', '.bin', 'tsx');
 const ADMIN_PASSWORD = 'first start admin password';
-
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startServer(env: Record<string, string>): Started {
-  let output = '';
-  const child = spawn(tsx, ['src/main.ts'], { cwd: root, env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'info', ...env } });
-  child.stdout!.on('data', (chunk) => (output += chunk));
-  child.stderr!.on('data', (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
-async function waitReady(port: number, started: Started, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (started.child.exitCode !== null) throw new Error(`server exited: ${started.output()}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.status === 200, () => false);
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`server not ready in ${timeoutMs} ms: ${started.output()}`);
-}
 
 const login = (port: number, username: string, password: string) =>
   fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {
@@ -55,13 +26,13 @@ describe('the server process on embedded PostgreSQL', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    env = { PORT: String(port), CUSTODY_DATA_DIR: dataDir, CUSTODY_PG_PORT: String(await freePort()), CUSTODY_ADMIN_PASSWORD: ADMIN_PASSWORD };
+    env = { LOG_LEVEL: 'info', PORT: String(port), CUSTODY_DATA_DIR: dataDir, CUSTODY_PG_PORT: String(await freePort()), CUSTODY_ADMIN_PASSWORD: ADMIN_PASSWORD };
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   test('starts, serves the bootstrap admin, stops cleanly on SIGTERM, and keeps its data across a restart', async () => {
     const first = startServer(env);
-    await waitReady(port, first);
+    await first.ready(port);
     expect((await login(port, 'admin', ADMIN_PASSWORD)).status).toBe(200);
     const secretFile = path.join(dataDir, 'jwt-secret');
     expect(fs.statSync(secretFile).mode & 0o777).toBe(0o600);
@@ -72,19 +43,17 @@ describe('the server process on embedded PostgreSQL', () => {
       body: JSON.stringify({ code: 'KEPT', name: 'Survives a restart', kind: 'court' }),
     });
     expect(created.status).toBe(201);
-    first.child.kill('SIGTERM');
-    expect(await first.exited).toBe(0);
+    expect(await first.stop('SIGTERM')).toBe(0);
     expect(first.output()).not.toContain(ADMIN_PASSWORD);
 
     const second = startServer(env);
-    await waitReady(port, second);
+    await second.ready(port);
     // Same JWT secret from the data folder: the token issued before the restart still works.
     const agencies = await fetch(`http://127.0.0.1:${port}/api/v1/agencies`, { headers: { authorization: `Bearer ${token}` } });
     expect(agencies.status).toBe(200);
     const body = (await agencies.json()) as { items: { code: string }[] };
     expect(body.items.map((a) => a.code)).toEqual(expect.arrayContaining(['CENTRE', 'KEPT']));
-    second.child.kill('SIGINT');
-    expect(await second.exited).toBe(0);
+    expect(await second.stop('SIGINT')).toBe(0);
   }, 90_000);
 
   test('a taken PostgreSQL port stops the server with one clear line and exit code 1', async () => {
