@@ -38,8 +38,10 @@ async function until(check: () => boolean | Promise<boolean>, what: string, time
 describe('the server (and with it the embedded broker) killed with SIGKILL in the middle of commands and scans', () => {
   let ctx: TestContext;
   let world: World;
-  let servers: ServerProcess[] = [];
+  const servers: ServerProcess[] = [];
+  const devices: mqtt.MqttClient[] = [];
   afterAll(async () => {
+    for (const device of devices) await device.endAsync(true);
     for (const server of servers) await server.stop('SIGKILL');
     await ctx?.close();
   });
@@ -48,7 +50,7 @@ describe('the server (and with it the embedded broker) killed with SIGKILL in th
     ctx = await createTestContext();
     world = await buildWorld(ctx);
     const scanner = (await as(ctx, world.people.admin).post('/devices', { code: 'FAULT-SCAN', kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-2') })).body as { id: string; password: string; topic: string };
-    const commandItems = await received(ctx, world, 60);
+    const commandItems = await received(ctx, world, 300);
     const scanItems = await received(ctx, world, 60);
     const [port, mqttPort] = [await freePort(), await freePort()];
     const env = { DATABASE_URL: ctx.url, JWT_SECRET: ctx.tokens.secret, PORT: String(port), MQTT_PORT: String(mqttPort), CUSTODY_DATA_DIR: tempDir('custody-faults-') };
@@ -59,6 +61,7 @@ describe('the server (and with it the embedded broker) killed with SIGKILL in th
     // when it reconnects, as a real one does with its buffer.
     const acks = new Map<string, string>();
     const device = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: scanner.id, username: scanner.id, password: scanner.password, reconnectPeriod: 200 });
+    devices.push(device);
     device.on('message', (_topic, payload) => {
       const ack = JSON.parse(payload.toString()) as { msgId: string; status: string };
       acks.set(ack.msgId, ack.status);
@@ -99,7 +102,7 @@ describe('the server (and with it the embedded broker) killed with SIGKILL in th
         await sleep(15);
       }
     })();
-    await until(() => acknowledged.length >= 15 && acks.size >= 15, 'the first acknowledgements');
+    await until(() => acknowledged.length >= 15 && acks.size >= 10, 'the first acknowledgements');
     await servers[0]!.stop('SIGKILL');
     await Promise.all([commands, scanning]);
     const scansAckedBeforeKill = new Map(acks);
