@@ -18,6 +18,7 @@ import { Migration20261123050000Devices } from '../migrations/Migration202611230
 import { Migration20261123060000Audits } from '../migrations/Migration20261123060000Audits';
 import { Migration20261123070000Lockers } from '../migrations/Migration20261123070000Lockers';
 import { Migration20261123080000MosquittoHash } from '../migrations/Migration20261123080000MosquittoHash';
+import { Migration20261123090000LedgerAppend } from '../migrations/Migration20261123090000LedgerAppend';
 
 export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment, Device];
 
@@ -32,6 +33,7 @@ const migrationsList = [
   { name: 'Migration20261123060000Audits', class: Migration20261123060000Audits },
   { name: 'Migration20261123070000Lockers', class: Migration20261123070000Lockers },
   { name: 'Migration20261123080000MosquittoHash', class: Migration20261123080000MosquittoHash },
+  { name: 'Migration20261123090000LedgerAppend', class: Migration20261123090000LedgerAppend },
 ];
 
 export interface OrmOptions {

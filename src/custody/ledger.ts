@@ -3,7 +3,7 @@ import type { Json } from './canonical-json';
 import { canonicalJson } from './canonical-json';
 import { ENVELOPE_VERSION, normalizeText, type Envelope, type EventType } from './events';
 import type { PhysicalState } from './item.entity';
-import { Frontier, leafHash } from './merkle';
+import { leafHash } from './merkle';
 import { project, type ItemState } from './projection';
 
 /**
@@ -11,9 +11,10 @@ import { project, type ItemState } from './projection';
  * has locked the items it changes; the append
  *  - builds each event's envelope and chains it to the item's previous event (itemSeq, prevItemHash),
  *  - updates the items rows through the projection,
- *  - then locks the single head row, so global indices are gap-free and in commit order, extends the
- *    RFC 6962 tree by its frontier (O(log n) hashes per event), and inserts the events.
- * The head is locked last and held only for the inserts, which keeps the serialized part short.
+ *  - then, in one statement (custody_ledger_append), locks the single head row, so global indices are
+ *    gap-free and in commit order, extends the RFC 6962 tree by its frontier (O(log n) hashes per event),
+ *    inserts the events and moves the head.
+ * The head is locked last and held only until COMMIT, which keeps the serialized part short.
  */
 
 export interface Actor {
@@ -129,38 +130,14 @@ export async function appendEvents(tx: EntityManager, drafts: EventDraft[]): Pro
   });
   await writeItems(tx, built.map((b) => b.state));
 
-  const [head] = await tx.execute<{ size: string; frontier: Buffer }[]>(
-    'select size, frontier from ledger_head where id for update',
-  );
-  const frontier = new Frontier(Number(head!.size), splitNodes(head!.frontier));
-  const first = frontier.size;
-  const rows: unknown[] = [];
-  for (const b of built) {
-    frontier.append(b.leaf);
-    const e = b.envelope;
-    rows.push(
-      frontier.size - 1, e.itemId, Number(e.itemSeq), e.type, e.actor, e.agency, e.requestId, e.occurredAt,
-      e.recordedAt, b.canonical, b.leaf, e.prevItemHash,
-    );
-  }
-  const placeholders = built.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, decode(?, 'hex'))`).join(', ');
-  await tx.execute(
-    `insert into ledger_events (idx, item_id, item_seq, type, actor_id, agency_id, request_id, occurred_at,
-       recorded_at, canonical, leaf_hash, prev_item_hash) values ${placeholders}`,
-    rows,
-  );
-  await tx.execute('update ledger_head set size = ?, frontier = ?, root = ?, updated_at = now() where id', [
-    frontier.size,
-    Buffer.concat(frontier.nodes),
-    frontier.root(),
-  ]);
+  // Everything that holds the head row happens in one statement (see the custody_ledger_append migration).
+  const events = built.map(({ envelope: e, canonical, leaf }) => ({
+    itemId: e.itemId, itemSeq: Number(e.itemSeq), type: e.type, actor: e.actor, agency: e.agency, requestId: e.requestId,
+    occurredAt: e.occurredAt, recordedAt: e.recordedAt, canonical, leaf: leaf.toString('hex'), prev: e.prevItemHash,
+  }));
+  const [appended] = await tx.execute<{ first: string }[]>('select custody_ledger_append(?::jsonb) as first', [JSON.stringify(events)]);
+  const first = Number(appended!.first);
   return built.map((b, i) => ({ index: first + i, envelope: b.envelope, leafHash: b.leaf.toString('hex'), state: b.state }));
-}
-
-export function splitNodes(concatenated: Buffer): Buffer[] {
-  const nodes: Buffer[] = [];
-  for (let offset = 0; offset < concatenated.length; offset += 32) nodes.push(concatenated.subarray(offset, offset + 32));
-  return nodes;
 }
 
 /** Locks and loads items by code (in a stable order, so concurrent commands cannot deadlock). */

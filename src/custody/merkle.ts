@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash } from 'node:crypto';
 
 /**
  * RFC 6962 / RFC 9162 Merkle tree hashing: leaves are SHA-256(0x00 || data), inner nodes
@@ -8,12 +8,13 @@ const LEAF = Buffer.from([0x00]);
 const NODE = Buffer.from([0x01]);
 export const EMPTY_ROOT = createHash('sha256').digest();
 
+// One-shot crypto.hash is about a third faster than a Hash object for inputs this small; "\0" is the byte 0x00.
 export function leafHash(data: Buffer | string): Buffer {
-  return createHash('sha256').update(LEAF).update(data).digest();
+  return typeof data === 'string' ? hash('sha256', `\0${data}`, 'buffer') : hash('sha256', Buffer.concat([LEAF, data]), 'buffer');
 }
 
 export function nodeHash(left: Buffer, right: Buffer): Buffer {
-  return createHash('sha256').update(NODE).update(left).update(right).digest();
+  return hash('sha256', Buffer.concat([NODE, left, right], 65), 'buffer');
 }
 
 /** Largest power of two strictly below n (n ≥ 2). */

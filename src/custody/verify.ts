@@ -75,12 +75,17 @@ export async function verifyLedger(em: EntityManager, { logKey, onProgress }: Ve
     failure,
   });
 
-  for (let after = -1; ; ) {
-    const rows = await em.execute<EventRow[]>(
+  const batchAfter = (after: number) =>
+    em.execute<EventRow[]>(
       `select idx, item_id, item_seq, canonical, leaf_hash, prev_item_hash from ledger_events where idx > ? order by idx limit ?`,
       [after, BATCH],
     );
+  // The next batch is read while this one is checked; a failure found first leaves it unread and unawaited.
+  for (let pending = batchAfter(-1); ; ) {
+    const rows = await pending;
     if (rows.length === 0) break;
+    pending = batchAfter(Number(rows[rows.length - 1]!.idx));
+    pending.catch(() => undefined);
     for (const row of rows) {
       const index = Number(row.idx);
       const stored = { itemId: row.item_id, itemSeq: row.item_seq, leafHash: row.leaf_hash, prevItemHash: row.prev_item_hash };
@@ -91,7 +96,6 @@ export async function verifyLedger(em: EntityManager, { logKey, onProgress }: Ve
           : null);
       if (failure) return result({ index, itemId: row.item_id, reason: failure });
     }
-    after = Number(rows[rows.length - 1]!.idx);
     onProgress?.(frontier.size, headSize);
   }
 

@@ -60,10 +60,18 @@ export function createReport(frame: ReportFrame): { doc: Doc; newPage: () => voi
 const ASCII = /^[\x20-\x7e]*$/;
 const BUILT_IN = { regular: 'Helvetica', bold: 'Helvetica-Bold', mono: 'Courier' } as const;
 
+/** pdfkit's own step that sets one run of text at a position (pdfkit 0.20, pinned in package.json). */
+interface Fragment {
+  _fragment(text: string, x: number, y: number, options: { textWidth: number; wordCount: number }): void;
+}
+
 export function line(doc: Doc, text: string, x: number, y: number, width: number, font: 'regular' | 'bold' | 'mono' = 'regular', size = 8.5): void {
   doc.font(ASCII.test(text) || font === 'mono' ? BUILT_IN[font] : font).fontSize(size);
-  // Already shortened to fit: drawn without pdfkit's line wrapper, which would measure it all over again.
-  doc.text(fitText(doc, text, width), x, y, { lineBreak: false });
+  // Already shortened to fit, so set directly: doc.text() would measure the string three more times (to wrap,
+  // to align and to move its cursor), and measuring is most of the cost of a long history.
+  // Every Courier glyph is 0.6 em wide: a monospaced line is measured by counting.
+  const fitted = font === 'mono' && text.length * 0.6 * size <= width ? text : fitText(doc, text, width);
+  (doc as unknown as Fragment)._fragment(fitted, x, y, { textWidth: 0, wordCount: 0 });
 }
 
 /** A table with fixed columns: every cell one line, shortened to fit. Returns the y after the last row. */
