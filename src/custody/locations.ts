@@ -1,4 +1,3 @@
-import { LockMode } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors';
@@ -79,31 +78,54 @@ export const REQUIRED_FEATURE: Partial<Record<Category, LocationFeature>> = {
 
 const STORAGE_KINDS: LocationKind[] = ['room', 'shelf', 'bin', 'compartment'];
 
+/** Where an item is put: the location's id and code. */
+export interface Place {
+  id: string;
+  code: string;
+}
+
+interface PlaceRow {
+  id: string;
+  code: string;
+  kind: LocationKind;
+  capacity: number | null;
+  place_kind: LocationKind;
+  place_code: string;
+  /** The code of the agency this place is reserved for, when that is not the item's agency. */
+  foreign_reservation: string | null;
+  allowed_categories: Category[] | null;
+  features: LocationFeature[];
+}
+
 /**
- * Loads the location an item is to be put in and checks that it may go there: a storage place, not
- * reserved for another agency (专区), accepting its category, providing what the category needs (a safe,
- * cold storage…), and not full. Rules on a zone or room apply to everything inside it.
+ * Checks that an item may be put in the location `code`: a storage place, not reserved for another agency
+ * (专区), accepting its category, providing what the category needs (a safe, cold storage…), and not full.
+ * Rules on a zone or room apply to everything inside it. One query reads the location with every place
+ * above it; only a location with a capacity is then locked (so two check-ins cannot both take its last
+ * place), and check-ins to other places run side by side.
  */
-export async function placeItem(tx: EntityManager, item: ItemState, code: string, kinds = STORAGE_KINDS): Promise<Location> {
-  const found = await tx.findOne(Location, { code });
-  if (!found) throw new UnprocessableError(`location ${code} does not exist`);
-  // Only a location with a capacity is locked (so two check-ins cannot both take its last place); check-ins
-  // to other places run side by side.
-  const location = found.capacity != null ? (await tx.findOne(Location, { id: found.id }, { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true }))! : found;
+export async function placeItem(tx: EntityManager, item: ItemState, code: string, kinds = STORAGE_KINDS): Promise<Place> {
+  const chain = await tx.execute<PlaceRow[]>(
+    `select l.id, l.code, l.kind, l.capacity, c.kind as place_kind, c.code as place_code,
+            case when c.reserved_agency_id is not null and c.reserved_agency_id <> ? then coalesce(a.code, 'another agency') end as foreign_reservation,
+            c.allowed_categories, c.features
+       from locations l
+       join locations c on c.id = any (string_to_array(trim(both '/' from l.path), '/')::uuid[])
+       left join agencies a on a.id = c.reserved_agency_id
+      where l.code = ?`,
+    [item.owningAgencyId, code],
+  );
+  const location = chain[0];
+  if (!location) throw new UnprocessableError(`location ${code} does not exist`);
   if (!kinds.includes(location.kind)) {
     throw new UnprocessableError(`location ${code} is a ${location.kind}; items go in a ${kinds.join(', ')}`);
   }
-  const chainIds = location.path.split('/').filter(Boolean);
-  const chain = await tx.find(Location, { id: { $in: chainIds } });
   for (const place of chain) {
-    if (place.reservedAgencyId && place.reservedAgencyId !== item.owningAgencyId) {
-      const agency = await tx.findOne(Agency, { id: place.reservedAgencyId });
-      throw new UnprocessableError(`${place.kind} ${place.code} is reserved for items of ${agency?.code ?? 'another agency'}`);
+    if (place.foreign_reservation) {
+      throw new UnprocessableError(`${place.place_kind} ${place.place_code} is reserved for items of ${place.foreign_reservation}`);
     }
-    if (place.allowedCategories && !place.allowedCategories.includes(item.category)) {
-      throw new UnprocessableError(
-        `${place.kind} ${place.code} takes only ${place.allowedCategories.join(', ')}, not ${item.category}`,
-      );
+    if (place.allowed_categories && !place.allowed_categories.includes(item.category)) {
+      throw new UnprocessableError(`${place.place_kind} ${place.place_code} takes only ${place.allowed_categories.join(', ')}, not ${item.category}`);
     }
   }
   const need = REQUIRED_FEATURE[item.category];
@@ -111,6 +133,7 @@ export async function placeItem(tx: EntityManager, item: ItemState, code: string
     throw new UnprocessableError(`${item.category} must be kept in a ${need} location; ${code} is not one`);
   }
   if (location.capacity != null) {
+    await tx.execute('select 1 from locations where id = ? for update', [location.id]);
     const [row] = await tx.execute<{ n: string }[]>(
       `select count(*) as n from items where location_id = ? and state in ('stored', 'in_locker') and id <> ?`,
       [location.id, item.id],
@@ -119,5 +142,5 @@ export async function placeItem(tx: EntityManager, item: ItemState, code: string
       throw new UnprocessableError(`location ${code} is full (capacity ${location.capacity})`);
     }
   }
-  return location;
+  return { id: location.id, code: location.code };
 }
