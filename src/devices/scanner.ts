@@ -40,30 +40,32 @@ export async function performScan(tx: EntityManager, device: Device, scan: ScanM
     return { reason: `location ${location.code}` };
   }
   const origin: DeviceOrigin = { device: device.id, occurredAt: new Date(scan.deviceTime).toISOString(), replayed: scan.replayed ?? false };
-  let event: AppendedEvent;
   if (device.mode === 'check_in') {
     const place = device.scanLocationId ?? device.locationId;
-    const location = place ? await tx.findOne(Location, { id: place }) : null;
+    const [location] = place ? await tx.execute<{ code: string }[]>('select code from locations where id = ?', [place]) : [];
     if (!location) throw new UnprocessableError('scan a location label first');
-    event = await checkIn(tx, operator, code, { locationCode: location.code, origin });
-  } else if (device.mode === 'check_out') {
-    event = await checkOut(tx, operator, code, { requestId: await approvedLoanFor(tx, code), condition: 'as scanned', origin });
-  } else {
-    const place = device.scanLocationId ?? device.locationId;
-    const [audit] = place
-      ? await tx.execute<{ id: string }[]>(
-          `select a.id from audits a join locations top on top.id = a.location_id join locations here on here.id = ?
-            where a.status = 'open' and here.path like top.path || '%' order by a.started_at desc limit 1`,
-          [place],
-        )
-      : [];
-    if (!audit) throw new UnprocessableError('no inventory is open here');
-    const location = await tx.findOneOrFail(Location, { id: place! });
-    await recordAuditScan(tx, operator, audit.id, { code, locationCode: location.code, deviceId: device.id });
-    return { reason: `counted in inventory`, item: { code, state: 'counted', location: location.code } };
+    return answered(await checkIn(tx, operator, code, { locationCode: location.code, origin }), code, location.code);
   }
-  // Answered from the event itself: nothing more is read while the ledger's head is locked.
-  const location = event.state.locationId ? await tx.findOne(Location, { id: event.state.locationId }) : null;
-  return { item: { code, state: event.state.state, location: location?.code ?? null }, event: { index: event.index, leafHash: event.leafHash } };
+  if (device.mode === 'check_out') {
+    return answered(await checkOut(tx, operator, code, { requestId: await approvedLoanFor(tx, code), condition: 'as scanned', origin }), code, null);
+  }
+  const place = device.scanLocationId ?? device.locationId;
+  const [audit] = place
+    ? await tx.execute<{ id: string }[]>(
+        `select a.id from audits a join locations top on top.id = a.location_id join locations here on here.id = ?
+          where a.status = 'open' and here.path like top.path || '%' order by a.started_at desc limit 1`,
+        [place],
+      )
+    : [];
+  if (!audit) throw new UnprocessableError('no inventory is open here');
+  const location = await tx.findOneOrFail(Location, { id: place! });
+  await recordAuditScan(tx, operator, audit.id, { code, locationCode: location.code, deviceId: device.id });
+  return { reason: `counted in inventory`, item: { code, state: 'counted', location: location.code } };
 }
+
+/** Answered from the event itself: nothing more is read while the ledger's head is locked. */
+const answered = (event: AppendedEvent, code: string, location: string | null): Outcome => ({
+  item: { code, state: event.state.state, location },
+  event: { index: event.index, leafHash: event.leafHash },
+});
 
