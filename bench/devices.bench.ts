@@ -3,7 +3,7 @@ import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { createLocation } from '../src/custody/locations';
 import { startEmbeddedBroker } from '../src/devices/broker';
-import { connectDeviceLink } from '../src/devices/link';
+import { connectDeviceLink, withoutNagle } from '../src/devices/link';
 import { registerDevice } from '../src/devices/registry';
 import { percentile, receive, registerMany, type BenchDb } from './fixture';
 import type { Figure } from './table';
@@ -57,16 +57,16 @@ export async function benchDevices(db: BenchDb): Promise<Figure[]> {
     );
 
     // The bare round trip: one client asks, the server's account answers at once.
-    const echo = await mqtt.connectAsync(url, { ...service, clientId: 'bench-echo' });
+    const echo = withoutNagle(await mqtt.connectAsync(url, { ...service, clientId: 'bench-echo' }));
     await echo.subscribeAsync('bench/req', { qos: 1 });
     echo.on('message', (_topic, payload) => void echo.publishAsync('bench/res', payload, { qos: 1 }));
-    const asker = await mqtt.connectAsync(url, { ...service, clientId: 'bench-asker' });
+    const asker = withoutNagle(await mqtt.connectAsync(url, { ...service, clientId: 'bench-asker' }));
     await asker.subscribeAsync('bench/res', { qos: 1 });
     const echoed = answers(asker, (payload) => payload.toString());
 
     const scanners = await Promise.all(
       stations.map(async ({ device, password }) => {
-        const client = await mqtt.connectAsync(url, { clientId: device.id, username: device.id, password });
+        const client = withoutNagle(await mqtt.connectAsync(url, { clientId: device.id, username: device.id, password }));
         await client.subscribeAsync(`custody/v1/scanner/${device.id}/ack`, { qos: 1 });
         return { device, client, acked: answers(client, (payload) => JSON.parse(payload.toString()).msgId) };
       }),

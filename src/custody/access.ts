@@ -18,8 +18,9 @@ export function itemVisibility(caller: Caller): { sql: string; params: string[] 
 const notFound = (code: string) => new NotFoundError(`item ${code} does not exist`);
 
 /**
- * Runs `change` in a transaction with the items locked (FOR UPDATE, in a stable order), after checking
- * that each exists and is visible to the caller. Everything `change` does commits together or not at all.
+ * Runs `change` in a transaction (the caller's, if it is in one) with the items locked (FOR UPDATE, in a
+ * stable order), after checking that each exists and is visible to the caller. Everything `change` does
+ * commits together or not at all.
  */
 export async function withLockedItems<T>(
   em: EntityManager,
@@ -28,7 +29,7 @@ export async function withLockedItems<T>(
   change: (tx: EntityManager, items: ItemState[]) => Promise<T>,
 ): Promise<T> {
   const unique = [...new Set(codes)];
-  return em.transactional(async (tx) => {
+  const run = async (tx: EntityManager) => {
     const locked = await lockItems(tx, unique);
     const byCode = new Map(locked.map((item) => [item.code, item]));
     for (const code of unique) {
@@ -36,7 +37,10 @@ export async function withLockedItems<T>(
       if (!item || !canSeeItem(caller, item)) throw notFound(code);
     }
     return change(tx, unique.map((code) => byCode.get(code)!));
-  });
+  };
+  // Inside a caller's transaction (a device message), joined rather than nested: a savepoint would cost two
+  // more round trips, and a failure rolls the whole message back anyway.
+  return em.isInTransaction() ? run(em) : em.transactional(run);
 }
 
 /** Only the agency that holds legal custody decides about an item. */

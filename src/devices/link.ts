@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MikroORM } from '@mikro-orm/postgresql';
@@ -39,19 +40,30 @@ export interface LinkOptions {
 }
 
 /**
+ * Turns Nagle's algorithm off on an MQTT client's socket, now and after every reconnection: acks are small
+ * and a device waits for each, so a small packet held back for coalescing costs a whole delayed-ACK period.
+ */
+export function withoutNagle(client: MqttClient): MqttClient {
+  const apply = () => (client.stream as Partial<Socket> | undefined)?.setNoDelay?.(true);
+  apply();
+  client.on('connect', apply);
+  return client;
+}
+
+/**
  * The server's side of the device protocol: subscribes to every device's events, turns each into the same
  * command the API uses, and answers on the device's ack topic only after the database commit. Messages of
  * one device are handled one after another, in the order they came.
  */
 export async function connectDeviceLink(orm: MikroORM, logger: Logger, options: LinkOptions): Promise<DeviceLink> {
-  const client: MqttClient = await mqtt.connectAsync(options.url, {
+  const client: MqttClient = withoutNagle(await mqtt.connectAsync(options.url, {
     username: options.username,
     password: options.password,
     clientId: `custody-server-${process.pid}-${randomBytes(3).toString('hex')}`,
     protocolVersion: options.shared ? 5 : 4,
     clean: true,
     reconnectPeriod: 1000,
-  });
+  }));
   const queues = new Map<string, Promise<void>>();
 
   const answer = (kind: string, deviceId: string, ack: Ack) =>

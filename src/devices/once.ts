@@ -4,11 +4,16 @@ import type { Ack } from './messages';
 
 export type Outcome = Omit<Ack, 'v' | 'msgId' | 'status'>;
 
+/** The message was recorded before: its work is rolled back and the first answer given again. */
+class AlreadyHandled extends Error {}
+
 /**
- * Handles one device message exactly once: its id is recorded in the same transaction as whatever it
- * changes, so a redelivered message gets the first answer and changes nothing. A refusal (an AppError) is
- * answered with its reason and changes nothing (its savepoint is rolled back); any other failure leaves
- * the message unanswered, and the device sends it again.
+ * Handles one device message exactly once: its id and answer are recorded in the same transaction as
+ * whatever it changes, so a redelivered message gets the first answer and changes nothing. A refusal (an
+ * AppError) changes nothing and is recorded on its own; any other failure leaves the message unanswered,
+ * and the device sends it again. The record comes last, so that a message is one transaction of the work
+ * itself and one insert; two copies handled at once meet at the record's unique key, and the second waits
+ * for the first and is rolled back.
  */
 export async function exactlyOnce(
   em: EntityManager,
@@ -17,24 +22,25 @@ export async function exactlyOnce(
   msgId: string,
   perform: (tx: EntityManager) => Promise<Outcome>,
 ): Promise<Ack> {
-  return em.transactional(async (tx) => {
+  const record = async (tx: EntityManager, ack: Ack) => {
     const inserted = await tx.execute<{ message_id: string }[]>(
-      `insert into device_messages (device_id, message_id, topic, status, answer) values (?, ?, ?, 'rejected', '{}')
+      `insert into device_messages (device_id, message_id, topic, status, answer) values (?, ?, ?, ?, ?)
        on conflict do nothing returning message_id`,
-      [deviceId, msgId, topic],
+      [deviceId, msgId, topic, ack.status, JSON.stringify(ack)],
     );
-    if (inserted.length === 0) {
-      const [stored] = await tx.execute<{ answer: Ack }[]>('select answer from device_messages where device_id = ? and message_id = ?', [deviceId, msgId]);
-      return { ...stored!.answer, status: 'duplicate' };
-    }
-    let ack: Ack;
+    if (inserted.length === 0) throw new AlreadyHandled();
+    return ack;
+  };
+  try {
     try {
-      ack = { v: 1, msgId, status: 'committed', ...(await tx.transactional((inner) => perform(inner))) };
+      return await em.transactional(async (tx) => record(tx, { v: 1, msgId, status: 'committed', ...(await perform(tx)) }));
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      ack = { v: 1, msgId, status: 'rejected', reason: err.message };
+      return await em.transactional((tx) => record(tx, { v: 1, msgId, status: 'rejected', reason: err.message }));
     }
-    await tx.execute('update device_messages set status = ?, answer = ? where device_id = ? and message_id = ?', [ack.status, JSON.stringify(ack), deviceId, msgId]);
-    return ack;
-  });
+  } catch (err) {
+    if (!(err instanceof AlreadyHandled)) throw err;
+    const [stored] = await em.execute<{ answer: Ack }[]>('select answer from device_messages where device_id = ? and message_id = ?', [deviceId, msgId]);
+    return { ...stored!.answer, status: 'duplicate' };
+  }
 }
