@@ -5,7 +5,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { zodFieldErrors } from '../errors';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Device } from './device.entity';
+import { Device, findActiveDevice, type DeviceRef } from './device.entity';
 import { handleDoor, handleOccupancy, handleTamper, handleTelemetry } from './locker';
 import {
   commandResult,
@@ -70,10 +70,10 @@ export async function connectDeviceLink(orm: MikroORM, logger: Logger, options: 
     client.publishAsync(deviceTopic(kind, deviceId, 'ack'), JSON.stringify(ack), { qos: 1 }).catch((err: unknown) => logger.warn({ err, deviceId }, 'ack not sent'));
 
   const EVENTS = {
-    'evt/scan': { schema: scanMessage, run: (tx: EntityManager, device: Device, m: ScanMessage) => performScan(tx, device, m) },
-    'evt/door': { schema: doorMessage, run: (tx: EntityManager, device: Device, m: DoorMessage) => handleDoor(tx, device, m, 'device') },
-    'evt/occupancy': { schema: occupancyMessage, run: (tx: EntityManager, device: Device, m: OccupancyMessage) => handleOccupancy(tx, device, m) },
-    'evt/tamper': { schema: tamperMessage, run: (tx: EntityManager, device: Device, m: TamperMessage) => handleTamper(tx, device, m) },
+    'evt/scan': { schema: scanMessage, run: (tx: EntityManager, device: DeviceRef, m: ScanMessage) => performScan(tx, device, m) },
+    'evt/door': { schema: doorMessage, run: (tx: EntityManager, device: DeviceRef, m: DoorMessage) => handleDoor(tx, device, m, 'device') },
+    'evt/occupancy': { schema: occupancyMessage, run: (tx: EntityManager, device: DeviceRef, m: OccupancyMessage) => handleOccupancy(tx, device, m) },
+    'evt/tamper': { schema: tamperMessage, run: (tx: EntityManager, device: DeviceRef, m: TamperMessage) => handleTamper(tx, device, m) },
   } as const;
 
   async function handle(topic: string, payload: Buffer): Promise<void> {
@@ -86,7 +86,7 @@ export async function connectDeviceLink(orm: MikroORM, logger: Logger, options: 
       return;
     }
     const em = orm.em.fork();
-    const device = await em.findOne(Device, { id: parsed.deviceId, active: true });
+    const device = await findActiveDevice(em, parsed.deviceId);
     if (!device) return;
     // Presence is kept to the nearest few seconds: not one extra write per scan.
     if (!device.lastSeenAt || Date.now() - device.lastSeenAt.getTime() > 5000 || !device.online) {
@@ -121,7 +121,7 @@ export async function connectDeviceLink(orm: MikroORM, logger: Logger, options: 
       await answer(parsed.kind, parsed.deviceId, { v: 1, msgId, status: 'rejected', reason: `${first.field}: ${first.detail}` });
       return;
     }
-    const run = handler.run as (tx: EntityManager, device: Device, m: typeof message.data) => Promise<Outcome>;
+    const run = handler.run as (tx: EntityManager, device: DeviceRef, m: typeof message.data) => Promise<Outcome>;
     const ack = await exactlyOnce(em, device.id, topic, message.data.msgId, (tx) => run(tx, device, message.data));
     await answer(parsed.kind, parsed.deviceId, ack);
   }

@@ -8,7 +8,7 @@ import { Location } from '../custody/location.entity';
 import { lockerDeposit, lockerRetrieve } from '../custody/movements';
 import { Alert } from '../custody/records.entity';
 import { confirmPerson } from '../custody/sign-in';
-import { Device } from './device.entity';
+import { Device, type DeviceRef } from './device.entity';
 import type { DoorMessage, OccupancyMessage, TamperMessage } from './messages';
 import type { Outcome } from './once';
 
@@ -22,7 +22,7 @@ async function callerById(em: EntityManager, id: string): Promise<Caller> {
 }
 
 /** The compartment a message names, which must belong to this locker. */
-async function compartmentOf(em: EntityManager, device: Device, code: string): Promise<Location> {
+async function compartmentOf(em: EntityManager, device: DeviceRef, code: string): Promise<Location> {
   const compartment = await em.findOne(Location, { code, kind: 'compartment', parentId: device.locationId });
   if (!compartment) throw new UnprocessableError(`compartment ${code} is not part of this locker`);
   return compartment;
@@ -34,7 +34,7 @@ async function compartmentOf(em: EntityManager, device: Device, code: string): P
  */
 export async function raiseCompartmentAlert(
   tx: EntityManager,
-  device: Device,
+  device: DeviceRef,
   compartment: Location | null,
   kind: string,
   message: string,
@@ -56,7 +56,7 @@ export async function raiseCompartmentAlert(
   return { reason: `alert raised: ${message}` };
 }
 
-const origin = (device: Device, message: { deviceTime: string; replayed?: boolean }): DeviceOrigin => ({
+const origin = (device: DeviceRef, message: { deviceTime: string; replayed?: boolean }): DeviceOrigin => ({
   device: device.id,
   occurredAt: new Date(message.deviceTime).toISOString(),
   replayed: message.replayed ?? false,
@@ -67,7 +67,7 @@ const origin = (device: Device, message: { deviceTime: string; replayed?: boolea
  * a back door opened by an unexpired unlock command is a retrieval by the warehouse user who asked; any other
  * opening is a forced door.
  */
-export async function handleDoor(tx: EntityManager, device: Device, door: DoorMessage, address: string): Promise<Outcome> {
+export async function handleDoor(tx: EntityManager, device: DeviceRef, door: DoorMessage, address: string): Promise<Outcome> {
   const compartment = await compartmentOf(tx, device, door.compartment);
   if (door.state === 'closed') return { reason: 'closed' };
   const replayed = door.replayed ?? false;
@@ -96,19 +96,19 @@ export async function handleDoor(tx: EntityManager, device: Device, door: DoorMe
   return raiseCompartmentAlert(tx, device, compartment, 'forced_door', `the ${door.side} door of ${compartment.code} opened without a valid credential or command`, replayed, origin(device, door).occurredAt);
 }
 
-export async function handleOccupancy(tx: EntityManager, device: Device, message: OccupancyMessage): Promise<Outcome> {
+export async function handleOccupancy(tx: EntityManager, device: DeviceRef, message: OccupancyMessage): Promise<Outcome> {
   const compartment = await compartmentOf(tx, device, message.compartment);
   if (!message.doorClosed) return { reason: 'noted' };
   return raiseCompartmentAlert(tx, device, compartment, 'occupancy_changed', `${compartment.code} became ${message.occupied ? 'occupied' : 'empty'} behind a closed door`, message.replayed ?? false, origin(device, message).occurredAt);
 }
 
-export async function handleTamper(tx: EntityManager, device: Device, message: TamperMessage): Promise<Outcome> {
+export async function handleTamper(tx: EntityManager, device: DeviceRef, message: TamperMessage): Promise<Outcome> {
   const compartment = message.compartment ? await compartmentOf(tx, device, message.compartment) : null;
   return raiseCompartmentAlert(tx, device, compartment, 'tamper', `tamper (${message.kind}) at ${compartment?.code ?? device.code}`, message.replayed ?? false, origin(device, message).occurredAt);
 }
 
 /** A reading out of range for a cold compartment raises one alert until it is resolved. */
-export async function handleTelemetry(em: EntityManager, device: Device, reading: { compartment: string; temperature?: number }): Promise<void> {
+export async function handleTelemetry(em: EntityManager, device: DeviceRef, reading: { compartment: string; temperature?: number }): Promise<void> {
   if (reading.temperature === undefined) return;
   const compartment = await em.findOne(Location, { code: reading.compartment, parentId: device.locationId });
   if (!compartment) return;

@@ -6,7 +6,7 @@ import type { AppendedEvent, DeviceOrigin } from '../custody/ledger';
 import { Location } from '../custody/location.entity';
 import { checkIn, checkOut } from '../custody/movements';
 import { recordAuditScan } from '../custody/audits';
-import type { Device } from './device.entity';
+import type { DeviceRef } from './device.entity';
 import type { ScanMessage } from './messages';
 import type { Outcome } from './once';
 
@@ -27,7 +27,7 @@ async function approvedLoanFor(em: EntityManager, itemCode: string): Promise<str
 }
 
 /** Does what a scan means at this station; throws an AppError (a rejection with its reason) otherwise. */
-export async function performScan(tx: EntityManager, device: Device, scan: ScanMessage): Promise<Outcome> {
+export async function performScan(tx: EntityManager, device: DeviceRef, scan: ScanMessage): Promise<Outcome> {
   const operator = await operatorOf(tx, scan.operator);
   let code: string;
   try {
