@@ -73,17 +73,19 @@ export async function benchDevices(db: BenchDb): Promise<Figure[]> {
     );
     const statuses: string[] = [];
 
-    for (const [rate, seconds] of [[50, 4], [200, 4]] as const) {
+    // A first second at 50/s, not measured: the code paths are compiled before the figures are taken.
+    const phases = [[50, 1, false], [50, 4, true], [200, 4, true]] as const;
+    for (const [phase, [rate, seconds, measured]] of phases.entries()) {
       const count = rate * seconds;
       const items = await receive(db, await registerMany(db, count));
       const bare = await steady(count, rate, async (i) => {
-        const id = `${rate}-${i}`;
+        const id = `${phase}-${i}`;
         const answer = echoed(id);
         await asker.publishAsync('bench/req', id, { qos: 1 });
         await answer;
       });
       const scans = await steady(count, rate, async (i) => {
-        const msgId = `scan-${rate}-${i}`;
+        const msgId = `scan-${phase}-${i}`;
         const { device, client, acked } = scanners[i % scanners.length]!;
         const ack = acked(msgId);
         await client.publishAsync(
@@ -97,6 +99,7 @@ export async function benchDevices(db: BenchDb): Promise<Figure[]> {
       const committed = statuses.splice(0).filter((s) => s === 'committed').length;
       const lost = count - Number(n);
       const duplicated = Number(n) - committed;
+      if (!measured) continue;
       for (const [p, target] of [[50, undefined], [99, rate === 200 ? '< 30 ms' : undefined]] as const) {
         figures.push({
           section: 'devices',
