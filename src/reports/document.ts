@@ -54,7 +54,6 @@ export function createReport(frame: ReportFrame): { doc: Doc; newPage: () => voi
   return { doc, newPage };
 }
 
-/** One line of text that never wraps or overflows `width`. */
 // Text with no character outside printable ASCII is set in the PDF's built-in fonts: no embedding and no
 // OpenType shaping, several times faster than the CJK font for hashes, ids and times.
 const ASCII = /^[\x20-\x7e]*$/;
@@ -65,6 +64,7 @@ interface Fragment {
   _fragment(text: string, x: number, y: number, options: { textWidth: number; wordCount: number }): void;
 }
 
+/** One line of text that never wraps or overflows `width`. */
 export function line(doc: Doc, text: string, x: number, y: number, width: number, font: 'regular' | 'bold' | 'mono' = 'regular', size = 8.5): void {
   doc.font(ASCII.test(text) || font === 'mono' ? BUILT_IN[font] : font).fontSize(size);
   // Already shortened to fit, so set directly: doc.text() would measure the string three more times (to wrap,
