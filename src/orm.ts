@@ -1,5 +1,6 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { KeyedCommandSubscriber } from './api/idempotency';
 import type { Logger } from 'pino';
 import { Agency } from './custody/agency.entity';
 import { User } from './custody/user.entity';
@@ -19,6 +20,7 @@ import { Migration20261123060000Audits } from '../migrations/Migration2026112306
 import { Migration20261123070000Lockers } from '../migrations/Migration20261123070000Lockers';
 import { Migration20261123080000MosquittoHash } from '../migrations/Migration20261123080000MosquittoHash';
 import { Migration20261123090000LedgerAppend } from '../migrations/Migration20261123090000LedgerAppend';
+import { Migration20261123100000IdempotencyOutcome } from '../migrations/Migration20261123100000IdempotencyOutcome';
 
 export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment, Device];
 
@@ -34,6 +36,7 @@ const migrationsList = [
   { name: 'Migration20261123070000Lockers', class: Migration20261123070000Lockers },
   { name: 'Migration20261123080000MosquittoHash', class: Migration20261123080000MosquittoHash },
   { name: 'Migration20261123090000LedgerAppend', class: Migration20261123090000LedgerAppend },
+  { name: 'Migration20261123100000IdempotencyOutcome', class: Migration20261123100000IdempotencyOutcome },
 ];
 
 export interface OrmOptions {
@@ -47,6 +50,7 @@ export function ormConfig({ url, poolMax = 10, logger }: OrmOptions): Options {
     clientUrl: url,
     entities,
     extensions: [Migrator],
+    subscribers: [new KeyedCommandSubscriber()],
     migrations: { migrationsList, transactional: true, allOrNothing: true, snapshot: false },
     pool: { min: 0, max: poolMax },
     allowGlobalContext: false,

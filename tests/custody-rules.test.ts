@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createTestContext, serverErrors, type TestContext } from './context';
-import { as, buildWorld, credentialsOf, phone, register, stored, type World } from './world';
+import { as, buildWorld, credentialsOf, phone, received, register, stored, type World } from './world';
 import { raiseDueAlerts } from '../src/custody/alerts';
 import { checkCharacter } from '../src/custody/item-code';
 
@@ -331,5 +331,40 @@ describe('lockers, corrections, attachments, idempotency', () => {
     const refusedAgain = await warehouse.post(`/items/${code}/check-in`, body).set('Idempotency-Key', `again-${code}`);
     expect([refused.status, refusedAgain.status]).toEqual([409, 409]);
     expect(refusedAgain.headers['content-type']).toMatch(/problem\+json/);
+  });
+
+  test('a key left unanswered by a stopped server: carried out is never run again, not carried out runs once abandoned', async () => {
+    const warehouse = as(ctx, world.people.warehouse);
+    const [done, undone] = await received(ctx, world, 2);
+    const body = { locationCode: world.loc('SHELF-1') };
+    const keyOf = (code: string) => `crash-${code}`;
+    const em = ctx.orm.em.fork();
+    // The command carried out: its key is marked in the command's own transaction. Then the answer is lost.
+    expect((await warehouse.post(`/items/${done}/check-in`, body).set('Idempotency-Key', keyOf(done!))).status).toBe(200);
+    const [mark] = await em.execute<{ carried_out: boolean }[]>('select carried_out from idempotency_keys where key = ?', [keyOf(done!)]);
+    expect(mark!.carried_out).toBe(true);
+    await em.execute(`update idempotency_keys set status = null, response = null, created_at = now() - interval '10 minutes' where key = ?`, [keyOf(done!)]);
+    const before = await eventCount();
+    const retryDone = await warehouse.post(`/items/${done}/check-in`, body).set('Idempotency-Key', keyOf(done!));
+    expect(retryDone.status).toBe(409);
+    expect(retryDone.body.detail).toMatch(/was carried out, but the server stopped before answering/);
+    expect(await eventCount()).toBe(before);
+
+    // A key taken by a request that never committed: still in progress for a while, then the retry runs it.
+    await em.execute(
+      `insert into idempotency_keys (user_id, key, method, path, request_hash, created_at)
+       values (?, ?, 'POST', ?, sha256(convert_to(?, 'UTF8')), now())`,
+      [world.people.warehouse.user.id, keyOf(undone!), `/api/v1/items/${undone}/check-in`, `POST /api/v1/items/${undone}/check-in\n${JSON.stringify(body)}`],
+    );
+    const early = await warehouse.post(`/items/${undone}/check-in`, body).set('Idempotency-Key', keyOf(undone!));
+    expect(early.status).toBe(409);
+    expect(early.body.detail).toMatch(/still being processed/);
+    await em.execute(`update idempotency_keys set created_at = now() - interval '10 minutes' where key = ?`, [keyOf(undone!)]);
+    const late = await warehouse.post(`/items/${undone}/check-in`, body).set('Idempotency-Key', keyOf(undone!));
+    expect(late.status).toBe(200);
+    expect(late.body.item).toMatchObject({ code: undone, state: 'stored' });
+    const replay = await warehouse.post(`/items/${undone}/check-in`, body).set('Idempotency-Key', keyOf(undone!));
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(await eventCount()).toBe(before + 1);
   });
 });

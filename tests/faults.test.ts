@@ -73,7 +73,14 @@ describe('the server (and with it the embedded broker) killed with SIGKILL in th
     await new Promise<void>((resolve) => device.once('connect', () => resolve()));
     await device.subscribeAsync(`${scanner.topic}ack`, { qos: 1 });
 
-    // Four clients check items in through HTTP; the scanner scans the others in, one every 15 ms.
+    // Four clients check items in through HTTP, each command under its own Idempotency-Key; the scanner scans
+    // the others in, one every 15 ms.
+    const checkIn = (code: string) =>
+      fetch(`http://127.0.0.1:${port}/api/v1/items/${code}/check-in`, {
+        method: 'POST',
+        headers: { authorization: world.people.warehouse.auth, 'content-type': 'application/json', 'idempotency-key': `kill-${code}` },
+        body: JSON.stringify({ locationCode: world.loc('SHELF-2') }),
+      });
     const acknowledged: string[] = [];
     const unanswered: string[] = [];
     let next = 0;
@@ -82,11 +89,7 @@ describe('the server (and with it the embedded broker) killed with SIGKILL in th
         while (next < commandItems.length) {
           const code = commandItems[next++]!;
           try {
-            const res = await fetch(`http://127.0.0.1:${port}/api/v1/items/${code}/check-in`, {
-              method: 'POST',
-              headers: { authorization: world.people.warehouse.auth, 'content-type': 'application/json' },
-              body: JSON.stringify({ locationCode: world.loc('SHELF-2') }),
-            });
+            const res = await checkIn(code);
             if (res.status === 200) acknowledged.push(code);
             else throw new Error(`check-in answered ${res.status}: ${await res.text()}`);
           } catch (err) {
@@ -127,6 +130,17 @@ describe('the server (and with it the embedded broker) killed with SIGKILL in th
     );
     for (const code of acknowledged) expect({ code, checkIns: checkIns.get(code) }).toEqual({ code, checkIns: 1 });
     for (const code of unanswered) expect([0, 1]).toContain(checkIns.get(code));
+    // A retry of an unanswered command with its key: run now if it never started, refused as carried out if it
+    // committed before the kill, refused as still in progress if it was cut short (its key is not yet abandoned).
+    for (const code of unanswered) {
+      const retry = await checkIn(code);
+      const after = Number((await ctx.orm.em.fork().execute<{ n: string }[]>(
+        `select count(*) as n from ledger_events e join items i on i.id = e.item_id where i.code = ? and e.type = 'check_in'`, [code],
+      ))[0]!.n);
+      const outcome = retry.status === 200 ? 'ran' : ((await retry.json()) as { detail: string }).detail.includes('was carried out') ? 'carried out' : 'in progress';
+      expect({ code, outcome, checkIns: after }).toEqual({ code, outcome, checkIns: outcome === 'in progress' ? 0 : 1 });
+      if (outcome === 'carried out') expect(checkIns.get(code)).toBe(1);
+    }
     // Scans: acknowledged before the kill or after the resend, each exactly once (a resend of one already
     // committed is answered as a duplicate).
     for (const code of scanItems) expect({ code, checkIns: checkIns.get(code) }).toEqual({ code, checkIns: 1 });

@@ -1,20 +1,49 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
+import type { EventSubscriber, TransactionEventArgs } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ConflictError, UnprocessableError, ValidationError } from '../errors';
 
 const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
+/** A key still unanswered this long after it was taken belongs to a request that will never answer. */
+const ABANDONED_AFTER_SECONDS = 60;
 
 interface Stored {
   request_hash: Buffer;
   status: number | null;
   response: { contentType: string; body: unknown } | null;
+  carried_out: boolean;
+  abandoned: boolean;
+  created_at: string;
+}
+
+/** The key of the request being handled, if it has one. */
+const keyed = new AsyncLocalStorage<{ userId: string; key: string }>();
+
+/**
+ * Marks the key of the request being handled as carried out, inside every transaction the request commits:
+ * the mark and the command's changes commit together or not at all.
+ */
+export class KeyedCommandSubscriber implements EventSubscriber {
+  async beforeTransactionCommit({ em, transaction }: TransactionEventArgs): Promise<void> {
+    const current = keyed.getStore();
+    if (!current) return;
+    await em.getConnection().execute(
+      'update idempotency_keys set carried_out = true where user_id = ? and key = ?',
+      [current.userId, current.key],
+      'run',
+      transaction,
+    );
+  }
 }
 
 /**
  * `Idempotency-Key` on a state-changing request: the first answer is stored under (user, key) before it is
  * sent, and a retry with the same key and request gets that answer again without running the command.
- * Answers of 500 and above are not kept, so that a retry after a failure runs again.
+ * Answers of 500 and above are not kept, so that a retry after a failure runs again. If the server stopped
+ * before answering, a retry learns from the key whether the command was carried out (then it is not run
+ * again) or not (then, once the first attempt is clearly gone, it runs).
  */
 export function idempotency(orm: MikroORM): RequestHandler {
   return async (req, res, next) => {
@@ -34,18 +63,31 @@ export function idempotency(orm: MikroORM): RequestHandler {
     );
     if (inserted.length === 0) {
       const [stored] = await connection.execute<Stored[]>(
-        'select request_hash, status, response from idempotency_keys where user_id = ? and key = ?',
-        [userId, key],
+        `select request_hash, status, response, carried_out, created_at::text,
+                created_at < now() - make_interval(secs => ?) as abandoned
+           from idempotency_keys where user_id = ? and key = ?`,
+        [ABANDONED_AFTER_SECONDS, userId, key],
       );
       if (!stored!.request_hash.equals(hash)) {
         throw new UnprocessableError('this Idempotency-Key was already used for a different request');
       }
-      if (stored!.status === null || !stored!.response) {
-        throw new ConflictError('a request with this Idempotency-Key is still being processed; retry shortly');
+      if (stored!.status !== null && stored!.response) {
+        res.setHeader('Idempotent-Replayed', 'true');
+        res.status(stored!.status).type(stored!.response.contentType).send(JSON.stringify(stored!.response.body));
+        return;
       }
-      res.setHeader('Idempotent-Replayed', 'true');
-      res.status(stored!.status).type(stored!.response.contentType).send(JSON.stringify(stored!.response.body));
-      return;
+      if (stored!.carried_out) {
+        throw new ConflictError('this request was carried out, but the server stopped before answering it: read the record it changed to see the result');
+      }
+      // Taken over only once, by whichever retry gets here first.
+      const takenOver = stored!.abandoned
+        ? await connection.execute<{ key: string }[]>(
+            `update idempotency_keys set created_at = now()
+              where user_id = ? and key = ? and status is null and not carried_out and created_at = ?::timestamptz returning key`,
+            [userId, key, stored!.created_at],
+          )
+        : [];
+      if (takenOver.length === 0) throw new ConflictError('a request with this Idempotency-Key is still being processed; retry shortly');
     }
     const send = res.json.bind(res);
     res.json = (payload: unknown) => {
@@ -53,7 +95,7 @@ export function idempotency(orm: MikroORM): RequestHandler {
       const contentType = String(res.getHeader('content-type') ?? 'application/json').split(';')[0]!;
       const stored =
         status >= 500
-          ? connection.execute('delete from idempotency_keys where user_id = ? and key = ?', [userId, key])
+          ? connection.execute('delete from idempotency_keys where user_id = ? and key = ? and not carried_out', [userId, key])
           : connection.execute('update idempotency_keys set status = ?, response = ? where user_id = ? and key = ?', [
               status,
               JSON.stringify({ contentType, body: payload }),
@@ -69,6 +111,6 @@ export function idempotency(orm: MikroORM): RequestHandler {
       );
       return res;
     };
-    next();
+    keyed.run({ userId, key }, next);
   };
 }
