@@ -129,6 +129,9 @@ export async function createUnlockCommand(em: EntityManager, caller: Caller, dev
   const compartment = await compartmentOf(em, device, compartmentCode);
   const id = randomUUID();
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
-  await em.execute('insert into locker_commands (id, device_id, compartment_id, requested_by, expires_at) values (?, ?, ?, ?, ?)', [id, device.id, compartment.id, caller.id, expiresAt]);
+  // A transaction even for one insert: a request's Idempotency-Key is marked carried out when one commits.
+  await em.transactional((tx) =>
+    tx.execute('insert into locker_commands (id, device_id, compartment_id, requested_by, expires_at) values (?, ?, ?, ?, ?)', [id, device.id, compartment.id, caller.id, expiresAt]),
+  );
   return { device, command: { v: 1 as const, cmdId: id, compartment: compartment.code, side: 'back' as const, expiresAt: expiresAt.toISOString() } };
 }
