@@ -10,10 +10,10 @@ import { project, type ItemState } from './projection';
  * The only writer of custody events. Every command calls `appendEvents` inside its transaction, after it
  * has locked the items it changes; the append
  *  - builds each event's envelope and chains it to the item's previous event (itemSeq, prevItemHash),
- *  - updates the items rows through the projection,
- *  - then, in one statement (custody_ledger_append), locks the single head row, so global indices are
- *    gap-free and in commit order, extends the RFC 6962 tree by its frontier (O(log n) hashes per event),
- *    inserts the events and moves the head.
+ *  - updates the items rows through the projection and then, in the same statement
+ *    (custody_ledger_append), locks the single head row, so global indices are gap-free and in commit
+ *    order, extends the RFC 6962 tree by its frontier (O(log n) hashes per event), inserts the events and
+ *    moves the head.
  * The head is locked last and held only until COMMIT, which keeps the serialized part short.
  */
 
@@ -80,16 +80,16 @@ export function rowToState(row: Row): ItemState {
   return row as unknown as ItemState;
 }
 
-async function writeItems(tx: EntityManager, states: ItemState[]): Promise<void> {
+/** The upsert of the items rows the new states make (a statement and its parameters). */
+function itemsUpsert(states: ItemState[]): { sql: string; params: unknown[] } {
   const columns = ITEM_COLUMNS.map(([, c]) => c);
   const values = states.map(() => `(${columns.map((c) => (c === 'last_hash' ? `decode(?, 'hex')` : '?')).join(', ')})`);
   const params = states.flatMap((s) => ITEM_COLUMNS.map(([key]) => (key === 'heldByAgencyIds' ? `{${s.heldByAgencyIds.join(',')}}` : s[key])));
   const updates = columns.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`);
-  await tx.execute(
-    `insert into items (${columns.join(', ')}) values ${values.join(', ')}
-     on conflict (id) do update set ${updates.join(', ')}`,
+  return {
+    sql: `insert into items (${columns.join(', ')}) values ${values.join(', ')} on conflict (id) do update set ${updates.join(', ')}`,
     params,
-  );
+  };
 }
 
 function buildEnvelope(draft: EventDraft, recordedAt: string): Envelope {
@@ -128,14 +128,19 @@ export async function appendEvents(tx: EntityManager, drafts: EventDraft[]): Pro
     const leaf = leafHash(canonical);
     return { envelope, canonical, leaf, state: project(draft.item, envelope, leaf.toString('hex')) };
   });
-  await writeItems(tx, built.map((b) => b.state));
-
-  // Everything that holds the head row happens in one statement (see the custody_ledger_append migration).
   const events = built.map(({ envelope: e, canonical, leaf }) => ({
     itemId: e.itemId, itemSeq: Number(e.itemSeq), type: e.type, actor: e.actor, agency: e.agency, requestId: e.requestId,
     occurredAt: e.occurredAt, recordedAt: e.recordedAt, canonical, leaf: leaf.toString('hex'), prev: e.prevItemHash,
   }));
-  const [appended] = await tx.execute<{ first: string }[]>('select custody_ledger_append(?::jsonb) as first', [JSON.stringify(events)]);
+  // One round trip: the items rows, then everything that holds the head row (custody_ledger_append). The
+  // append reads from the upsert's count, so the upsert has finished (and any wait of its is over) before
+  // the head row is locked.
+  const upsert = itemsUpsert(built.map((b) => b.state));
+  const [appended] = await tx.execute<{ first: string }[]>(
+    `with written as (${upsert.sql} returning 1)
+     select custody_ledger_append(?::jsonb) as first from (select count(*) from written) as items_written`,
+    [...upsert.params, JSON.stringify(events)],
+  );
   const first = Number(appended!.first);
   return built.map((b, i) => ({ index: first + i, envelope: b.envelope, leafHash: b.leaf.toString('hex'), state: b.state }));
 }
