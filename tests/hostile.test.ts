@@ -140,7 +140,22 @@ test('hostile bodies to every state-changing route: never a 500, and a refused r
       expect(res.headers['content-type'] ?? '').not.toMatch(/text\/html/);
       if (res.status >= 400) expect(await eventCount()).toBe(before);
     }),
-    { numRuns: 300 },
+    { numRuns: 2000 },
+  );
+});
+
+test('hostile path parameters and query strings on every route that reads: never a 500', async () => {
+  const readers = routes.filter((r) => r.method === 'get' && !r.public);
+  const text = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("' or 1=1 --", '<svg onload=alert(1)>', '../../etc/passwd', '%00', '9'.repeat(400), '-1', '1e308', 'NaN', '黑'.repeat(300)));
+  const query = fc.dictionary(fc.oneof(fc.constantFrom('limit', 'offset', 'q', 'state', 'category', 'lang', 'size', 'index', 'from', 'to', 'caseId', 'kind', 'symbology', 'location', 'agency', 'sort', 'order', 'status'), fc.string({ maxLength: 8 })), text, { maxKeys: 4 });
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...readers), fc.option(text, { nil: undefined }), query, async (route, param, q) => {
+      const path = param === undefined ? concrete(route.path) : `/api/v1${route.path.replace(/\{[^}]+\}/, encodeURIComponent(param)).replace(/\{[^}]+\}/g, 'x')}`;
+      const res = await request(ctx.app).get(`${path}?${new URLSearchParams(q)}`).set('Authorization', everything.auth);
+      expect({ route: route.path, status: res.status < 500 }).toEqual({ route: route.path, status: true });
+      expect(res.headers['content-type'] ?? '').not.toMatch(/text\/html/);
+    }),
+    { numRuns: 1000 },
   );
 });
 
