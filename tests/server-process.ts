@@ -19,9 +19,14 @@ export interface ServerProcess {
 
 export const ROOT = path.join(__dirname, '..');
 
-export function startServer(env: Record<string, string>): ServerProcess {
+/**
+ * `through: 'npm start'` runs it as `npm start` does, through the tsx command, which relays signals to the
+ * server it starts (and kills it if the server does not acknowledge them).
+ */
+export function startServer(env: Record<string, string>, through: 'node' | 'npm start' = 'node'): ServerProcess {
   let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: ROOT, env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', ...env } });
+  const [command, args] = through === 'node' ? [process.execPath, ['--import', 'tsx', 'src/main.ts']] : [path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/main.ts']];
+  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', ...env } });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

@@ -31,7 +31,7 @@ describe('the server process on embedded PostgreSQL', () => {
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
   test('starts, serves the bootstrap admin, stops cleanly on SIGTERM, and keeps its data across a restart', async () => {
-    const first = startServer(env);
+    const first = startServer(env, 'npm start');
     await first.ready(port);
     expect((await login(port, 'admin', ADMIN_PASSWORD)).status).toBe(200);
     const secretFile = path.join(dataDir, 'jwt-secret');
@@ -43,10 +43,12 @@ describe('the server process on embedded PostgreSQL', () => {
       body: JSON.stringify({ code: 'KEPT', name: 'Survives a restart', kind: 'court' }),
     });
     expect(created.status).toBe(201);
+    // Through the tsx command, as `npm start` runs it: the orderly stop finishes (exit code 0).
     expect(await first.stop('SIGTERM')).toBe(0);
+    expect(first.output()).toContain('"msg":"stopped"');
     expect(first.output()).not.toContain(ADMIN_PASSWORD);
 
-    const second = startServer(env);
+    const second = startServer(env, 'npm start');
     await second.ready(port);
     // Same JWT secret from the data folder: the token issued before the restart still works.
     const agencies = await fetch(`http://127.0.0.1:${port}/api/v1/agencies`, { headers: { authorization: `Bearer ${token}` } });
