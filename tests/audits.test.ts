@@ -1,18 +1,11 @@
 import { sampleSize } from '../src/custody/audits';
-import { createTestContext, serverErrors, type TestContext } from './context';
+import type { TestContext } from './context';
 import { binary, pdfText } from './decode';
-import { as, buildWorld, phone, stored, type World } from './world';
+import { as, phone, setUpWorld, stored, type World } from './world';
 
 let ctx: TestContext;
 let world: World;
-beforeAll(async () => {
-  ctx = await createTestContext();
-  world = await buildWorld(ctx);
-});
-afterAll(async () => {
-  expect(serverErrors(ctx)).toEqual([]);
-  await ctx.close();
-});
+setUpWorld((c, w) => ([ctx, world] = [c, w]));
 
 test.each([
   [1000, 0.95, 0.05, 278],

@@ -1,9 +1,9 @@
 import { checkCharacter, CODE_ALPHABET } from '../src/custody/item-code';
 import { renderLabels, LABEL_SIZES, type LabelContent } from '../src/reports/labels';
 import { renderZpl } from '../src/reports/zpl';
-import { createTestContext, serverErrors, type TestContext } from './context';
+import type { TestContext } from './context';
 import { binary, decodeImage, decodePdf, decodePdfGrid, pdfText } from './decode';
-import { as, buildWorld, phone, register, type World } from './world';
+import { as, phone, register, setUpWorld, type World } from './world';
 
 const collect = (doc: PDFKit.PDFDocument) =>
   new Promise<Buffer>((resolve, reject) => {
@@ -51,14 +51,7 @@ describe('the label renderer', () => {
 describe('label routes', () => {
   let ctx: TestContext;
   let world: World;
-  beforeAll(async () => {
-    ctx = await createTestContext();
-    world = await buildWorld(ctx);
-  });
-  afterAll(async () => {
-    expect(serverErrors(ctx)).toEqual([]);
-    await ctx.close();
-  });
+  setUpWorld((c, w) => ([ctx, world] = [c, w]));
 
   const pdf = (req: ReturnType<ReturnType<typeof as>['get']>) => req.buffer(true).parse(binary);
 

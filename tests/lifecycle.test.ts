@@ -1,16 +1,9 @@
-import { createTestContext, serverErrors, type TestContext } from './context';
-import { as, buildWorld, credentialsOf, phone, register, type World } from './world';
+import type { TestContext } from './context';
+import { as, credentialsOf, phone, register, setUpWorld, type World } from './world';
 
 let ctx: TestContext;
 let world: World;
-beforeAll(async () => {
-  ctx = await createTestContext();
-  world = await buildWorld(ctx);
-});
-afterAll(async () => {
-  expect(serverErrors(ctx)).toEqual([]);
-  await ctx.close();
-});
+setUpWorld((c, w) => ([ctx, world] = [c, w]));
 
 test('an item goes from seizure through hand-over, storage, a loan, two transfers and disposal, with a verified history', async () => {
   const { people, loc } = world;

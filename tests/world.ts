@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { TestContext } from './context';
+import { createTestContext, serverErrors, type TestContext } from './context';
 import { makeAgency, signedIn, TEST_PASSWORD } from './factories';
 import type { Role } from '../src/custody/user.entity';
 import type { AgencyKind } from '../src/custody/agency.entity';
@@ -76,6 +76,22 @@ export async function buildWorld(ctx: TestContext) {
 }
 
 export type World = Awaited<ReturnType<typeof buildWorld>>;
+
+/**
+ * A database and a world of their own for the tests of one file (or describe block): made before the tests,
+ * handed over through `set`, and closed after them, when no server error may have been logged.
+ */
+export function setUpWorld(set: (ctx: TestContext, world: World) => void): void {
+  let ctx: TestContext;
+  beforeAll(async () => {
+    ctx = await createTestContext();
+    set(ctx, await buildWorld(ctx));
+  });
+  afterAll(async () => {
+    expect(serverErrors(ctx)).toEqual([]);
+    await ctx.close();
+  });
+}
 
 export const phone = {
   category: 'electronics',
