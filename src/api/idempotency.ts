@@ -1,8 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { EventSubscriber, TransactionEventArgs } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { carriedOut, currentCommandKey, withCommandKey } from '../custody/command-keys';
 import { ConflictError, UnprocessableError, ValidationError } from '../errors';
 
 const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
@@ -18,23 +18,16 @@ interface Stored {
   created_at: string;
 }
 
-/** The key of the request being handled, if it has one. */
-const keyed = new AsyncLocalStorage<{ userId: string; key: string }>();
-
 /**
  * Marks the key of the request being handled as carried out, inside every transaction the request commits:
  * the mark and the command's changes commit together or not at all.
  */
 export class KeyedCommandSubscriber implements EventSubscriber {
   async beforeTransactionCommit({ em, transaction }: TransactionEventArgs): Promise<void> {
-    const current = keyed.getStore();
-    if (!current) return;
-    await em.getConnection().execute(
-      'update idempotency_keys set carried_out = true where user_id = ? and key = ?',
-      [current.userId, current.key],
-      'run',
-      transaction,
-    );
+    const key = currentCommandKey();
+    if (!key) return;
+    const mark = carriedOut([key]);
+    await em.getConnection().execute(mark.sql, mark.params, 'run', transaction);
   }
 }
 
@@ -111,6 +104,6 @@ export function idempotency(orm: MikroORM): RequestHandler {
       );
       return res;
     };
-    keyed.run({ userId, key }, next);
+    withCommandKey({ userId, key }, next);
   };
 }

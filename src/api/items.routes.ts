@@ -1,10 +1,11 @@
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Caller } from '../custody/caller';
-import { findItemView, itemEvents, presentItem, searchItems } from '../custody/item-queries';
+import { GroupCommit, type Placed } from '../custody/group-commit';
+import { findItemView, itemEvents, presentItem, searchItems, type ItemView } from '../custody/item-queries';
 import { addAttachment, correct, MAX_ATTACHMENT_BYTES, ATTACHMENT_TYPES, placeHold, readAttachment, releaseHold, setReviewDate } from '../custody/item-records';
 import type { AppendedEvent } from '../custody/ledger';
-import { checkIn, checkOut, dispose, lockerDeposit, lockerRetrieve, move, returnItem } from '../custody/movements';
+import { checkInPlacement, checkOut, dispose, lockerDeposit, lockerRetrieve, movePlacement, returnItem } from '../custody/movements';
 import { Attachment } from '../custody/records.entity';
 import { NotFoundError, UnprocessableError } from '../errors';
 import { pageOf, pageQuery } from './common.schemas';
@@ -37,10 +38,16 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle }: AppDeps): v
   const confirm = async (req: Request, who: string, given: z.infer<typeof credentials> | undefined) =>
     given ? confirmSecondPerson(orm, req, who, given, loginThrottle) : undefined;
 
-  async function reply(res: import('express').Response, caller: Caller, event: AppendedEvent, status = 200) {
-    const view = await findItemView(orm.em, caller, event.state.code);
-    res.status(status).json({ item: presentItem(view), event: { index: event.index, type: event.envelope.type, leafHash: event.leafHash } });
+  const answer = (res: Response, item: ItemView, event: AppendedEvent, status = 200) =>
+    res.status(status).json({ item: presentItem(item), event: { index: event.index, type: event.envelope.type, leafHash: event.leafHash } });
+
+  async function reply(res: Response, caller: Caller, event: AppendedEvent, status = 200) {
+    answer(res, await findItemView(orm.em, caller, event.state.code), event, status);
   }
+
+  // Check-ins and moves, the bulk of a warehouse's commands, commit in groups (see GroupCommit).
+  const placements = new GroupCommit(orm);
+  const placed = (res: Response, { item, event }: Placed) => answer(res, item, event);
 
   api.add({
     method: 'get',
@@ -96,7 +103,7 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle }: AppDeps): v
     responses: { 200: { description: 'checked in', schema: commandResult } },
     handler: async ({ req, res, params, body, caller }) => {
       const witness = await confirm(req, 'witness', body.witness);
-      await reply(res, caller, await checkIn(orm.em, caller, params.code, { ...body, witness }));
+      placed(res, await placements.place(caller, checkInPlacement(caller, params.code, { ...body, witness })));
     },
   });
 
@@ -110,7 +117,7 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle }: AppDeps): v
     body: moveBody,
     responses: { 200: { description: 'moved', schema: commandResult } },
     handler: async ({ res, params, body, caller }) => {
-      await reply(res, caller, await move(orm.em, caller, params.code, body));
+      placed(res, await placements.place(caller, movePlacement(caller, params.code, body)));
     },
   });
 

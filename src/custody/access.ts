@@ -15,7 +15,7 @@ export function itemVisibility(caller: Caller): { sql: string; params: string[] 
 }
 
 // Not-found and not-visible give the same answer, so that codes of other agencies' items cannot be probed.
-const notFound = (code: string) => new NotFoundError(`item ${code} does not exist`);
+export const notFound = (code: string) => new NotFoundError(`item ${code} does not exist`);
 
 /**
  * Runs `change` in a transaction (the caller's, if it is in one) with the items locked (FOR UPDATE, in a

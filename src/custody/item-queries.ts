@@ -7,6 +7,7 @@ import type { Category, PhysicalState } from './item.entity';
 import { formatItemCode } from './item-code';
 import { ITEM_SELECT, rowToState } from './ledger';
 import type { ItemState } from './projection';
+import { arrayLiteral, type Sql } from './sql';
 import { allowedCommands } from './state-machine';
 
 /** An item with the names people read beside the ids. */
@@ -23,6 +24,15 @@ const VIEW_FROM = `items i join cases c on c.id = i.case_id join agencies a on a
   left join locations l on l.id = i.location_id left join users u on u.id = i.holder_user_id`;
 
 const toView = (row: Record<string, unknown>): ItemView => rowToState(row) as ItemView;
+
+/** Locks items by code (in a stable order, so concurrent commands cannot deadlock) and reads them as views. */
+export async function lockItemViews(sql: Sql, codes: string[]): Promise<ItemView[]> {
+  const rows = await sql.execute<Record<string, unknown>[]>(
+    `select ${VIEW_SELECT} from ${VIEW_FROM} where i.code = any (?::text[]) order by i.id for update of i`,
+    [arrayLiteral(codes)],
+  );
+  return rows.map(toView);
+}
 
 export interface ItemFilters {
   caseId?: string;

@@ -1,10 +1,10 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Json } from './canonical-json';
 import { canonicalJson } from './canonical-json';
 import { ENVELOPE_VERSION, normalizeText, type Envelope, type EventType } from './events';
 import type { PhysicalState } from './item.entity';
 import { leafHash } from './merkle';
 import { project, type ItemState } from './projection';
+import type { Sql } from './sql';
 
 /**
  * The only writer of custody events. Every command calls `appendEvents` inside its transaction, after it
@@ -119,7 +119,7 @@ function buildEnvelope(draft: EventDraft, recordedAt: string): Envelope {
  * Appends one event per draft, in order, within the caller's transaction. Two drafts may concern the
  * same item only if the second is built from the state the first returned; commands append one per item.
  */
-export async function appendEvents(tx: EntityManager, drafts: EventDraft[]): Promise<AppendedEvent[]> {
+export async function appendEvents(tx: Sql, drafts: EventDraft[]): Promise<AppendedEvent[]> {
   if (drafts.length === 0) return [];
   const recordedAt = new Date().toISOString();
   const built = drafts.map((draft) => {
@@ -146,7 +146,7 @@ export async function appendEvents(tx: EntityManager, drafts: EventDraft[]): Pro
 }
 
 /** Locks and loads items by code (in a stable order, so concurrent commands cannot deadlock). */
-export async function lockItems(tx: EntityManager, codes: string[]): Promise<ItemState[]> {
+export async function lockItems(tx: Sql, codes: string[]): Promise<ItemState[]> {
   if (codes.length === 0) return [];
   const rows = await tx.execute<Row[]>(
     `select ${ITEM_SELECT} from items i where i.code in (${codes.map(() => '?').join(', ')}) order by i.id for update`,

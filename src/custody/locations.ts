@@ -5,6 +5,7 @@ import { Agency } from './agency.entity';
 import type { Category } from './item.entity';
 import { Location, type LocationFeature, type LocationKind } from './location.entity';
 import type { ItemState } from './projection';
+import { arrayLiteral, type Sql } from './sql';
 
 export interface NewLocation {
   code: string;
@@ -84,45 +85,52 @@ export interface Place {
   code: string;
 }
 
-interface PlaceRow {
-  id: string;
+interface ChainRow {
   code: string;
+  id: string;
   kind: LocationKind;
   capacity: number | null;
   place_kind: LocationKind;
   place_code: string;
-  /** The code of the agency this place is reserved for, when that is not the item's agency. */
-  foreign_reservation: string | null;
+  reserved_agency_id: string | null;
+  reserved_agency_code: string | null;
   allowed_categories: Category[] | null;
   features: LocationFeature[];
 }
 
-/**
- * Checks that an item may be put in the location `code`: a storage place, not reserved for another agency
- * (专区), accepting its category, providing what the category needs (a safe, cold storage…), and not full.
- * Rules on a zone or room apply to everything inside it. One query reads the location with every place
- * above it; only a location with a capacity is then locked (so two check-ins cannot both take its last
- * place), and check-ins to other places run side by side.
- */
-export async function placeItem(tx: EntityManager, item: ItemState, code: string, kinds = STORAGE_KINDS): Promise<Place> {
-  const chain = await tx.execute<PlaceRow[]>(
-    `select l.id, l.code, l.kind, l.capacity, c.kind as place_kind, c.code as place_code,
-            case when c.reserved_agency_id is not null and c.reserved_agency_id <> ? then coalesce(a.code, 'another agency') end as foreign_reservation,
-            c.allowed_categories, c.features
+/** A location with every place above it (itself included): the rules of a zone or room apply inside it. */
+export type PlaceChain = ChainRow[];
+
+/** Reads the locations `codes` with their chains, in one query; a code that does not exist has no entry. */
+export async function readPlaceChains(sql: Sql, codes: string[]): Promise<Map<string, PlaceChain>> {
+  const rows = await sql.execute<ChainRow[]>(
+    `select l.code, l.id, l.kind, l.capacity, c.kind as place_kind, c.code as place_code,
+            c.reserved_agency_id, a.code as reserved_agency_code, c.allowed_categories, c.features
        from locations l
        join locations c on c.id = any (string_to_array(trim(both '/' from l.path), '/')::uuid[])
        left join agencies a on a.id = c.reserved_agency_id
-      where l.code = ?`,
-    [item.owningAgencyId, code],
+      where l.code = any (?::text[])`,
+    [arrayLiteral(codes)],
   );
-  const location = chain[0];
-  if (!location) throw new UnprocessableError(`location ${code} does not exist`);
+  const chains = new Map<string, PlaceChain>();
+  for (const row of rows) chains.set(row.code, [...(chains.get(row.code) ?? []), row]);
+  return chains;
+}
+
+/**
+ * Checks that an item may be put in the location `code`: a storage place, not reserved for another agency
+ * (专区), accepting its category, and providing what the category needs (a safe, cold storage…). Whether
+ * it has room is the caller's to check, under a lock (`lockCapacities`), for a location with a capacity.
+ */
+export function checkPlace(item: ItemState, code: string, chain: PlaceChain | undefined, kinds = STORAGE_KINDS): ChainRow {
+  const location = chain?.[0];
+  if (!chain || !location) throw new UnprocessableError(`location ${code} does not exist`);
   if (!kinds.includes(location.kind)) {
     throw new UnprocessableError(`location ${code} is a ${location.kind}; items go in a ${kinds.join(', ')}`);
   }
   for (const place of chain) {
-    if (place.foreign_reservation) {
-      throw new UnprocessableError(`${place.place_kind} ${place.place_code} is reserved for items of ${place.foreign_reservation}`);
+    if (place.reserved_agency_id && place.reserved_agency_id !== item.owningAgencyId) {
+      throw new UnprocessableError(`${place.place_kind} ${place.place_code} is reserved for items of ${place.reserved_agency_code}`);
     }
     if (place.allowed_categories && !place.allowed_categories.includes(item.category)) {
       throw new UnprocessableError(`${place.place_kind} ${place.place_code} takes only ${place.allowed_categories.join(', ')}, not ${item.category}`);
@@ -132,15 +140,32 @@ export async function placeItem(tx: EntityManager, item: ItemState, code: string
   if (need && !chain.some((place) => place.features.includes(need))) {
     throw new UnprocessableError(`${item.category} must be kept in a ${need} location; ${code} is not one`);
   }
+  return location;
+}
+
+/**
+ * Locks the locations `ids` (in a stable order) and counts the items stored in each, so that two
+ * commands cannot both take a location's last place; locations without a capacity are never locked, and
+ * check-ins to them run side by side.
+ */
+export async function lockCapacities(sql: Sql, ids: string[]): Promise<Map<string, number>> {
+  if (ids.length === 0) return new Map();
+  const rows = await sql.execute<{ id: string; stored: string }[]>(
+    `select l.id, (select count(*) from items i where i.location_id = l.id and i.state in ('stored', 'in_locker')) as stored
+       from locations l where l.id = any (?::uuid[]) order by l.id for update of l`,
+    [arrayLiteral(ids)],
+  );
+  return new Map(rows.map((row) => [row.id, Number(row.stored)]));
+}
+
+export const fullError = (code: string, capacity: number) => new UnprocessableError(`location ${code} is full (capacity ${capacity})`);
+
+/** Checks `item` may go in location `code` (see checkPlace), with room for it, and returns the place. */
+export async function placeItem(tx: Sql, item: ItemState, code: string, kinds = STORAGE_KINDS): Promise<Place> {
+  const location = checkPlace(item, code, (await readPlaceChains(tx, [code])).get(code), kinds);
   if (location.capacity != null) {
-    await tx.execute('select 1 from locations where id = ? for update', [location.id]);
-    const [row] = await tx.execute<{ n: string }[]>(
-      `select count(*) as n from items where location_id = ? and state in ('stored', 'in_locker') and id <> ?`,
-      [location.id, item.id],
-    );
-    if (Number(row!.n) >= location.capacity) {
-      throw new UnprocessableError(`location ${code} is full (capacity ${location.capacity})`);
-    }
+    const stored = (await lockCapacities(tx, [location.id])).get(location.id)!;
+    if (stored - (item.locationId === location.id ? 1 : 0) >= location.capacity) throw fullError(code, location.capacity);
   }
   return { id: location.id, code: location.code };
 }

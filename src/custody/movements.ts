@@ -3,12 +3,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, UnprocessableError } from '../errors';
 import { assertOwningAgency, withLockedItems } from './access';
 import type { Caller } from './caller';
-import { appendEvents, type DeviceOrigin } from './ledger';
-import { placeItem } from './locations';
+import { appendEvents, type AppendedEvent, type DeviceOrigin, type EventDraft } from './ledger';
+import { placeItem, type Place } from './locations';
 import type { ItemState } from './projection';
-import { Alert, Attachment, Handover } from './records.entity';
+import { Alert, Handover } from './records.entity';
 import { CustodyRequest, RequestItem, type RequestKind } from './request.entity';
 import type { Person } from './sign-in';
+import { arrayLiteral, type Sql } from './sql';
 import { needsWitness, transition, type PhysicalCommand } from './state-machine';
 
 /**
@@ -96,6 +97,41 @@ export async function lockerRetrieve(em: EntityManager, caller: Caller, code: st
   });
 }
 
+/**
+ * A command that puts one item in a storage location (check-in, move). `decide` checks every rule of the
+ * command on the locked item and returns its event once the place is known; the place's own rules and
+ * room are checked between the two. The same placement runs alone (`place`) or with others in one
+ * transaction (GroupCommit).
+ */
+export interface Placement {
+  code: string;
+  locationCode: string;
+  decide(item: ItemState, photographed: boolean): (place: Place) => EventDraft;
+}
+
+/** The items among `ids` that have a photo attached. */
+export async function photographedItems(sql: Sql, ids: string[]): Promise<Set<string>> {
+  if (ids.length === 0) return new Set();
+  const rows = await sql.execute<{ item_id: string }[]>(
+    `select distinct item_id from attachments where item_id = any (?::uuid[]) and kind = 'photo'`,
+    [arrayLiteral(ids)],
+  );
+  return new Set(rows.map((row) => row.item_id));
+}
+
+/** Valuables are the only items whose placement depends on a photo; the others need no query for it. */
+export const needsPhoto = (item: ItemState) => item.category === 'valuables';
+
+/** Runs one placement in its own transaction, or in the caller's (a device message). */
+export async function place(em: EntityManager, caller: Caller, placement: Placement): Promise<AppendedEvent> {
+  return withLockedItems(em, caller, [placement.code], async (tx, [item]) => {
+    const photographed = needsPhoto(item!) && (await photographedItems(tx, [item!.id])).size > 0;
+    const draftAt = placement.decide(item!, photographed);
+    const [event] = await appendEvents(tx, [draftAt(await placeItem(tx, item!, placement.locationCode))]);
+    return event!;
+  });
+}
+
 export interface CheckInInput {
   locationCode: string;
   witness?: Person;
@@ -103,33 +139,45 @@ export interface CheckInInput {
   origin?: DeviceOrigin;
 }
 
-
-export async function checkIn(em: EntityManager, caller: Caller, code: string, input: CheckInInput) {
-  return withLockedItems(em, caller, [code], async (tx, [item]) => {
-    const to = transition(item!.code, item!.state, 'check_in');
-    const witnessId = witnessFor(item!, 'check_in', caller, input.witness);
-    if (item!.category === 'valuables' && !(await tx.count(Attachment, { itemId: item!.id, kind: 'photo' }))) {
-      throw new UnprocessableError(`valuables must be photographed before check-in: add a photo to item ${item!.code}`);
-    }
-    const location = await placeItem(tx, item!, input.locationCode);
-    const [event] = await appendEvents(tx, [
-      { item: item!, type: 'check_in', actor: caller, to, location: location.id, ...fromDevice(input.origin), payload: { witnessId, note: input.note, ...replayFlag(input.origin) } },
-    ]);
-    return event!;
-  });
+export function checkInPlacement(caller: Caller, code: string, input: CheckInInput): Placement {
+  return {
+    code,
+    locationCode: input.locationCode,
+    decide: (item, photographed) => {
+      const to = transition(item.code, item.state, 'check_in');
+      const witnessId = witnessFor(item, 'check_in', caller, input.witness);
+      if (needsPhoto(item) && !photographed) {
+        throw new UnprocessableError(`valuables must be photographed before check-in: add a photo to item ${item.code}`);
+      }
+      return (location) => ({
+        item, type: 'check_in', actor: caller, to, location: location.id, ...fromDevice(input.origin),
+        payload: { witnessId, note: input.note, ...replayFlag(input.origin) },
+      });
+    },
+  };
 }
 
-export async function move(em: EntityManager, caller: Caller, code: string, input: { locationCode: string; note?: string }) {
-  return withLockedItems(em, caller, [code], async (tx, [item]) => {
-    const to = transition(item!.code, item!.state, 'move');
-    const location = await placeItem(tx, item!, input.locationCode);
-    if (location.id === item!.locationId) throw new ConflictError(`item ${item!.code} is already at ${input.locationCode}`);
-    const [event] = await appendEvents(tx, [
-      { item: item!, type: 'move', actor: caller, to, location: location.id, payload: { fromLocationId: item!.locationId, note: input.note } },
-    ]);
-    return event!;
-  });
+export interface MoveInput {
+  locationCode: string;
+  note?: string;
 }
+
+export function movePlacement(caller: Caller, code: string, input: MoveInput): Placement {
+  return {
+    code,
+    locationCode: input.locationCode,
+    decide: (item) => {
+      const to = transition(item.code, item.state, 'move');
+      return (location) => {
+        if (location.id === item.locationId) throw new ConflictError(`item ${item.code} is already at ${input.locationCode}`);
+        return { item, type: 'move', actor: caller, to, location: location.id, payload: { fromLocationId: item.locationId, note: input.note } };
+      };
+    },
+  };
+}
+
+export const checkIn = (em: EntityManager, caller: Caller, code: string, input: CheckInInput) =>
+  place(em, caller, checkInPlacement(caller, code, input));
 
 /** Marks the item done within its approved request; the request is carried out when all its items are. */
 async function carryOut(tx: EntityManager, requestId: string, kind: RequestKind, item: ItemState): Promise<CustodyRequest> {

@@ -1,0 +1,28 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type pg from 'pg';
+
+/**
+ * What the custody queries need of a connection: run a statement with `?` placeholders and get its rows.
+ * MikroORM's EntityManager is one; `pgSql` makes a bare `pg` client (no ORM, no knex) another, for the
+ * hot command path, where every layer costs CPU on every statement.
+ */
+export type Sql = Pick<EntityManager, 'execute'>;
+
+/** `?` placeholders as PostgreSQL's `$1, $2…`. The statements run this way never hold a `?` in a literal. */
+function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+export function pgSql(client: pg.ClientBase): Sql {
+  const execute = async (sql: string, params: unknown[] = []) => (await client.query(numbered(sql), params)).rows;
+  return { execute } as Sql;
+}
+
+/**
+ * A PostgreSQL array literal of `values`, for `= any (?::text[])`: passed as one string, because knex
+ * would spread a JavaScript array into a list of placeholders.
+ */
+export function arrayLiteral(values: readonly string[]): string {
+  return `{${values.map((v) => `"${v.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`;
+}
