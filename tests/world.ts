@@ -81,10 +81,10 @@ export type World = Awaited<ReturnType<typeof buildWorld>>;
  * A database and a world of their own for the tests of one file (or describe block): made before the tests,
  * handed over through `set`, and closed after them, when no server error may have been logged.
  */
-export function setUpWorld(set: (ctx: TestContext, world: World) => void): void {
+export function setUpWorld(set: (ctx: TestContext, world: World) => void, env: Record<string, string> = {}): void {
   let ctx: TestContext;
   beforeAll(async () => {
-    ctx = await createTestContext();
+    ctx = await createTestContext(env);
     set(ctx, await buildWorld(ctx));
   });
   afterAll(async () => {
