@@ -93,6 +93,13 @@ async function startServer(db: BenchDb, jwtSecret: string): Promise<Server> {
   };
 }
 
+/** CPU seconds the whole machine has spent busy (every process, PostgreSQL and this loader too), from /proc/stat. */
+function machineBusySeconds(): number {
+  const [, ...ticks] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).map(Number);
+  const idle = ticks[3]! + ticks[4]!;
+  return (ticks.slice(0, 8).reduce((a, b) => a + b, 0) - idle) / 100;
+}
+
 /** Peak and current resident memory of a process, from /proc (Linux). */
 function residentMiB(pid: number): { peak: number; now: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -146,6 +153,7 @@ export async function benchCommands(db: BenchDb): Promise<Figure[]> {
       for (let c = 0; c < clients; c++) items.push(await receive(db, await registerMany(db, 50)));
       const failures: number[] = [];
       const cpuBefore = cpuSeconds(server.pid);
+      const machineBefore = machineBusySeconds();
       const http = await closedLoop(clients, SECONDS, async (client, n) => {
         const own = items[client]!;
         const item = own[n % own.length]!;
@@ -156,6 +164,7 @@ export async function benchCommands(db: BenchDb): Promise<Figure[]> {
         if (status !== 200) failures.push(status);
       });
       const cpuPerCommand = ((cpuSeconds(server.pid) - cpuBefore) * 1000) / http.latencies.length;
+      const machinePerCommand = ((machineBusySeconds() - machineBefore) * 1000) / http.latencies.length;
       if (failures.length) throw new Error(`${failures.length} commands failed, e.g. HTTP ${failures[0]}`);
       const raw = await rawBaselines(db.url, clients);
       const label = `${clients} client${clients > 1 ? 's' : ''}`;
@@ -182,6 +191,7 @@ export async function benchCommands(db: BenchDb): Promise<Figure[]> {
           target: clients === 16 && p === 99 ? '< 50 ms' : undefined,
         })),
         { section: 'commands', name: `server process CPU per command, ${label}`, value: cpuPerCommand, unit: 'ms' },
+        { section: 'commands', name: `whole machine's CPU per command (server, PostgreSQL, loader), ${label}`, value: machinePerCommand, unit: 'ms' },
       );
     }
     const memory = residentMiB(server.pid);

@@ -4,6 +4,7 @@ import jwt from 'jsonwebtoken';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import { loadCaller, type Caller } from '../custody/caller';
+import { pooledSql } from '../custody/sql';
 import type { Role } from '../custody/user.entity';
 
 export type { Caller };
@@ -60,6 +61,7 @@ function verifyToken(settings: TokenSettings, token: string): string {
  * changed role takes effect at once, not when the token expires.
  */
 export function authenticate(orm: MikroORM, settings: TokenSettings): RequestHandler {
+  const sql = pooledSql(orm);
   return async (req, res, next) => {
     const header = req.headers.authorization;
     const match = header?.match(/^Bearer ([A-Za-z0-9_.-]+)$/);
@@ -68,7 +70,7 @@ export function authenticate(orm: MikroORM, settings: TokenSettings): RequestHan
       throw new UnauthorizedError('this route needs an access token: Authorization: Bearer <token>');
     }
     const userId = verifyToken(settings, match[1]!);
-    const caller = await loadCaller(orm.em, { id: userId });
+    const caller = await loadCaller(sql, { id: userId });
     if (!caller) throw new UnauthorizedError('this user no longer exists or has been deactivated');
     req.caller = caller;
     next();

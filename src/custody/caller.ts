@@ -1,5 +1,5 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
 import type { AgencyKind } from './agency.entity';
+import type { Sql } from './sql';
 import type { Role } from './user.entity';
 
 /** Who is acting: the signed-in user as every command sees it, loaded from the database on each request. */
@@ -19,9 +19,9 @@ export const hasRole = (caller: Caller, ...roles: Role[]) => caller.roles.some((
 export const seesAllItems = (caller: Caller) => hasRole(caller, 'inspector', 'admin', 'warehouse');
 
 /** Loads an active user as a Caller, by id or by username; null if there is none or it is deactivated. */
-export async function loadCaller(em: EntityManager, by: { id: string } | { username: string }): Promise<Caller | null> {
+export async function loadCaller(sql: Sql, by: { id: string } | { username: string }): Promise<Caller | null> {
   const [column, value] = 'id' in by ? ['u.id', by.id] : ['u.username', by.username];
-  const [row] = await em.execute<{ id: string; username: string; display_name: string; agency_id: string; code: string; kind: AgencyKind; roles: Role[] }[]>(
+  const [row] = await sql.execute<{ id: string; username: string; display_name: string; agency_id: string; code: string; kind: AgencyKind; roles: Role[] }[]>(
     `select u.id, u.username, u.display_name, u.agency_id, a.code, a.kind, u.roles
        from users u join agencies a on a.id = u.agency_id where ${column} = ? and u.active`,
     [value],

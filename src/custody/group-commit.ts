@@ -8,7 +8,7 @@ import { lockItemViews, type ItemView } from './item-queries';
 import { appendEvents, type AppendedEvent, type EventDraft } from './ledger';
 import { checkPlace, fullError, lockCapacities, readPlaceChains, type Place } from './locations';
 import { needsPhoto, photographedItems, type Placement } from './movements';
-import { pgSql } from './sql';
+import { pgSql, withPgConnection } from './sql';
 
 /** A placement's outcome: its event and the item as it now is. */
 export interface Placed {
@@ -82,19 +82,17 @@ export class GroupCommit {
   }
 
   private async run(batch: Pending[]): Promise<void> {
-    const knex = this.orm.em.getConnection().getKnex().client;
-    let client: pg.ClientBase;
-    try {
-      client = (await knex.acquireConnection()) as pg.ClientBase;
-    } catch (err) {
-      for (const pending of batch) pending.reject(err);
-      return;
-    }
     let outcomes: (Placed | AppError)[];
     try {
-      outcomes = await this.transaction(client, batch);
+      outcomes = await withPgConnection(this.orm, async (client) => {
+        try {
+          return await this.transaction(client, batch);
+        } catch (err) {
+          await client.query('rollback').catch(() => undefined);
+          throw err;
+        }
+      });
     } catch (err) {
-      await client.query('rollback').catch(() => undefined);
       // An error of the database (not a refusal) fails the whole transaction; run each command again
       // alone, so that one command's failure is its own. A lost connection is not retried: its COMMIT
       // may have gone through.
@@ -105,8 +103,6 @@ export class GroupCommit {
         for (const pending of batch) pending.reject(err);
       }
       return;
-    } finally {
-      await knex.releaseConnection(client).catch(() => undefined);
     }
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;

@@ -1,4 +1,4 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 
 /**
@@ -16,6 +16,26 @@ function numbered(sql: string): string {
 
 export function pgSql(client: pg.ClientBase): Sql {
   const execute = async (sql: string, params: unknown[] = []) => (await client.query(numbered(sql), params)).rows;
+  return { execute } as Sql;
+}
+
+/**
+ * Runs `work` on a bare `pg` connection borrowed from the ORM's pool (so it counts against the same
+ * limit and closes with the ORM), given back afterwards whatever happens.
+ */
+export async function withPgConnection<T>(orm: MikroORM, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  const pool = orm.em.getConnection().getKnex().client;
+  const client = (await pool.acquireConnection()) as pg.ClientBase;
+  try {
+    return await work(client);
+  } finally {
+    await pool.releaseConnection(client);
+  }
+}
+
+/** Statements outside any transaction, each on a borrowed bare connection: for reads on every request. */
+export function pooledSql(orm: MikroORM): Sql {
+  const execute = (sql: string, params?: unknown[]) => withPgConnection(orm, (client) => pgSql(client).execute(sql, params));
   return { execute } as Sql;
 }
 
