@@ -152,6 +152,7 @@ export async function benchCommands(db: BenchDb): Promise<Figure[]> {
       const items: ItemState[][] = [];
       for (let c = 0; c < clients; c++) items.push(await receive(db, await registerMany(db, 50)));
       const failures: number[] = [];
+      const phaseStart = new Date().toISOString();
       const cpuBefore = cpuSeconds(server.pid);
       const machineBefore = machineBusySeconds();
       const http = await closedLoop(clients, SECONDS, async (client, n) => {
@@ -166,6 +167,11 @@ export async function benchCommands(db: BenchDb): Promise<Figure[]> {
       const cpuPerCommand = ((cpuSeconds(server.pid) - cpuBefore) * 1000) / http.latencies.length;
       const machinePerCommand = ((machineBusySeconds() - machineBefore) * 1000) / http.latencies.length;
       if (failures.length) throw new Error(`${failures.length} commands failed, e.g. HTTP ${failures[0]}`);
+      // The events of one group commit share their recorded time.
+      const [batches] = await em().execute<{ events: string; commits: string }[]>(
+        'select count(*) as events, count(distinct recorded_at) as commits from ledger_events where recorded_at >= ?',
+        [phaseStart],
+      );
       const raw = await rawBaselines(db.url, clients);
       const label = `${clients} client${clients > 1 ? 's' : ''}`;
       figures.push(
@@ -192,6 +198,7 @@ export async function benchCommands(db: BenchDb): Promise<Figure[]> {
         })),
         { section: 'commands', name: `server process CPU per command, ${label}`, value: cpuPerCommand, unit: 'ms' },
         { section: 'commands', name: `whole machine's CPU per command (server, PostgreSQL, loader), ${label}`, value: machinePerCommand, unit: 'ms' },
+        { section: 'commands', name: `commands per transaction (group commit), ${label}`, value: Number(batches!.events) / Number(batches!.commits), unit: 'commands' },
       );
     }
     const memory = residentMiB(server.pid);
