@@ -4,6 +4,8 @@ import pino from 'pino';
 import { createLocation } from '../src/custody/locations';
 import { startEmbeddedBroker } from '../src/devices/broker';
 import { connectDeviceLink, withoutNagle } from '../src/devices/link';
+import { GroupCommit } from '../src/custody/group-commit';
+import { deviceMessages } from '../src/devices/once';
 import { registerDevice } from '../src/devices/registry';
 import { percentile, receive, registerMany, type BenchDb } from './fixture';
 import type { Figure } from './table';
@@ -44,7 +46,7 @@ export async function benchDevices(db: BenchDb): Promise<Figure[]> {
   const service = { username: 'custody-server', password: randomBytes(16).toString('hex') };
   const logger = pino({ level: 'warn' });
   const broker = await startEmbeddedBroker({ orm: db.orm, logger, host: '127.0.0.1', port: 0, service });
-  const link = await connectDeviceLink(db.orm, logger, { url: `mqtt://127.0.0.1:${broker.port}`, ...service, shared: false });
+  const link = await connectDeviceLink(db.orm, new GroupCommit(db.orm, deviceMessages), logger, { url: `mqtt://127.0.0.1:${broker.port}`, ...service, shared: false });
   const url = `mqtt://127.0.0.1:${broker.port}`;
   const figures: Figure[] = [];
   try {

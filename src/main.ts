@@ -3,6 +3,8 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { createApp } from './api/app';
+import { GroupCommit } from './custody/group-commit';
+import { deviceMessages } from './devices/once';
 import { startEmbeddedBroker } from './devices/broker';
 import { connectDeviceLink } from './devices/link';
 import { sweepSilentLockers } from './devices/presence';
@@ -90,6 +92,9 @@ async function main(): Promise<void> {
   const checkpointer = setInterval(checkpoint, config.checkpointIntervalSeconds * 1000);
   checkpointer.unref();
 
+  // Check-ins and moves from the API and from scanners commit in shared batches.
+  const placements = new GroupCommit(orm, deviceMessages);
+
   // Devices: an external broker (MQTT_URL, shared subscriptions), or the embedded one and the server's own
   // client of it (a password made for this process only).
   let broker: Awaited<ReturnType<typeof startEmbeddedBroker>> | null = null;
@@ -99,16 +104,16 @@ async function main(): Promise<void> {
     const credentials = { username: decodeURIComponent(url.username) || undefined, password: decodeURIComponent(url.password) || undefined };
     url.username = '';
     url.password = '';
-    deviceLink = await connectDeviceLink(orm, logger, { url: url.toString(), ...credentials, shared: true });
+    deviceLink = await connectDeviceLink(orm, placements, logger, { url: url.toString(), ...credentials, shared: true });
   } else {
     const service = { username: 'custody-server', password: randomBytes(24).toString('base64url') };
     broker = await startEmbeddedBroker({ orm, logger, host: config.mqttHost, port: config.mqttPort, service, tls: config.mqttTls, wsPort: config.mqttWsPort });
-    deviceLink = await connectDeviceLink(orm, logger, { url: `mqtt://127.0.0.1:${broker.port}`, ...service, shared: false });
+    deviceLink = await connectDeviceLink(orm, placements, logger, { url: `mqtt://127.0.0.1:${broker.port}`, ...service, shared: false });
   }
   // With an external broker, cutting a device off is the broker's business (see the README).
   const devices = { command: deviceLink.command, disconnect: (id: string) => broker?.disconnect(id) };
 
-  const app = createApp({ orm, config, logger, tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds }, ledger, devices });
+  const app = createApp({ orm, config, logger, tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds }, ledger, devices, placements });
   const server = await listen(app, config);
   logger.info({ host: config.host, port: config.port, embeddedDatabase: !config.databaseUrl }, 'custody API listening');
 

@@ -4,6 +4,8 @@ import pg from 'pg';
 import type { Express } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createApp } from '../src/api/app';
+import { GroupCommit } from '../src/custody/group-commit';
+import { deviceMessages } from '../src/devices/once';
 import type { AppDeps } from '../src/api/deps';
 import { loadConfig, type Config } from '../src/config';
 import { createLogger } from '../src/logger';
@@ -66,7 +68,7 @@ export async function createTestContext(
   const logger = createLogger(config, sink);
   const tokens = { secret: randomBytes(32).toString('hex'), ttlSeconds: 600 };
   const ledger = { signer: parseSignerKey(generateSignerKey('custody.test/ledger', ED25519)), file: null, witnesses: [] as VerifierKey[], ...extra.ledger };
-  const app = createApp({ orm, config, logger, tokens, ...extra, ledger });
+  const app = createApp({ orm, config, logger, tokens, ...extra, ledger, placements: new GroupCommit(orm, deviceMessages) });
   return {
     orm,
     app,

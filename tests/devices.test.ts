@@ -121,10 +121,38 @@ describe('scanners', () => {
       const refused = await scan({ msgId: 'a-4', code: registered });
       expect(refused).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/is registered: check_in is not allowed/) });
       expect((await events(registered!)).map((e) => e.type)).toEqual(['registered']);
+      // Refusals are answered once too: the same message again gets the first refusal, as a duplicate.
+      expect(await scan({ msgId: 'a-4', code: registered })).toEqual({ ...refused, status: 'duplicate' });
+      expect(await scan({ msgId: 'a-1', code })).toMatchObject({ status: 'duplicate', reason: 'scan a location label first' });
       expect(await scan({ msgId: 'a-5', code: 'NOT-A-CODE!' })).toMatchObject({ status: 'rejected' });
       expect(await scan({ msgId: 'a-6', code, operator: world.people.officer.user.username })).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/not active warehouse staff/) });
     } finally {
       await client.endAsync();
+    }
+  });
+
+  test('stations scanning at once: check-ins, refusals and resent messages each answered once', async () => {
+    const stations = await Promise.all(
+      [0, 1, 2, 3, 4, 5].map(async (i) => connect(await registerDevice({ code: `SCAN-MANY-${i}`, kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-2') }))),
+    );
+    try {
+      const codes = await Promise.all(stations.map(() => received()));
+      const [registered] = await register(ctx, world);
+      // Each station scans an item of its own, and the last one an item not handed over yet.
+      const scans = (round: string) =>
+        Promise.all(stations.map((station, i) => station.scan({ msgId: `many-${i}`, code: i === stations.length - 1 ? registered : codes[i], deviceTime: round })));
+      const first = await scans('2026-11-23T07:00:00.000Z');
+      expect(first.map((a) => a.status)).toEqual(['committed', 'committed', 'committed', 'committed', 'committed', 'rejected']);
+      const again = await scans('2026-11-23T07:05:00.000Z');
+      expect(again).toEqual(first.map((answer) => ({ ...answer, status: 'duplicate' })));
+      for (const code of codes.slice(0, -1)) expect((await events(code)).filter((e) => e.type === 'check_in')).toHaveLength(1);
+      expect((await events(registered!)).map((e) => e.type)).toEqual(['registered']);
+      const [{ n }] = (await ctx.orm.em.fork().execute<{ n: string }[]>(
+        `select count(*) as n from device_messages m join devices d on d.id = m.device_id where d.code like 'SCAN-MANY-%'`,
+      )) as [{ n: string }];
+      expect(Number(n)).toBe(stations.length);
+    } finally {
+      for (const station of stations) await station.client.endAsync();
     }
   });
 

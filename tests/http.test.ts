@@ -3,6 +3,7 @@ import request from 'supertest';
 import { pinoHttp } from 'pino-http';
 import { initOrm } from '../src/orm';
 import { createApp } from '../src/api/app';
+import { GroupCommit } from '../src/custody/group-commit';
 import { problemHandler } from '../src/api/problem';
 import { createLogger } from '../src/logger';
 import { createTestContext, type TestContext } from './context';
@@ -139,7 +140,7 @@ describe('health, readiness and metrics', () => {
 
   test('/readyz answers 503 when the database is unreachable', async () => {
     const orm = await initOrm({ url: ctx.url });
-    const app = createApp({ orm, config: ctx.config, logger: createLogger({ logLevel: 'silent' }), tokens: ctx.tokens, ledger: ctx.ledger });
+    const app = createApp({ orm, config: ctx.config, logger: createLogger({ logLevel: 'silent' }), tokens: ctx.tokens, ledger: ctx.ledger, placements: new GroupCommit(orm) });
     await orm.close(true);
     const res = await request(app).get('/readyz');
     expectProblem(res, 503);

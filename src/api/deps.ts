@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { CheckpointSigner } from '../custody/checkpoints';
+import type { GroupCommit } from '../custody/group-commit';
 import type { VerifierKey } from '../custody/note';
 import type { ThrottlePolicy } from '../custody/sign-in';
 import type { TokenSettings } from './auth';
@@ -16,6 +17,8 @@ export interface AppDeps {
   ledger: CheckpointSigner & { witnesses: VerifierKey[] };
   /** The embedded broker, to cut a disabled device off; absent when no broker runs in this process. */
   devices?: { disconnect(deviceId: string): void; command(kind: string, deviceId: string, name: string, payload: object): Promise<void> };
+  /** Check-ins and moves, committed in groups with the device link's. */
+  placements: GroupCommit;
   /** Sign-in throttling; the default policy when absent. */
   loginThrottle?: ThrottlePolicy;
 }

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Caller } from '../custody/caller';
-import { GroupCommit, type Placed } from '../custody/group-commit';
+import type { Placed } from '../custody/group-commit';
 import { findItemView, itemEvents, presentItem, searchItems, type ItemView } from '../custody/item-queries';
 import { addAttachment, correct, MAX_ATTACHMENT_BYTES, ATTACHMENT_TYPES, placeHold, readAttachment, releaseHold, setReviewDate } from '../custody/item-records';
 import type { AppendedEvent } from '../custody/ledger';
@@ -32,7 +32,7 @@ import { confirmSecondPerson } from './second-person';
 
 const commandResult = z.object({ item: itemSchema, event: z.object({ index: z.number().int(), type: z.string(), leafHash: z.string() }) });
 
-export function itemRoutes(api: Api, { orm, config, loginThrottle }: AppDeps): void {
+export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }: AppDeps): void {
   const attachmentsDir = `${config.dataDir}/attachments`;
 
   const confirm = async (req: Request, who: string, given: z.infer<typeof credentials> | undefined) =>
@@ -45,8 +45,6 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle }: AppDeps): v
     answer(res, await findItemView(orm.em, caller, event.state.code), event, status);
   }
 
-  // Check-ins and moves, the bulk of a warehouse's commands, commit in groups (see GroupCommit).
-  const placements = new GroupCommit(orm);
   const placed = (res: Response, { item, event }: Placed) => answer(res, item, event);
 
   api.add({

@@ -8,7 +8,7 @@ import { lockItemViews, type ItemView } from './item-queries';
 import { appendEvents, type AppendedEvent, type EventDraft } from './ledger';
 import { checkPlace, fullError, lockCapacities, readPlaceChains, type Place } from './locations';
 import { needsPhoto, photographedItems, type Placement } from './movements';
-import { pgSql, withPgConnection } from './sql';
+import { pgSql, withPgConnection, type Sql } from './sql';
 
 /** A placement's outcome: its event and the item as it now is. */
 export interface Placed {
@@ -16,9 +16,34 @@ export interface Placed {
   item: ItemView;
 }
 
+/**
+ * What is recorded with a command's outcome, in its transaction and at most once: a device message with
+ * the answer it got, so that the message redelivered gets that answer again and changes nothing.
+ */
+export interface Receipt {
+  answer(outcome: Placed | AppError): unknown;
+}
+
+/** Where receipts are kept (the devices module's message table). */
+export interface ReceiptBook {
+  /** The answers recorded before for any of `receipts`. */
+  recorded(sql: Sql, receipts: Receipt[]): Promise<Map<Receipt, unknown>>;
+  record(sql: Sql, answered: (readonly [Receipt, unknown])[]): Promise<void>;
+}
+
+/** The command's receipt was recorded before: nothing was done, and this is the answer it got then. */
+export class AlreadyRecorded extends Error {
+  constructor(readonly answer: unknown) {
+    super('already recorded');
+  }
+}
+
+type Outcome = Placed | AppError | AlreadyRecorded;
+
 interface Pending {
   caller: Caller;
   placement: Placement;
+  receipt: Receipt | undefined;
   key: CommandKey | undefined;
   /** After its batch failed as a whole, a command runs again in a batch of its own. */
   alone: boolean;
@@ -44,12 +69,18 @@ export class GroupCommit {
   private queue: Pending[] = [];
   private draining = false;
 
-  constructor(private readonly orm: MikroORM) {}
+  constructor(
+    private readonly orm: MikroORM,
+    private readonly receipts?: ReceiptBook,
+  ) {}
 
-  /** Runs a placement in the next batch; resolves when it has committed, rejects with its refusal. */
-  place(caller: Caller, placement: Placement): Promise<Placed> {
+  /**
+   * Runs a placement in the next batch; resolves when it has committed, rejects with its refusal (an
+   * AppError), with AlreadyRecorded when its receipt was, or with the database's error.
+   */
+  place(caller: Caller, placement: Placement, receipt?: Receipt): Promise<Placed> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ caller, placement, key: currentCommandKey(), alone: false, resolve, reject });
+      this.queue.push({ caller, placement, receipt, key: currentCommandKey(), alone: false, resolve, reject });
       if (!this.draining) void this.drain();
     });
   }
@@ -82,7 +113,7 @@ export class GroupCommit {
   }
 
   private async run(batch: Pending[]): Promise<void> {
-    let outcomes: (Placed | AppError)[];
+    let outcomes: Outcome[];
     try {
       outcomes = await withPgConnection(this.orm, async (client) => {
         try {
@@ -106,37 +137,40 @@ export class GroupCommit {
     }
     batch.forEach((pending, i) => {
       const outcome = outcomes[i]!;
-      if (outcome instanceof AppError) pending.reject(outcome);
+      if (outcome instanceof Error) pending.reject(outcome);
       else pending.resolve(outcome);
     });
   }
 
   /** One transaction for the batch; each command's outcome, in order. Throws only for the whole batch. */
-  private async transaction(client: pg.ClientBase, batch: Pending[]): Promise<(Placed | AppError)[]> {
+  private async transaction(client: pg.ClientBase, batch: Pending[]): Promise<Outcome[]> {
     const sql = pgSql(client);
     await client.query('begin');
     const views = await lockItemViews(sql, batch.map((p) => p.placement.code));
     const byCode = new Map(views.map((view) => [view.code, view]));
-    const [photographed, chains] = await Promise.all([
+    const receipts = batch.flatMap((p) => (p.receipt ? [p.receipt] : []));
+    const [photographed, chains, recorded] = await Promise.all([
       photographedItems(sql, views.filter(needsPhoto).map((view) => view.id)),
       readPlaceChains(sql, [...new Set(batch.map((p) => p.placement.locationCode))]),
+      receipts.length ? this.book().recorded(sql, receipts) : new Map<Receipt, unknown>(),
     ]);
 
-    const decided = batch.map(({ caller, placement }) =>
+    const decided = batch.map(({ caller, placement, receipt }) =>
       refusalOr(() => {
+        if (receipt && recorded.has(receipt)) throw new AlreadyRecorded(recorded.get(receipt));
         const item = byCode.get(placement.code);
         if (!item || !canSeeItem(caller, item)) throw notFound(placement.code);
         const draftAt = placement.decide(item, photographed.has(item.id));
         return { item, draftAt, location: checkPlace(item, placement.locationCode, chains.get(placement.locationCode)) };
       }),
     );
-    const limited = decided.flatMap((d) => (d instanceof AppError || d.location.capacity == null ? [] : [d.location.id]));
+    const limited = decided.flatMap((d) => (d instanceof Error || d.location.capacity == null ? [] : [d.location.id]));
     const stored = await lockCapacities(sql, [...new Set(limited)]);
 
     const drafts: EventDraft[] = [];
     const placed = decided.map((d) =>
       refusalOr(() => {
-        if (d instanceof AppError) throw d;
+        if (d instanceof Error) throw d;
         const { item, location } = d;
         if (location.capacity != null) {
           // Items placed earlier in this batch count; one leaving the location in it still does, as it
@@ -150,34 +184,46 @@ export class GroupCommit {
         return { item, place };
       }),
     );
-    if (drafts.length === 0) {
-      await client.query('rollback');
-      return placed.map((p) => p as AppError);
-    }
 
-    const keys = batch.filter((pending, i) => !(placed[i] instanceof AppError) && pending.key).map((p) => p.key!);
-    const mark = keys.length ? carriedOut(keys) : undefined;
     // One after another, not pipelined, so that COMMIT never follows a statement that failed to go out.
     // Each statement still leaves as soon as the previous answer arrives (a microtask later).
-    const events = await appendEvents(sql, drafts);
-    if (mark) await sql.execute(mark.sql, mark.params);
-    await client.query('commit');
+    const events = drafts.length ? await appendEvents(sql, drafts) : [];
     let next = 0;
-    return placed.map((p) => {
-      if (p instanceof AppError) return p;
+    const outcomes: Outcome[] = placed.map((p) => {
+      if (p instanceof Error) return p;
       const event = events[next++]!;
       // A placement leaves the item with nobody holding it; its case and owning agency are unchanged.
-      const item: ItemView = { ...p.item, ...event.state, locationCode: p.place.code, holderUsername: null };
-      return { event, item };
+      return { event, item: { ...p.item, ...event.state, locationCode: p.place.code, holderUsername: null } };
     });
+    const answered = batch.flatMap((p, i) =>
+      p.receipt && !(outcomes[i] instanceof AlreadyRecorded) ? [[p.receipt, p.receipt.answer(outcomes[i] as Placed | AppError)] as const] : [],
+    );
+    if (drafts.length === 0 && answered.length === 0) {
+      await client.query('rollback');
+      return outcomes;
+    }
+    if (answered.length) await this.book().record(sql, answered);
+    const keys = batch.filter((pending, i) => !(outcomes[i] instanceof Error) && pending.key).map((p) => p.key!);
+    if (keys.length) {
+      const mark = carriedOut(keys);
+      await sql.execute(mark.sql, mark.params);
+    }
+    await client.query('commit');
+    return outcomes;
+  }
+
+  private book(): ReceiptBook {
+    if (!this.receipts) throw new Error('this GroupCommit keeps no receipts');
+    return this.receipts;
   }
 }
 
-function refusalOr<T>(decide: () => T): T | AppError {
+/** A rule's refusal, or a receipt already recorded, as the command's outcome; anything else fails the batch. */
+function refusalOr<T>(decide: () => T): T | AppError | AlreadyRecorded {
   try {
     return decide();
   } catch (err) {
-    if (err instanceof AppError) return err;
+    if (err instanceof AppError || err instanceof AlreadyRecorded) return err;
     throw err;
   }
 }

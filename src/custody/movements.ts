@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, UnprocessableError } from '../errors';
 import { assertOwningAgency, withLockedItems } from './access';
 import type { Caller } from './caller';
-import { appendEvents, type AppendedEvent, type DeviceOrigin, type EventDraft } from './ledger';
+import { appendEvents, type DeviceOrigin, type EventDraft } from './ledger';
 import { placeItem, type Place } from './locations';
 import type { ItemState } from './projection';
 import { Alert, Handover } from './records.entity';
@@ -100,8 +100,7 @@ export async function lockerRetrieve(em: EntityManager, caller: Caller, code: st
 /**
  * A command that puts one item in a storage location (check-in, move). `decide` checks every rule of the
  * command on the locked item and returns its event once the place is known; the place's own rules and
- * room are checked between the two. The same placement runs alone (`place`) or with others in one
- * transaction (GroupCommit).
+ * room are checked between the two, with other placements in one transaction (GroupCommit).
  */
 export interface Placement {
   code: string;
@@ -121,16 +120,6 @@ export async function photographedItems(sql: Sql, ids: string[]): Promise<Set<st
 
 /** Valuables are the only items whose placement depends on a photo; the others need no query for it. */
 export const needsPhoto = (item: ItemState) => item.category === 'valuables';
-
-/** Runs one placement in its own transaction, or in the caller's (a device message). */
-export async function place(em: EntityManager, caller: Caller, placement: Placement): Promise<AppendedEvent> {
-  return withLockedItems(em, caller, [placement.code], async (tx, [item]) => {
-    const photographed = needsPhoto(item!) && (await photographedItems(tx, [item!.id])).size > 0;
-    const draftAt = placement.decide(item!, photographed);
-    const [event] = await appendEvents(tx, [draftAt(await placeItem(tx, item!, placement.locationCode))]);
-    return event!;
-  });
-}
 
 export interface CheckInInput {
   locationCode: string;
@@ -175,9 +164,6 @@ export function movePlacement(caller: Caller, code: string, input: MoveInput): P
     },
   };
 }
-
-export const checkIn = (em: EntityManager, caller: Caller, code: string, input: CheckInInput) =>
-  place(em, caller, checkInPlacement(caller, code, input));
 
 /** Marks the item done within its approved request; the request is carried out when all its items are. */
 async function carryOut(tx: EntityManager, requestId: string, kind: RequestKind, item: ItemState): Promise<CustodyRequest> {

@@ -5,6 +5,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { zodFieldErrors } from '../errors';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { GroupCommit } from '../custody/group-commit';
 import { Device, findActiveDevice, type DeviceRef } from './device.entity';
 import { handleDoor, handleOccupancy, handleTamper, handleTelemetry } from './locker';
 import {
@@ -22,7 +23,7 @@ import {
   type TamperMessage,
 } from './messages';
 import { exactlyOnce, type Outcome } from './once';
-import { performScan } from './scanner';
+import { handleScan } from './scanner';
 import { deviceTopic, parseTopic, TOPIC_ROOT } from './topics';
 
 export interface DeviceLink {
@@ -55,7 +56,7 @@ export function withoutNagle(client: MqttClient): MqttClient {
  * command the API uses, and answers on the device's ack topic only after the database commit. Messages of
  * one device are handled one after another, in the order they came.
  */
-export async function connectDeviceLink(orm: MikroORM, logger: Logger, options: LinkOptions): Promise<DeviceLink> {
+export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, logger: Logger, options: LinkOptions): Promise<DeviceLink> {
   const client: MqttClient = withoutNagle(await mqtt.connectAsync(options.url, {
     username: options.username,
     password: options.password,
@@ -69,11 +70,16 @@ export async function connectDeviceLink(orm: MikroORM, logger: Logger, options: 
   const answer = (kind: string, deviceId: string, ack: Ack) =>
     client.publishAsync(deviceTopic(kind, deviceId, 'ack'), JSON.stringify(ack), { qos: 1 }).catch((err: unknown) => logger.warn({ err, deviceId }, 'ack not sent'));
 
+  const once = <M extends { msgId: string }>(perform: (tx: EntityManager, device: DeviceRef, message: M) => Promise<Outcome>) =>
+    (em: EntityManager, device: DeviceRef, topic: string, message: M) => exactlyOnce(em, device.id, topic, message.msgId, (tx) => perform(tx, device, message));
   const EVENTS = {
-    'evt/scan': { schema: scanMessage, run: (tx: EntityManager, device: DeviceRef, m: ScanMessage) => performScan(tx, device, m) },
-    'evt/door': { schema: doorMessage, run: (tx: EntityManager, device: DeviceRef, m: DoorMessage) => handleDoor(tx, device, m, 'device') },
-    'evt/occupancy': { schema: occupancyMessage, run: (tx: EntityManager, device: DeviceRef, m: OccupancyMessage) => handleOccupancy(tx, device, m) },
-    'evt/tamper': { schema: tamperMessage, run: (tx: EntityManager, device: DeviceRef, m: TamperMessage) => handleTamper(tx, device, m) },
+    'evt/scan': {
+      schema: scanMessage,
+      answer: (em: EntityManager, device: DeviceRef, topic: string, m: ScanMessage) => handleScan(em, placements, device, topic, m),
+    },
+    'evt/door': { schema: doorMessage, answer: once((tx, device, m: DoorMessage) => handleDoor(tx, device, m, 'device')) },
+    'evt/occupancy': { schema: occupancyMessage, answer: once((tx, device, m: OccupancyMessage) => handleOccupancy(tx, device, m)) },
+    'evt/tamper': { schema: tamperMessage, answer: once((tx, device, m: TamperMessage) => handleTamper(tx, device, m)) },
   } as const;
 
   async function handle(topic: string, payload: Buffer): Promise<void> {
@@ -121,9 +127,8 @@ export async function connectDeviceLink(orm: MikroORM, logger: Logger, options: 
       await answer(parsed.kind, parsed.deviceId, { v: 1, msgId, status: 'rejected', reason: `${first.field}: ${first.detail}` });
       return;
     }
-    const run = handler.run as (tx: EntityManager, device: DeviceRef, m: typeof message.data) => Promise<Outcome>;
-    const ack = await exactlyOnce(em, device.id, topic, message.data.msgId, (tx) => run(tx, device, message.data));
-    await answer(parsed.kind, parsed.deviceId, ack);
+    const answerOf = handler.answer as (em: EntityManager, device: DeviceRef, topic: string, m: typeof message.data) => Promise<Ack>;
+    await answer(parsed.kind, parsed.deviceId, await answerOf(em, device, topic, message.data));
   }
 
   client.on('message', (topic, payload) => {

@@ -1,4 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Placed, Receipt, ReceiptBook } from '../custody/group-commit';
+import { arrayLiteral, type Sql } from '../custody/sql';
 import { AppError } from '../errors';
 import type { Ack } from './messages';
 
@@ -44,3 +46,47 @@ export async function exactlyOnce(
     return { ...stored!.answer, status: 'duplicate' };
   }
 }
+
+/** A device message as a group commit's receipt: recorded with the answer its command's outcome gives. */
+export class MessageReceipt implements Receipt {
+  constructor(
+    readonly deviceId: string,
+    readonly topic: string,
+    readonly msgId: string,
+    private readonly committed: (placed: Placed) => Outcome,
+  ) {}
+
+  answer(outcome: Placed | AppError): Ack {
+    return outcome instanceof AppError
+      ? { v: 1, msgId: this.msgId, status: 'rejected', reason: outcome.message }
+      : { v: 1, msgId: this.msgId, status: 'committed', ...this.committed(outcome) };
+  }
+}
+
+const asMessages = (receipts: Receipt[]) => receipts as MessageReceipt[];
+
+/**
+ * The device_messages table as the group commit's receipt book. Two copies of one message in flight on
+ * two instances at once meet at its primary key: the second's batch fails, it is left unanswered, and the
+ * device's resend is answered as a duplicate.
+ */
+export const deviceMessages: ReceiptBook = {
+  async recorded(sql: Sql, receipts: Receipt[]) {
+    const messages = asMessages(receipts);
+    const rows = await sql.execute<{ device_id: string; message_id: string; answer: Ack }[]>(
+      `select m.device_id, m.message_id, m.answer
+         from device_messages m join unnest(?::uuid[], ?::text[]) as r (device_id, message_id) using (device_id, message_id)`,
+      [arrayLiteral(messages.map((m) => m.deviceId)), arrayLiteral(messages.map((m) => m.msgId))],
+    );
+    const answers = new Map(rows.map((row) => [`${row.device_id} ${row.message_id}`, row.answer]));
+    return new Map(messages.filter((m) => answers.has(`${m.deviceId} ${m.msgId}`)).map((m) => [m, answers.get(`${m.deviceId} ${m.msgId}`)]));
+  },
+  async record(sql: Sql, answered: (readonly [Receipt, unknown])[]) {
+    const column = (value: (message: MessageReceipt, ack: Ack) => string) => arrayLiteral(answered.map(([m, ack]) => value(m as MessageReceipt, ack as Ack)));
+    await sql.execute(
+      `insert into device_messages (device_id, message_id, topic, status, answer)
+       select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb[])`,
+      [column((m) => m.deviceId), column((m) => m.msgId), column((m) => m.topic), column((_, ack) => ack.status), column((_, ack) => JSON.stringify(ack))],
+    );
+  },
+};

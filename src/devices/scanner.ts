@@ -1,17 +1,19 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { UnprocessableError } from '../errors';
+import { AlreadyRecorded, type GroupCommit } from '../custody/group-commit';
+import type { Sql } from '../custody/sql';
+import { AppError, UnprocessableError } from '../errors';
 import { loadCaller, type Caller } from '../custody/caller';
 import { parseItemCode } from '../custody/item-code';
 import type { AppendedEvent, DeviceOrigin } from '../custody/ledger';
 import { Location } from '../custody/location.entity';
-import { checkIn, checkOut } from '../custody/movements';
+import { checkInPlacement, checkOut } from '../custody/movements';
 import { recordAuditScan } from '../custody/audits';
 import type { DeviceRef } from './device.entity';
-import type { ScanMessage } from './messages';
-import type { Outcome } from './once';
+import type { Ack, ScanMessage } from './messages';
+import { exactlyOnce, MessageReceipt, type Outcome } from './once';
 
-async function operatorOf(em: EntityManager, username: string): Promise<Caller> {
-  const operator = await loadCaller(em, { username });
+async function operatorOf(sql: Sql, username: string): Promise<Caller> {
+  const operator = await loadCaller(sql, { username });
   if (!operator || !operator.roles.includes('warehouse')) throw new UnprocessableError(`operator ${username} is not active warehouse staff`);
   return operator;
 }
@@ -26,29 +28,71 @@ async function approvedLoanFor(em: EntityManager, itemCode: string): Promise<str
   return row.id;
 }
 
-/** Does what a scan means at this station; throws an AppError (a rejection with its reason) otherwise. */
-export async function performScan(tx: EntityManager, device: DeviceRef, scan: ScanMessage): Promise<Outcome> {
-  const operator = await operatorOf(tx, scan.operator);
+const originOf = (device: DeviceRef, scan: ScanMessage): DeviceOrigin => ({
+  device: device.id,
+  occurredAt: new Date(scan.deviceTime).toISOString(),
+  replayed: scan.replayed ?? false,
+});
+
+/**
+ * Answers a scan exactly once. An item scanned at a check-in station (most scans) is checked in through
+ * the group commit, its message recorded in the batch's transaction; every other scan is a transaction of
+ * its own (`exactlyOnce`).
+ */
+export async function handleScan(em: EntityManager, placements: GroupCommit, device: DeviceRef, topic: string, scan: ScanMessage): Promise<Ack> {
+  const once = (perform: (tx: EntityManager) => Promise<Outcome>) => exactlyOnce(em, device.id, topic, scan.msgId, perform);
   let code: string;
   try {
     code = parseItemCode(scan.code);
   } catch (notAnItem) {
-    const location = await tx.findOne(Location, { code: scan.code });
-    if (!location) throw notAnItem;
-    // A location label: the items scanned next go there.
-    await tx.execute('update devices set scan_location_id = ? where id = ?', [location.id, device.id]);
-    return { reason: `location ${location.code}` };
-  }
-  const origin: DeviceOrigin = { device: device.id, occurredAt: new Date(scan.deviceTime).toISOString(), replayed: scan.replayed ?? false };
-  if (device.mode === 'check_in') {
-    const place = device.scanLocationId ?? device.locationId;
-    const [location] = place ? await tx.execute<{ code: string }[]>('select code from locations where id = ?', [place]) : [];
-    if (!location) throw new UnprocessableError('scan a location label first');
-    return answered(await checkIn(tx, operator, code, { locationCode: location.code, origin }), code, location.code);
+    return once((tx) => scanLocationLabel(tx, device, scan, notAnItem));
   }
   if (device.mode === 'check_out') {
-    return answered(await checkOut(tx, operator, code, { requestId: await approvedLoanFor(tx, code), condition: 'as scanned', origin }), code, null);
+    return once(async (tx) => {
+      const operator = await operatorOf(tx, scan.operator);
+      return answered(await checkOut(tx, operator, code, { requestId: await approvedLoanFor(tx, code), condition: 'as scanned', origin: originOf(device, scan) }), code, null);
+    });
   }
+  if (device.mode !== 'check_in') return once((tx) => countForAudit(tx, device, scan, code));
+
+  let station: { operator: Caller; locationCode: string };
+  try {
+    station = await checkInStation(em, device, scan);
+  } catch (err) {
+    if (!(err instanceof AppError)) throw err;
+    return once(() => Promise.reject(err));
+  }
+  const receipt = new MessageReceipt(device.id, topic, scan.msgId, (placed) => answered(placed.event, code, station.locationCode));
+  const placement = checkInPlacement(station.operator, code, { locationCode: station.locationCode, origin: originOf(device, scan) });
+  try {
+    return receipt.answer(await placements.place(station.operator, placement, receipt));
+  } catch (err) {
+    if (err instanceof AlreadyRecorded) return { ...(err.answer as Ack), status: 'duplicate' };
+    if (err instanceof AppError) return receipt.answer(err);
+    throw err;
+  }
+}
+
+/** Who checks in at this station and where the items go: the last location label scanned, or its own. */
+async function checkInStation(sql: Sql, device: DeviceRef, scan: ScanMessage): Promise<{ operator: Caller; locationCode: string }> {
+  const operator = await operatorOf(sql, scan.operator);
+  const place = device.scanLocationId ?? device.locationId;
+  const [location] = place ? await sql.execute<{ code: string }[]>('select code from locations where id = ?', [place]) : [];
+  if (!location) throw new UnprocessableError('scan a location label first');
+  return { operator, locationCode: location.code };
+}
+
+/** A location label: the items scanned next at this station go there. Neither an item's nor a location's, it is refused as the item code it is not. */
+async function scanLocationLabel(tx: EntityManager, device: DeviceRef, scan: ScanMessage, notAnItem: unknown): Promise<Outcome> {
+  await operatorOf(tx, scan.operator);
+  const location = await tx.findOne(Location, { code: scan.code });
+  if (!location) throw notAnItem;
+  await tx.execute('update devices set scan_location_id = ? where id = ?', [location.id, device.id]);
+  return { reason: `location ${location.code}` };
+}
+
+async function countForAudit(tx: EntityManager, device: DeviceRef, scan: ScanMessage, code: string): Promise<Outcome> {
+  const operator = await operatorOf(tx, scan.operator);
   const place = device.scanLocationId ?? device.locationId;
   const [audit] = place
     ? await tx.execute<{ id: string }[]>(
