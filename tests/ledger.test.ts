@@ -54,7 +54,10 @@ describe('the database refuses to change history', () => {
   });
 });
 
-describe('verify finds what was changed behind the application', () => {
+describe.each([
+  ['in this thread', 0],
+  ['in two worker threads', 2],
+])('verify (%s) finds what was changed behind the application', (_how, threads) => {
   let index: number;
   beforeAll(async () => {
     const [code] = await stored(ctx, world);
@@ -63,7 +66,7 @@ describe('verify finds what was changed behind the application', () => {
   });
 
   test('the untouched ledger verifies', async () => {
-    expect(await verifyLedger(ctx.orm.em.fork())).toMatchObject({ ok: true, failure: null });
+    expect(await verifyLedger(ctx.orm.em.fork(), { threads })).toMatchObject({ ok: true, failure: null });
   });
 
   /** As the table owner: disable the triggers, tamper, verify inside the same transaction, roll back. */
@@ -71,7 +74,7 @@ describe('verify finds what was changed behind the application', () => {
     return inRolledBackTransaction(async () => {
       await sql.query('alter table ledger_events disable trigger all');
       await sql.query(statement, params);
-      return verifyInTamperingTransaction();
+      return verifyInTamperingTransaction(threads);
     });
   }
 
@@ -98,20 +101,20 @@ describe('verify finds what was changed behind the application', () => {
   test('an items row changed without an event differs from the replay', async () => {
     const result = await inRolledBackTransaction(async () => {
       await sql.query(`update items set location_id = null where id = (select item_id from ledger_events where idx = $1)`, [index]);
-      return verifyInTamperingTransaction();
+      return verifyInTamperingTransaction(threads);
     });
     expect(result.failure).toMatchObject({ index: null, reason: expect.stringMatching(/differs from the ledger’s replay in locationId/) });
   });
 });
 
 /** verifyLedger reading through the tampering transaction's connection, so its uncommitted changes are seen. */
-function verifyInTamperingTransaction() {
+function verifyInTamperingTransaction(threads: number) {
   const execute = (query: string, params: unknown[] = []) => {
     let n = 0;
     return sql.query(query.replace(/\?/g, () => `$${++n}`), params).then((r) => r.rows);
   };
   const em = ctx.orm.em.fork();
-  return verifyLedger(new Proxy(em, { get: (target, prop) => (prop === 'execute' ? execute : Reflect.get(target, prop)) }));
+  return verifyLedger(new Proxy(em, { get: (target, prop) => (prop === 'execute' ? execute : Reflect.get(target, prop)) }), { threads });
 }
 
 describe('concurrency', () => {

@@ -7,43 +7,73 @@ export interface ReplayedEvent {
   index: number;
   canonical: string;
   /** What the database row says besides the envelope, when replaying from the database. */
-  row?: { itemId: string; itemSeq: number; leafHash: Buffer; prevItemHash: Buffer | null };
+  row?: StoredFacts;
+}
+
+/** What a database row says about its event besides the canonical JSON. */
+export interface StoredFacts {
+  itemId: string;
+  itemSeq: number;
+  leafHash: Buffer;
+  prevItemHash: Buffer | null;
 }
 
 /**
- * Replays the ledger event by event: recomputes each leaf hash from the canonical JSON, checks the gap-free
- * global index and each item's chain, extends the Merkle tree, and rebuilds every item's state. Used by the
- * server's verification (from the database) and by `custody verify --all` (from the API, with no database).
+ * The per-item half of a replay: recomputes each event's leaf hash from its canonical JSON, checks the
+ * canonical form, the item's chain (sequence and previous hash) and what the row says, and rebuilds the
+ * item's state. It needs only the item's own earlier events, so items can be replayed apart (in workers).
  */
-export class LedgerReplay {
-  readonly frontier = new Frontier();
+export class ItemReplay {
   readonly items = new Map<string, ItemState>();
 
-  /** Adds the next event; returns why it does not fit, or null. */
-  add(event: ReplayedEvent): string | null {
-    if (event.index !== this.frontier.size) return `global index ${this.frontier.size} is missing: the next event has index ${event.index}`;
-    const leaf = leafHash(event.canonical);
-    if (event.row && !leaf.equals(event.row.leafHash)) return 'the leaf hash does not match the event’s canonical JSON: the event was altered';
+  /** Folds in an item's next event; returns its leaf hash, or why it does not fit. */
+  add(canonical: string, row?: StoredFacts): Buffer | string {
+    const leaf = leafHash(canonical);
+    if (row && !leaf.equals(row.leafHash)) return 'the leaf hash does not match the event’s canonical JSON: the event was altered';
     let envelope: Envelope;
     try {
-      envelope = JSON.parse(event.canonical) as Envelope;
+      envelope = JSON.parse(canonical) as Envelope;
     } catch {
       return 'the event is not valid JSON';
     }
-    if (!isCanonical(envelope as unknown as Json, event.canonical)) return 'the event is not in canonical form';
-    if (event.row && (envelope.itemId !== event.row.itemId || Number(envelope.itemSeq) !== event.row.itemSeq)) {
+    if (!isCanonical(envelope as unknown as Json, canonical)) return 'the event is not in canonical form';
+    if (row && (envelope.itemId !== row.itemId || Number(envelope.itemSeq) !== row.itemSeq)) {
       return 'the item or sequence number in the row differs from the hashed envelope';
     }
     const previous = this.items.get(envelope.itemId) ?? null;
     const expectedSeq = (previous?.lastSeq ?? 0) + 1;
     if (Number(envelope.itemSeq) !== expectedSeq) return `item sequence ${envelope.itemSeq} where ${expectedSeq} was expected`;
     const expectedPrev = previous?.lastHash ?? null;
-    if (envelope.prevItemHash !== expectedPrev || (event.row && (event.row.prevItemHash?.toString('hex') ?? null) !== expectedPrev)) {
+    if (envelope.prevItemHash !== expectedPrev || (row && (row.prevItemHash?.toString('hex') ?? null) !== expectedPrev)) {
       return 'the event does not chain to the item’s previous event';
     }
     if (previous === null && envelope.type !== 'registered') return 'the item’s first event is not its registration';
     this.items.set(envelope.itemId, project(previous, envelope, leaf.toString('hex')));
+    return leaf;
+  }
+}
+
+/**
+ * Replays the ledger event by event: the per-item checks of ItemReplay, the gap-free global index, and the
+ * Merkle tree extended by each leaf. Used by the server's verification (from the database) and by
+ * `custody verify --all` (from the API, with no database).
+ */
+export class LedgerReplay {
+  readonly frontier = new Frontier();
+  private readonly chains = new ItemReplay();
+
+  get items(): Map<string, ItemState> {
+    return this.chains.items;
+  }
+
+  /** Adds the next event; returns why it does not fit, or null. */
+  add(event: ReplayedEvent): string | null {
+    if (event.index !== this.frontier.size) return missingIndex(this.frontier.size, event.index);
+    const leaf = this.chains.add(event.canonical, event.row);
+    if (typeof leaf === 'string') return leaf;
     this.frontier.append(leaf);
     return null;
   }
 }
+
+export const missingIndex = (expected: number, found: number) => `global index ${expected} is missing: the next event has index ${found}`;

@@ -1,7 +1,10 @@
+import os from 'node:os';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ITEM_SELECT, rowToState } from './ledger';
+import { Frontier } from './merkle';
+import { itemReplayer, type BatchOutcome } from './parallel-replay';
 import type { ItemState } from './projection';
-import { LedgerReplay } from './replay';
+import { missingIndex } from './replay';
 import { openCheckpoint } from './checkpoints';
 import type { VerifierKey } from './note';
 
@@ -46,79 +49,121 @@ interface EventRow {
 
 const BATCH = 5000;
 
+export interface VerifyOptions {
+  /** The log's public key: every stored checkpoint must carry its valid signature and match the recomputed tree. */
+  logKey?: VerifierKey;
+  onProgress?: (done: number, total: number) => void;
+  /**
+   * Worker threads for the per-item checks (hashes, canonical form, chains, projection). By default one
+   * per core for a ledger of PARALLEL_FROM events or more, where starting them pays off; none below.
+   */
+  threads?: number;
+}
+
+const PARALLEL_FROM = 20_000;
+
+interface DispatchedBatch {
+  rows: EventRow[];
+  /** The place of the first row whose index is not the next one, or rows.length. */
+  gapAt: number;
+  outcome: Promise<BatchOutcome>;
+}
+
 /**
  * Recomputes the whole ledger from its rows: each leaf hash from the canonical JSON, each item's chain,
  * the gap-free global index, the Merkle root against the head, and finally every items row against a
  * replay of its events. Stops at the first mismatch and names it. Streams in batches, so memory grows
  * with the number of items, not of events.
  */
-export interface VerifyOptions {
-  /** The log's public key: every stored checkpoint must carry its valid signature and match the recomputed tree. */
-  logKey?: VerifierKey;
-  onProgress?: (done: number, total: number) => void;
-}
-
-export async function verifyLedger(em: EntityManager, { logKey, onProgress }: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyLedger(em: EntityManager, { logKey, onProgress, threads }: VerifyOptions = {}): Promise<VerifyResult> {
   const checkedAt = new Date().toISOString();
   const [head] = await em.execute<{ size: string; frontier: Buffer; root: Buffer }[]>('select size, frontier, root from ledger_head');
   const headSize = Number(head!.size);
-  const replay = new LedgerReplay();
-  const { frontier, items } = replay;
-  const checkpoints = await em.execute<{ size: string; root: Buffer; note: string }[]>('select size, root, note from checkpoints order by size');
-  let nextCheckpoint = 0;
-  const result = (failure: VerifyFailure | null): VerifyResult => ({
-    ok: failure === null,
-    size: frontier.size,
-    root: frontier.root().toString('hex'),
-    checkedAt,
-    itemsChecked: items.size,
-    failure,
-  });
+  const frontier = new Frontier();
+  const replayer = itemReplayer(threads ?? (headSize >= PARALLEL_FROM ? os.availableParallelism() : 0));
+  try {
+    const checkpoints = await em.execute<{ size: string; root: Buffer; note: string }[]>('select size, root, note from checkpoints order by size');
+    let nextCheckpoint = 0;
+    const result = async (failure: VerifyFailure | null): Promise<VerifyResult> => ({
+      ok: failure === null,
+      size: frontier.size,
+      root: frontier.root().toString('hex'),
+      checkedAt,
+      itemsChecked: (await replayer.states()).size,
+      failure,
+    });
 
-  const batchAfter = (after: number) =>
-    em.execute<EventRow[]>(
-      `select idx, item_id, item_seq, canonical, leaf_hash, prev_item_hash from ledger_events where idx > ? order by idx limit ?`,
-      [after, BATCH],
-    );
-  // The next batch is read while this one is checked; a failure found first leaves it unread and unawaited.
-  for (let pending = batchAfter(-1); ; ) {
-    const rows = await pending;
-    if (rows.length === 0) break;
-    pending = batchAfter(Number(rows[rows.length - 1]!.idx));
-    pending.catch(() => undefined);
+    /** Extends the tree by a batch's leaves in index order, with the checkpoints; the first failure, if any. */
+    const merge = async ({ rows, gapAt, outcome }: DispatchedBatch): Promise<VerifyFailure | null> => {
+      const { leaves, failure } = await outcome;
+      for (const [i, row] of rows.entries()) {
+        const index = Number(row.idx);
+        if (i === gapAt) return { index, itemId: row.item_id, reason: missingIndex(frontier.size, index) };
+        if (failure?.at === i) return { index, itemId: row.item_id, reason: failure.reason };
+        frontier.append(leaves[i]!);
+        const due = checkpoints[nextCheckpoint];
+        const bad = due && Number(due.size) === frontier.size ? checkCheckpoint(checkpoints[nextCheckpoint++]!, frontier.root(), logKey) : null;
+        if (bad) return { index, itemId: row.item_id, reason: bad };
+      }
+      onProgress?.(frontier.size, headSize);
+      return null;
+    };
+
+    const batchAfter = (after: number) =>
+      em.execute<EventRow[]>(
+        `select idx, item_id, item_seq, canonical, leaf_hash, prev_item_hash from ledger_events where idx > ? order by idx limit ?`,
+        [after, BATCH],
+      );
+    // Three things overlap: the next batch is read, this one is replayed (in workers, when there are), and
+    // the previous one's leaves are added to the tree. A failure found first leaves the rest unawaited.
+    let expected = 0;
+    let previous: DispatchedBatch | null = null;
+    for (let pending = batchAfter(-1); ; ) {
+      const rows = await pending;
+      let current: DispatchedBatch | null = null;
+      if (rows.length) {
+        pending = batchAfter(Number(rows[rows.length - 1]!.idx));
+        pending.catch(() => undefined);
+        const gap = rows.findIndex((row, i) => Number(row.idx) !== expected + i);
+        const gapAt = gap === -1 ? rows.length : gap;
+        const events = rows.slice(0, gapAt).map((row) => ({
+          canonical: row.canonical,
+          row: { itemId: row.item_id, itemSeq: row.item_seq, leafHash: row.leaf_hash, prevItemHash: row.prev_item_hash },
+        }));
+        current = { rows, gapAt, outcome: replayer.add(events) };
+        current.outcome.catch(() => undefined);
+        expected += rows.length;
+      }
+      const failure = previous && (await merge(previous));
+      if (failure) return await result(failure);
+      if (!current) break;
+      previous = current;
+    }
+
+    if (nextCheckpoint < checkpoints.length) {
+      return await result({ index: null, itemId: null, reason: `a checkpoint was signed at ${checkpoints[nextCheckpoint]!.size} events, the ledger holds ${frontier.size}: events were removed` });
+    }
+    if (frontier.size !== headSize) {
+      return await result({ index: frontier.size, itemId: null, reason: `the head says ${headSize} events, the table holds ${frontier.size}` });
+    }
+    if (!frontier.root().equals(head!.root) || !Buffer.concat(frontier.nodes).equals(head!.frontier)) {
+      return await result({ index: null, itemId: null, reason: 'the Merkle root recomputed from the events differs from the head’s' });
+    }
+    const items = await replayer.states();
+    const rows = await em.execute<Record<string, unknown>[]>(`select ${ITEM_SELECT} from items i order by i.id`);
+    if (rows.length !== items.size) {
+      return await result({ index: null, itemId: null, reason: `${rows.length} items rows for ${items.size} items in the ledger` });
+    }
     for (const row of rows) {
-      const index = Number(row.idx);
-      const stored = { itemId: row.item_id, itemSeq: row.item_seq, leafHash: row.leaf_hash, prevItemHash: row.prev_item_hash };
-      const failure =
-        replay.add({ index, canonical: row.canonical, row: stored }) ??
-        (checkpoints[nextCheckpoint] && Number(checkpoints[nextCheckpoint]!.size) === frontier.size
-          ? checkCheckpoint(checkpoints[nextCheckpoint++]!, frontier.root(), logKey)
-          : null);
-      if (failure) return result({ index, itemId: row.item_id, reason: failure });
+      const actual = rowToState(row);
+      const replayed = items.get(actual.id);
+      const field = replayed ? (Object.keys(replayed) as (keyof ItemState)[]).find((k) => JSON.stringify(replayed[k]) !== JSON.stringify(actual[k])) : 'id';
+      if (field) {
+        return await result({ index: null, itemId: actual.id, reason: `the items row of ${actual.code} differs from the ledger’s replay in ${field}` });
+      }
     }
-    onProgress?.(frontier.size, headSize);
+    return await result(null);
+  } finally {
+    await replayer.close();
   }
-
-  if (nextCheckpoint < checkpoints.length) {
-    return result({ index: null, itemId: null, reason: `a checkpoint was signed at ${checkpoints[nextCheckpoint]!.size} events, the ledger holds ${frontier.size}: events were removed` });
-  }
-  if (frontier.size !== headSize) {
-    return result({ index: frontier.size, itemId: null, reason: `the head says ${headSize} events, the table holds ${frontier.size}` });
-  }
-  if (!frontier.root().equals(head!.root) || !Buffer.concat(frontier.nodes).equals(head!.frontier)) {
-    return result({ index: null, itemId: null, reason: 'the Merkle root recomputed from the events differs from the head’s' });
-  }
-  const rows = await em.execute<Record<string, unknown>[]>(`select ${ITEM_SELECT} from items i order by i.id`);
-  if (rows.length !== items.size) {
-    return result({ index: null, itemId: null, reason: `${rows.length} items rows for ${items.size} items in the ledger` });
-  }
-  for (const row of rows) {
-    const actual = rowToState(row);
-    const replayed = items.get(actual.id);
-    const field = replayed ? (Object.keys(replayed) as (keyof ItemState)[]).find((k) => JSON.stringify(replayed[k]) !== JSON.stringify(actual[k])) : 'id';
-    if (field) {
-      return result({ index: null, itemId: actual.id, reason: `the items row of ${actual.code} differs from the ledger’s replay in ${field}` });
-    }
-  }
-  return result(null);
 }
