@@ -69,7 +69,11 @@ async function startServer(db: BenchDb, jwtSecret: string): Promise<Server> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-bench-server-'));
   const root = path.join(__dirname, '..');
   let output = '';
-  const child = spawn(process.execPath, [...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), '--import', 'tsx', 'src/main.ts'], {
+  // Node's flags as `npm start` gives them (the young generation's size), then any of BENCH_NODE_ARGS.
+  const startFlags = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+    .split(' ')
+    .filter((word) => word.startsWith('--'));
+  const child = spawn(process.execPath, [...startFlags, ...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
     env: { ...process.env, DATABASE_URL: db.url, JWT_SECRET: jwtSecret, PORT: String(port), MQTT_PORT: String(await freePort()), CUSTODY_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DB_POOL_MAX: '20' },
   });

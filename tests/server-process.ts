@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 
@@ -19,13 +20,16 @@ export interface ServerProcess {
 
 export const ROOT = path.join(__dirname, '..');
 
+/** The words of package.json's start script (`tsx`, node's flags, `src/main.ts`). */
+const startScript = () => (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+
 /**
  * `through: 'npm start'` runs it as `npm start` does, through the tsx command, which relays signals to the
  * server it starts (and kills it if the server does not acknowledge them).
  */
 export function startServer(env: Record<string, string>, through: 'node' | 'npm start' = 'node'): ServerProcess {
   let output = '';
-  const [command, args] = through === 'node' ? [process.execPath, ['--import', 'tsx', 'src/main.ts']] : [path.join(ROOT, 'node_modules', '.bin', 'tsx'), ['src/main.ts']];
+  const [command, args] = through === 'node' ? [process.execPath, ['--import', 'tsx', 'src/main.ts']] : [path.join(ROOT, 'node_modules', '.bin', 'tsx'), startScript().slice(1)];
   const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', ...env } });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
