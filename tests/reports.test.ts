@@ -84,7 +84,11 @@ describe('the custody history', () => {
     const bundle = JSON.parse(files[`proof-${code}.json`]!.toString()) as ProofBundle;
     expect(verifyBundle(bundle, ctx.ledger.signer).ok).toBe(true);
     expect(qr[0]!.data).toContain(`leaf ${bundle.inclusion.index} `);
-    expect(await pdfText(res.body)).toContain('保管链报告');
+    const text = await pdfText(res.body);
+    expect(text).toContain('保管链报告');
+    // An event's lines, Chinese labels and names set in the embedded font beside its Latin letters and digits.
+    expect(text).toMatch(/上架入库\s+· idx \d+/);
+    expect(text).toContain(`操作人: ${world.people.warehouse.user.displayName}`);
   });
 
   test('a tampered ledger makes the report say it did not verify', async () => {
