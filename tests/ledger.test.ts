@@ -109,12 +109,7 @@ describe.each([
 
 /** verifyLedger reading through the tampering transaction's connection, so its uncommitted changes are seen. */
 function verifyInTamperingTransaction(threads: number) {
-  const execute = (query: string, params: unknown[] = []) => {
-    let n = 0;
-    return sql.query(query.replace(/\?/g, () => `$${++n}`), params).then((r) => r.rows);
-  };
-  const em = ctx.orm.em.fork();
-  return verifyLedger(new Proxy(em, { get: (target, prop) => (prop === 'execute' ? execute : Reflect.get(target, prop)) }), { threads });
+  return verifyLedger(ctx.orm.em.fork(), { threads, connection: sql });
 }
 
 describe('concurrency', () => {

@@ -115,7 +115,7 @@ export class GroupCommit {
   private async run(batch: Pending[]): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await withPgConnection(this.orm, async (client) => {
+      outcomes = await withPgConnection(this.orm.em, async (client) => {
         try {
           return await this.transaction(client, batch);
         } catch (err) {

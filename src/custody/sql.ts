@@ -23,8 +23,8 @@ export function pgSql(client: pg.ClientBase): Sql {
  * Runs `work` on a bare `pg` connection borrowed from the ORM's pool (so it counts against the same
  * limit and closes with the ORM), given back afterwards whatever happens.
  */
-export async function withPgConnection<T>(orm: MikroORM, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
-  const pool = orm.em.getConnection().getKnex().client;
+export async function withPgConnection<T>(em: EntityManager, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+  const pool = em.getConnection().getKnex().client;
   const client = (await pool.acquireConnection()) as pg.ClientBase;
   try {
     return await work(client);
@@ -35,7 +35,7 @@ export async function withPgConnection<T>(orm: MikroORM, work: (client: pg.Clien
 
 /** Statements outside any transaction, each on a borrowed bare connection: for reads on every request. */
 export function pooledSql(orm: MikroORM): Sql {
-  const execute = (sql: string, params?: unknown[]) => withPgConnection(orm, (client) => pgSql(client).execute(sql, params));
+  const execute = (sql: string, params?: unknown[]) => withPgConnection(orm.em, (client) => pgSql(client).execute(sql, params));
   return { execute } as Sql;
 }
 

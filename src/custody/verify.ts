@@ -1,10 +1,12 @@
 import os from 'node:os';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type pg from 'pg';
 import { ITEM_SELECT, rowToState } from './ledger';
 import { Frontier } from './merkle';
 import { itemReplayer, type BatchOutcome } from './parallel-replay';
 import type { ItemState } from './projection';
 import { missingIndex } from './replay';
+import { pgSql, withPgConnection } from './sql';
 import { openCheckpoint } from './checkpoints';
 import type { VerifierKey } from './note';
 
@@ -38,15 +40,6 @@ export interface VerifyResult {
   failure: VerifyFailure | null;
 }
 
-interface EventRow {
-  idx: string;
-  item_id: string;
-  item_seq: number;
-  canonical: string;
-  leaf_hash: Buffer;
-  prev_item_hash: Buffer | null;
-}
-
 const BATCH = 5000;
 
 export interface VerifyOptions {
@@ -58,9 +51,14 @@ export interface VerifyOptions {
    * per core for a ledger of PARALLEL_FROM events or more, where starting them pays off; none below.
    */
   threads?: number;
+  /** Read through this connection (inside a transaction, say) rather than one borrowed from the pool. */
+  connection?: pg.ClientBase;
 }
 
 const PARALLEL_FROM = 20_000;
+
+/** An event row as pg gives it in array mode: idx, item_id, item_seq, canonical, leaf_hash, prev_item_hash. */
+type EventRow = [string, string, number, string, Buffer, Buffer | null];
 
 interface DispatchedBatch {
   rows: EventRow[];
@@ -75,14 +73,20 @@ interface DispatchedBatch {
  * replay of its events. Stops at the first mismatch and names it. Streams in batches, so memory grows
  * with the number of items, not of events.
  */
-export async function verifyLedger(em: EntityManager, { logKey, onProgress, threads }: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyLedger(em: EntityManager, options: VerifyOptions = {}): Promise<VerifyResult> {
+  return options.connection ? verifyOn(options.connection, options) : withPgConnection(em, (client) => verifyOn(client, options));
+}
+
+// On a bare connection and in array mode: the ORM's layers and an object per row cost more than the checks.
+async function verifyOn(client: pg.ClientBase, { logKey, onProgress, threads }: VerifyOptions): Promise<VerifyResult> {
+  const sql = pgSql(client);
   const checkedAt = new Date().toISOString();
-  const [head] = await em.execute<{ size: string; frontier: Buffer; root: Buffer }[]>('select size, frontier, root from ledger_head');
+  const [head] = await sql.execute<{ size: string; frontier: Buffer; root: Buffer }[]>('select size, frontier, root from ledger_head');
   const headSize = Number(head!.size);
   const frontier = new Frontier();
   const replayer = itemReplayer(threads ?? (headSize >= PARALLEL_FROM ? os.availableParallelism() : 0));
   try {
-    const checkpoints = await em.execute<{ size: string; root: Buffer; note: string }[]>('select size, root, note from checkpoints order by size');
+    const checkpoints = await sql.execute<{ size: string; root: Buffer; note: string }[]>('select size, root, note from checkpoints order by size');
     let nextCheckpoint = 0;
     const result = async (failure: VerifyFailure | null): Promise<VerifyResult> => ({
       ok: failure === null,
@@ -97,23 +101,27 @@ export async function verifyLedger(em: EntityManager, { logKey, onProgress, thre
     const merge = async ({ rows, gapAt, outcome }: DispatchedBatch): Promise<VerifyFailure | null> => {
       const { leaves, failure } = await outcome;
       for (const [i, row] of rows.entries()) {
-        const index = Number(row.idx);
-        if (i === gapAt) return { index, itemId: row.item_id, reason: missingIndex(frontier.size, index) };
-        if (failure?.at === i) return { index, itemId: row.item_id, reason: failure.reason };
+        const [idx, itemId] = row;
+        const index = Number(idx);
+        if (i === gapAt) return { index, itemId, reason: missingIndex(frontier.size, index) };
+        if (failure?.at === i) return { index, itemId, reason: failure.reason };
         frontier.append(leaves[i]!);
         const due = checkpoints[nextCheckpoint];
         const bad = due && Number(due.size) === frontier.size ? checkCheckpoint(checkpoints[nextCheckpoint++]!, frontier.root(), logKey) : null;
-        if (bad) return { index, itemId: row.item_id, reason: bad };
+        if (bad) return { index, itemId, reason: bad };
       }
       onProgress?.(frontier.size, headSize);
       return null;
     };
 
-    const batchAfter = (after: number) =>
-      em.execute<EventRow[]>(
-        `select idx, item_id, item_seq, canonical, leaf_hash, prev_item_hash from ledger_events where idx > ? order by idx limit ?`,
-        [after, BATCH],
-      );
+    const batchAfter = async (after: number) =>
+      (
+        await client.query<EventRow>({
+          text: 'select idx, item_id, item_seq, canonical, leaf_hash, prev_item_hash from ledger_events where idx > $1 order by idx limit $2',
+          values: [after, BATCH],
+          rowMode: 'array',
+        })
+      ).rows;
     // Three things overlap: the next batch is read, this one is replayed (in workers, when there are), and
     // the previous one's leaves are added to the tree. A failure found first leaves the rest unawaited.
     let expected = 0;
@@ -122,14 +130,11 @@ export async function verifyLedger(em: EntityManager, { logKey, onProgress, thre
       const rows = await pending;
       let current: DispatchedBatch | null = null;
       if (rows.length) {
-        pending = batchAfter(Number(rows[rows.length - 1]!.idx));
+        pending = batchAfter(Number(rows[rows.length - 1]![0]));
         pending.catch(() => undefined);
-        const gap = rows.findIndex((row, i) => Number(row.idx) !== expected + i);
+        const gap = rows.findIndex(([idx], i) => Number(idx) !== expected + i);
         const gapAt = gap === -1 ? rows.length : gap;
-        const events = rows.slice(0, gapAt).map((row) => ({
-          canonical: row.canonical,
-          row: { itemId: row.item_id, itemSeq: row.item_seq, leafHash: row.leaf_hash, prevItemHash: row.prev_item_hash },
-        }));
+        const events = rows.slice(0, gapAt).map(([, itemId, itemSeq, canonical, leafHash, prevItemHash]) => ({ canonical, row: { itemId, itemSeq, leafHash, prevItemHash } }));
         current = { rows, gapAt, outcome: replayer.add(events) };
         current.outcome.catch(() => undefined);
         expected += rows.length;
@@ -150,7 +155,7 @@ export async function verifyLedger(em: EntityManager, { logKey, onProgress, thre
       return await result({ index: null, itemId: null, reason: 'the Merkle root recomputed from the events differs from the head’s' });
     }
     const items = await replayer.states();
-    const rows = await em.execute<Record<string, unknown>[]>(`select ${ITEM_SELECT} from items i order by i.id`);
+    const rows = await sql.execute<Record<string, unknown>[]>(`select ${ITEM_SELECT} from items i order by i.id`);
     if (rows.length !== items.size) {
       return await result({ index: null, itemId: null, reason: `${rows.length} items rows for ${items.size} items in the ledger` });
     }
