@@ -54,16 +54,17 @@ interface Pending {
 const MAX_BATCH = 64;
 
 /**
- * Group commit for placements (check-in, move), the commands a busy intake day is made of. Commands that
- * arrive while a transaction is running wait for it and then go together in the next one: their items
- * are locked in one statement, their places read in one, their events appended in one, and they commit
+ * Group commit for placements (check-in and move through the API, check-in scans at a station), the
+ * commands a busy intake day is made of. Commands that arrive while a transaction is running wait for it
+ * and then go together in the next one: their items are locked in one statement, their places read in
+ * one, their events appended in one, their receipts and Idempotency-Keys recorded, and they commit
  * together. A command refused by a rule is left out and answered with its refusal; the others go on.
  *
  * Why: the ledger's head row is held from the append to COMMIT, so commands commit one after another
- * whatever the number of clients; each transaction's round trips and the Node event loop's turns between
- * them cost more than the statements. Batching pays them once per batch instead of once per command.
- * The transaction runs on a bare `pg` connection borrowed from the ORM's pool: no ORM or knex layer on
- * the statements of the hottest path.
+ * whatever the number of clients, and a transaction's BEGIN, COMMIT and round trips cost the API process
+ * more CPU than its statements. Batching pays them once per batch instead of once per command. The
+ * transaction runs on a bare `pg` connection borrowed from the ORM's pool: no ORM or knex layer on the
+ * statements of the hottest path.
  */
 export class GroupCommit {
   private queue: Pending[] = [];
