@@ -71,7 +71,8 @@ function drawEvent(doc: Doc, report: HistoryReport, e: Envelope, index: number, 
   line(doc, details(e, names), x + 12, y + 3 * LINE, CONTENT_WIDTH - 12, 'regular', 8);
   doc.font('regular').fontSize(7).fillColor('#444444');
   // The previous hash in full is the hash of the event above (and in the attached bundle): its start is enough here.
-  line(doc, `hash ${leafHash}  prev ${e.prevItemHash ? `${e.prevItemHash.slice(0, 16)}...` : '-'}`, x + 12, y + 4 * LINE, CONTENT_WIDTH - 12, 'mono', 6.5);
+  // Set a little lower than the line grid: the CJK font's descent above would otherwise touch it.
+  line(doc, `hash ${leafHash}  prev ${e.prevItemHash ? `${e.prevItemHash.slice(0, 16)}...` : '-'}`, x + 12, y + 4 * LINE + 2, CONTENT_WIDTH - 12, 'mono', 6.5);
   doc.fillColor('black');
   doc.moveTo(x, y + EVENT_HEIGHT - 4).lineTo(x + CONTENT_WIDTH, y + EVENT_HEIGHT - 4).lineWidth(0.25).strokeColor('#cccccc').stroke().strokeColor('black');
 }
