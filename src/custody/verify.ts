@@ -45,7 +45,6 @@ const BATCH = 5000;
 export interface VerifyOptions {
   /** The log's public key: every stored checkpoint must carry its valid signature and match the recomputed tree. */
   logKey?: VerifierKey;
-  onProgress?: (done: number, total: number) => void;
   /**
    * Worker threads for the per-item checks (hashes, canonical form, chains, projection). By default one
    * per core for a ledger of PARALLEL_FROM events or more, where starting them pays off; none below.
@@ -78,7 +77,7 @@ export async function verifyLedger(em: EntityManager, options: VerifyOptions = {
 }
 
 // On a bare connection and in array mode: the ORM's layers and an object per row cost more than the checks.
-async function verifyOn(client: pg.ClientBase, { logKey, onProgress, threads }: VerifyOptions): Promise<VerifyResult> {
+async function verifyOn(client: pg.ClientBase, { logKey, threads }: VerifyOptions): Promise<VerifyResult> {
   const sql = pgSql(client);
   const checkedAt = new Date().toISOString();
   const [head] = await sql.execute<{ size: string; frontier: Buffer; root: Buffer }[]>('select size, frontier, root from ledger_head');
@@ -110,7 +109,6 @@ async function verifyOn(client: pg.ClientBase, { logKey, onProgress, threads }: 
         const bad = due && Number(due.size) === frontier.size ? checkCheckpoint(checkpoints[nextCheckpoint++]!, frontier.root(), logKey) : null;
         if (bad) return { index, itemId, reason: bad };
       }
-      onProgress?.(frontier.size, headSize);
       return null;
     };
 
