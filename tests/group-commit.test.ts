@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import type { TestContext } from './context';
 import { as, credentialsOf, phone, received, register, setUpWorld, type World } from './world';
 import { loadCaller } from '../src/custody/caller';
@@ -117,6 +118,66 @@ test('a location with room for two takes exactly two of the check-ins sent to it
   expect(rows.map((row) => row.code)).toEqual(codes.slice(0, 2));
   expect(largestBatch(rows)).toBe(2);
 });
+
+test('room is counted after the location is locked, so a place taken while waiting for the lock counts', async () => {
+  const created = await as(ctx, world.people.admin).post('/locations', { code: world.loc('BIN-W'), name: 'Bin for one', kind: 'bin', parentCode: world.loc('SHELF-2'), capacity: 1 });
+  expect(created.status).toBe(201);
+  const [taker, late] = await received(ctx, world, 2);
+  // Another transaction holds the bin's lock and puts an item in it; the check-in waits for that lock.
+  // (The item is put there behind the ledger's back and put back after: only the count matters here.)
+  const holder = new pg.Client({ connectionString: ctx.url });
+  await holder.connect();
+  const before = (await holder.query(`select state, location_id from items where code = $1`, [taker])).rows[0];
+  try {
+    await holder.query('begin');
+    const { rows: [bin] } = await holder.query(`select id from locations where code = $1 for update`, [world.loc('BIN-W')]);
+    await holder.query(`update items set state = 'stored', location_id = $1 where code = $2`, [bin.id, taker]);
+    const checkIn = as(ctx, world.people.warehouse).post(`/items/${late}/check-in`, { locationCode: world.loc('BIN-W') }).then((res) => res);
+    await waitUntil(async () => (await ctx.orm.em.fork().execute<{ n: string }[]>(
+      `select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
+    ))[0]!.n !== '0');
+    await holder.query('commit');
+    const res = await checkIn;
+    expect({ status: res.status, detail: res.body.detail }).toEqual({ status: 422, detail: expect.stringMatching(/is full \(capacity 1\)/) });
+    expect(await eventsOf([late!])).toHaveLength(0);
+  } finally {
+    await holder.query(`update items set state = $1, location_id = $2 where code = $3`, [before.state, before.location_id, taker]);
+    await holder.end();
+  }
+});
+
+test('an item changed by another transaction while the batch waited for its lock is read as it is now', async () => {
+  expect((await as(ctx, world.people.admin).post('/locations', { code: world.loc('ROOM-G'), name: 'General room', kind: 'room', parentCode: world.loc('ZONE-G') })).status).toBe(201);
+  const [code] = await received(ctx, world, 1);
+  expect((await as(ctx, world.people.warehouse).post(`/items/${code}/check-in`, { locationCode: world.loc('SHELF-1') })).status).toBe(200);
+  // Another transaction holds the item's lock and changes a column the batch's reads join on (its owning
+  // agency; set behind the ledger's back and put back after). The move waits for that lock.
+  const holder = new pg.Client({ connectionString: ctx.url });
+  await holder.connect();
+  const { rows: [before] } = await holder.query(`select owning_agency_id from items where code = $1`, [code]);
+  try {
+    await holder.query('begin');
+    await holder.query(`update items set owning_agency_id = $1 where code = $2`, [world.agencies.procuratorate.id, code]);
+    const move = as(ctx, world.people.warehouse).post(`/items/${code}/move`, { locationCode: world.loc('ROOM-G') }).then((res) => res);
+    await waitUntil(async () => (await ctx.orm.em.fork().execute<{ n: string }[]>(
+      `select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`,
+    ))[0]!.n !== '0');
+    await holder.query('commit');
+    const res = await move;
+    expect(res.status).toBe(200);
+    expect(res.body.item).toMatchObject({ code, locationCode: world.loc('ROOM-G'), owningAgencyCode: world.agencies.procuratorate.code });
+  } finally {
+    await holder.query(`update items set owning_agency_id = $1 where code = $2`, [before.owning_agency_id, code]);
+    await holder.end();
+  }
+});
+
+async function waitUntil(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; !(await condition()); i++) {
+    if (i > 200) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
 
 test('a database error in one command of a batch fails that command alone; the others commit', async () => {
   const warehouse = as(ctx, world.people.warehouse);

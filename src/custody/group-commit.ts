@@ -4,8 +4,8 @@ import { AppError } from '../errors';
 import { canSeeItem, notFound } from './access';
 import type { Caller } from './caller';
 import { carriedOut, currentCommandKey, type CommandKey } from './command-keys';
-import { lockItemViews, type ItemView } from './item-queries';
-import { appendEvents, type AppendedEvent, type EventDraft } from './ledger';
+import { itemNames, type ItemView } from './item-queries';
+import { appendEvents, lockItems, type AppendedEvent, type EventDraft } from './ledger';
 import { checkPlace, fullError, lockCapacities, readPlaceChains, type Place } from './locations';
 import { needsPhoto, photographedItems, type Placement } from './movements';
 import { pgSql, withPgConnection, type Sql } from './sql';
@@ -147,11 +147,14 @@ export class GroupCommit {
   private async transaction(client: pg.ClientBase, batch: Pending[]): Promise<Outcome[]> {
     const sql = pgSql(client);
     await client.query('begin');
-    const views = await lockItemViews(sql, batch.map((p) => p.placement.code));
-    const byCode = new Map(views.map((view) => [view.code, view]));
+    // The items alone, locked: a join in the same statement would be read as it was before any wait for a
+    // lock, while the locked rows are read as they are after it. What the answer names is read next.
+    const items = await lockItems(sql, [...new Set(batch.map((p) => p.placement.code))]);
+    const byCode = new Map(items.map((item) => [item.code, item]));
     const receipts = batch.flatMap((p) => (p.receipt ? [p.receipt] : []));
-    const [photographed, chains, recorded] = await Promise.all([
-      photographedItems(sql, views.filter(needsPhoto).map((view) => view.id)),
+    const [names, photographed, chains, recorded] = await Promise.all([
+      itemNames(sql, items.map((item) => item.id)),
+      photographedItems(sql, items.filter(needsPhoto).map((item) => item.id)),
       readPlaceChains(sql, [...new Set(batch.map((p) => p.placement.locationCode))]),
       receipts.length ? this.book().recorded(sql, receipts) : new Map<Receipt, unknown>(),
     ]);
@@ -194,7 +197,7 @@ export class GroupCommit {
       if (p instanceof Error) return p;
       const event = events[next++]!;
       // A placement leaves the item with nobody holding it; its case and owning agency are unchanged.
-      return { event, item: { ...p.item, ...event.state, locationCode: p.place.code, holderUsername: null } };
+      return { event, item: { ...event.state, ...names.get(p.item.id)!, locationCode: p.place.code, holderUsername: null } };
     });
     const answered = batch.flatMap((p, i) =>
       p.receipt && !(outcomes[i] instanceof AlreadyRecorded) ? [[p.receipt, p.receipt.answer(outcomes[i] as Placed | AppError)] as const] : [],

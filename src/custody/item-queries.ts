@@ -25,13 +25,14 @@ const VIEW_FROM = `items i join cases c on c.id = i.case_id join agencies a on a
 
 const toView = (row: Record<string, unknown>): ItemView => rowToState(row) as ItemView;
 
-/** Locks items by code (in a stable order, so concurrent commands cannot deadlock) and reads them as views. */
-export async function lockItemViews(sql: Sql, codes: string[]): Promise<ItemView[]> {
-  const rows = await sql.execute<Record<string, unknown>[]>(
-    `select ${VIEW_SELECT} from ${VIEW_FROM} where i.code = any (?::text[]) order by i.id for update of i`,
-    [arrayLiteral(codes)],
+/** The case number and owning agency's code of items, by id: the names an answer shows beside the ids. */
+export async function itemNames(sql: Sql, ids: string[]): Promise<Map<string, Pick<ItemView, 'caseNumber' | 'owningAgencyCode'>>> {
+  const rows = await sql.execute<{ id: string; caseNumber: string; owningAgencyCode: string }[]>(
+    `select i.id, c.case_number as "caseNumber", a.code as "owningAgencyCode"
+       from items i join cases c on c.id = i.case_id join agencies a on a.id = i.owning_agency_id where i.id = any (?::uuid[])`,
+    [arrayLiteral(ids)],
   );
-  return rows.map(toView);
+  return new Map(rows.map(({ id, ...names }) => [id, names]));
 }
 
 export interface ItemFilters {

@@ -146,16 +146,21 @@ export function checkPlace(item: ItemState, code: string, chain: PlaceChain | un
 /**
  * Locks the locations `ids` (in a stable order) and counts the items stored in each, so that two
  * commands cannot both take a location's last place; locations without a capacity are never locked, and
- * check-ins to them run side by side.
+ * check-ins to them run side by side. The count is a statement of its own, after the lock: one statement
+ * that locked and counted would count with the snapshot it took before waiting for the lock, and miss the
+ * item the lock's holder had just put there.
  */
 export async function lockCapacities(sql: Sql, ids: string[]): Promise<Map<string, number>> {
   if (ids.length === 0) return new Map();
+  const locations = arrayLiteral(ids);
+  await sql.execute('select 1 from locations where id = any (?::uuid[]) order by id for update', [locations]);
   const rows = await sql.execute<{ id: string; stored: string }[]>(
-    `select l.id, (select count(*) from items i where i.location_id = l.id and i.state in ('stored', 'in_locker')) as stored
-       from locations l where l.id = any (?::uuid[]) order by l.id for update of l`,
-    [arrayLiteral(ids)],
+    `select location_id as id, count(*) as stored from items
+      where location_id = any (?::uuid[]) and state in ('stored', 'in_locker') group by location_id`,
+    [locations],
   );
-  return new Map(rows.map((row) => [row.id, Number(row.stored)]));
+  const stored = new Map(rows.map((row) => [row.id, Number(row.stored)]));
+  return new Map(ids.map((id) => [id, stored.get(id) ?? 0]));
 }
 
 export const fullError = (code: string, capacity: number) => new UnprocessableError(`location ${code} is full (capacity ${capacity})`);
