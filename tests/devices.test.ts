@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import mqtt, { type MqttClient } from 'mqtt';
+import pg from 'pg';
 import { deviceMessageSchemas } from '../src/devices/schema';
 import { sweepSilentLockers } from '../src/devices/presence';
 import { createTestContext, type TestContext } from './context';
@@ -153,6 +154,33 @@ describe('scanners', () => {
       expect(Number(n)).toBe(stations.length);
     } finally {
       for (const station of stations) await station.client.endAsync();
+    }
+  });
+
+  test('a message recorded by another transaction while its check-in waited is answered as that duplicate, and changes nothing', async () => {
+    const device = await registerDevice({ code: 'SCAN-RACE', kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-1') });
+    const { client, scan } = await connect(device);
+    // Another instance handling the same message at the same moment: its record is in, not yet committed.
+    const other = new pg.Client({ connectionString: ctx.url });
+    await other.connect();
+    try {
+      const code = await received();
+      const first = { v: 1, msgId: 'race-1', status: 'committed', reason: 'handled by the other instance' };
+      await other.query('begin');
+      await other.query(`insert into device_messages (device_id, message_id, topic, status, answer) values ($1, 'race-1', 'evt/scan', 'committed', $2)`, [device.id, first]);
+      const answer = scan({ msgId: 'race-1', code });
+      for (let i = 0; ; i++) {
+        const { rows: [waiting] } = await other.query(`select count(*) as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`);
+        if (waiting.n !== '0') break;
+        if (i > 200) throw new Error('the scan never waited for the other record');
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      await other.query('commit');
+      expect(await answer).toEqual({ ...first, status: 'duplicate' });
+      expect((await events(code)).map((e) => e.type)).not.toContain('check_in');
+    } finally {
+      await other.end();
+      await client.endAsync();
     }
   });
 

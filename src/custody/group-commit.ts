@@ -28,8 +28,15 @@ export interface Receipt {
 export interface ReceiptBook {
   /** The answers recorded before for any of `receipts`. */
   recorded(sql: Sql, receipts: Receipt[]): Promise<Map<Receipt, unknown>>;
-  record(sql: Sql, answered: (readonly [Receipt, unknown])[]): Promise<void>;
+  /**
+   * Records each receipt with its answer; false when one was recorded meanwhile by another transaction
+   * (the same message handled by another instance at the same moment), which has committed by then.
+   */
+  record(sql: Sql, answered: (readonly [Receipt, unknown])[]): Promise<boolean>;
 }
+
+/** A receipt of the batch was recorded by another transaction while the batch ran. */
+class ReceiptTaken extends Error {}
 
 /** The command's receipt was recorded before: nothing was done, and this is the answer it got then. */
 export class AlreadyRecorded extends Error {
@@ -47,6 +54,8 @@ interface Pending {
   key: CommandKey | undefined;
   /** After its batch failed as a whole, a command runs again in a batch of its own. */
   alone: boolean;
+  /** Whether it ran again because its receipt was taken; it does so once. */
+  retried: boolean;
   resolve(placed: Placed): void;
   reject(err: unknown): void;
 }
@@ -81,7 +90,7 @@ export class GroupCommit {
    */
   place(caller: Caller, placement: Placement, receipt?: Receipt): Promise<Placed> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ caller, placement, receipt, key: currentCommandKey(), alone: false, resolve, reject });
+      this.queue.push({ caller, placement, receipt, key: currentCommandKey(), alone: false, retried: false, resolve, reject });
       if (!this.draining) void this.drain();
     });
   }
@@ -127,13 +136,15 @@ export class GroupCommit {
     } catch (err) {
       // An error of the database (not a refusal) fails the whole transaction; run each command again
       // alone, so that one command's failure is its own. A lost connection is not retried: its COMMIT
-      // may have gone through.
-      if (batch.length > 1 && isStatementError(err)) {
-        for (const pending of batch) pending.alone = true;
-        this.queue.unshift(...batch);
-      } else {
-        for (const pending of batch) pending.reject(err);
+      // may have gone through. A receipt taken meanwhile is found recorded when its command runs again.
+      const taken = err instanceof ReceiptTaken;
+      const again = taken ? batch.filter((pending) => !pending.retried) : batch.length > 1 && isStatementError(err) ? batch : [];
+      for (const pending of batch) if (!again.includes(pending)) pending.reject(err);
+      for (const pending of again) {
+        pending.alone = true;
+        pending.retried ||= taken;
       }
+      this.queue.unshift(...again);
       return;
     }
     batch.forEach((pending, i) => {
@@ -206,7 +217,7 @@ export class GroupCommit {
       await client.query('rollback');
       return outcomes;
     }
-    if (answered.length) await this.book().record(sql, answered);
+    if (answered.length && !(await this.book().record(sql, answered))) throw new ReceiptTaken();
     const keys = batch.filter((pending, i) => !(outcomes[i] instanceof Error) && pending.key).map((p) => p.key!);
     if (keys.length) {
       const mark = carriedOut(keys);

@@ -67,8 +67,8 @@ const asMessages = (receipts: Receipt[]) => receipts as MessageReceipt[];
 
 /**
  * The device_messages table as the group commit's receipt book. Two copies of one message in flight on
- * two instances at once meet at its primary key: the second's batch fails, it is left unanswered, and the
- * device's resend is answered as a duplicate.
+ * two instances at once meet at its primary key: the second waits for the first to commit, its batch is
+ * rolled back, and the message, run again, is answered as a duplicate.
  */
 export const deviceMessages: ReceiptBook = {
   async recorded(sql: Sql, receipts: Receipt[]) {
@@ -83,10 +83,12 @@ export const deviceMessages: ReceiptBook = {
   },
   async record(sql: Sql, answered: (readonly [Receipt, unknown])[]) {
     const column = (value: (message: MessageReceipt, ack: Ack) => string) => arrayLiteral(answered.map(([m, ack]) => value(m as MessageReceipt, ack as Ack)));
-    await sql.execute(
+    const inserted = await sql.execute<unknown[]>(
       `insert into device_messages (device_id, message_id, topic, status, answer)
-       select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb[])`,
+       select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb[])
+       on conflict do nothing returning 1`,
       [column((m) => m.deviceId), column((m) => m.msgId), column((m) => m.topic), column((_, ack) => ack.status), column((_, ack) => JSON.stringify(ack))],
     );
+    return inserted.length === answered.length;
   },
 };
