@@ -22,7 +22,7 @@ export interface ReplayReply {
 }
 
 export interface BatchOutcome {
-  /** Each event's leaf hash, in the order given, up to the first failure. */
+  /** Each event's leaf hash, in the order given, for every event before the first failure. */
   leaves: Buffer[];
   /** The first event (by its place in the batch) that does not fit, and why. */
   failure: { at: number; reason: string } | null;
@@ -94,16 +94,16 @@ export class ParallelItemReplay implements ItemReplayer {
         return this.ask<ReplayReply>(w, batch, [leafHash, prevItemHash]);
       }),
     );
+    // Each part's leaves back in the batch's order; the batch fails at the earliest of the parts' failures.
     const leaves: Buffer[] = new Array(events.length);
     let failure: BatchOutcome['failure'] = null;
-    replies.forEach(({ leaves: bytes, failure: failed }, w) => {
+    for (const [w, { leaves: bytes, failure: failed }] of replies.entries()) {
       const mine = places[w]!;
-      const done = failed ? failed.at : mine.length;
       const all = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-      for (let k = 0; k < done; k++) leaves[mine[k]!] = all.subarray(k * HASH, (k + 1) * HASH);
+      for (let k = 0; k < (failed ? failed.at : mine.length); k++) leaves[mine[k]!] = all.subarray(k * HASH, (k + 1) * HASH);
       if (failed && (!failure || mine[failed.at]! < failure.at)) failure = { at: mine[failed.at]!, reason: failed.reason };
-    });
-    return { leaves: failure ? leaves.slice(0, (failure as { at: number }).at) : leaves, failure };
+    }
+    return { leaves, failure };
   }
 
   /** Every item's replayed state. */
