@@ -4,7 +4,7 @@ import { ENVELOPE_VERSION, normalizeText, type Envelope, type EventType } from '
 import type { PhysicalState } from './item.entity';
 import { leafHash } from './merkle';
 import { project, type ItemState } from './projection';
-import type { Sql } from './sql';
+import { arrayLiteral, type Sql } from './sql';
 
 /**
  * The only writer of custody events. Every command calls `appendEvents` inside its transaction, after it
@@ -80,16 +80,21 @@ export function rowToState(row: Row): ItemState {
   return row as unknown as ItemState;
 }
 
-/** The upsert of the items rows the new states make (a statement and its parameters). */
-function itemsUpsert(states: ItemState[]): { sql: string; params: unknown[] } {
-  const columns = ITEM_COLUMNS.map(([, c]) => c);
-  const values = states.map(() => `(${columns.map((c) => (c === 'last_hash' ? `decode(?, 'hex')` : '?')).join(', ')})`);
-  const params = states.flatMap((s) => ITEM_COLUMNS.map(([key]) => (key === 'heldByAgencyIds' ? `{${s.heldByAgencyIds.join(',')}}` : s[key])));
-  const updates = columns.filter((c) => c !== 'id').map((c) => `${c} = excluded.${c}`);
-  return {
-    sql: `insert into items (${columns.join(', ')}) values ${values.join(', ')} on conflict (id) do update set ${updates.join(', ')}`,
-    params,
-  };
+/**
+ * The upsert of the items rows from new states, given as one JSON array of rows: one text whatever the
+ * number of items, so that it is prepared once per connection (see pgSql).
+ */
+const ITEMS_UPSERT = (() => {
+  const columns = ITEM_COLUMNS.map(([, c]) => c).join(', ');
+  const updates = ITEM_COLUMNS.filter(([, c]) => c !== 'id').map(([, c]) => `${c} = excluded.${c}`);
+  return `insert into items (${columns}) select ${columns} from jsonb_populate_recordset(null::items, ?::jsonb)
+          on conflict (id) do update set ${updates.join(', ')}`;
+})();
+
+function itemRows(states: ItemState[]): string {
+  return JSON.stringify(
+    states.map((state) => Object.fromEntries(ITEM_COLUMNS.map(([key, column]) => [column, key === 'lastHash' && state.lastHash ? `\\x${state.lastHash}` : state[key]]))),
+  );
 }
 
 function buildEnvelope(draft: EventDraft, recordedAt: string): Envelope {
@@ -115,6 +120,11 @@ function buildEnvelope(draft: EventDraft, recordedAt: string): Envelope {
   } as unknown as Json) as unknown as Envelope;
 }
 
+// The append reads from the upsert's count, so the upsert has finished (and any wait of its is over)
+// before the head row is locked.
+const APPEND = `with written as (${ITEMS_UPSERT} returning 1)
+  select custody_ledger_append(?::jsonb) as first from (select count(*) from written) as items_written`;
+
 /**
  * Appends one event per draft, in order, within the caller's transaction. Two drafts may concern the
  * same item only if the second is built from the state the first returned; commands append one per item.
@@ -132,25 +142,17 @@ export async function appendEvents(tx: Sql, drafts: EventDraft[]): Promise<Appen
     itemId: e.itemId, itemSeq: Number(e.itemSeq), type: e.type, actor: e.actor, agency: e.agency, requestId: e.requestId,
     occurredAt: e.occurredAt, recordedAt: e.recordedAt, canonical, leaf: leaf.toString('hex'), prev: e.prevItemHash,
   }));
-  // One round trip: the items rows, then everything that holds the head row (custody_ledger_append). The
-  // append reads from the upsert's count, so the upsert has finished (and any wait of its is over) before
-  // the head row is locked.
-  const upsert = itemsUpsert(built.map((b) => b.state));
-  const [appended] = await tx.execute<{ first: string }[]>(
-    `with written as (${upsert.sql} returning 1)
-     select custody_ledger_append(?::jsonb) as first from (select count(*) from written) as items_written`,
-    [...upsert.params, JSON.stringify(events)],
-  );
+  // One round trip: the items rows, then everything that holds the head row (custody_ledger_append).
+  const [appended] = await tx.execute<{ first: string }[]>(APPEND, [itemRows(built.map((b) => b.state)), JSON.stringify(events)]);
   const first = Number(appended!.first);
   return built.map((b, i) => ({ index: first + i, envelope: b.envelope, leafHash: b.leaf.toString('hex'), state: b.state }));
 }
 
+const LOCK_ITEMS = `select ${ITEM_SELECT} from items i where i.code = any (?::text[]) order by i.id for update`;
+
 /** Locks and loads items by code (in a stable order, so concurrent commands cannot deadlock). */
 export async function lockItems(tx: Sql, codes: string[]): Promise<ItemState[]> {
   if (codes.length === 0) return [];
-  const rows = await tx.execute<Row[]>(
-    `select ${ITEM_SELECT} from items i where i.code in (${codes.map(() => '?').join(', ')}) order by i.id for update`,
-    codes,
-  );
+  const rows = await tx.execute<Row[]>(LOCK_ITEMS, [arrayLiteral(codes)]);
   return rows.map(rowToState);
 }

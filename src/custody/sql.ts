@@ -14,8 +14,36 @@ function numbered(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
+/** A statement as sent: numbered, and named so that each connection parses and plans it once. */
+interface Prepared {
+  name: string | undefined;
+  text: string;
+}
+
+// Statements are named by their text, so only a bounded set of texts may be prepared: the hot statements
+// have fixed texts (lists go as arrays). Past this many, a new text runs unnamed, as pg runs any query.
+const MAX_PREPARED = 200;
+const prepared = new Map<string, Prepared>();
+
+function prepare(sql: string): Prepared {
+  let statement = prepared.get(sql);
+  if (!statement) {
+    statement = { name: prepared.size < MAX_PREPARED ? `custody_${prepared.size}` : undefined, text: numbered(sql) };
+    if (statement.name) prepared.set(sql, statement);
+  }
+  return statement;
+}
+
+/**
+ * A bare `pg` client as Sql. Each statement is prepared on the connection the first time it runs there
+ * and then only bound and executed: PostgreSQL spent as long planning the command path's statements
+ * (the caller's, the locks, the reads) as running them.
+ */
 export function pgSql(client: pg.ClientBase): Sql {
-  const execute = async (sql: string, params: unknown[] = []) => (await client.query(numbered(sql), params)).rows;
+  const execute = async (sql: string, params: unknown[] = []) => {
+    const { name, text } = prepare(sql);
+    return (await client.query({ name, text, values: params })).rows;
+  };
   return { execute } as Sql;
 }
 
