@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { createApp } from './api/app';
+import { callerCache } from './api/auth';
 import { GroupCommit } from './custody/group-commit';
 import { deviceMessages } from './devices/once';
 import { startEmbeddedBroker } from './devices/broker';
@@ -113,7 +114,11 @@ async function main(): Promise<void> {
   // With an external broker, cutting a device off is the broker's business (see the README).
   const devices = { command: deviceLink.command, disconnect: (id: string) => broker?.disconnect(id) };
 
-  const app = createApp({ orm, config, logger, tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds }, ledger, devices, placements });
+  // Authenticated callers are kept while PostgreSQL notifies this process of every change to them.
+  const callers = callerCache(orm);
+  await callers.watch(runtime.url, logger);
+
+  const app = createApp({ orm, config, logger, tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds }, ledger, devices, placements, callers });
   const server = await listen(app, config);
   logger.info({ host: config.host, port: config.port, embeddedDatabase: !config.databaseUrl }, 'custody API listening');
 
@@ -128,6 +133,7 @@ async function main(): Promise<void> {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await deviceLink.close();
     await lease.release();
+    await callers.close();
     await broker?.close();
     await runtime.close();
     logger.info('stopped');

@@ -21,6 +21,7 @@ import { Migration20261123070000Lockers } from '../migrations/Migration202611230
 import { Migration20261123080000MosquittoHash } from '../migrations/Migration20261123080000MosquittoHash';
 import { Migration20261123090000LedgerAppend } from '../migrations/Migration20261123090000LedgerAppend';
 import { Migration20261123100000IdempotencyOutcome } from '../migrations/Migration20261123100000IdempotencyOutcome';
+import { Migration20261123110000CallerChanges } from '../migrations/Migration20261123110000CallerChanges';
 
 export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment, Device];
 
@@ -37,6 +38,7 @@ const migrationsList = [
   { name: 'Migration20261123080000MosquittoHash', class: Migration20261123080000MosquittoHash },
   { name: 'Migration20261123090000LedgerAppend', class: Migration20261123090000LedgerAppend },
   { name: 'Migration20261123100000IdempotencyOutcome', class: Migration20261123100000IdempotencyOutcome },
+  { name: 'Migration20261123110000CallerChanges', class: Migration20261123110000CallerChanges },
 ];
 
 export interface OrmOptions {

@@ -4,6 +4,7 @@ import pg from 'pg';
 import type { Express } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createApp } from '../src/api/app';
+import { callerCache } from '../src/api/auth';
 import { GroupCommit } from '../src/custody/group-commit';
 import { deviceMessages } from '../src/devices/once';
 import type { AppDeps } from '../src/api/deps';
@@ -68,7 +69,10 @@ export async function createTestContext(
   const logger = createLogger(config, sink);
   const tokens = { secret: randomBytes(32).toString('hex'), ttlSeconds: 600 };
   const ledger = { signer: parseSignerKey(generateSignerKey('custody.test/ledger', ED25519)), file: null, witnesses: [] as VerifierKey[], ...extra.ledger };
-  const app = createApp({ orm, config, logger, tokens, ...extra, ledger, placements: new GroupCommit(orm, deviceMessages) });
+  // Callers kept as the server keeps them, so every test runs with the cache and its notifications.
+  const callers = callerCache(orm);
+  await callers.watch(database.url, logger);
+  const app = createApp({ orm, config, logger, tokens, ...extra, ledger, callers, placements: new GroupCommit(orm, deviceMessages) });
   return {
     orm,
     app,
@@ -78,6 +82,7 @@ export async function createTestContext(
     tokens,
     ledger,
     close: async () => {
+      await callers.close();
       await orm.close(true);
       await database.drop();
     },

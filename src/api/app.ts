@@ -4,7 +4,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { RequestContext } from '@mikro-orm/core';
 import { agencyRoutes } from './agencies.routes';
-import { authenticate } from './auth';
+import { authenticate, callerCache } from './auth';
 import { authRoutes } from './auth.routes';
 import type { AppDeps } from './deps';
 import { idempotency } from './idempotency';
@@ -76,10 +76,11 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/metrics', metrics.handler);
 
-  const api = new Api({ auth: authenticate(orm, deps.tokens), idempotency: idempotency(orm), jsonLimit: config.jsonBodyLimit });
+  const callers = deps.callers ?? callerCache(orm);
+  const api = new Api({ auth: authenticate(callers, deps.tokens), idempotency: idempotency(orm), jsonLimit: config.jsonBodyLimit });
   authRoutes(api, deps);
   agencyRoutes(api, deps);
-  userRoutes(api, deps);
+  userRoutes(api, { ...deps, callers });
   locationRoutes(api, deps);
   caseRoutes(api, deps);
   itemRoutes(api, deps);

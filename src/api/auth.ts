@@ -4,6 +4,7 @@ import jwt from 'jsonwebtoken';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ForbiddenError, UnauthorizedError } from '../errors';
 import { loadCaller, type Caller } from '../custody/caller';
+import { CallerCache } from '../custody/caller-cache';
 import { pooledSql } from '../custody/sql';
 import type { Role } from '../custody/user.entity';
 
@@ -56,12 +57,17 @@ function verifyToken(settings: TokenSettings, token: string): string {
   }
 }
 
-/**
- * Requires a valid bearer token and loads its user on every request, so that a deactivated user or a
- * changed role takes effect at once, not when the token expires.
- */
-export function authenticate(orm: MikroORM, settings: TokenSettings): RequestHandler {
+/** The callers of this process, loaded from the pool (kept once `watch` runs: see CallerCache). */
+export function callerCache(orm: MikroORM): CallerCache {
   const sql = pooledSql(orm);
+  return new CallerCache((id) => loadCaller(sql, { id }));
+}
+
+/**
+ * Requires a valid bearer token and its user as they are now, so that a deactivated user or a changed
+ * role takes effect at once, not when the token expires (the CallerCache forgets a caller on any change).
+ */
+export function authenticate(callers: CallerCache, settings: TokenSettings): RequestHandler {
   return async (req, res, next) => {
     const header = req.headers.authorization;
     const match = header?.match(/^Bearer ([A-Za-z0-9_.-]+)$/);
@@ -70,7 +76,7 @@ export function authenticate(orm: MikroORM, settings: TokenSettings): RequestHan
       throw new UnauthorizedError('this route needs an access token: Authorization: Bearer <token>');
     }
     const userId = verifyToken(settings, match[1]!);
-    const caller = await loadCaller(sql, { id: userId });
+    const caller = await callers.get(userId);
     if (!caller) throw new UnauthorizedError('this user no longer exists or has been deactivated');
     req.caller = caller;
     next();

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import type { CallerCache } from '../custody/caller-cache';
 import type { CheckpointSigner } from '../custody/checkpoints';
 import type { GroupCommit } from '../custody/group-commit';
 import type { VerifierKey } from '../custody/note';
@@ -19,6 +20,8 @@ export interface AppDeps {
   devices?: { disconnect(deviceId: string): void; command(kind: string, deviceId: string, name: string, payload: object): Promise<void> };
   /** Check-ins and moves, committed in groups with the device link's. */
   placements: GroupCommit;
+  /** The callers authenticated, kept while their changes are listened for; loaded on every request when absent. */
+  callers?: CallerCache;
   /** Sign-in throttling; the default policy when absent. */
   loginThrottle?: ThrottlePolicy;
 }

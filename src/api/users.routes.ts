@@ -7,13 +7,14 @@ import { NotFoundError } from '../errors';
 import { agencyScope } from './auth';
 import { pageOf, uuidParam } from './common.schemas';
 import { newUserBody, userListQuery, userRolesBody, userSchema } from './directory.schemas';
+import type { CallerCache } from '../custody/caller-cache';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
 
 // Supervisors see their own agency's staff; inspectors and administrators see everyone.
 const READERS = ['admin', 'inspector', 'approver'] as const;
 
-export function userRoutes(api: Api, { orm }: AppDeps): void {
+export function userRoutes(api: Api, { orm, callers }: AppDeps & { callers: CallerCache }): void {
   const withAgencyCodes = async (users: User[]) => {
     const agencies = await orm.em.find(Agency, { id: { $in: [...new Set(users.map((u) => u.agencyId))] } });
     const codes = new Map(agencies.map((a) => [a.id, { code: a.code }]));
@@ -94,6 +95,7 @@ export function userRoutes(api: Api, { orm }: AppDeps): void {
     responses: { 200: { description: 'the updated user', schema: userSchema } },
     handler: async ({ req, res, params, body }) => {
       const user = await setUserRoles(orm.em, params.id, body.roles);
+      callers.forget();
       req.log.info({ userId: user.id, roles: user.roles }, 'user roles changed');
       const [presented] = await withAgencyCodes([user]);
       res.json(presented);
@@ -110,6 +112,7 @@ export function userRoutes(api: Api, { orm }: AppDeps): void {
     responses: { 200: { description: 'the deactivated user', schema: userSchema } },
     handler: async ({ req, res, params, caller }) => {
       const user = await deactivateUser(orm.em, params.id, caller.id);
+      callers.forget();
       req.log.info({ userId: user.id }, 'user deactivated');
       const [presented] = await withAgencyCodes([user]);
       res.json(presented);
