@@ -1,10 +1,10 @@
 import express from 'express';
 import request from 'supertest';
-import { pinoHttp } from 'pino-http';
 import { initOrm } from '../src/orm';
 import { createApp } from '../src/api/app';
 import { GroupCommit } from '../src/custody/group-commit';
 import { problemHandler } from '../src/api/problem';
+import { requestLog } from '../src/api/request-log';
 import { createLogger } from '../src/logger';
 import { createTestContext, type TestContext } from './context';
 import { signedIn } from './factories';
@@ -105,7 +105,7 @@ describe('problem+json errors', () => {
 
   test('an unexpected error is a 500 problem without a stack trace', async () => {
     const app = express();
-    app.use(pinoHttp({ logger: createLogger({ logLevel: 'silent' }) }));
+    app.use(requestLog(createLogger({ logLevel: 'silent' })));
     app.get('/boom', () => {
       throw new Error('secret internals at /srv/custody/src/thing.ts:42');
     });
@@ -120,6 +120,16 @@ describe('problem+json errors', () => {
     expect(own.headers['x-request-id']).toBe('abc-123');
     const unsafe = await request(ctx.app).get('/healthz').set('X-Request-Id', 'bad id\twith tab');
     expect(unsafe.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('each request is logged once when it completes, with its id, the URL as sent and a level by status', async () => {
+    await request(ctx.app).get('/api/v1/agencies').set('X-Request-Id', 'log-ok-1').set('Authorization', admin.auth);
+    await request(ctx.app).get('/api/v1/agencies').set('X-Request-Id', 'log-refused-1');
+    const lines = (id: string) => ctx.logs.map((line) => JSON.parse(line)).filter((entry) => entry.req?.id === id);
+    expect(lines('log-ok-1')).toEqual([
+      expect.objectContaining({ level: 30, msg: 'request completed', req: expect.objectContaining({ method: 'GET', url: '/api/v1/agencies' }), res: { statusCode: 200 }, responseTime: expect.any(Number) }),
+    ]);
+    expect(lines('log-refused-1')).toEqual([expect.objectContaining({ level: 40, msg: 'request completed', res: { statusCode: 401 } })]);
   });
 
   test('security headers are set', async () => {

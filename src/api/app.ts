@@ -1,7 +1,5 @@
-import { randomUUID } from 'node:crypto';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
-import { pinoHttp } from 'pino-http';
 import { RequestContext } from '@mikro-orm/core';
 import { agencyRoutes } from './agencies.routes';
 import { authenticate, callerCache } from './auth';
@@ -11,6 +9,7 @@ import { idempotency } from './idempotency';
 import { createMetrics } from './metrics';
 import { openApiDocument } from './openapi';
 import { problemHandler, sendProblem } from './problem';
+import { requestLog } from './request-log';
 import { Api } from './route';
 import { userRoutes } from './users.routes';
 import { caseRoutes } from './cases.routes';
@@ -25,7 +24,6 @@ import { ledgerRoutes } from './ledger.routes';
 import { locationRoutes } from './locations.routes';
 import { requestRoutes } from './requests.routes';
 
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 const READINESS_TIMEOUT_MS = 2000;
 
 export const API_VERSION = '1.0.0';
@@ -37,24 +35,7 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', config.trustProxy);
   app.set('query parser', 'simple');
 
-  app.use(
-    pinoHttp({
-      logger,
-      // A caller's own request id is kept when it is safe to log; otherwise a fresh one is made.
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      // A 503 (database or broker unavailable) is a condition to watch, not a bug: warn, like a refusal.
-      customLogLevel: (_req, res, err) => (res.statusCode === 503 ? 'warn' : err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      serializers: {
-        req: (req) => ({ id: req.id, method: req.method, url: req.url, remoteAddress: req.remoteAddress }),
-        res: (res) => ({ statusCode: res.statusCode }),
-      },
-    }),
-  );
+  app.use(requestLog(logger));
   app.use(helmet());
   const metrics = createMetrics(orm);
   app.use(metrics.middleware);
