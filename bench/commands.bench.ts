@@ -8,7 +8,7 @@ import pg from 'pg';
 import { issueToken } from '../src/api/auth';
 import { createLocation } from '../src/custody/locations';
 import type { ItemState } from '../src/custody/projection';
-import { freePort, percentile, receive, registerMany, type BenchDb } from './fixture';
+import { analyze, freePort, percentile, receive, registerMany, type BenchDb } from './fixture';
 import type { Figure } from './table';
 
 const CLIENTS = [1, 4, 16] as const;
@@ -155,6 +155,7 @@ export async function benchCommands(db: BenchDb): Promise<Figure[]> {
       // Each client works its own items: a check-in, then moves between two shelves.
       const items: ItemState[][] = [];
       for (let c = 0; c < clients; c++) items.push(await receive(db, await registerMany(db, 50)));
+      await analyze(db);
       const failures: number[] = [];
       const phaseStart = new Date().toISOString();
       const cpuBefore = cpuSeconds(server.pid);

@@ -7,7 +7,7 @@ import { connectDeviceLink, withoutNagle } from '../src/devices/link';
 import { GroupCommit } from '../src/custody/group-commit';
 import { deviceMessages } from '../src/devices/once';
 import { registerDevice } from '../src/devices/registry';
-import { percentile, receive, registerMany, type BenchDb } from './fixture';
+import { analyze, percentile, receive, registerMany, type BenchDb } from './fixture';
 import type { Figure } from './table';
 
 /** Sends `count` messages at a steady `rate` per second and returns each one's round-trip time in ms. */
@@ -80,6 +80,7 @@ export async function benchDevices(db: BenchDb): Promise<Figure[]> {
     for (const [phase, [rate, seconds, measured]] of phases.entries()) {
       const count = rate * seconds;
       const items = await receive(db, await registerMany(db, count));
+      await analyze(db);
       // A running server's pool is warm; opening connections (SCRAM authentication) is not part of a scan.
       await Promise.all(Array.from({ length: 15 }, () => em().transactional((tx) => tx.execute('select pg_sleep(0.05)'))));
       global.gc?.();

@@ -108,5 +108,13 @@ export async function receive(db: BenchDb, items: ItemState[]): Promise<ItemStat
   return appended.map((a) => a.state);
 }
 
+/**
+ * Refreshes the planner's statistics after a fixture is made, as autovacuum has long done on a database
+ * in use: statistics of the tables while they were nearly empty make PostgreSQL scan them whole.
+ */
+export async function analyze(db: BenchDb): Promise<void> {
+  await db.orm.em.fork().execute('analyze');
+}
+
 /** The p-th percentile of ascending numbers. */
 export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

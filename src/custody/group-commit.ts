@@ -7,7 +7,7 @@ import { carriedOut, currentCommandKey, type CommandKey } from './command-keys';
 import { itemNames, type ItemView } from './item-queries';
 import { appendEvents, lockItems, type AppendedEvent, type EventDraft } from './ledger';
 import { checkPlace, fullError, lockCapacities, readPlaceChains, type Place } from './locations';
-import { needsPhoto, photographedItems, type Placement } from './movements';
+import { photographedItems, type Placement } from './movements';
 import { pgSql, withPgConnection, type Sql } from './sql';
 
 /** A placement's outcome: its event and the item as it now is. */
@@ -29,10 +29,12 @@ export interface ReceiptBook {
   /** The answers recorded before for any of `receipts`. */
   recorded(sql: Sql, receipts: Receipt[]): Promise<Map<Receipt, unknown>>;
   /**
-   * Records each receipt with its answer; false when one was recorded meanwhile by another transaction
+   * Records each receipt with its answer; fails when one was recorded meanwhile by another transaction
    * (the same message handled by another instance at the same moment), which has committed by then.
    */
-  record(sql: Sql, answered: (readonly [Receipt, unknown])[]): Promise<boolean>;
+  record(sql: Sql, answered: (readonly [Receipt, unknown])[]): Promise<void>;
+  /** Whether `err` is that failure: a receipt recorded by another transaction. */
+  taken(err: unknown): boolean;
 }
 
 /** A receipt of the batch was recorded by another transaction while the batch ran. */
@@ -125,14 +127,18 @@ export class GroupCommit {
   private async run(batch: Pending[]): Promise<void> {
     let outcomes: Outcome[];
     try {
-      outcomes = await withPgConnection(this.orm.em, async (client) => {
-        try {
-          return await this.transaction(client, batch);
-        } catch (err) {
-          await client.query('rollback').catch(() => undefined);
-          throw err;
-        }
-      });
+      outcomes = await withPgConnection(
+        this.orm.em,
+        async (client) => {
+          try {
+            return await this.transaction(client, batch);
+          } catch (err) {
+            await client.query('rollback').catch(() => undefined);
+            throw err;
+          }
+        },
+        { pipeline: true },
+      );
     } catch (err) {
       // An error of the database (not a refusal) fails the whole transaction; run each command again
       // alone, so that one command's failure is its own. A lost connection is not retried: its COMMIT
@@ -154,39 +160,39 @@ export class GroupCommit {
     });
   }
 
-  /** One transaction for the batch; each command's outcome, in order. Throws only for the whole batch. */
+  /**
+   * One transaction for the batch; each command's outcome, in order. Throws only for the whole batch.
+   * On a pipelined connection it takes three round trips, or two without receipts: BEGIN, the locks and
+   * the reads; the append; the receipts, the keys and COMMIT. Statements sent together still run one
+   * after the other, and one that fails leaves the transaction aborted: those after it fail, and its
+   * COMMIT rolls back.
+   */
   private async transaction(client: pg.ClientBase, batch: Pending[]): Promise<Outcome[]> {
     const sql = pgSql(client);
-    await client.query('begin');
-    // The items alone, locked: a join in the same statement would be read as it was before any wait for a
-    // lock, while the locked rows are read as they are after it. What the answer names is read next.
-    const items = await lockItems(sql, [...new Set(batch.map((p) => p.placement.code))]);
-    const byCode = new Map(items.map((item) => [item.code, item]));
+    const codes = [...new Set(batch.map((p) => p.placement.code))];
+    const places = [...new Set(batch.map((p) => p.placement.locationCode))];
     const receipts = batch.flatMap((p) => (p.receipt ? [p.receipt] : []));
-    const [names, photographed, chains, recorded] = await Promise.all([
-      itemNames(sql, items.map((item) => item.id)),
-      photographedItems(sql, items.filter(needsPhoto).map((item) => item.id)),
-      readPlaceChains(sql, [...new Set(batch.map((p) => p.placement.locationCode))]),
+    // The items are locked alone, first: a join in the same statement would be read as it was before any
+    // wait for a lock, while the locked rows are read as they are after it. The reads run after the lock.
+    const [, items, names, photographed, chains, stored, recorded] = await Promise.all([
+      client.query('begin'),
+      lockItems(sql, codes),
+      itemNames(sql, codes),
+      photographedItems(sql, codes),
+      readPlaceChains(sql, places),
+      lockCapacities(sql, places),
       receipts.length ? this.book().recorded(sql, receipts) : new Map<Receipt, unknown>(),
     ]);
+    const byCode = new Map(items.map((item) => [item.code, item]));
 
-    const decided = batch.map(({ caller, placement, receipt }) =>
+    const drafts: EventDraft[] = [];
+    const placed = batch.map(({ caller, placement, receipt }) =>
       refusalOr(() => {
         if (receipt && recorded.has(receipt)) throw new AlreadyRecorded(recorded.get(receipt));
         const item = byCode.get(placement.code);
         if (!item || !canSeeItem(caller, item)) throw notFound(placement.code);
-        const draftAt = placement.decide(item, photographed.has(item.id));
-        return { item, draftAt, location: checkPlace(item, placement.locationCode, chains.get(placement.locationCode)) };
-      }),
-    );
-    const limited = decided.flatMap((d) => (d instanceof Error || d.location.capacity == null ? [] : [d.location.id]));
-    const stored = await lockCapacities(sql, [...new Set(limited)]);
-
-    const drafts: EventDraft[] = [];
-    const placed = decided.map((d) =>
-      refusalOr(() => {
-        if (d instanceof Error) throw d;
-        const { item, location } = d;
+        const draftAt = placement.decide(item, photographed.has(item.code));
+        const location = checkPlace(item, placement.locationCode, chains.get(placement.locationCode));
         if (location.capacity != null) {
           // Items placed earlier in this batch count; one leaving the location in it still does, as it
           // would if the two commands ran one after the other in that order.
@@ -195,35 +201,37 @@ export class GroupCommit {
           stored.set(location.id, stored.get(location.id)! + 1);
         }
         const place: Place = { id: location.id, code: location.code };
-        drafts.push(d.draftAt(place));
+        drafts.push(draftAt(place));
         return { item, place };
       }),
     );
-
-    // One after another, not pipelined, so that COMMIT never follows a statement that failed to go out.
-    // Each statement still leaves as soon as the previous answer arrives (a microtask later).
-    const events = drafts.length ? await appendEvents(sql, drafts) : [];
+    const keys = batch.filter((pending, i) => !(placed[i] instanceof Error) && pending.key).map((p) => p.key!);
+    const commit = () => {
+      const mark = keys.length ? carriedOut(keys) : null;
+      return [mark ? sql.execute(mark.sql, mark.params) : Promise.resolve(), client.query('commit')];
+    };
+    let events: AppendedEvent[] = [];
+    if (receipts.length) events = await appendEvents(sql, drafts);
+    // Without receipts nothing waits for the append's answer: it goes with COMMIT.
+    else if (drafts.length) [events] = await Promise.all([appendEvents(sql, drafts), ...commit()]);
+    else await client.query('rollback');
     let next = 0;
     const outcomes: Outcome[] = placed.map((p) => {
       if (p instanceof Error) return p;
       const event = events[next++]!;
       // A placement leaves the item with nobody holding it; its case and owning agency are unchanged.
-      return { event, item: { ...event.state, ...names.get(p.item.id)!, locationCode: p.place.code, holderUsername: null } };
+      return { event, item: { ...event.state, ...names.get(p.item.code)!, locationCode: p.place.code, holderUsername: null } };
     });
-    const answered = batch.flatMap((p, i) =>
-      p.receipt && !(outcomes[i] instanceof AlreadyRecorded) ? [[p.receipt, p.receipt.answer(outcomes[i] as Placed | AppError)] as const] : [],
-    );
-    if (drafts.length === 0 && answered.length === 0) {
-      await client.query('rollback');
-      return outcomes;
+    if (receipts.length) {
+      const answered = batch.flatMap((p, i) =>
+        p.receipt && !(outcomes[i] instanceof AlreadyRecorded) ? [[p.receipt, p.receipt.answer(outcomes[i] as Placed | AppError)] as const] : [],
+      );
+      try {
+        await Promise.all([answered.length ? this.book().record(sql, answered) : Promise.resolve(), ...commit()]);
+      } catch (err) {
+        throw this.book().taken(err) ? new ReceiptTaken() : err;
+      }
     }
-    if (answered.length && !(await this.book().record(sql, answered))) throw new ReceiptTaken();
-    const keys = batch.filter((pending, i) => !(outcomes[i] instanceof Error) && pending.key).map((p) => p.key!);
-    if (keys.length) {
-      const mark = carriedOut(keys);
-      await sql.execute(mark.sql, mark.params);
-    }
-    await client.query('commit');
     return outcomes;
   }
 

@@ -25,14 +25,14 @@ const VIEW_FROM = `items i join cases c on c.id = i.case_id join agencies a on a
 
 const toView = (row: Record<string, unknown>): ItemView => rowToState(row) as ItemView;
 
-/** The case number and owning agency's code of items, by id: the names an answer shows beside the ids. */
-export async function itemNames(sql: Sql, ids: string[]): Promise<Map<string, Pick<ItemView, 'caseNumber' | 'owningAgencyCode'>>> {
-  const rows = await sql.execute<{ id: string; caseNumber: string; owningAgencyCode: string }[]>(
-    `select i.id, c.case_number as "caseNumber", a.code as "owningAgencyCode"
-       from items i join cases c on c.id = i.case_id join agencies a on a.id = i.owning_agency_id where i.id = any (?::uuid[])`,
-    [arrayLiteral(ids)],
+/** The case number and owning agency's code of items, by code: the names an answer shows beside the ids. */
+export async function itemNames(sql: Sql, codes: string[]): Promise<Map<string, Pick<ItemView, 'caseNumber' | 'owningAgencyCode'>>> {
+  const rows = await sql.execute<{ code: string; caseNumber: string; owningAgencyCode: string }[]>(
+    `select i.code, c.case_number as "caseNumber", a.code as "owningAgencyCode"
+       from items i join cases c on c.id = i.case_id join agencies a on a.id = i.owning_agency_id where i.code = any (?::text[])`,
+    [arrayLiteral(codes)],
   );
-  return new Map(rows.map(({ id, ...names }) => [id, names]));
+  return new Map(rows.map(({ code, ...names }) => [code, names]));
 }
 
 export interface ItemFilters {

@@ -144,23 +144,28 @@ export function checkPlace(item: ItemState, code: string, chain: PlaceChain | un
 }
 
 /**
- * Locks the locations `ids` (in a stable order) and counts the items stored in each, so that two
- * commands cannot both take a location's last place; locations without a capacity are never locked, and
- * check-ins to them run side by side. The count is a statement of its own, after the lock: one statement
+ * Locks those of the locations `codes` that have a capacity (in a stable order) and counts the items
+ * stored in each, by id, so that two commands cannot both take a location's last place; locations without
+ * a capacity are never locked, and check-ins to them run side by side. The count is a statement of its own, after the lock: one statement
  * that locked and counted would count with the snapshot it took before waiting for the lock, and miss the
  * item the lock's holder had just put there.
  */
-export async function lockCapacities(sql: Sql, ids: string[]): Promise<Map<string, number>> {
-  if (ids.length === 0) return new Map();
-  const locations = arrayLiteral(ids);
-  await sql.execute('select 1 from locations where id = any (?::uuid[]) order by id for update', [locations]);
-  const rows = await sql.execute<{ id: string; stored: string }[]>(
-    `select location_id as id, count(*) as stored from items
-      where location_id = any (?::uuid[]) and state in ('stored', 'in_locker') group by location_id`,
-    [locations],
-  );
+export async function lockCapacities(sql: Sql, codes: string[]): Promise<Map<string, number>> {
+  if (codes.length === 0) return new Map();
+  const list = arrayLiteral(codes);
+  // Sent together (in one round trip on a pipelined connection): the count runs after the lock, in a
+  // statement of its own, so that it sees what the lock's previous holder committed.
+  const [locked, rows] = await Promise.all([
+    sql.execute<{ id: string }[]>('select id from locations where code = any (?::text[]) and capacity is not null order by id for update', [list]),
+    // Counted per location through the items' location index, whatever the planner thinks of the tables.
+    sql.execute<{ id: string; stored: string }[]>(
+      `select l.id, (select count(*) from items i where i.location_id = l.id and i.state in ('stored', 'in_locker')) as stored
+         from locations l where l.code = any (?::text[]) and l.capacity is not null`,
+      [list],
+    ),
+  ]);
   const stored = new Map(rows.map((row) => [row.id, Number(row.stored)]));
-  return new Map(ids.map((id) => [id, stored.get(id) ?? 0]));
+  return new Map(locked.map(({ id }) => [id, stored.get(id)!]));
 }
 
 export const fullError = (code: string, capacity: number) => new UnprocessableError(`location ${code} is full (capacity ${capacity})`);
@@ -169,7 +174,7 @@ export const fullError = (code: string, capacity: number) => new UnprocessableEr
 export async function placeItem(tx: Sql, item: ItemState, code: string, kinds = STORAGE_KINDS): Promise<Place> {
   const location = checkPlace(item, code, (await readPlaceChains(tx, [code])).get(code), kinds);
   if (location.capacity != null) {
-    const stored = (await lockCapacities(tx, [location.id])).get(location.id)!;
+    const stored = (await lockCapacities(tx, [code])).get(location.id)!;
     if (stored - (item.locationId === location.id ? 1 : 0) >= location.capacity) throw fullError(code, location.capacity);
   }
   return { id: location.id, code: location.code };

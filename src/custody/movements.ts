@@ -108,18 +108,18 @@ export interface Placement {
   decide(item: ItemState, photographed: boolean): (place: Place) => EventDraft;
 }
 
-/** The items among `ids` that have a photo attached. */
-export async function photographedItems(sql: Sql, ids: string[]): Promise<Set<string>> {
-  if (ids.length === 0) return new Set();
-  const rows = await sql.execute<{ item_id: string }[]>(
-    `select distinct item_id from attachments where item_id = any (?::uuid[]) and kind = 'photo'`,
-    [arrayLiteral(ids)],
+/** The codes of the items among `codes` that have a photo attached. */
+export async function photographedItems(sql: Sql, codes: string[]): Promise<Set<string>> {
+  const rows = await sql.execute<{ code: string }[]>(
+    `select i.code from items i where i.code = any (?::text[])
+        and exists (select 1 from attachments a where a.item_id = i.id and a.kind = 'photo')`,
+    [arrayLiteral(codes)],
   );
-  return new Set(rows.map((row) => row.item_id));
+  return new Set(rows.map((row) => row.code));
 }
 
-/** Valuables are the only items whose placement depends on a photo; the others need no query for it. */
-export const needsPhoto = (item: ItemState) => item.category === 'valuables';
+/** Valuables are the only items whose placement depends on a photo. */
+const needsPhoto = (item: ItemState) => item.category === 'valuables';
 
 export interface CheckInInput {
   locationCode: string;

@@ -49,14 +49,20 @@ export function pgSql(client: pg.ClientBase): Sql {
 
 /**
  * Runs `work` on a bare `pg` connection borrowed from the ORM's pool (so it counts against the same
- * limit and closes with the ORM), given back afterwards whatever happens.
+ * limit and closes with the ORM), given back afterwards whatever happens. With `pipeline`, statements
+ * issued together are sent together, each answered in turn (pg's pipeline mode): a transaction's
+ * independent statements then cost one round trip, not one each.
  */
-export async function withPgConnection<T>(em: EntityManager, work: (client: pg.ClientBase) => Promise<T>): Promise<T> {
+export async function withPgConnection<T>(em: EntityManager, work: (client: pg.ClientBase) => Promise<T>, { pipeline = false } = {}): Promise<T> {
   const pool = em.getConnection().getKnex().client;
-  const client = (await pool.acquireConnection()) as pg.ClientBase;
+  const client = (await pool.acquireConnection()) as pg.ClientBase & { pipeline: boolean };
+  // The pool's clients are made by knex, without pg's option; it is read on every query, and switched
+  // only while the connection is ours and idle.
+  client.pipeline = pipeline;
   try {
     return await work(client);
   } finally {
+    client.pipeline = false;
     await pool.releaseConnection(client);
   }
 }

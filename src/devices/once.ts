@@ -83,12 +83,14 @@ export const deviceMessages: ReceiptBook = {
   },
   async record(sql: Sql, answered: (readonly [Receipt, unknown])[]) {
     const column = (value: (message: MessageReceipt, ack: Ack) => string) => arrayLiteral(answered.map(([m, ack]) => value(m as MessageReceipt, ack as Ack)));
-    const inserted = await sql.execute<unknown[]>(
+    await sql.execute(
       `insert into device_messages (device_id, message_id, topic, status, answer)
-       select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb[])
-       on conflict do nothing returning 1`,
+       select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb[])`,
       [column((m) => m.deviceId), column((m) => m.msgId), column((m) => m.topic), column((_, ack) => ack.status), column((_, ack) => JSON.stringify(ack))],
     );
-    return inserted.length === answered.length;
+  },
+  taken(err: unknown) {
+    const e = err as { code?: string; table?: string };
+    return e?.code === '23505' && e.table === 'device_messages';
   },
 };
