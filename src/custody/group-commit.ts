@@ -8,7 +8,7 @@ import { itemNames, type ItemView } from './item-queries';
 import { appendEvents, lockItems, type AppendedEvent, type EventDraft } from './ledger';
 import { checkPlace, fullError, lockCapacities, readPlaceChains, type Place } from './locations';
 import { photographedItems, type Placement } from './movements';
-import { pgSql, withPgConnection, type Sql } from './sql';
+import { pgSql, sendTogether, withPgConnection, type Sql } from './sql';
 
 /** A placement's outcome: its event and the item as it now is. */
 export interface Placed {
@@ -174,15 +174,17 @@ export class GroupCommit {
     const receipts = batch.flatMap((p) => (p.receipt ? [p.receipt] : []));
     // The items are locked alone, first: a join in the same statement would be read as it was before any
     // wait for a lock, while the locked rows are read as they are after it. The reads run after the lock.
-    const [, items, names, photographed, chains, stored, recorded] = await Promise.all([
-      client.query('begin'),
-      lockItems(sql, codes),
-      itemNames(sql, codes),
-      photographedItems(sql, codes),
-      readPlaceChains(sql, places),
-      lockCapacities(sql, places),
-      receipts.length ? this.book().recorded(sql, receipts) : new Map<Receipt, unknown>(),
-    ]);
+    const [, items, names, photographed, chains, stored, recorded] = await sendTogether(client, () =>
+      Promise.all([
+        client.query('begin'),
+        lockItems(sql, codes),
+        itemNames(sql, codes),
+        photographedItems(sql, codes),
+        readPlaceChains(sql, places),
+        lockCapacities(sql, places),
+        receipts.length ? this.book().recorded(sql, receipts) : new Map<Receipt, unknown>(),
+      ]),
+    );
     const byCode = new Map(items.map((item) => [item.code, item]));
 
     const drafts: EventDraft[] = [];
@@ -213,7 +215,7 @@ export class GroupCommit {
     let events: AppendedEvent[] = [];
     if (receipts.length) events = await appendEvents(sql, drafts);
     // Without receipts nothing waits for the append's answer: it goes with COMMIT.
-    else if (drafts.length) [events] = await Promise.all([appendEvents(sql, drafts), ...commit()]);
+    else if (drafts.length) [events] = await sendTogether(client, () => Promise.all([appendEvents(sql, drafts), ...commit()]));
     else await client.query('rollback');
     let next = 0;
     const outcomes: Outcome[] = placed.map((p) => {
@@ -227,7 +229,7 @@ export class GroupCommit {
         p.receipt && !(outcomes[i] instanceof AlreadyRecorded) ? [[p.receipt, p.receipt.answer(outcomes[i] as Placed | AppError)] as const] : [],
       );
       try {
-        await Promise.all([answered.length ? this.book().record(sql, answered) : Promise.resolve(), ...commit()]);
+        await sendTogether(client, () => Promise.all([answered.length ? this.book().record(sql, answered) : Promise.resolve(), ...commit()]));
       } catch (err) {
         throw this.book().taken(err) ? new ReceiptTaken() : err;
       }

@@ -67,6 +67,21 @@ export async function withPgConnection<T>(em: EntityManager, work: (client: pg.C
   }
 }
 
+/**
+ * Calls `send`, which issues statements on a pipelined connection, and has them leave in one write: pg
+ * writes each statement with a system call of its own, and on a local connection each wakes PostgreSQL.
+ */
+export function sendTogether<T>(client: pg.ClientBase, send: () => T): T {
+  // The connection's socket is pg's own; corking it is what pg does around each statement's messages.
+  const socket = (client as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
+  socket.cork();
+  try {
+    return send();
+  } finally {
+    socket.uncork();
+  }
+}
+
 /** Statements outside any transaction, each on a borrowed bare connection: for reads on every request. */
 export function pooledSql(orm: MikroORM): Sql {
   const execute = (sql: string, params?: unknown[]) => withPgConnection(orm.em, (client) => pgSql(client).execute(sql, params));
