@@ -3,7 +3,6 @@ import type { Logger } from 'pino';
 import type { Caller } from './caller';
 
 const CHANNEL = 'custody_callers';
-const RECONNECT_MS = 1000;
 // Bounds how long a caller is kept if a notification were lost without the connection failing.
 const MAX_AGE_MS = 30_000;
 const MAX_CALLERS = 10_000;
@@ -25,7 +24,11 @@ export class CallerCache {
   private reconnect: NodeJS.Timeout | null = null;
   private closed = false;
 
-  constructor(private readonly load: (id: string) => Promise<Caller | null>) {}
+  constructor(
+    private readonly load: (id: string) => Promise<Caller | null>,
+    /** How long after losing the listening connection it connects again. */
+    private readonly reconnectMs = 1000,
+  ) {}
 
   async get(id: string): Promise<Caller | null> {
     const kept = this.callers.get(id);
@@ -45,20 +48,25 @@ export class CallerCache {
     this.callers.clear();
   }
 
-  /** Listens for changes on a connection of its own, reconnecting when it drops; resolves once listening (or not, if the database is down). */
+  /**
+   * Listens for changes on a connection of its own, and again `reconnectMs` after it drops; resolves once
+   * listening, or once it could not (the database down: it tries again then too).
+   */
   async watch(url: string, logger: Pick<Logger, 'info' | 'warn'>): Promise<void> {
     const client = new pg.Client({ connectionString: url, application_name: 'custody caller changes', keepAlive: true });
     let gone = false;
     const lost = (err?: Error) => {
       if (gone) return;
       gone = true;
-      if (this.listener === client) logger.warn({ err: err && { message: err.message } }, 'lost the caller-change notifications: callers are loaded on every request until they are back');
+      if (this.listener === client) {
+        logger.warn({ err: err && { message: err.message } }, 'lost the caller-change notifications: callers are loaded on every request until they are back');
+      }
       this.drop(client);
       if (!this.closed && !this.reconnect) {
         this.reconnect = setTimeout(() => {
           this.reconnect = null;
           void this.watch(url, logger);
-        }, RECONNECT_MS);
+        }, this.reconnectMs);
         this.reconnect.unref();
       }
     };
