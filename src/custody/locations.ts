@@ -145,10 +145,10 @@ export function checkPlace(item: ItemState, code: string, chain: PlaceChain | un
 
 /**
  * Locks those of the locations `codes` that have a capacity (in a stable order) and counts the items
- * stored in each, by id, so that two commands cannot both take a location's last place; locations without
- * a capacity are never locked, and check-ins to them run side by side. The count is a statement of its own, after the lock: one statement
- * that locked and counted would count with the snapshot it took before waiting for the lock, and miss the
- * item the lock's holder had just put there.
+ * stored in each, by id, so that two commands cannot both take a location's last place; locations
+ * without a capacity are never locked, and check-ins to them run side by side. The count is a statement
+ * of its own, after the lock: one statement that locked and counted would count with the snapshot it
+ * took before waiting for the lock, and miss the item the lock's holder had just put there.
  */
 export async function lockCapacities(sql: Sql, codes: string[]): Promise<Map<string, number>> {
   if (codes.length === 0) return new Map();
