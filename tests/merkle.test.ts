@@ -12,7 +12,7 @@ import {
   rootOf,
   verifyConsistency,
 } from '../src/custody/merkle';
-import { canonicalJson, isCanonical } from '../src/custody/canonical-json';
+import { canonicalJson, isCanonical, type Json } from '../src/custody/canonical-json';
 
 interface Vectors {
   leafInputsHex: string[];
@@ -119,6 +119,84 @@ describe('RFC 8785 canonical JSON', () => {
     expect(isCanonical(JSON.parse(canonical), canonical)).toBe(true);
     expect(isCanonical(JSON.parse(JSON.stringify(value)), JSON.stringify(value))).toBe(false);
     expect(isCanonical(JSON.parse(canonical), canonical.replace(':', ': '))).toBe(false);
+  });
+
+  /**
+   * Writes `value` as JSON that parses back to it, with each choice (key order, a key given twice, \u
+   * and \/ escapes, other spellings of numbers, whitespace) made at random from `seed`: text that is
+   * canonical or not.
+   */
+  function variant(value: Json, seed: number): string {
+    let state = seed >>> 0 || 1;
+    const chance = (p: number) => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32) < p;
+    const space = () => (chance(0.03) ? ' ' : '');
+    const str = (s: string) =>
+      `"${[...JSON.stringify(s).slice(1, -1).matchAll(/\\u[0-9a-f]{4}|\\.|[\s\S]/g)]
+        .map(([piece]) => {
+          if (piece === '/' && chance(0.3)) return '\\/';
+          // A lone surrogate as the raw code unit, which JSON.stringify escapes.
+          if (/^\\ud[89a-f]/.test(piece) && chance(0.3)) return JSON.parse(`"${piece}"`);
+          if (!chance(0.05)) return piece;
+          const code = (piece.length === 1 ? piece : JSON.parse(`"${piece}"`)).charCodeAt(0).toString(16).padStart(4, '0');
+          return `\\u${chance(0.5) ? code : code.toUpperCase()}`;
+        })
+        .join('')}"`;
+    const write = (v: Json): string => {
+      if (typeof v === 'string') return str(v);
+      if (typeof v === 'number') return !Number.isSafeInteger(v) || !chance(0.15) ? JSON.stringify(v) : chance(0.5) ? `${v}.0` : `${v}e0`;
+      if (v === null || typeof v !== 'object') return JSON.stringify(v);
+      if (Array.isArray(v)) return `[${space()}${v.map(write).join(`,${space()}`)}]`;
+      let keys = Object.keys(v).sort();
+      if (chance(0.1)) keys = keys.reverse();
+      const members = keys.map((k) => `${str(k)}:${space()}${write(v[k]!)}`);
+      // The same key again, first: JSON.parse keeps the last, so the value is unchanged.
+      if (keys.length && chance(0.05)) members.unshift(`${str(keys[0]!)}:0`);
+      return `{${space()}${members.join(',')}}`;
+    };
+    return write(value);
+  }
+
+  test('isCanonical agrees with serializing again, on canonical texts and on texts that are not', () => {
+    let canonical = 0;
+    let not = 0;
+    fc.assert(
+      // Characters each written in its own way: plain, escaped short, escaped \u, a pair, lone halves.
+      fc.property(fc.jsonValue({ maxDepth: 4, stringUnit: fc.oneof(fc.constantFrom('/', '"', '\\', '\n', '\b', '\u0001', '\u007f', '\u2028', 'a', '0', '黑', 'é', '😀', '\ud800', '\udfff', ' '), fc.string({ unit: 'binary', maxLength: 1 })) }), fc.integer(), (value, seed) => {
+        const exact = canonicalJson(value as Json);
+        expect(isCanonical(JSON.parse(exact), exact)).toBe(true);
+        const text = variant(value as Json, seed);
+        const parsed = JSON.parse(text);
+        const expected = canonicalJson(parsed) === text;
+        expect(isCanonical(parsed, text)).toBe(expected);
+        if (expected) canonical++;
+        else not++;
+      }),
+      { numRuns: 3000 },
+    );
+    expect(canonical).toBeGreaterThan(300);
+    expect(not).toBeGreaterThan(300);
+  });
+
+  test('isCanonical: keys in code-unit order, digits included, and nothing that JSON.stringify would not write', () => {
+    const check = (text: string) => isCanonical(JSON.parse(text), text);
+    expect(check('{"10":1,"9":2}')).toBe(true);
+    expect(check('{"9":2,"10":1}')).toBe(false);
+    expect(check('{"":1,"a":2}')).toBe(true);
+    expect(check('{"a":1,"a":2}')).toBe(false);
+    expect(check('{"":1,"":2}')).toBe(false);
+    expect(check('{"a":"\\u0041"}')).toBe(false);
+    expect(check('{"a":"\\u001f"}')).toBe(true);
+    expect(check('{"a":"\\u001F"}')).toBe(false);
+    expect(check('{"a":"\\ud800"}')).toBe(true);
+    expect(check('{"a":"\\/"}')).toBe(false);
+    expect(check('{"a":"😀"}')).toBe(true);
+    expect(check('{"a":"\\ud83d\\ude00"}')).toBe(false);
+    expect(check('[1e+30,4.5,0.002,1e-27,0]')).toBe(true);
+    expect(check('[1E+30]')).toBe(false);
+    expect(check('[-0]')).toBe(false);
+    expect(check('[1e400]')).toBe(false);
+    expect(check('[true,false,null,{}]')).toBe(true);
+    expect(check(' [] ')).toBe(false);
   });
 
   test('keeps CJK text as UTF-8 characters, not escapes', () => {

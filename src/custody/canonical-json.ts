@@ -16,19 +16,85 @@ export function canonicalJson(value: Json): string {
   return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(value[key]!)}`).join(',')}}`;
 }
 
-function keysSorted(value: unknown): boolean {
-  if (value === null || typeof value !== 'object') return true;
-  if (Array.isArray(value)) return value.every(keysSorted);
-  const keys = Object.keys(value);
-  for (let i = 1; i < keys.length; i++) if (!(keys[i - 1]! < keys[i]!)) return false;
-  return keys.every((key) => keysSorted((value as Record<string, unknown>)[key]));
-}
-
 /**
- * Whether `text` is the canonical form of the `value` parsed from it. JCS differs from ECMAScript's own
- * JSON.stringify only in the order of keys, so this is the native serializer plus a check of key order:
- * several times faster than re-serializing, which matters when a whole ledger is verified.
+ * Whether `text` is the canonical form of `value`, the value JSON.parse gave for it. Most events are told
+ * by one pass over the text, several times faster than serializing the value again (which matters when a
+ * whole ledger is verified); what that pass leaves open (\u escapes, surrogates, keys that start with a
+ * digit, which JavaScript orders as numbers) is settled by serializing.
  */
 export function isCanonical(value: Json, text: string): boolean {
-  return JSON.stringify(value) === text && keysSorted(value);
+  return scanCanonical(text) ?? canonicalJson(value) === text;
+}
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+/** The characters after a backslash that JSON.stringify writes: " \ b f n r t (never \/). */
+const SHORT_ESCAPES = new Set([0x22, 0x5c, 0x62, 0x66, 0x6e, 0x72, 0x74]);
+const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
+const inNumber = (c: number) => isDigit(c) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45;
+
+/**
+ * One pass over `text`, which must be valid JSON: false when it has whitespace between tokens, a string or a
+ * number not written as JSON.stringify writes it, or an object's keys not in strictly ascending order
+ * (which also refuses a key given twice); true when none of that and nothing left open; null when it
+ * leaves the answer to serializing.
+ */
+function scanCanonical(text: string): boolean | null {
+  // Per open object, its last key so far (undefined before the first); per open array, null.
+  const lastKeys: (string | undefined | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; ) {
+    const c = text.charCodeAt(i);
+    if (c === QUOTE) {
+      let j = i + 1;
+      let escaped = false;
+      for (let d = text.charCodeAt(j); d !== QUOTE; d = text.charCodeAt(j)) {
+        if (d === BACKSLASH) {
+          const e = text.charCodeAt(j + 1);
+          if (e === 0x75) return null;
+          if (!SHORT_ESCAPES.has(e)) return false;
+          escaped = true;
+          j += 2;
+        } else {
+          if (d >= 0xd800 && d <= 0xdfff) return null;
+          j += 1;
+        }
+      }
+      if (expectKey) {
+        const key = text.slice(i + 1, j);
+        if (escaped || isDigit(key.charCodeAt(0))) return null;
+        const last = lastKeys[lastKeys.length - 1];
+        if (last !== undefined && !(last! < key)) return false;
+        lastKeys[lastKeys.length - 1] = key;
+        expectKey = false;
+      }
+      i = j + 1;
+    } else if (c === 0x7b) {
+      lastKeys.push(undefined);
+      expectKey = true;
+      i += 1;
+    } else if (c === 0x5b) {
+      lastKeys.push(null);
+      i += 1;
+    } else if (c === 0x7d || c === 0x5d) {
+      lastKeys.pop();
+      i += 1;
+    } else if (c === 0x2c) {
+      expectKey = lastKeys[lastKeys.length - 1] !== null;
+      i += 1;
+    } else if (c === 0x3a) {
+      i += 1;
+    } else if (c === 0x74 || c === 0x66 || c === 0x6e) {
+      i += c === 0x66 ? 5 : 4;
+    } else if (isDigit(c) || c === 0x2d) {
+      let j = i + 1;
+      while (j < text.length && inNumber(text.charCodeAt(j))) j += 1;
+      const token = text.slice(i, j);
+      if (String(Number(token)) !== token) return false;
+      i = j;
+    } else {
+      return false;
+    }
+  }
+  return true;
 }
