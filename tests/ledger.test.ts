@@ -55,9 +55,11 @@ describe('the database refuses to change history', () => {
 });
 
 describe.each([
-  ['in this thread', 0],
-  ['in two worker threads', 2],
-])('verify (%s) finds what was changed behind the application', (_how, threads) => {
+  ['in this thread', 0, undefined],
+  ['in two worker threads', 2, undefined],
+  // Events read a few at a time: one COPY after another, in workers that read them all.
+  ['in two worker threads, 3 events per COPY', 2, 3],
+])('verify (%s) finds what was changed behind the application', (_how, threads, batch) => {
   let index: number;
   beforeAll(async () => {
     const [code] = await stored(ctx, world);
@@ -66,7 +68,7 @@ describe.each([
   });
 
   test('the untouched ledger verifies', async () => {
-    expect(await verifyLedger(ctx.orm.em.fork(), { threads })).toMatchObject({ ok: true, failure: null });
+    expect(await verifyLedger(ctx.orm.em.fork(), { threads, batch })).toMatchObject({ ok: true, failure: null });
   });
 
   /** As the table owner: disable the triggers, tamper, verify inside the same transaction, roll back. */
@@ -74,7 +76,7 @@ describe.each([
     return inRolledBackTransaction(async () => {
       await sql.query('alter table ledger_events disable trigger all');
       await sql.query(statement, params);
-      return verifyInTamperingTransaction(threads);
+      return verifyInTamperingTransaction(threads, batch);
     });
   }
 
@@ -101,15 +103,15 @@ describe.each([
   test('an items row changed without an event differs from the replay', async () => {
     const result = await inRolledBackTransaction(async () => {
       await sql.query(`update items set location_id = null where id = (select item_id from ledger_events where idx = $1)`, [index]);
-      return verifyInTamperingTransaction(threads);
+      return verifyInTamperingTransaction(threads, batch);
     });
     expect(result.failure).toMatchObject({ index: null, reason: expect.stringMatching(/differs from the ledger’s replay in locationId/) });
   });
 });
 
 /** verifyLedger reading through the tampering transaction's connection, so its uncommitted changes are seen. */
-function verifyInTamperingTransaction(threads: number) {
-  return verifyLedger(ctx.orm.em.fork(), { threads, connection: sql });
+function verifyInTamperingTransaction(threads: number, batch: number | undefined) {
+  return verifyLedger(ctx.orm.em.fork(), { threads, batch, connection: sql });
 }
 
 describe('concurrency', () => {
@@ -143,6 +145,27 @@ describe('concurrency', () => {
     const { rows } = await sql.query('select idx from ledger_events order by idx');
     expect(rows.map((r) => Number(r.idx))).toEqual(rows.map((_, i) => i));
     expect(await verifyLedger(ctx.orm.em.fork())).toMatchObject({ ok: true });
+  });
+
+  test('verification while commands append events sees one consistent ledger and passes', async () => {
+    const codes = await stored(ctx, world, Array.from({ length: 4 }, () => phone));
+    let writing = true;
+    const writers = Promise.all(
+      codes.map(async (code) => {
+        for (let i = 0; i < 15; i++) {
+          const res = await as(ctx, world.people.warehouse).post(`/items/${code}/move`, { locationCode: world.loc(i % 2 === 0 ? 'SHELF-2' : 'SHELF-1') });
+          expect(res.status).toBe(200);
+        }
+      }),
+    ).finally(() => (writing = false));
+    const results = [];
+    // In this thread and in workers, and several COPYs each, so that events land between the statements.
+    for (let round = 0; writing; round++) results.push(await verifyLedger(ctx.orm.em.fork(), { threads: round % 2 === 0 ? 0 : 2, batch: 50 }));
+    await writers;
+    expect(results.length).toBeGreaterThanOrEqual(2);
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    // Each saw the ledger at one moment: the sizes grow as the commands go on.
+    expect(new Set(results.map((r) => r.size)).size).toBeGreaterThan(1);
   });
 });
 

@@ -94,65 +94,98 @@ function register(e: Envelope): ItemState {
   };
 }
 
-const inStore = (s: ItemState, e: Envelope): ItemState => ({
-  ...s,
-  locationId: e.location,
-  holderUserId: null,
-  holderName: null,
-  loanRequestId: null,
-  loanDueAt: null,
-});
+/** Puts the item in store at the event's location: no holder, no loan. */
+function putInStore(s: ItemState, e: Envelope): void {
+  s.locationId = e.location;
+  s.holderUserId = null;
+  s.holderName = null;
+  s.loanRequestId = null;
+  s.loanDueAt = null;
+}
 
-function apply(s: ItemState, e: Envelope): ItemState {
+/** Changes `s` by event `e` (any but the registration), in place. */
+function apply(s: ItemState, e: Envelope): void {
   const p = e.payload;
   switch (e.type) {
     case 'handover':
-      return { ...s, holderUserId: str(p, 'toUserId'), locationId: null };
+      s.holderUserId = str(p, 'toUserId');
+      s.locationId = null;
+      return;
     case 'locker_deposit':
-      return { ...s, holderUserId: null, locationId: e.location };
+      s.holderUserId = null;
+      s.locationId = e.location;
+      return;
     case 'locker_retrieve':
-      return { ...s, holderUserId: e.actor, locationId: null };
+      s.holderUserId = e.actor;
+      s.locationId = null;
+      return;
     case 'check_in':
     case 'move':
-      return inStore(s, e);
+      putInStore(s, e);
+      return;
     case 'return':
-      return { ...inStore(s, e), sealNumber: str(p, 'sealNumber') ?? s.sealNumber };
+      putInStore(s, e);
+      s.sealNumber = str(p, 'sealNumber') ?? s.sealNumber;
+      return;
     case 'check_out':
-      return {
-        ...s,
-        locationId: null,
-        holderUserId: null,
-        holderName: str(p, 'borrower'),
-        loanRequestId: e.requestId,
-        loanDueAt: str(p, 'dueAt'),
-      };
+      s.locationId = null;
+      s.holderUserId = null;
+      s.holderName = str(p, 'borrower');
+      s.loanRequestId = e.requestId;
+      s.loanDueAt = str(p, 'dueAt');
+      return;
     case 'disposed':
-      return { ...s, locationId: null, holderUserId: null, holderName: str(p, 'recipient'), disposalMethod: str(p, 'method') };
+      s.locationId = null;
+      s.holderUserId = null;
+      s.holderName = str(p, 'recipient');
+      s.disposalMethod = str(p, 'method');
+      return;
     case 'transfer_accepted': {
       const to = str(p, 'toAgencyId')!;
-      return { ...s, owningAgencyId: to, heldByAgencyIds: s.heldByAgencyIds.includes(to) ? s.heldByAgencyIds : [...s.heldByAgencyIds, to] };
+      s.owningAgencyId = to;
+      // A new array, never a push: a state copied by `project` shares its array with the one before.
+      if (!s.heldByAgencyIds.includes(to)) s.heldByAgencyIds = [...s.heldByAgencyIds, to];
+      return;
     }
     case 'hold_placed':
-      return { ...s, legalHold: true, holdReason: str(p, 'reason') };
+      s.legalHold = true;
+      s.holdReason = str(p, 'reason');
+      return;
     case 'hold_released':
-      return { ...s, legalHold: false, holdReason: null };
+      s.legalHold = false;
+      s.holdReason = null;
+      return;
     case 'label_printed':
-      return { ...s, labelPrints: s.labelPrints + 1 };
+      s.labelPrints += 1;
+      return;
     case 'review_date_set':
-      return { ...s, reviewDate: str(p, 'reviewDate')! };
+      s.reviewDate = str(p, 'reviewDate')!;
+      return;
     case 'correction': {
       const changes = (p.changes ?? {}) as Record<string, string | null>;
-      const next = { ...s } as Record<string, unknown>;
-      for (const field of CORRECTABLE) if (field in changes) next[field] = changes[field];
-      return next as unknown as ItemState;
+      const fields = s as unknown as Record<string, unknown>;
+      for (const field of CORRECTABLE) if (field in changes) fields[field] = changes[field];
+      return;
     }
-    default:
-      return s;
   }
 }
 
-/** The state after event `e`; `previous` is null only for the item's first event, its registration. */
+/**
+ * The state after event `e`, changing `state` itself: for a replay, which keeps only each item's latest
+ * state and so need not copy 33 fields per event. `state` is null only for the item's first event, its
+ * registration.
+ */
+export function projectInPlace(state: ItemState | null, e: Envelope, leafHashHex: string): ItemState {
+  const s = state ?? register(e);
+  if (state) apply(s, e);
+  s.state = e.to;
+  s.lastSeq = Number(e.itemSeq);
+  s.lastHash = leafHashHex;
+  s.lastEventAt = e.recordedAt;
+  return s;
+}
+
+/** The state after event `e`, leaving `previous` as it was; `previous` is null only for the item's registration. */
 export function project(previous: ItemState | null, e: Envelope, leafHashHex: string): ItemState {
-  const base = previous === null ? register(e) : apply(previous, e);
-  return { ...base, state: e.to, lastSeq: Number(e.itemSeq), lastHash: leafHashHex, lastEventAt: e.recordedAt };
+  return projectInPlace(previous && { ...previous }, e, leafHashHex);
 }

@@ -1,7 +1,7 @@
 import { isCanonical, type Json } from './canonical-json';
 import type { Envelope } from './events';
 import { Frontier, leafHash } from './merkle';
-import { project, type ItemState } from './projection';
+import { projectInPlace, type ItemState } from './projection';
 
 export interface ReplayedEvent {
   index: number;
@@ -26,9 +26,11 @@ export interface StoredFacts {
 export class ItemReplay {
   readonly items = new Map<string, ItemState>();
 
-  /** Folds in an item's next event; returns its leaf hash, or why it does not fit. */
-  add(canonical: string, row?: StoredFacts): Buffer | string {
-    const leaf = leafHash(canonical);
+  /**
+   * Folds in an item's next event; returns its leaf hash, or why it does not fit. `leaf` is given when it
+   * was already hashed from the event's bytes.
+   */
+  add(canonical: string, row?: StoredFacts, leaf: Buffer = leafHash(canonical)): Buffer | string {
     if (row && !leaf.equals(row.leafHash)) return 'the leaf hash does not match the event’s canonical JSON: the event was altered';
     let envelope: Envelope;
     try {
@@ -48,7 +50,8 @@ export class ItemReplay {
       return 'the event does not chain to the item’s previous event';
     }
     if (previous === null && envelope.type !== 'registered') return 'the item’s first event is not its registration';
-    this.items.set(envelope.itemId, project(previous, envelope, leaf.toString('hex')));
+    if (previous) projectInPlace(previous, envelope, leaf.toString('hex'));
+    else this.items.set(envelope.itemId, projectInPlace(null, envelope, leaf.toString('hex')));
     return leaf;
   }
 }
