@@ -19,68 +19,66 @@ export function canonicalJson(value: Json): string {
 /**
  * Whether `text` is the canonical form of `value`, the value JSON.parse gave for it. Most events are told
  * by one pass over the text, several times faster than serializing the value again (which matters when a
- * whole ledger is verified); what that pass leaves open (\u escapes, surrogates, keys that start with a
- * digit, which JavaScript orders as numbers) is settled by serializing.
+ * whole ledger is verified); what that pass leaves open (escapes, surrogates, keys that start with a digit,
+ * which JavaScript orders as numbers) is settled by serializing.
  */
 export function isCanonical(value: Json, text: string): boolean {
   return scanCanonical(text) ?? canonicalJson(value) === text;
 }
 
 const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-/** The characters after a backslash that JSON.stringify writes: " \ b f n r t (never \/). */
-const SHORT_ESCAPES = new Set([0x22, 0x5c, 0x62, 0x66, 0x6e, 0x72, 0x74]);
 const isDigit = (c: number) => c >= 0x30 && c <= 0x39;
 const inNumber = (c: number) => isDigit(c) || c === 0x2d || c === 0x2b || c === 0x2e || c === 0x65 || c === 0x45;
+/** A backslash (an escape) or a UTF-16 surrogate: texts with either are left to serializing. */
+const ESCAPE_OR_SURROGATE = /[\\\ud800-\udfff]/;
+
+/** Compares text[a, aEnd) with text[b, bEnd) by UTF-16 code units, as `<` compares strings. */
+function compareRanges(text: string, a: number, aEnd: number, b: number, bEnd: number): number {
+  for (let k = 0; a + k < aEnd && b + k < bEnd; k++) {
+    const diff = text.charCodeAt(a + k) - text.charCodeAt(b + k);
+    if (diff !== 0) return diff;
+  }
+  return aEnd - a - (bEnd - b);
+}
 
 /**
- * One pass over `text`, which must be valid JSON: false when it has whitespace between tokens, a string or a
- * number not written as JSON.stringify writes it, or an object's keys not in strictly ascending order
- * (which also refuses a key given twice); true when none of that and nothing left open; null when it
- * leaves the answer to serializing.
+ * One pass over `text`, which must be valid JSON: false when it has whitespace between tokens, a number not
+ * written as JSON.stringify writes it, or an object's keys not in strictly ascending order (which also
+ * refuses a key given twice); true when none of that; null when it leaves the answer to serializing. With
+ * no escape and no surrogate, every string is written as JSON.stringify writes it, and ends at the next
+ * quote.
  */
 function scanCanonical(text: string): boolean | null {
-  // Per open object, its last key so far (undefined before the first); per open array, null.
-  const lastKeys: (string | undefined | null)[] = [];
+  if (ESCAPE_OR_SURROGATE.test(text)) return null;
+  // Per open container, where its last key lies in the text, [start, end): for an object, start is -1
+  // before its first key; for an array, -2. Keys are compared where they lie, with no string made.
+  const keyStarts: number[] = [];
+  const keyEnds: number[] = [];
   let expectKey = false;
   for (let i = 0; i < text.length; ) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
-      let j = i + 1;
-      let escaped = false;
-      for (let d = text.charCodeAt(j); d !== QUOTE; d = text.charCodeAt(j)) {
-        if (d === BACKSLASH) {
-          const e = text.charCodeAt(j + 1);
-          if (e === 0x75) return null;
-          if (!SHORT_ESCAPES.has(e)) return false;
-          escaped = true;
-          j += 2;
-        } else {
-          if (d >= 0xd800 && d <= 0xdfff) return null;
-          j += 1;
-        }
-      }
+      const j = text.indexOf('"', i + 1);
       if (expectKey) {
-        const key = text.slice(i + 1, j);
-        if (escaped || isDigit(key.charCodeAt(0))) return null;
-        const last = lastKeys[lastKeys.length - 1];
-        if (last !== undefined && !(last! < key)) return false;
-        lastKeys[lastKeys.length - 1] = key;
+        if (isDigit(text.charCodeAt(i + 1))) return null;
+        const top = keyStarts.length - 1;
+        if (keyStarts[top] !== -1 && compareRanges(text, keyStarts[top]!, keyEnds[top]!, i + 1, j) >= 0) return false;
+        keyStarts[top] = i + 1;
+        keyEnds[top] = j;
         expectKey = false;
       }
       i = j + 1;
-    } else if (c === 0x7b) {
-      lastKeys.push(undefined);
-      expectKey = true;
-      i += 1;
-    } else if (c === 0x5b) {
-      lastKeys.push(null);
+    } else if (c === 0x7b || c === 0x5b) {
+      keyStarts.push(c === 0x7b ? -1 : -2);
+      keyEnds.push(0);
+      expectKey = c === 0x7b;
       i += 1;
     } else if (c === 0x7d || c === 0x5d) {
-      lastKeys.pop();
+      keyStarts.pop();
+      keyEnds.pop();
       i += 1;
     } else if (c === 0x2c) {
-      expectKey = lastKeys[lastKeys.length - 1] !== null;
+      expectKey = keyStarts[keyStarts.length - 1] !== -2;
       i += 1;
     } else if (c === 0x3a) {
       i += 1;

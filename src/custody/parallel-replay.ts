@@ -41,11 +41,16 @@ export interface ChunkOutcome {
   failure: ChunkFailure | null;
 }
 
+/** The items whose id's first byte (its first two hex digits) is at least `from` and below `to`. */
+export interface Share {
+  from: number;
+  to: number;
+}
+
 /**
- * One share of the items (those whose id's first byte is `share` modulo `shares`), replayed from the COPY
- * stream of the ledger's events in index order: ItemReplay's checks of each of their events, and for every
- * row, its own or not, that its global index is the next one. Items are replayed apart, so the shares can
- * run in separate threads, each reading the whole stream.
+ * One share of the items, replayed from the COPY stream of the ledger's events in index order: ItemReplay's
+ * checks of each of their events, and for every row, its own or not, that its global index is the next
+ * one. Items are replayed apart, so the shares can run in separate threads, each reading the whole stream.
  */
 export class ShareReplay {
   readonly replay = new ItemReplay();
@@ -53,10 +58,7 @@ export class ShareReplay {
   private nextIndex = 0;
   private failed = false;
 
-  constructor(
-    private readonly share: number,
-    private readonly shares: number,
-  ) {}
+  constructor(private readonly share: Share) {}
 
   /** Replays this share's events among the rows that `chunk` completes (and changes `chunk`'s bytes). */
   add(chunk: Buffer): ShareOutcome {
@@ -70,7 +72,7 @@ export class ShareReplay {
     };
     this.reader.read(
       chunk,
-      (itemByte) => !this.failed && itemByte % this.shares === this.share,
+      (itemByte) => !this.failed && itemByte >= this.share.from && itemByte < this.share.to,
       (index, event) => {
         const at = rows++;
         if (this.failed) return;
@@ -95,42 +97,47 @@ export function packShareOutcome({ rows, places, leaves, failure }: ShareOutcome
   return { rows, places: Uint32Array.from(places), leaves: bytes, failure };
 }
 
-/** The per-item checks of a whole-ledger verification, fed the COPY stream chunk by chunk. */
-export interface ItemReplayer {
-  add(chunk: Buffer): Promise<ChunkOutcome>;
-  /** Every item's replayed state. */
-  states(): Promise<Map<string, ItemState>>;
-  close(): Promise<void>;
-}
-
-class InThreadItemReplay implements ItemReplayer {
-  private readonly share = new ShareReplay(0, 1);
-
-  async add(chunk: Buffer): Promise<ChunkOutcome> {
-    return this.share.add(chunk);
-  }
-
-  async states(): Promise<Map<string, ItemState>> {
-    return this.share.replay.items;
-  }
-
-  async close(): Promise<void> {}
-}
-
 // tsx compiles the worker's TypeScript; registered in the worker itself, so it runs the same under
 // `npm start`, jest and node.
 const WORKER_SOURCE = `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();
 require(${JSON.stringify(path.join(__dirname, 'replay-worker.ts'))});`;
 
-/** ShareReplay in `count` worker threads, each given every chunk; their answers merged in row order. */
-class ParallelItemReplay implements ItemReplayer {
+// This thread also merges the answers and builds the tree, which costs about a quarter of replaying the
+// events (measured on 2 cores), so its share of the items is smaller than a worker's.
+const OWN_WEIGHT = 1;
+const WORKER_WEIGHT = 2;
+
+/** The 256 first bytes of item ids split by weight: this thread's share first, then each worker's. */
+function shares(workers: number): Share[] {
+  const weights = [OWN_WEIGHT, ...Array<number>(workers).fill(WORKER_WEIGHT)];
+  const total = weights.reduce((a, b) => a + b, 0);
+  let from = 0;
+  let sum = 0;
+  return weights.map((weight) => {
+    sum += weight;
+    const to = Math.round((256 * sum) / total);
+    const share = { from, to };
+    from = to;
+    return share;
+  });
+}
+
+/**
+ * The per-item checks of a whole-ledger verification, fed the COPY stream chunk by chunk. The items are
+ * split into one share more than there are worker threads: this thread replays the first and each worker
+ * one other, every one of them reading every chunk; their answers are merged in row order.
+ */
+export class ItemReplayer {
+  private readonly own: ShareReplay;
   private readonly workers: Worker[];
   /** Per worker, the answers awaited, in the order asked (a worker answers its messages in order). */
   private readonly waiting: { resolve(value: unknown): void; reject(err: unknown): void }[][];
   private failed: Error | null = null;
 
-  constructor(count: number) {
-    this.workers = Array.from({ length: count }, (_, share) => new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: { share, shares: count } }));
+  constructor(workers: number) {
+    const [own, ...theirs] = shares(workers);
+    this.own = new ShareReplay(own!);
+    this.workers = theirs.map((share) => new Worker(WORKER_SOURCE, { eval: true, execArgv: [], workerData: share }));
     this.waiting = this.workers.map(() => []);
     this.workers.forEach((worker, w) => {
       worker.on('message', (message) => this.waiting[w]!.shift()?.resolve(message));
@@ -152,28 +159,30 @@ class ParallelItemReplay implements ItemReplayer {
     });
   }
 
+  /** Replays the rows that `chunk` completes (and changes `chunk`'s bytes). */
   async add(chunk: Buffer): Promise<ChunkOutcome> {
-    // Each worker gets a copy of its own, handed over rather than cloned: it changes the bytes as it reads.
-    const replies = await Promise.all(
-      this.workers.map((_, w) => {
-        const bytes = new Uint8Array(chunk);
-        return this.ask<PackedShareOutcome>(w, bytes, [bytes.buffer]);
-      }),
-    );
-    const rows = replies[0]!.rows;
-    const leaves: Buffer[] = new Array(rows);
-    let failure: ChunkFailure | null = null;
-    for (const reply of replies) {
+    // The workers' copies first, handed over rather than cloned: each reader changes the bytes it reads.
+    const asked = this.workers.map((_, w) => {
+      const bytes = new Uint8Array(chunk);
+      return this.ask<PackedShareOutcome>(w, bytes, [bytes.buffer]);
+    });
+    const own = this.own.add(chunk);
+    if (asked.length === 0) return own;
+    const leaves: Buffer[] = new Array(own.rows);
+    own.places.forEach((place, k) => (leaves[place] = own.leaves[k]!));
+    let failure = own.failure;
+    for (const reply of await Promise.all(asked)) {
       const bytes = Buffer.from(reply.leaves.buffer, reply.leaves.byteOffset, reply.leaves.byteLength);
       reply.places.forEach((place, k) => (leaves[place] = bytes.subarray(k * HASH, (k + 1) * HASH)));
       if (reply.failure && (!failure || reply.failure.at < failure.at)) failure = reply.failure;
     }
-    return { rows, leaves, failure };
+    return { rows: own.rows, leaves, failure };
   }
 
+  /** Every item's replayed state. */
   async states(): Promise<Map<string, ItemState>> {
     const parts = await Promise.all(this.workers.map((_, w) => this.ask<[string, ItemState][]>(w, 'states')));
-    return new Map(parts.flat());
+    return new Map([...this.own.replay.items, ...parts.flat()]);
   }
 
   async close(): Promise<void> {
@@ -181,6 +190,3 @@ class ParallelItemReplay implements ItemReplayer {
     await Promise.all(this.workers.map((worker) => worker.terminate()));
   }
 }
-
-/** `threads` workers, or this thread alone when 0. */
-export const itemReplayer = (threads: number): ItemReplayer => (threads > 0 ? new ParallelItemReplay(threads) : new InThreadItemReplay());

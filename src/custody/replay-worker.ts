@@ -1,12 +1,11 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { packShareOutcome, ShareReplay } from './parallel-replay';
+import { packShareOutcome, ShareReplay, type Share } from './parallel-replay';
 
 /**
  * A worker thread of a parallel verification: replays its share of the items from every chunk of the
  * ledger's COPY stream, and answers each chunk with its events' leaf hashes up to the first that does not fit.
  */
-const { share, shares } = workerData as { share: number; shares: number };
-const replay = new ShareReplay(share, shares);
+const replay = new ShareReplay(workerData as Share);
 
 parentPort!.on('message', (message: Uint8Array | 'states') => {
   if (message === 'states') {

@@ -5,7 +5,7 @@ import { ITEM_SELECT, rowToState } from './ledger';
 import { Frontier } from './merkle';
 import { to as copyTo } from 'pg-copy-streams';
 import { eventCopy } from './event-copy';
-import { itemReplayer, type ChunkOutcome } from './parallel-replay';
+import { ItemReplayer, type ChunkOutcome } from './parallel-replay';
 import type { ItemState } from './projection';
 import { pgSql, withPgConnection } from './sql';
 import { openCheckpoint } from './checkpoints';
@@ -45,8 +45,9 @@ export interface VerifyOptions {
   /** The log's public key: every stored checkpoint must carry its valid signature and match the recomputed tree. */
   logKey?: VerifierKey;
   /**
-   * Worker threads for the per-item checks (hashes, canonical form, chains, projection). By default one
-   * per core for a ledger of PARALLEL_FROM events or more, where starting them pays off; none below.
+   * Worker threads for the per-item checks (hashes, canonical form, chains, projection), each with a share
+   * of the items beside this thread's own. By default one per core but this thread's, for a ledger of
+   * PARALLEL_FROM events or more, where starting them pays off; none below.
    */
   threads?: number;
   /**
@@ -96,7 +97,7 @@ async function verifyOn(client: pg.ClientBase, { logKey, threads, batch = BATCH 
   const [head] = await sql.execute<{ size: string; frontier: Buffer; root: Buffer }[]>('select size, frontier, root from ledger_head');
   const headSize = Number(head!.size);
   const frontier = new Frontier();
-  const replayer = itemReplayer(threads ?? (headSize >= PARALLEL_FROM ? os.availableParallelism() : 0));
+  const replayer = new ItemReplayer(threads ?? (headSize >= PARALLEL_FROM ? os.availableParallelism() - 1 : 0));
   try {
     const checkpoints = await sql.execute<{ size: string; root: Buffer; note: string }[]>('select size, root, note from checkpoints order by size');
     let nextCheckpoint = 0;
