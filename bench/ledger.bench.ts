@@ -93,17 +93,27 @@ export async function benchLedger(db: BenchDb): Promise<Figure[]> {
   const hashing = await time(async () => {
     for (const row of rows) createHash('sha256').update('\0').update(row.canonical).digest();
   });
-  const verify = await time(() => verifyLedger(em(), { logKey: signing.signer }));
-  if (!verify.result.ok) throw new Error(`bench ledger does not verify: ${verify.result.failure?.reason}`);
-  const alone = await time(() => verifyLedger(em(), { logKey: signing.signer, threads: 0 }));
-  for (const [how, run] of [[`${os.availableParallelism()} worker threads`, verify], ['this thread only', alone]] as const) {
+  // The median of three runs: the first in a process runs before this thread's code is optimized (a
+  // server that has verified before has it so); the workers start afresh every time.
+  const verifyRun = async (threads: number) => {
+    const runs = [];
+    for (let i = 0; i < 3; i++) {
+      const run = await time(() => verifyLedger(em(), { logKey: signing.signer, threads }));
+      if (!run.result.ok) throw new Error(`bench ledger does not verify: ${run.result.failure?.reason}`);
+      runs.push(run.ms);
+    }
+    return runs.sort((x, y) => x - y)[1]!;
+  };
+  const workers = os.availableParallelism() - 1;
+  for (const [how, threads] of [[`this thread and ${workers} worker thread${workers === 1 ? '' : 's'}`, workers], ['this thread only', 0]] as const) {
+    const ms = await verifyRun(threads);
     figures.push({
       section: 'ledger',
-      name: `verify ${rows.length.toLocaleString('en')} events, ${how} (events/s)`,
-      value: (rows.length / run.ms) * 1000,
+      name: `verify ${rows.length.toLocaleString('en')} events, ${how}, median of 3 (events/s)`,
+      value: (rows.length / ms) * 1000,
       unit: 'ev/s',
       baseline: { name: 'bare SHA-256 of the same bytes', value: (rows.length / hashing.ms) * 1000 },
-      target: run === verify ? '≥ 100,000 ev/s' : undefined,
+      target: threads === workers ? '≥ 100,000 ev/s' : undefined,
     });
   }
 

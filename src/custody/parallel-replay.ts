@@ -104,8 +104,8 @@ require(${JSON.stringify(path.join(__dirname, 'replay-worker.ts'))});`;
 
 // This thread also merges the answers and builds the tree, which costs about a quarter of replaying the
 // events (measured on 2 cores), so its share of the items is smaller than a worker's.
-const OWN_WEIGHT = 1;
-const WORKER_WEIGHT = 2;
+const OWN_WEIGHT = 2;
+const WORKER_WEIGHT = 3;
 
 /** The 256 first bytes of item ids split by weight: this thread's share first, then each worker's. */
 function shares(workers: number): Share[] {
