@@ -45,9 +45,9 @@ function decode(size: number, wanted: (itemByte: number) => boolean = () => true
     itemId: e.itemId,
     itemSeq: e.itemSeq,
     canonical: e.canonical,
-    leafHash: e.leafHash.toString('hex'),
-    prevItemHash: e.prevItemHash?.toString('hex') ?? null,
-    leaf: e.leaf.toString('hex'),
+    leafHash: e.leafHash,
+    prevItemHash: e.prevItemHash,
+    leaf: e.leaf,
   });
   const rows: { index: number; itemId: string; event: ReturnType<typeof shown> | null }[] = [];
   for (let at = 0; at < bytes.length; at += size) {

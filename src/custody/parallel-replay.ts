@@ -20,8 +20,8 @@ export interface ShareOutcome {
   rows: number;
   /** The places, among those rows, of this share's events, up to its first failure. */
   places: number[];
-  /** Their leaf hashes, in the same order. */
-  leaves: Buffer[];
+  /** Their leaf hashes in hex, in the same order. */
+  leaves: string[];
   failure: ChunkFailure | null;
 }
 
@@ -63,7 +63,7 @@ export class ShareReplay {
   /** Replays this share's events among the rows that `chunk` completes (and changes `chunk`'s bytes). */
   add(chunk: Buffer): ShareOutcome {
     const places: number[] = [];
-    const leaves: Buffer[] = [];
+    const leaves: string[] = [];
     let rows = 0;
     let failure: ChunkFailure | null = null;
     const fail = (at: number, index: number, itemId: string, reason: string) => {
@@ -79,10 +79,10 @@ export class ShareReplay {
         if (index !== this.nextIndex) return fail(at, index, this.reader.itemId(), missingIndex(this.nextIndex, index));
         this.nextIndex++;
         if (!event) return;
-        const leaf = this.replay.add(event.canonical, event, event.leaf);
-        if (typeof leaf === 'string') return fail(at, index, event.itemId, leaf);
+        const failed = this.replay.add(event.canonical, event.leaf, event);
+        if (failed) return fail(at, index, event.itemId, failed);
         places.push(at);
-        leaves.push(leaf);
+        leaves.push(event.leaf);
       },
     );
     return { rows, places, leaves, failure };
@@ -91,9 +91,8 @@ export class ShareReplay {
 
 /** A ShareOutcome in buffers of their own (not slices of Node's pool), to be handed over to another thread. */
 export function packShareOutcome({ rows, places, leaves, failure }: ShareOutcome): PackedShareOutcome {
-  const bytes = new Uint8Array(new ArrayBuffer(leaves.length * HASH));
-  // Byte by byte: for 32 bytes, cheaper than a call into the runtime's copy.
-  for (let k = 0; k < leaves.length; k++) for (let b = 0, leaf = leaves[k]!; b < HASH; b++) bytes[k * HASH + b] = leaf[b]!;
+  const bytes = Buffer.from(new ArrayBuffer(leaves.length * HASH));
+  leaves.forEach((leaf, k) => bytes.write(leaf, k * HASH, HASH, 'hex'));
   return { rows, places: Uint32Array.from(places), leaves: bytes, failure };
 }
 
@@ -167,11 +166,10 @@ export class ItemReplayer {
       return this.ask<PackedShareOutcome>(w, bytes, [bytes.buffer]);
     });
     const own = this.own.add(chunk);
-    if (asked.length === 0) return own;
     const leaves: Buffer[] = new Array(own.rows);
-    own.places.forEach((place, k) => (leaves[place] = own.leaves[k]!));
+    own.places.forEach((place, k) => (leaves[place] = Buffer.from(own.leaves[k]!, 'hex')));
     let failure = own.failure;
-    for (const reply of await Promise.all(asked)) {
+    for (const reply of asked.length ? await Promise.all(asked) : []) {
       const bytes = Buffer.from(reply.leaves.buffer, reply.leaves.byteOffset, reply.leaves.byteLength);
       reply.places.forEach((place, k) => (leaves[place] = bytes.subarray(k * HASH, (k + 1) * HASH)));
       if (reply.failure && (!failure || reply.failure.at < failure.at)) failure = reply.failure;

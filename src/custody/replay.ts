@@ -6,16 +6,14 @@ import { projectInPlace, type ItemState } from './projection';
 export interface ReplayedEvent {
   index: number;
   canonical: string;
-  /** What the database row says besides the envelope, when replaying from the database. */
-  row?: StoredFacts;
 }
 
-/** What a database row says about its event besides the canonical JSON. */
+/** What a database row says about its event besides the canonical JSON (hashes in hex). */
 export interface StoredFacts {
   itemId: string;
   itemSeq: number;
-  leafHash: Buffer;
-  prevItemHash: Buffer | null;
+  leafHash: string;
+  prevItemHash: string | null;
 }
 
 /**
@@ -27,11 +25,11 @@ export class ItemReplay {
   readonly items = new Map<string, ItemState>();
 
   /**
-   * Folds in an item's next event; returns its leaf hash, or why it does not fit. `leaf` is given when it
-   * was already hashed from the event's bytes.
+   * Folds in an item's next event, whose canonical JSON hashes to `leaf` (hex); returns why it does not fit,
+   * or null. `row` is what the event's database row says, when replaying from the database.
    */
-  add(canonical: string, row?: StoredFacts, leaf: Buffer = leafHash(canonical)): Buffer | string {
-    if (row && !leaf.equals(row.leafHash)) return 'the leaf hash does not match the event’s canonical JSON: the event was altered';
+  add(canonical: string, leaf: string, row?: StoredFacts): string | null {
+    if (row && leaf !== row.leafHash) return 'the leaf hash does not match the event’s canonical JSON: the event was altered';
     let envelope: Envelope;
     try {
       envelope = JSON.parse(canonical) as Envelope;
@@ -46,20 +44,20 @@ export class ItemReplay {
     const expectedSeq = (previous?.lastSeq ?? 0) + 1;
     if (Number(envelope.itemSeq) !== expectedSeq) return `item sequence ${envelope.itemSeq} where ${expectedSeq} was expected`;
     const expectedPrev = previous?.lastHash ?? null;
-    if (envelope.prevItemHash !== expectedPrev || (row && (row.prevItemHash?.toString('hex') ?? null) !== expectedPrev)) {
+    if (envelope.prevItemHash !== expectedPrev || (row && row.prevItemHash !== expectedPrev)) {
       return 'the event does not chain to the item’s previous event';
     }
     if (previous === null && envelope.type !== 'registered') return 'the item’s first event is not its registration';
-    if (previous) projectInPlace(previous, envelope, leaf.toString('hex'));
-    else this.items.set(envelope.itemId, projectInPlace(null, envelope, leaf.toString('hex')));
-    return leaf;
+    if (previous) projectInPlace(previous, envelope, leaf);
+    else this.items.set(envelope.itemId, projectInPlace(null, envelope, leaf));
+    return null;
   }
 }
 
 /**
  * Replays the ledger event by event: the per-item checks of ItemReplay, the gap-free global index, and the
- * Merkle tree extended by each leaf. Used by the server's verification (from the database) and by
- * `custody verify --all` (from the API, with no database).
+ * Merkle tree extended by each leaf: `custody verify --all`, from the API (the server's verification
+ * reads the database its own way, with the same ItemReplay).
  */
 export class LedgerReplay {
   readonly frontier = new Frontier();
@@ -72,10 +70,10 @@ export class LedgerReplay {
   /** Adds the next event; returns why it does not fit, or null. */
   add(event: ReplayedEvent): string | null {
     if (event.index !== this.frontier.size) return missingIndex(this.frontier.size, event.index);
-    const leaf = this.chains.add(event.canonical, event.row);
-    if (typeof leaf === 'string') return leaf;
-    this.frontier.append(leaf);
-    return null;
+    const leaf = leafHash(event.canonical);
+    const failure = this.chains.add(event.canonical, leaf.toString('hex'));
+    if (failure === null) this.frontier.append(leaf);
+    return failure;
   }
 }
 
