@@ -1,10 +1,10 @@
 import os from 'node:os';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
-import { ITEM_SELECT, rowToState } from './ledger';
-import { Frontier } from './merkle';
 import { to as copyTo } from 'pg-copy-streams';
 import { eventCopy } from './event-copy';
+import { ITEM_SELECT, rowToState } from './ledger';
+import { Frontier } from './merkle';
 import { ItemReplayer, type ChunkOutcome } from './parallel-replay';
 import type { ItemState } from './projection';
 import { pgSql, withPgConnection } from './sql';
@@ -59,8 +59,8 @@ export interface VerifyOptions {
   batch?: number;
 }
 
-// Measured on 2 cores: starting the workers costs about 150 ms, so they are slower at 20,000 events, even
-// at 40,000, and 5–15% faster from 60,000.
+// Measured on 2 cores: a worker's start (about 65 ms) and its first events, run before its code is
+// optimized, make it slower at 10,000 and 20,000 events, even at 40,000; at 61,000 it is about 10% faster.
 const PARALLEL_FROM = 50_000;
 
 /** Events per COPY: a failure found early leaves at most the rest of one to be read and dropped. */
