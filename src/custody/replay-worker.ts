@@ -1,5 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
-import { packShareOutcome, ShareReplay, type Share } from './parallel-replay';
+import { packShareOutcome, ShareReplay, type Share } from './share-replay';
 
 /**
  * A worker thread of a parallel verification: replays its share of the items from every chunk of the
