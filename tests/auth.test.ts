@@ -123,6 +123,17 @@ describe('tokens', () => {
     expect((await me(token)).body.detail).toMatch(/expired/);
   });
 
+  test('a token accepted before is still refused once it has expired', async () => {
+    // It lives between 1 and 2 s: long enough for two requests, which keep it as verified.
+    const token = jwt.sign({ exp: Math.floor(Date.now() / 1000) + 2 }, ctx.tokens.secret, { subject: userId, issuer: 'custody', audience: 'custody-api' });
+    expect((await me(token)).status).toBe(200);
+    expect((await me(token)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 2200));
+    const res = await me(token);
+    expect(res.status).toBe(401);
+    expect(res.body.detail).toMatch(/expired/);
+  });
+
   test("a deactivated user's existing token stops working at once", async () => {
     const admin = await signedIn(ctx, { roles: ['admin'] });
     const victim = await signedIn(ctx, { roles: ['officer'] });

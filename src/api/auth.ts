@@ -46,14 +46,43 @@ export function issueToken(settings: TokenSettings, userId: string): { accessTok
   return { accessToken, expiresIn: settings.ttlSeconds };
 }
 
-function verifyToken(settings: TokenSettings, token: string): string {
+function verifyToken(settings: TokenSettings, token: string): { sub: string; exp: number | undefined } {
   try {
     const claims = jwt.verify(token, keyOf(settings.secret), { algorithms: ALGORITHMS, issuer: ISSUER, audience: AUDIENCE });
     if (typeof claims === 'string' || typeof claims.sub !== 'string') throw new Error('no subject');
-    return claims.sub;
+    return { sub: claims.sub, exp: claims.exp };
   } catch (err) {
     const expired = err instanceof jwt.TokenExpiredError;
     throw new UnauthorizedError(expired ? 'the access token has expired; sign in again' : 'the access token is not valid');
+  }
+}
+
+const MAX_VERIFIED = 10_000;
+
+/**
+ * Tokens that have verified, with their subject, until they expire: a client sends the same token with
+ * every request, and checking its signature and claims each time was about 6% of the server's CPU under
+ * the command load (profiled). Only a token that verified is kept, and only one with an expiry; at its
+ * expiry it is dropped and checked again, so it is refused as expired. One per authenticate(), so a
+ * token is never taken for verified under another secret.
+ */
+class VerifiedTokens {
+  private readonly kept = new Map<string, { sub: string; expiresAt: number }>();
+
+  constructor(private readonly settings: TokenSettings) {}
+
+  /** The token's subject, or UnauthorizedError. */
+  subjectOf(token: string): string {
+    const known = this.kept.get(token);
+    if (known && Date.now() < known.expiresAt) return known.sub;
+    this.kept.delete(token);
+    const { sub, exp } = verifyToken(this.settings, token);
+    if (exp !== undefined) {
+      // The oldest kept first out: a Map iterates in the order of insertion.
+      if (this.kept.size >= MAX_VERIFIED) this.kept.delete(this.kept.keys().next().value!);
+      this.kept.set(token, { sub, expiresAt: exp * 1000 });
+    }
+    return sub;
   }
 }
 
@@ -68,6 +97,7 @@ export function callerCache(orm: MikroORM): CallerCache {
  * role takes effect at once, not when the token expires (the CallerCache forgets a caller on any change).
  */
 export function authenticate(callers: CallerCache, settings: TokenSettings): RequestHandler {
+  const tokens = new VerifiedTokens(settings);
   return async (req, res, next) => {
     const header = req.headers.authorization;
     const match = header?.match(/^Bearer ([A-Za-z0-9_.-]+)$/);
@@ -75,7 +105,7 @@ export function authenticate(callers: CallerCache, settings: TokenSettings): Req
       res.setHeader('WWW-Authenticate', 'Bearer realm="custody"');
       throw new UnauthorizedError('this route needs an access token: Authorization: Bearer <token>');
     }
-    const userId = verifyToken(settings, match[1]!);
+    const userId = tokens.subjectOf(match[1]!);
     const caller = await callers.get(userId);
     if (!caller) throw new UnauthorizedError('this user no longer exists or has been deactivated');
     req.caller = caller;
