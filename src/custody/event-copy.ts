@@ -117,11 +117,6 @@ export class EventCopyReader {
     const { buf, item, itemEnd } = this.current;
     return buf.toString('latin1', item, itemEnd);
   }
-
-  /** Whether the stream ended on a row boundary, as a complete COPY does. */
-  get complete(): boolean {
-    return this.rest === null;
-  }
 }
 
 const hexDigit = (c: number) => (c <= 0x39 ? c - 0x30 : (c | 0x20) - 0x57);
