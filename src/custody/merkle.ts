@@ -11,7 +11,8 @@ export const EMPTY_ROOT = createHash('sha256').digest();
 /**
  * A digest as a Buffer from Node's shared pool. One-shot crypto.hash is about a third faster than a Hash
  * object for inputs this small, and its digest as a string then copied into the pool costs a third less
- * than its digest in a Buffer of its own (each of which is a separately allocated memory block).
+ * than its digest in a Buffer of its own (each of which is a separately allocated memory block). A pooled
+ * Buffer keeps its whole 8 KiB slab alive: what keeps many digests for long should copy them.
  */
 const sha256 = (data: Buffer | string) => Buffer.from(hash('sha256', data, 'binary'), 'binary');
 
