@@ -89,7 +89,9 @@ test('nothing is kept before listening, nor while the listening connection is do
     await cache.get(someone.id);
     expect(loads.count).toBe(2);
 
+    expect(cache.listening).toBe(false);
     await cache.watch(ctx.url, logger);
+    expect(cache.listening).toBe(true);
     await cache.get(someone.id);
     await cache.get(someone.id);
     expect(loads.count).toBe(3);
@@ -104,6 +106,8 @@ test('nothing is kept before listening, nor while the listening connection is do
       await cache.get(someone.id);
       return loads.count - before;
     };
+    // Seen as down (for the 3 s before it connects again), and not keeping.
+    await eventually(async () => cache.listening, (up) => !up);
     await eventually(keptOnce, (n) => n === 2);
     // Changed while the connection is down (or just back): its notification may be lost; either way the
     // change is seen (polled: a notification may come a moment after the commit).
@@ -112,6 +116,7 @@ test('nothing is kept before listening, nor while the listening connection is do
     // Back after those 3 s (two reads no longer load twice: the first may have loaded it, or a read before),
     // keeping again, and what it keeps is the change.
     await eventually(keptOnce, (n) => n < 2);
+    expect(cache.listening).toBe(true);
     expect(await keptOnce()).toBe(0);
     expect(rolesOf(await cache.get(someone.id))).toBe('clerk');
   } finally {

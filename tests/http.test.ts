@@ -165,6 +165,8 @@ describe('health, readiness and metrics', () => {
     expect(res.text).not.toContain(admin.agency.id);
     expect(res.text).toMatch(/custody_db_pool_connections\{state="used"\}/);
     expect(res.text).toMatch(/custody_process_resident_memory_bytes/);
+    // The test context listens for caller changes, as the server does.
+    expect(res.text).toMatch(/^custody_caller_changes_listening 1$/m);
   });
 });
 

@@ -37,7 +37,8 @@ export function createApp(deps: AppDeps): Express {
 
   app.use(requestLog(logger));
   app.use(helmet());
-  const metrics = createMetrics(orm);
+  const callers = deps.callers ?? callerCache(orm);
+  const metrics = createMetrics(orm, callers);
   app.use(metrics.middleware);
 
   app.get('/healthz', (_req, res) => {
@@ -57,7 +58,6 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/metrics', metrics.handler);
 
-  const callers = deps.callers ?? callerCache(orm);
   const api = new Api({ auth: authenticate(callers, deps.tokens), idempotency: idempotency(orm), jsonLimit: config.jsonBodyLimit });
   authRoutes(api, deps);
   agencyRoutes(api, deps);

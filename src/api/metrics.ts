@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CallerCache } from '../custody/caller-cache';
 
 interface TarnPool {
   numUsed(): number;
@@ -8,8 +9,11 @@ interface TarnPool {
   numPendingAcquires(): number;
 }
 
-/** Prometheus metrics: requests by route pattern (never by raw URL, which would leak codes), pool, process. */
-export function createMetrics(orm: MikroORM) {
+/**
+ * Prometheus metrics: requests by route pattern (never by raw URL, which would leak codes), pool, whether
+ * callers are kept, process.
+ */
+export function createMetrics(orm: MikroORM, callers: CallerCache) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'custody_' });
   const requests = new Counter({
@@ -36,6 +40,16 @@ export function createMetrics(orm: MikroORM) {
       this.set({ state: 'used' }, p?.numUsed() ?? 0);
       this.set({ state: 'free' }, p?.numFree() ?? 0);
       this.set({ state: 'pending' }, p?.numPendingAcquires() ?? 0);
+    },
+  });
+  // Requests stay correct without the notifications (each loads its caller), only slower: a state to
+  // watch, not one that makes the process unready.
+  new Gauge({
+    name: 'custody_caller_changes_listening',
+    help: '1 while this process hears every change to users and agencies and so keeps callers; 0 while each request loads its caller',
+    registers: [registry],
+    collect() {
+      this.set(callers.listening ? 1 : 0);
     },
   });
 

@@ -42,6 +42,11 @@ export class CallerCache {
     return caller;
   }
 
+  /** Whether it hears of changes, and so keeps callers. */
+  get listening(): boolean {
+    return this.listener !== null;
+  }
+
   /** Forgets every caller. */
   forget(): void {
     this.generation++;
