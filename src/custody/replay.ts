@@ -17,9 +17,9 @@ export interface StoredFacts {
 }
 
 /**
- * The per-item half of a replay: recomputes each event's leaf hash from its canonical JSON, checks the
- * canonical form, the item's chain (sequence and previous hash) and what the row says, and rebuilds the
- * item's state. It needs only the item's own earlier events, so items can be replayed apart (in workers).
+ * The per-item half of a replay: checks each event's leaf hash against what its row stores, its canonical
+ * form, the item's chain (sequence and previous hash) and what the row says, and rebuilds the item's
+ * state. It needs only the item's own earlier events, so items can be replayed apart (in workers).
  */
 export class ItemReplay {
   readonly items = new Map<string, ItemState>();
@@ -48,8 +48,7 @@ export class ItemReplay {
       return 'the event does not chain to the item’s previous event';
     }
     if (previous === null && envelope.type !== 'registered') return 'the item’s first event is not its registration';
-    if (previous) projectInPlace(previous, envelope, leaf);
-    else this.items.set(envelope.itemId, projectInPlace(null, envelope, leaf));
+    this.items.set(envelope.itemId, projectInPlace(previous, envelope, leaf));
     return null;
   }
 }
