@@ -174,3 +174,63 @@ test('deep JSON, invalid UTF-8 and an absurd query string are refused with a pro
   }
   expect((await request(ctx.app).get('/readyz')).status).toBe(200);
 });
+
+describe('text that cannot be stored, or would print as something else', () => {
+  // As raw JSON text, so that the lone surrogates reach the server as the escapes an attacker would send.
+  const UNSAFE = [
+    ['NUL', '\\u0000'],
+    ['a lone high surrogate', '\\ud800'],
+    ['a lone low surrogate', '\\udc00'],
+    ['a control character', '\\u001b'],
+    ['a right-to-left override', '\\u202e'],
+    ['a first-strong isolate', '\\u2068'],
+  ] as const;
+
+  test.each(UNSAFE)('%s anywhere in a JSON body is refused with 400 naming the field, on every route that is sent one, and appends nothing', async (_name, escape) => {
+    const withBody = routes.filter((r) => r.method !== 'get' && !(r.path.endsWith('/attachments') && r.method === 'post'));
+    expect(withBody.length).toBeGreaterThan(30);
+    const before = await eventCount();
+    const bodies: [string, string][] = [
+      [`{"note":"seen ${escape} here"}`, 'note'],
+      [`{"items":[{"description":"手机"},{"description":"a${escape}"}]}`, 'items.1.description'],
+      [`{"changes":{"x${escape}":"y"}}`, `changes.x[${escape.replace('\\u', 'U+').toUpperCase()}]`],
+    ];
+    for (const route of withBody) {
+      for (const [body, field] of bodies) {
+        const res = await request(ctx.app)[route.method](concrete(route.path))
+          .set('Authorization', everything.auth)
+          .set('Content-Type', 'application/json')
+          .send(body);
+        const seen = { route: `${route.method} ${route.path}`, status: res.status, field: res.body.errors?.[0]?.field };
+        expect(seen).toEqual({ route: seen.route, status: 400, field });
+        expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+        expect(res.body.detail).toMatch(/surrogate|control/);
+      }
+    }
+    expect(await eventCount()).toBe(before);
+  });
+
+  test('a case title with NUL, once a 500, is a 400 that names the title; a sign-in with NUL in the username too', async () => {
+    const res = await request(ctx.app).post('/api/v1/cases').set('Authorization', world.people.officer.auth).set('Content-Type', 'application/json')
+      .send('{"caseNumber":"NUL-1","title":"a\\u0000b","openedOn":"2026-11-01"}');
+    expect(res.status).toBe(400);
+    expect(res.body.detail).toBe('body title: holds a control character (U+0000), which no record may contain');
+    const signIn = await request(ctx.app).post('/api/v1/auth/login').set('Content-Type', 'application/json').send('{"username":"a\\u0000","password":"x"}');
+    expect(signIn.status).toBe(400);
+    expect(signIn.body.errors[0]).toMatchObject({ in: 'body', field: 'username' });
+  });
+
+  test('a query string with NUL or a bidirectional override is refused with 400 naming the parameter', async () => {
+    for (const q of ['%00', '%E2%80%AEabc']) {
+      const res = await request(ctx.app).get(`/api/v1/items?q=${q}`).set('Authorization', everything.auth);
+      expect(res.status).toBe(400);
+      expect(res.body.errors[0]).toMatchObject({ in: 'query', field: 'q' });
+    }
+  });
+
+  test('ordinary text is untouched: Chinese, emoji, tabs and new lines are accepted', async () => {
+    const res = await request(ctx.app).post(`/api/v1/cases/${world.caseId}/items`).set('Authorization', world.people.officer.auth)
+      .send({ items: [{ ...phone, description: '黑色手机\t一部\n屏幕碎裂 📱' }] });
+    expect(res.status).toBe(201);
+  });
+});

@@ -1,6 +1,7 @@
 import express, { Router, type Request, type RequestHandler, type Response } from 'express';
 import { z, type ZodType } from 'zod';
 import { UnsupportedMediaTypeError, ValidationError, zodFieldErrors, type FieldError } from '../errors';
+import { findUnsafeText } from '../custody/unsafe-text';
 import type { Role } from '../custody/user.entity';
 import { requireRole, type Caller } from './auth';
 
@@ -53,6 +54,12 @@ function parsePart<S extends ZodType | undefined>(schema: S, value: unknown, whe
   return parsed.data as Infer<S>;
 }
 
+/** Text that could not be stored, or would print as something else, is refused wherever it is sent. */
+function refuseUnsafeText(value: unknown, where: FieldError['in']): void {
+  const unsafe = findUnsafeText(value);
+  if (unsafe) throw new ValidationError(`${where} ${unsafe.field}: ${unsafe.detail}`, [{ in: where, ...unsafe }]);
+}
+
 function refuseOtherMediaTypes(types: string[]): RequestHandler {
   return (req, _res, next) => {
     // An empty body (Content-Length: 0) is no body; any other must be of the route's media type.
@@ -97,6 +104,10 @@ export class Api {
     if (spec.method !== 'get' && spec.access !== 'public') guards.push(this.options.idempotency);
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
     this.router[spec.method](expressPath, ...guards, async (req, res) => {
+      // Whether or not the route reads them: what it is sent is refused as a whole.
+      refuseUnsafeText(req.params, 'path');
+      refuseUnsafeText(req.query, 'query');
+      if (!spec.rawBody) refuseUnsafeText(req.body, 'body');
       const params = parsePart(spec.params, req.params, 'path');
       const query = parsePart(spec.query, req.query, 'query');
       const body = parsePart(spec.body, req.body, 'body');
