@@ -1,3 +1,5 @@
+import { registerItems } from '../src/custody/cases';
+import { loadCaller } from '../src/custody/caller';
 import { checkCharacter, CODE_ALPHABET } from '../src/custody/item-code';
 import { renderLabels, LABEL_SIZES, type LabelContent } from '../src/reports/labels';
 import { renderZpl } from '../src/reports/zpl';
@@ -129,5 +131,19 @@ describe('label routes', () => {
     expect(res.status).toBe(200);
     const decoded = (await decodePdf(res.body)).filter((s) => s.type === 'CODE-128').map((s) => s.data).sort();
     expect(decoded).toEqual([world.loc('C1'), world.loc('C2'), world.loc('LOCKER')].sort());
+  });
+
+  test('a control or bidirectional character recorded before the input check prints as its code point, in PDF and in ZPL', async () => {
+    // Registered below the API, which now refuses such text: as a record made before that check would be.
+    const officer = (await loadCaller(ctx.orm.em.fork(), { id: world.people.officer.user.id }))!;
+    const [event] = await registerItems(ctx.orm.em.fork(), officer, world.caseId, [
+      { category: 'electronics', description: '\u202Egpj\u0007', quantity: '1', unit: '部', seizedAt: '2026-11-02T08:00:00.000Z' },
+    ]);
+    const code = event!.envelope.payload.code as string;
+    const text = await pdfText((await pdf(as(ctx, world.people.officer).get(`/items/${code}/label.pdf`))).body);
+    expect(text).toContain('[U+202E]gpj[U+0007]');
+    const zpl = await as(ctx, world.people.officer).get(`/items/${code}/label.pdf?format=zpl&reason=zpl`);
+    expect(zpl.text).toContain('[U+202E]gpj[U+0007]');
+    expect(zpl.text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202a-\u202e]/);
   });
 });

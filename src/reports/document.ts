@@ -1,5 +1,6 @@
 import PDFDocument from 'pdfkit';
 import { fontData } from './fonts';
+import { visibleText } from '../custody/unsafe-text';
 import { fitText } from './labels';
 import { reportWord, type Lang } from './i18n';
 
@@ -108,8 +109,9 @@ interface Fragment {
   _fragment(text: string, x: number, y: number, options: { textWidth: number; wordCount: number }): void;
 }
 
-/** One line of text that never wraps or overflows `width`. */
-export function line(doc: Doc, text: string, x: number, y: number, width: number, font: 'regular' | 'bold' | 'mono' = 'regular', size = 8.5): void {
+/** One line of text that never wraps or overflows `width`, with any control character shown as its code point. */
+export function line(doc: Doc, given: string, x: number, y: number, width: number, font: 'regular' | 'bold' | 'mono' = 'regular', size = 8.5): void {
+  const text = visibleText(given);
   doc.font(ASCII.test(text) || font === 'mono' ? BUILT_IN[font] : font).fontSize(size);
   // Already shortened to fit, so set directly: doc.text() would measure the string three more times (to wrap,
   // to align and to move its cursor), and measuring is most of the cost of a long history.

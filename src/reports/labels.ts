@@ -1,4 +1,5 @@
 import PDFDocument from 'pdfkit';
+import { visibleText } from '../custody/unsafe-text';
 import { fontData } from './fonts';
 import { drawCode128, drawQr } from './draw-symbols';
 
@@ -52,7 +53,7 @@ function drawLabel(doc: Doc, label: LabelContent, x: number, y: number, w: numbe
   const codeSize = h * 0.09;
   doc.font('bold').fontSize(codeSize);
   const codeTop = y + margin + barHeight + h * 0.01;
-  doc.text(label.displayCode, x + margin, codeTop, { width: w - 2 * margin, align: 'center', lineBreak: false });
+  doc.text(visibleText(label.displayCode), x + margin, codeTop, { width: w - 2 * margin, align: 'center', lineBreak: false });
 
   const top = codeTop + codeSize * 1.35;
   const bottom = y + h - margin;
@@ -63,7 +64,7 @@ function drawLabel(doc: Doc, label: LabelContent, x: number, y: number, w: numbe
   const lineHeight = (bottom - top) / Math.max(label.lines.length, 1);
   doc.font('regular').fontSize(Math.min(lineHeight * 0.78, h * 0.075));
   label.lines.forEach((line, i) => {
-    doc.text(fitText(doc, line, textWidth), x + margin, top + i * lineHeight, { lineBreak: false });
+    doc.text(fitText(doc, visibleText(line), textWidth), x + margin, top + i * lineHeight, { lineBreak: false });
   });
 }
 

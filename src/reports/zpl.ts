@@ -1,3 +1,4 @@
+import { visibleText } from '../custody/unsafe-text';
 import type { LabelContent, LabelSize } from './labels';
 
 const DOTS_PER_MM = 8; // 203 dpi, the common Zebra resolution
@@ -5,7 +6,9 @@ const SIZES_MM: Record<Exclude<LabelSize, 'a4'>, [number, number]> = { '100x50mm
 /** A CJK font must be stored on the printer under this name for Chinese text (see README). */
 export const ZPL_CJK_FONT = 'E:NOTOSANSSC.TTF';
 
-const escape = (text: string) => text.replace(/[\^~\\]/g, ' ');
+// ^ and ~ begin ZPL commands: a text holding them would end its field and print as other fields.
+// Control characters are shown as their code points, as on every label.
+const escape = (text: string) => visibleText(text).replace(/[\^~\\]/g, ' ');
 
 /** ZPL II for Zebra thermal printers: Code 128 and QR from the printer's own encoders, UTF-8 text (^CI28). */
 export function renderZpl(labels: LabelContent[], size: Exclude<LabelSize, 'a4'>, copies = 1): string {
