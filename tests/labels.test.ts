@@ -1,3 +1,4 @@
+import { MAX_LABELS_PER_REQUEST } from '../src/api/labels.routes';
 import { registerItems } from '../src/custody/cases';
 import { loadCaller } from '../src/custody/caller';
 import { checkCharacter, CODE_ALPHABET } from '../src/custody/item-code';
@@ -145,5 +146,16 @@ describe('label routes', () => {
     const zpl = await as(ctx, world.people.officer).get(`/items/${code}/label.pdf?format=zpl&reason=zpl`);
     expect(zpl.text).toContain('[U+202E]gpj[U+0007]');
     expect(zpl.text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u202a-\u202e]/);
+  });
+
+  test(`one request prints at most ${MAX_LABELS_PER_REQUEST} labels, copies included: more is a clear problem and records no print`, async () => {
+    const codes = await register(ctx, world, Array.from({ length: 101 }, (_, i) => ({ ...phone, description: `批量 ${i + 1}` })));
+    const officer = as(ctx, world.people.officer);
+    const refused = await officer.get(`/labels.pdf?codes=${codes.join(',')}&copies=10`);
+    expect(refused.status).toBe(422);
+    expect(refused.headers['content-type']).toMatch(/problem\+json/);
+    expect(refused.body.detail).toBe(`this would print 1010 labels (101 × 10 copies); at most ${MAX_LABELS_PER_REQUEST} are printed at a time: print them in parts`);
+    for (const code of codes) expect((await officer.get(`/items/${code}`)).body.labelPrints).toBe(0);
+    expect((await pdf(officer.get(`/labels.pdf?codes=${codes.slice(0, 100).join(',')}&copies=10`))).status).toBe(200);
   });
 });

@@ -31,6 +31,20 @@ const codeList = z
   .transform((value) => value.split(',').filter(Boolean))
   .pipe(z.array(itemCode).min(1, 'must list at least one code').max(1000, 'at most 1,000 codes at a time'));
 
+/**
+ * The most labels one request prints (copies included): a print is rendered while the request waits and is
+ * recorded in every item's ledger, so a larger run goes in parts.
+ */
+export const MAX_LABELS_PER_REQUEST = 1000;
+
+function assertLabelCount(labels: number, copies: number): void {
+  if (labels * copies > MAX_LABELS_PER_REQUEST) {
+    throw new UnprocessableError(
+      `this would print ${labels * copies} labels (${labels} × ${copies} copies); at most ${MAX_LABELS_PER_REQUEST} are printed at a time: print them in parts`,
+    );
+  }
+}
+
 const LABEL_RESPONSES = {
   200: { description: 'a PDF of labels (or ZPL text with format=zpl)', contentType: 'application/pdf' },
 };
@@ -50,6 +64,7 @@ function sendLabels(res: Response, labels: LabelContent[], query: PrintQuery, ti
 export function labelRoutes(api: Api, { orm }: AppDeps): void {
   /** Records the print in each item's ledger first, then renders the labels from the items as recorded. */
   async function printItems(res: Response, caller: Caller, codes: string[], query: PrintQuery, title: string) {
+    assertLabelCount(new Set(codes).size, query.copies);
     const states = await recordLabelPrints(orm.em, caller, codes, { copies: query.copies, format: query.format, size: query.size, reason: query.reason });
     const views = await Promise.all(states.map((s) => findItemView(orm.em, caller, s.code)));
     views.sort((a, b) => a.caseNumber.localeCompare(b.caseNumber) || a.itemNo - b.itemNo);
@@ -81,7 +96,8 @@ export function labelRoutes(api: Api, { orm }: AppDeps): void {
     responses: LABEL_RESPONSES,
     handler: async ({ res, params, query, caller }) => {
       const found = await findVisibleCase(orm.em, caller, params.id);
-      const { items } = await searchItems(orm.em, caller, { caseId: found.id, sort: 'itemNo', order: 'asc', limit: 1000, offset: 0 });
+      const { items, total } = await searchItems(orm.em, caller, { caseId: found.id, sort: 'itemNo', order: 'asc', limit: MAX_LABELS_PER_REQUEST, offset: 0 });
+      assertLabelCount(total, 1);
       const printable = items.filter((item) => item.state !== 'disposed');
       if (printable.length === 0) throw new UnprocessableError(`case ${found.caseNumber} has no item to label`);
       await printItems(res, caller, printable.map((i) => i.code), query, `labels-case-${found.id}`);
@@ -110,7 +126,9 @@ export function labelRoutes(api: Api, { orm }: AppDeps): void {
     responses: LABEL_RESPONSES,
     handler: async ({ res, params, query }) => {
       const top = await findLocation(orm.em, params.code);
-      const locations = await orm.em.find(Location, { path: { $like: `${top.path}%` } }, { orderBy: { path: 'asc' }, limit: 5000 });
+      const under = { path: { $like: `${top.path}%` } };
+      assertLabelCount(await orm.em.count(Location, under), query.copies);
+      const locations = await orm.em.find(Location, under, { orderBy: { path: 'asc' } });
       sendLabels(res, locations.map((l) => locationLabel(l, query.lang)), query, `locations-${top.code}`);
     },
   });
