@@ -60,12 +60,13 @@ export function renderTableReport(report: TableReport): Doc {
 }
 
 /** RFC 4180 CSV with a UTF-8 byte-order mark (spreadsheets then read Chinese correctly); cells that a
- * spreadsheet would run as a formula are prefixed with an apostrophe. */
+ * spreadsheet would run as a formula are prefixed with an apostrophe. A cell with a semicolon is quoted too:
+ * spreadsheets set to a European locale split rows at semicolons. */
 export function csv(rows: (string | number | null)[][]): string {
   const cell = (value: string | number | null) => {
     let text = value === null ? '' : String(value);
     if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-    return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+    return /[",;\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
   return `\uFEFF${rows.map((row) => row.map(cell).join(',')).join('\r\n')}\r\n`;
 }
