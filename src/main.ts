@@ -10,6 +10,7 @@ import { startEmbeddedBroker } from './devices/broker';
 import { connectDeviceLink } from './devices/link';
 import { sweepSilentLockers } from './devices/presence';
 import { raiseDueAlerts } from './custody/alerts';
+import { purgeExpiredKeys } from './custody/command-keys';
 import { signCheckpoint } from './custody/checkpoints';
 import { SignerLease } from './custody/signer-lease';
 import { checkpointFile, loadLedgerSigner, loadWitnessKeys } from './ledger-keys';
@@ -22,6 +23,7 @@ import { openRuntime } from './runtime';
 import { readOrCreateSecret } from './secrets';
 
 const DUE_ALERT_SWEEP_MS = 5 * 60_000;
+const KEY_PURGE_MS = 60 * 60_000;
 
 function fail(message: string): never {
   // One line: some library errors append a dump of the record involved, which may hold a secret.
@@ -81,6 +83,11 @@ async function main(): Promise<void> {
       .catch((err: unknown) => logger.error({ err }, 'presence sweep failed'));
   const presence = setInterval(checkPresence, Math.min(30, config.lockerSilenceSeconds) * 1000);
   presence.unref();
+  // Idempotency keys are kept a day (src/api/idempotency.ts), then deleted with their answers.
+  const purgeKeys = () => purgeExpiredKeys(orm.em.fork()).catch((err: unknown) => logger.error({ err }, 'idempotency-key purge failed'));
+  void purgeKeys();
+  const keyPurger = setInterval(purgeKeys, KEY_PURGE_MS);
+  keyPurger.unref();
 
   // Checkpoints are signed every few seconds while the log grows, by one instance only (SignerLease).
   const lease = new SignerLease(runtime.url, logger);
@@ -129,6 +136,7 @@ async function main(): Promise<void> {
     clearInterval(sweeper);
     clearInterval(checkpointer);
     clearInterval(presence);
+    clearInterval(keyPurger);
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await deviceLink.close();
