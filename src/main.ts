@@ -10,6 +10,7 @@ import { startEmbeddedBroker } from './devices/broker';
 import { connectDeviceLink } from './devices/link';
 import { sweepSilentLockers } from './devices/presence';
 import { raiseDueAlerts } from './custody/alerts';
+import { keepAttachmentsPrivate } from './custody/attachment-store';
 import { purgeExpiredKeys } from './custody/command-keys';
 import { signCheckpoint } from './custody/checkpoints';
 import { SignerLease } from './custody/signer-lease';
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
   // 0711 lets the embedded PostgreSQL (run as 'postgres' under root) pass through to its own folder.
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o711 });
   const jwtSecret = config.jwtSecret ?? readOrCreateSecret(path.join(config.dataDir, 'jwt-secret'));
+  await keepAttachmentsPrivate(path.join(config.dataDir, 'attachments'));
   const runtime = await openRuntime(config, logger);
   const { orm } = runtime;
 
