@@ -189,3 +189,28 @@ describe('attachments are what their type says', () => {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('reading a whole history leaves a trace', () => {
+  test("every read of an item's events (each page) and of its proof bundle is in its report-access log", async () => {
+    const [code] = await stored(ctx, world);
+    const inspector = as(ctx, world.people.inspector);
+    const log = async () => (await inspector.get(`/items/${code}/report-access`)).body.items as { kind: string; format: string; username: string }[];
+    expect(await log()).toEqual([]);
+
+    expect((await as(ctx, world.people.officer).get(`/items/${code}/events`)).status).toBe(200);
+    expect((await inspector.get(`/items/${code}/events?limit=1&offset=1`)).status).toBe(200);
+    expect((await as(ctx, world.people.officer2).get(`/items/${code}/proof`)).status).toBe(200);
+    expect(await log()).toEqual([
+      expect.objectContaining({ kind: 'events', format: 'json', username: world.people.officer.user.username }),
+      expect.objectContaining({ kind: 'events', format: 'json', username: world.people.inspector.user.username }),
+      expect.objectContaining({ kind: 'proof', format: 'json', username: world.people.officer2.user.username }),
+    ]);
+  });
+
+  test('a read that is refused (an item of another agency) records nothing', async () => {
+    const [code] = await register(ctx, world);
+    expect((await as(ctx, world.people.strangerOfficer).get(`/items/${code}/events`)).status).toBe(404);
+    expect((await as(ctx, world.people.strangerOfficer).get(`/items/${code}/proof`)).status).toBe(404);
+    expect((await as(ctx, world.people.inspector).get(`/items/${code}/report-access`)).body.items).toEqual([]);
+  });
+});
