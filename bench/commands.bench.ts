@@ -75,7 +75,7 @@ async function startServer(db: BenchDb, jwtSecret: string): Promise<Server> {
     .filter((word) => word.startsWith('--'));
   const child = spawn(process.execPath, [...startFlags, ...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), '--import', 'tsx', 'src/main.ts'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: db.url, JWT_SECRET: jwtSecret, PORT: String(port), MQTT_PORT: String(await freePort()), CUSTODY_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DB_POOL_MAX: '20' },
+    env: { ...process.env, DATABASE_URL: db.url, DATABASE_OWNER_URL: db.ownerUrl, JWT_SECRET: jwtSecret, PORT: String(port), MQTT_PORT: String(await freePort()), CUSTODY_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DB_POOL_MAX: '20' },
   });
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));
@@ -177,7 +177,7 @@ export async function benchCommands(db: BenchDb): Promise<Figure[]> {
         'select count(*) as events, count(distinct recorded_at) as commits from ledger_events where recorded_at >= ?',
         [phaseStart],
       );
-      const raw = await rawBaselines(db.url, clients);
+      const raw = await rawBaselines(db.ownerUrl, clients);
       const label = `${clients} client${clients > 1 ? 's' : ''}`;
       figures.push(
         {

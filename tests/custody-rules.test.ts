@@ -290,7 +290,7 @@ describe('lockers, corrections, attachments, idempotency', () => {
     const checkIn = { locationCode: world.loc('SAFE'), witness: credentialsOf(world.people.warehouse2) };
     await refusedWithoutTrace(() => warehouse.post(`/items/${code}/check-in`, checkIn), 422, /must be photographed/);
 
-    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201e2211bc00000000049454e44ae426082', 'hex');
+    const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f00050001ff56c72f0d0000000049454e44ae426082', 'hex');
     const upload = await warehouse.upload(`/items/${code}/attachments?filename=front.png`, 'image/png', png);
     expect(upload.status).toBe(201);
     expect(upload.body.sha256).toBe(createHash('sha256').update(png).digest('hex'));

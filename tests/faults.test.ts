@@ -53,7 +53,7 @@ describe('the server (and with it the embedded broker) killed with SIGKILL in th
     const commandItems = await received(ctx, world, 300);
     const scanItems = await received(ctx, world, 60);
     const [port, mqttPort] = [await freePort(), await freePort()];
-    const env = { DATABASE_URL: ctx.url, JWT_SECRET: ctx.tokens.secret, PORT: String(port), MQTT_PORT: String(mqttPort), CUSTODY_DATA_DIR: tempDir('custody-faults-') };
+    const env = { DATABASE_URL: ctx.serverUrl, DATABASE_OWNER_URL: ctx.url, JWT_SECRET: ctx.tokens.secret, PORT: String(port), MQTT_PORT: String(mqttPort), CUSTODY_DATA_DIR: tempDir('custody-faults-') };
     servers.push(startServer(env));
     await servers[0]!.ready(port);
 

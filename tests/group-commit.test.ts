@@ -226,7 +226,7 @@ test('valuables need a photo in a batch too', async () => {
   const valuables = { ...phone, category: 'valuables', description: '金项链一条' };
   const codes = await register(ctx, world, [valuables, valuables]);
   expect((await warehouse.post('/handovers', { itemCodes: codes, handedOverBy: credentialsOf(world.people.officer) })).status).toBe(201);
-  const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201e2211bc00000000049454e44ae426082', 'hex');
+  const png = Buffer.from('89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f00050001ff56c72f0d0000000049454e44ae426082', 'hex');
   expect((await warehouse.upload(`/items/${codes[0]}/attachments?filename=front.png`, 'image/png', png)).status).toBe(201);
   const checkIn = { locationCode: world.loc('SAFE'), witness: credentialsOf(world.people.warehouse2) };
   const [withPhoto, without] = await Promise.all(codes.map((code) => warehouse.post(`/items/${code}/check-in`, checkIn)));

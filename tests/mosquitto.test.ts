@@ -77,7 +77,8 @@ beforeAll(async () => {
   for (let i = 0; i < 2; i++) {
     const httpPort = await freePort();
     const server = startServer({
-      DATABASE_URL: ctx.url,
+      DATABASE_URL: ctx.serverUrl,
+      DATABASE_OWNER_URL: ctx.url,
       JWT_SECRET: ctx.tokens.secret,
       PORT: String(httpPort),
       MQTT_URL: `mqtt://custody-server:${SERVER_PASSWORD}@127.0.0.1:${port}`,

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
 import { freePort } from './ports';
 import { startServer } from './server-process';
 
@@ -57,6 +58,31 @@ describe('the server process on embedded PostgreSQL', () => {
     expect(body.items.map((a) => a.code)).toEqual(expect.arrayContaining(['CENTRE', 'KEPT']));
     expect(await second.stop('SIGINT')).toBe(0);
   }, 90_000);
+
+  test('serves as its own PostgreSQL role, set up again on every start, which cannot switch the ledger\'s triggers off', async () => {
+    const server = startServer(env);
+    await server.ready(port);
+    const passwordFile = path.join(dataDir, 'postgres', 'server-password');
+    expect(fs.statSync(passwordFile).mode & 0o777).toBe(0o600);
+    const password = fs.readFileSync(passwordFile, 'utf8').trim();
+    const sql = new pg.Client({ host: '127.0.0.1', port: Number(env.CUSTODY_PG_PORT), user: 'custody_server', password, database: 'custody' });
+    await sql.connect();
+    try {
+      const { rows } = await sql.query(
+        `select a.usename as name, r.rolsuper as superuser
+           from pg_stat_activity a join pg_roles r on r.rolname = a.usename
+          where a.datname = 'custody' and a.pid <> pg_backend_pid() and a.backend_type = 'client backend'`,
+      );
+      // Every connection of the server's (its pool, its listener, its signer lease) is the server's role's.
+      expect(rows.length).toBeGreaterThan(0);
+      expect(rows.filter((r) => r.name !== 'custody_server' || r.superuser)).toEqual([]);
+      await expect(sql.query('alter table ledger_events disable trigger all')).rejects.toMatchObject({ code: '42501' });
+    } finally {
+      await sql.end();
+    }
+    expect(server.output()).not.toMatch(/superuser|DATABASE_OWNER_URL/);
+    expect(await server.stop('SIGTERM')).toBe(0);
+  }, 60_000);
 
   test('a taken PostgreSQL port stops the server with one clear line and exit code 1', async () => {
     const blocker = net.createServer();

@@ -28,6 +28,9 @@ describe('configuration', () => {
     ['PORT', 'abc'],
     ['PORT', '70000'],
     ['DATABASE_URL', 'mysql://localhost/db'],
+    ['DATABASE_OWNER_URL', 'mysql://localhost/db'],
+    // The embedded database makes its own roles: an owner URL without DATABASE_URL would be ignored.
+    ['DATABASE_OWNER_URL', 'postgres://custody_owner@localhost/custody'],
     ['JWT_SECRET', 'short'],
     ['TOKEN_TTL_SECONDS', '5'],
     ['CUSTODY_ADMIN_PASSWORD', 'short'],

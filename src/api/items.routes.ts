@@ -8,6 +8,7 @@ import type { AppendedEvent } from '../custody/ledger';
 import { checkInPlacement, checkOut, dispose, lockerDeposit, lockerRetrieve, movePlacement, returnItem } from '../custody/movements';
 import { Attachment } from '../custody/records.entity';
 import { NotFoundError, UnprocessableError } from '../errors';
+import { recordReportAccess } from '../reports/report-access';
 import { pageOf, pageQuery } from './common.schemas';
 import {
   attachmentQuery,
@@ -77,7 +78,7 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
   api.add({
     method: 'get',
     path: '/items/{code}/events',
-    summary: "The item's history: every ledger event in order, with its canonical JSON and hashes",
+    summary: "The item's history: every ledger event in order, with its canonical JSON and hashes; each read is recorded in its report-access log",
     tag: 'items',
     access: 'authenticated',
     params: itemCodeParam,
@@ -85,6 +86,8 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
     responses: { 200: { description: 'a page of events', schema: pageOf(eventSchema) } },
     handler: async ({ res, params, query, caller }) => {
       const item = await findItemView(orm.em, caller, params.code);
+      // Reading the history is recorded as printing it is: in the item's report-access log, before it is sent.
+      await recordReportAccess(orm.em, caller, { kind: 'events', format: 'json', itemId: item.id });
       const events = await itemEvents(orm.em, item.id, query.limit, query.offset);
       res.json({ items: events, total: item.lastSeq, limit: query.limit, offset: query.offset });
     },

@@ -62,7 +62,7 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
   api.add({
     method: 'get',
     path: '/items/{code}/report-access',
-    summary: "Who printed or exported this item's reports, and when",
+    summary: "Who printed or exported this item's reports, or read its history or proof bundle through the API, and when",
     tag: 'reports',
     access: ['inspector', 'admin', 'approver'],
     params: itemCodeParam,

@@ -6,6 +6,7 @@ import { formatVerifierKey } from '../custody/note';
 import { buildProofBundle } from '../custody/proof-bundle';
 import { ledgerRangeRoot } from '../custody/tree-store';
 import { NotFoundError, UnprocessableError } from '../errors';
+import { recordReportAccess } from '../reports/report-access';
 import { itemCodeParam } from './custody.schemas';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
@@ -158,13 +159,14 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
   api.add({
     method: 'get',
     path: '/items/{code}/proof',
-    summary: "A self-contained proof bundle of the item's history: events, signed checkpoint, inclusion proof",
+    summary: "A self-contained proof bundle of the item's history: events, signed checkpoint, inclusion proof; each read is recorded in its report-access log",
     tag: 'ledger',
     access: 'authenticated',
     params: itemCodeParam,
     responses: { 200: { description: 'the bundle (check it with `npm run verify -- bundle.json`)' } },
     handler: async ({ res, params, caller }) => {
       const item = await findItemView(orm.em, caller, params.code);
+      await recordReportAccess(orm.em, caller, { kind: 'proof', format: 'json', itemId: item.id });
       res.setHeader('Content-Disposition', `attachment; filename="proof-${item.code}.json"`);
       res.json(await buildProofBundle(orm.em, item, ledger));
     },

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { arrayLiteral } from './sql';
+import type { EntityManager } from '@mikro-orm/postgresql';
 
 /** The Idempotency-Key a request came with; its command's transaction marks it carried out. */
 export interface CommandKey {
@@ -25,4 +26,16 @@ export function carriedOut(keys: CommandKey[]): { sql: string; params: string[] 
            where k.user_id = done.user_id and k.key = done.key`,
     params: [arrayLiteral(keys.map((k) => k.userId)), arrayLiteral(keys.map((k) => k.key))],
   };
+}
+
+/** How long a key is kept: a retry must come within this; after it the same key is a new request. */
+export const KEY_LIFETIME_HOURS = 24;
+
+/** Deletes the keys older than their lifetime (their answers and request hashes with them). */
+export async function purgeExpiredKeys(em: EntityManager): Promise<number> {
+  const rows = await em.execute<{ key: string }[]>(
+    `delete from idempotency_keys where created_at < now() - make_interval(hours => ?) returning key`,
+    [KEY_LIFETIME_HOURS],
+  );
+  return rows.length;
 }

@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, ForbiddenError, UnprocessableError } from '../errors';
 import { assertOwningAgency, withLockedItems } from './access';
+import { checkAttachmentContent } from './attachment-content';
+import { writePrivateFile } from './attachment-store';
 import { hasRole, type Caller } from './caller';
 import { appendEvents } from './ledger';
 import type { Correctable } from './projection';
@@ -91,7 +93,8 @@ export const attachmentPath = (dir: string, sha256: string) => path.join(dir, sh
 
 /**
  * Stores a photograph or scan outside the database under its SHA-256 and records that hash in the ledger,
- * so that a file swapped on disk is detected when it is read back.
+ * so that a file swapped on disk is detected when it is read back. Its bytes must be what its type says
+ * (attachment-content.ts), checked once the caller is known to be allowed to attach to the item.
  */
 export async function addAttachment(
   em: EntityManager,
@@ -102,14 +105,11 @@ export async function addAttachment(
   const kind = ATTACHMENT_TYPES[input.contentType];
   if (!kind) throw new UnprocessableError(`attachments are ${Object.keys(ATTACHMENT_TYPES).join(', ')}; not ${input.contentType}`);
   const sha256 = createHash('sha256').update(input.data).digest('hex');
-  // Written before the transaction: a file whose event never commits is an unreferenced orphan, not a gap.
-  const file = attachmentPath(input.dir, sha256);
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  await fs.writeFile(temp, input.data, { mode: 0o640 });
-  await fs.rename(temp, file);
   return withLockedItems(em, caller, [code], async (tx, [item]) => {
     transition(item!.code, item!.state, 'attachment');
+    await checkAttachmentContent(input.contentType, input.data);
+    // Written before the commit: a file whose event never commits is an unreferenced orphan, not a gap.
+    await writePrivateFile(attachmentPath(input.dir, sha256), input.data);
     const attachment = tx.create(Attachment, {
       itemId: item!.id,
       kind,

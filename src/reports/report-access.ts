@@ -3,8 +3,13 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Caller } from '../custody/caller';
 import type { Lang } from './i18n';
 
+/**
+ * What is recorded: every print or export of a report, and every read of an item's history through the API
+ * (`events`: each page of GET /items/{code}/events; `proof`: each proof bundle), since either gives the whole
+ * history as a print does.
+ */
 export interface Access {
-  kind: 'history' | 'inventory' | 'receipt' | 'slip' | 'audit';
+  kind: 'history' | 'inventory' | 'receipt' | 'slip' | 'audit' | 'events' | 'proof';
   format: 'pdf' | 'csv' | 'json';
   itemId?: string;
   caseId?: string;
@@ -16,7 +21,7 @@ export function reportFrame(reportId: string, caller: Caller, lang: Lang) {
   return { reportId, lang, generatedAt: `${new Date().toISOString().replace('T', ' ').slice(0, 19)} UTC`, generatedBy: `${caller.displayName} (${caller.agencyCode})` };
 }
 
-/** Records who is printing which report, before it is sent; returns the report id printed on every page. */
+/** Records who is reading which report, before it is sent; returns the report id printed on every page. */
 export async function recordReportAccess(em: EntityManager, caller: Caller, access: Access): Promise<string> {
   const id = randomUUID();
   await em.execute(
