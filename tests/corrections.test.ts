@@ -1,5 +1,6 @@
 import { createTestContext, serverErrors, type TestContext } from './context';
-import { as, buildWorld, register, type Actor, type World } from './world';
+import { signedIn } from './factories';
+import { as, buildWorld, credentialsOf, phone, register, stored, type Actor, type World } from './world';
 
 let ctx: TestContext;
 let world: World;
@@ -17,6 +18,122 @@ const firstEventIndex = async (code: string) => (await as(ctx, world.people.insp
 const item = async (code: string) => (await as(ctx, world.people.inspector).get(`/items/${code}`)).body;
 const corrected = async (by: Actor, code: string, changes: object) =>
   as(ctx, by).post(`/items/${code}/corrections`, { correctsIndex: await firstEventIndex(code), changes, note: '登记有误' });
+
+const drugs = { ...phone, category: 'drugs', description: '白色粉末一袋', quantity: 1, unit: '袋', weightGrams: 50, serialNumber: undefined };
+const cash = { ...phone, category: 'cash', description: '人民币现金', quantity: 100, unit: '张', amount: '10000', currency: 'CNY', serialNumber: undefined };
+
+/** A second approver of the police, for decisions the first may not take. */
+const signedInApprover = () => signedIn(ctx, { roles: ['approver'], agency: world.agencies.police });
+
+async function handedOver(items: object[]): Promise<string> {
+  const [code] = await register(ctx, world, items);
+  const res = await as(ctx, world.people.warehouse).post('/handovers', { itemCodes: [code], handedOverBy: credentialsOf(world.people.officer) });
+  expect(res.status).toBe(201);
+  return code!;
+}
+
+async function onLoan(): Promise<string> {
+  const [code] = await stored(ctx, world);
+  const loan = await as(ctx, world.people.officer).post('/requests', {
+    kind: 'loan', itemCodes: [code], reason: 'lab test', borrower: 'City lab', purpose: 'lab', dueAt: new Date(Date.now() + 86400_000).toISOString(),
+  });
+  expect((await as(ctx, world.people.approver).post(`/requests/${loan.body.id}/approve`, {})).status).toBe(200);
+  expect((await as(ctx, world.people.warehouse).post(`/items/${code}/check-out`, { requestId: loan.body.id, condition: 'sealed' })).status).toBe(200);
+  return code!;
+}
+
+describe('the attacks of issue 14: one person alone cannot weaken a control by correcting', () => {
+  test('drugs relabelled "other" by the warehouse user stay drugs, and their check-in still needs a witness', async () => {
+    const code = await handedOver([drugs]);
+    const before = await eventCount();
+    const res = await corrected(world.people.warehouse, code, { category: 'other' });
+    expect(res.status).toBe(202);
+    expect(await eventCount()).toBe(before + 1); // the request, not a correction
+    expect((await item(code)).category).toBe('drugs');
+    const checkIn = await as(ctx, world.people.warehouse).post(`/items/${code}/check-in`, { locationCode: world.loc('SAFE') });
+    expect({ status: checkIn.status, detail: checkIn.body.detail }).toEqual({ status: 422, detail: expect.stringMatching(/drugs needs a witness at check_in/) });
+  });
+
+  test('cash relabelled "document" cannot be shelved in the document room, outside the safe', async () => {
+    const code = await handedOver([cash]);
+    expect((await corrected(world.people.warehouse, code, { category: 'document' })).status).toBe(202);
+    const checkIn = await as(ctx, world.people.warehouse).post(`/items/${code}/check-in`, {
+      locationCode: world.loc('DOCS'), witness: credentialsOf(world.people.warehouse2),
+    });
+    expect(checkIn.status).toBe(422);
+    expect((await item(code)).state).toBe('received');
+  });
+
+  test('a seal and weight corrected while the item is on loan do not hide the mismatch at its return', async () => {
+    const code = await onLoan();
+    expect((await corrected(world.people.warehouse, code, { sealNumber: 'S-FAKE', weightGrams: '120' })).status).toBe(202);
+    const back = await as(ctx, world.people.warehouse).post(`/items/${code}/return`, {
+      locationCode: world.loc('SHELF-1'), condition: 'resealed', sealNumber: 'S-FAKE', weightGrams: 120,
+    });
+    expect(back.status).toBe(200);
+    expect(back.body.mismatches).toEqual(['seal S-FAKE instead of S-0001', 'weight 120 g instead of 180 g']);
+  });
+});
+
+const events = async (code: string) => (await as(ctx, world.people.inspector).get(`/items/${code}/events`)).body.items;
+const verified = async () => (await as(ctx, world.people.inspector).get('/ledger/verify')).body;
+
+describe('four eyes: a correction of a particular a rule reads is a request, approved by someone else', () => {
+  test('free particulars are corrected at once; a controlled one waits for an approver of the owning agency, whose approval appends it', async () => {
+    const code = await handedOver([phone]);
+    expect((await corrected(world.people.warehouse, code, { description: '手机一部' })).status).toBe(201);
+    const filed = await corrected(world.people.warehouse, code, { sealNumber: 'S-0002', description: '黑色手机一部' });
+    expect(filed.status).toBe(202);
+    expect(filed.headers.location).toBe(`/api/v1/requests/${filed.body.requestId}`);
+    expect(filed.body.item).toMatchObject({ sealNumber: 'S-0001', description: '手机一部' });
+    expect((await events(code)).at(-1)).toMatchObject({ type: 'request_created', envelope: { requestId: filed.body.requestId, payload: { kind: 'correction', changes: { sealNumber: 'S-0002', description: '黑色手机一部' } } } });
+    const mine = await as(ctx, world.people.warehouse).get(`/requests/${filed.body.requestId}`);
+    expect(mine.body).toMatchObject({ kind: 'correction', status: 'requested', agencyId: world.agencies.police.id, correctsIndex: await firstEventIndex(code) });
+
+    const approved = await as(ctx, world.people.approver).post(`/requests/${filed.body.requestId}/approve`, { note: '核对封签照片' });
+    expect(approved.body).toMatchObject({ status: 'carried_out', decidedBy: world.people.approver.user.id });
+    expect(await item(code)).toMatchObject({ sealNumber: 'S-0002', description: '黑色手机一部' });
+    const correction = (await events(code)).at(-1);
+    expect(correction).toMatchObject({
+      type: 'correction',
+      envelope: {
+        actor: world.people.approver.user.id,
+        requestId: filed.body.requestId,
+        payload: {
+          corrects: String(await firstEventIndex(code)), changes: { sealNumber: 'S-0002', description: '黑色手机一部' }, previous: { sealNumber: 'S-0001', description: '手机一部' },
+          requestedBy: world.people.warehouse.user.id, approvedBy: world.people.approver.user.id, decisionNote: '核对封签照片',
+        },
+      },
+    });
+    expect(await verified()).toMatchObject({ ok: true });
+  });
+
+  test('nobody approves their own correction request, nor an approver of another agency; a rejected one changes nothing', async () => {
+    const code = await handedOver([phone]);
+    const filed = await corrected(world.people.approver, code, { quantity: 2 });
+    expect(filed.status).toBe(202);
+    const before = await eventCount();
+    expect((await as(ctx, world.people.approver).post(`/requests/${filed.body.requestId}/approve`, {})).status).toBe(403);
+    expect((await as(ctx, world.people.procApprover).post(`/requests/${filed.body.requestId}/approve`, {})).status).toBe(404);
+    expect(await eventCount()).toBe(before);
+    const second = await corrected(world.people.officer, code, { unit: '台' });
+    expect({ status: second.status, detail: second.body.detail }).toEqual({ status: 409, detail: expect.stringMatching(/already has an open correction request/) });
+
+    const rejected = await as(ctx, world.people.courtApprover).post(`/requests/${filed.body.requestId}/reject`, { note: 'no' });
+    expect(rejected.status).toBe(404);
+    const approver2 = await signedInApprover();
+    expect((await as(ctx, approver2).post(`/requests/${filed.body.requestId}/reject`, { note: '数量无误' })).body.status).toBe('rejected');
+    expect((await item(code)).quantity).toBe('1');
+    expect((await events(code)).at(-1)).toMatchObject({ type: 'request_rejected', envelope: { payload: { kind: 'correction', changes: { quantity: '2' } } } });
+  });
+
+  test('the warehouse user who filed a correction request can cancel it', async () => {
+    const code = await handedOver([phone]);
+    const filed = await corrected(world.people.warehouse, code, { weightGrams: null });
+    expect((await as(ctx, world.people.warehouse).post(`/requests/${filed.body.requestId}/cancel`, { note: '误报' })).body.status).toBe('cancelled');
+    expect((await item(code)).weightGrams).toBe('180');
+  });
+});
 
 describe('correction values are validated and normalized as at registration', () => {
   test.each([

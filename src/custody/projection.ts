@@ -49,6 +49,15 @@ export const CORRECTABLE = [
 ] as const;
 export type Correctable = (typeof CORRECTABLE)[number];
 
+/**
+ * The particulars a rule reads, which one person alone may not correct (four eyes, docs/corrections.md):
+ * the category (witnesses, the places that take it, a safe, a photograph of valuables), what a return is
+ * compared with (seal, quantity and its unit, weight), and the declared value of cash and valuables.
+ * The others (description, serial number, when, where and from whom seized) no rule reads after
+ * registration.
+ */
+export const CONTROLLED: readonly Correctable[] = ['category', 'sealNumber', 'quantity', 'unit', 'weightGrams', 'amount', 'currency'];
+
 type Payload = Envelope['payload'];
 const str = (payload: Payload, key: string): string | null => {
   const value = payload[key];
