@@ -23,6 +23,7 @@ import { Migration20261123090000LedgerAppend } from '../migrations/Migration2026
 import { Migration20261123100000IdempotencyOutcome } from '../migrations/Migration20261123100000IdempotencyOutcome';
 import { Migration20261123110000CallerChanges } from '../migrations/Migration20261123110000CallerChanges';
 import { Migration20261201100010CorrectionRequests } from '../migrations/Migration20261201100010CorrectionRequests';
+import { Migration20261201100011ItemCorrectors } from '../migrations/Migration20261201100011ItemCorrectors';
 
 export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment, Device];
 
@@ -41,6 +42,7 @@ const migrationsList = [
   { name: 'Migration20261123100000IdempotencyOutcome', class: Migration20261123100000IdempotencyOutcome },
   { name: 'Migration20261123110000CallerChanges', class: Migration20261123110000CallerChanges },
   { name: 'Migration20261201100010CorrectionRequests', class: Migration20261201100010CorrectionRequests },
+  { name: 'Migration20261201100011ItemCorrectors', class: Migration20261201100011ItemCorrectors },
 ];
 
 export interface OrmOptions {

@@ -135,6 +135,65 @@ describe('four eyes: a correction of a particular a rule reads is a request, app
   });
 });
 
+describe('after a four-eyes correction, its requester and approver do not make the next movement alone', () => {
+  async function correctedOnRequest(code: string, changes: object, by = world.people.warehouse): Promise<void> {
+    const filed = await corrected(by, code, changes);
+    expect((await as(ctx, world.people.approver).post(`/requests/${filed.body.requestId}/approve`, {})).status).toBe(200);
+  }
+
+  test('the requester checks in only with a witness who is neither the requester nor the approver; then moves alone', async () => {
+    const code = await handedOver([phone]);
+    await correctedOnRequest(code, { sealNumber: 'S-0003' });
+    expect((await item(code)).correctors).toEqual([world.people.warehouse.user.id, world.people.approver.user.id]);
+    const warehouse = as(ctx, world.people.warehouse);
+    const alone = await warehouse.post(`/items/${code}/check-in`, { locationCode: world.loc('SHELF-2') });
+    expect({ status: alone.status, detail: alone.body.detail }).toEqual({ status: 422, detail: expect.stringMatching(/took no part in that correction/) });
+    const byApprover = await warehouse.post(`/items/${code}/check-in`, { locationCode: world.loc('SHELF-2'), witness: credentialsOf(world.people.approver) });
+    expect(byApprover.status).toBe(422);
+    const witnessed = await warehouse.post(`/items/${code}/check-in`, { locationCode: world.loc('SHELF-2'), witness: credentialsOf(world.people.warehouse2) });
+    expect(witnessed.status).toBe(200);
+    expect((await events(code)).at(-1).envelope.payload.witnessId).toBe(world.people.warehouse2.user.id);
+    expect((await item(code)).correctors).toEqual([]);
+    expect((await warehouse.post(`/items/${code}/move`, { locationCode: world.loc('SHELF-1') })).status).toBe(200);
+  });
+
+  test('someone who took no part moves the item alone; a requester who moves it next needs a witness too', async () => {
+    const [code] = await stored(ctx, world);
+    await correctedOnRequest(code!, { weightGrams: '181' });
+    const refused = await as(ctx, world.people.warehouse).post(`/items/${code}/move`, { locationCode: world.loc('SHELF-2') });
+    expect(refused.status).toBe(422);
+    const witnessed = await as(ctx, world.people.warehouse).post(`/items/${code}/move`, { locationCode: world.loc('SHELF-2'), witness: credentialsOf(world.people.warehouse2) });
+    expect(witnessed.status).toBe(200);
+
+    const [other] = await stored(ctx, world);
+    await correctedOnRequest(other!, { weightGrams: '181' });
+    expect((await as(ctx, world.people.warehouse2).post(`/items/${other}/move`, { locationCode: world.loc('SHELF-2') })).status).toBe(200);
+    expect((await item(other!)).correctors).toEqual([]);
+  });
+
+  test('an officer who requested a correction of a registered item does not deposit it in a locker alone; another officer does', async () => {
+    const [code] = await register(ctx, world);
+    await correctedOnRequest(code!, { quantity: '1' }, world.people.officer);
+    const alone = await as(ctx, world.people.officer).post(`/items/${code}/locker-deposit`, { compartmentCode: world.loc('C2') });
+    expect({ status: alone.status, detail: alone.body.detail }).toEqual({ status: 422, detail: expect.stringMatching(/took no part in that correction/) });
+    expect((await as(ctx, world.people.officer2).post(`/items/${code}/locker-deposit`, { compartmentCode: world.loc('C2') })).status).toBe(200);
+  });
+
+  test('the correctors replay from the ledger: a row whose correctors were cleared behind the application fails verification', async () => {
+    const code = await handedOver([phone]);
+    await correctedOnRequest(code, { amount: '5', currency: 'CNY' });
+    expect(await verified()).toMatchObject({ ok: true });
+    const sql = ctx.orm.em.fork();
+    await sql.execute(`update items set correctors = '{}' where code = ?`, [code]);
+    try {
+      expect((await verified()).failure).toMatchObject({ reason: expect.stringMatching(new RegExp(`items row of ${code} differs .* in correctors`)) });
+    } finally {
+      await sql.execute(`update items set correctors = ?::uuid[] where code = ?`, [`{${world.people.warehouse.user.id},${world.people.approver.user.id}}`, code]);
+    }
+    expect(await verified()).toMatchObject({ ok: true });
+  });
+});
+
 describe('correction values are validated and normalized as at registration', () => {
   test.each([
     ['a wrong category', { category: 'spaceship' }, 'changes.category'],

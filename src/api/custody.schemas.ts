@@ -102,7 +102,7 @@ export const handoverBody = z.strictObject({
   note: optionalText(1000),
 });
 export const checkInBody = z.strictObject({ locationCode, witness: credentials.optional(), note: optionalText(1000) });
-export const moveBody = z.strictObject({ locationCode, note: optionalText(1000) });
+export const moveBody = z.strictObject({ locationCode, witness: credentials.optional(), note: optionalText(1000) });
 export const lockerDepositBody = z.strictObject({ compartmentCode: locationCode });
 export const checkOutBody = z.strictObject({ requestId: z.uuid(), condition: text(1000), witness: credentials.optional() });
 export const returnBody = z.strictObject({

@@ -115,8 +115,9 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
     params: itemCodeParam,
     body: moveBody,
     responses: { 200: { description: 'moved', schema: commandResult } },
-    handler: async ({ res, params, body, caller }) => {
-      placed(res, await placements.place(caller, movePlacement(caller, params.code, body)));
+    handler: async ({ req, res, params, body, caller }) => {
+      const witness = await confirm(req, 'witness', body.witness);
+      placed(res, await placements.place(caller, movePlacement(caller, params.code, { ...body, witness })));
     },
   });
 

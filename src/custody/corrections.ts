@@ -13,7 +13,7 @@ import { transition } from './state-machine';
  * A mistake is never edited: a correction is a new event pointing at the one it corrects. A correction
  * of a particular that a rule reads (CONTROLLED) never weakens that rule by one person's word: it is a
  * request, carried out only when an approver of the item's owning agency who did not file it approves
- * it.
+ * it, and neither of them makes the item's next movement without a witness (see `assertNotCorrectorAlone`).
  */
 
 export interface CorrectionInput {
@@ -113,3 +113,16 @@ export async function carryOutCorrection(tx: EntityManager, approver: Caller, re
   await tx.nativeUpdate(RequestItem, { requestId: request.id }, { carriedOutAt: new Date() });
 }
 
+/**
+ * The first movement after a four-eyes correction: if the person acting requested or approved it, the
+ * second person of the movement (its witness, or the officer handing over) must be someone who did
+ * neither, so that nobody who changed a particular a rule reads is alone at the next rule.
+ */
+export function assertNotCorrectorAlone(item: ItemState, actorId: string, secondPersonId: string | null): void {
+  if (!item.correctors.includes(actorId)) return;
+  if (secondPersonId && !item.correctors.includes(secondPersonId)) return;
+  throw new UnprocessableError(
+    `item ${item.code} had particulars corrected on a request you filed or approved: its next movement needs a witness ` +
+      'who took no part in that correction (add "witness" with their username and password), or someone else to make it',
+  );
+}
