@@ -203,6 +203,7 @@ describe('correction values are validated and normalized as at registration', ()
     ['a blank unit', { unit: '   ' }, 'changes.unit'],
     ['a null seizure time (required)', { seizedAt: null }, 'changes.seizedAt'],
     ['a seizure time without an offset', { seizedAt: '2026-11-02 09:30' }, 'changes.seizedAt'],
+    ['a seizure time its offset carries into the year 10000', { seizedAt: '9999-12-31T23:00:00-05:00' }, 'changes.seizedAt'],
     ['a currency that is not ISO 4217', { currency: 'yuan' }, 'changes.currency'],
     ['a particular that cannot be corrected', { code: 'X' }, 'changes'],
   ])('%s answers 400 naming the field, and changes and appends nothing', async (_what, changes, field) => {
@@ -226,3 +227,4 @@ describe('correction values are validated and normalized as at registration', ()
     expect((await as(ctx, world.people.inspector).get('/ledger/verify')).body).toMatchObject({ ok: true });
   });
 });
+

@@ -42,8 +42,16 @@ export const decimal = z
   });
 const positiveDecimal = decimal.refine((v) => Number(v) > 0, 'must be greater than zero');
 
-/** A point in time with an offset, normalized to UTC with milliseconds, as the ledger records times. */
-export const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+/**
+ * A point in time with an offset, normalized to UTC with milliseconds, as the ledger records times. Only
+ * years 1 to 9999 in UTC: an offset can carry a written 9999-12-31 into year 10000, which JavaScript writes
+ * "+010000-…" and PostgreSQL refuses (and year 0 it reads as 1 BC), so the row could not hold what the
+ * ledger says.
+ */
+export const instant = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value).toISOString())
+  .refine((utc) => /^(?!0000)\d{4}-/.test(utc), 'must fall in the years 1 to 9999 in UTC');
 
 export const locationCode = z
   .string()
