@@ -1,5 +1,8 @@
+import fc from 'fast-check';
 import { createTestContext, serverErrors, type TestContext } from './context';
 import { signedIn } from './factories';
+import { CATEGORIES } from '../src/custody/item.entity';
+import { CONTROLLED, type Correctable } from '../src/custody/projection';
 import { as, buildWorld, credentialsOf, phone, register, stored, type Actor, type World } from './world';
 
 let ctx: TestContext;
@@ -228,3 +231,69 @@ describe('correction values are validated and normalized as at registration', ()
   });
 });
 
+describe('every correction replays to the row it wrote', () => {
+  const nonBlank = (max: number) =>
+    fc
+      .tuple(fc.constantFrom('', ' ', '\u3000'), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 12 }), fc.constantFrom('', ' \t'))
+      .map((parts) => parts.join(''))
+      .filter((text) => text.trim().length > 0 && text.length <= max && !text.includes('\u0000'));
+  const decimalText = fc
+    .tuple(fc.bigInt({ min: 0n, max: 10n ** 15n - 1n }), fc.nat({ max: 2 }), fc.option(fc.stringMatching(/^\d{1,6}$/), { nil: undefined }))
+    .map(([whole, zeros, fraction]) => `${'0'.repeat(zeros)}${whole}${fraction === undefined ? '' : `.${fraction}`}`)
+    .filter((text) => /^\d{1,15}(\.\d{1,6})?$/.test(text));
+  const decimal = fc.oneof(decimalText, fc.integer({ min: 0, max: 1e9 }), fc.double({ min: 0, max: 1e6, noNaN: true }).filter((n) => /^\d+(\.\d{1,6})?$/.test(String(n))));
+  const positive = decimal.filter((v) => Number(v) > 0);
+  const pad = (n: number, width = 2) => String(Math.abs(n)).padStart(width, '0');
+  // A time as people write it: a local time in any year of four digits, with any offset.
+  const instant = fc
+    .tuple(fc.date({ min: new Date('0001-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true }), fc.integer({ min: -14 * 60, max: 14 * 60 }))
+    .map(([local, offset]) => `${local.toISOString().slice(0, 23)}${offset < 0 ? '-' : '+'}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`)
+    .filter((text) => /^(?!0000)\d{4}-/.test(new Date(text).toISOString()));
+  const optional = <T>(value: fc.Arbitrary<T>) => fc.option(value, { nil: null });
+
+  const changes = fc.record({
+    category: fc.constantFrom(...CATEGORIES),
+    description: nonBlank(2000),
+    quantity: positive,
+    unit: nonBlank(20),
+    weightGrams: optional(decimal),
+    amount: optional(decimal),
+    currency: optional(fc.stringMatching(/^[A-Z]{3}$/)),
+    serialNumber: optional(nonBlank(100)),
+    sealNumber: optional(nonBlank(100)),
+    seizedAt: instant,
+    seizedFrom: optional(nonBlank(200)),
+    seizedPlace: optional(nonBlank(500)),
+  } satisfies Record<Correctable, fc.Arbitrary<unknown>>);
+
+  /** The value as the ledger keeps it, worked out apart from the schemas: text trimmed and NFC, decimals and times in one form. */
+  function stored(field: Correctable, value: unknown): unknown {
+    if (value === null) return null;
+    if (['quantity', 'weightGrams', 'amount'].includes(field)) {
+      const [whole, fraction = ''] = String(value).split('.');
+      return `${BigInt(whole!)}${fraction.replace(/0+$/, '') ? `.${fraction.replace(/0+$/, '')}` : ''}`;
+    }
+    if (field === 'seizedAt') return new Date(String(value)).toISOString();
+    return String(value).trim().normalize('NFC');
+  }
+
+  test('every particular corrected with random valid values, directly and through four eyes, and the whole ledger verifies', async () => {
+    const approve = (requestId: string) => as(ctx, world.people.approver).post(`/requests/${requestId}/approve`, {});
+    await fc.assert(
+      fc.asyncProperty(changes, fc.boolean(), async (all, together) => {
+        const code = await handedOver([phone]);
+        const free = Object.fromEntries(Object.entries(all).filter(([field]) => !CONTROLLED.includes(field as Correctable)));
+        const controlled = Object.fromEntries(Object.entries(all).filter(([field]) => CONTROLLED.includes(field as Correctable)));
+        for (const part of together ? [all] : [free, controlled]) {
+          const res = await corrected(world.people.warehouse, code, part);
+          if (part === free) expect({ status: res.status, detail: res.body.detail }).toEqual({ status: 201, detail: undefined });
+          else expect({ status: res.status, detail: res.body.detail, approved: (await approve(res.body.requestId)).status }).toEqual({ status: 202, detail: undefined, approved: 200 });
+        }
+        const row = await item(code);
+        for (const [field, value] of Object.entries(all)) expect([field, row[field]]).toEqual([field, stored(field as Correctable, value)]);
+        expect(await verified()).toMatchObject({ ok: true, failure: null });
+      }),
+      { numRuns: 30 },
+    );
+  }, 90_000);
+});
