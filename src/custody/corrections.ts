@@ -62,8 +62,11 @@ async function appendCorrection(tx: EntityManager, item: ItemState, actor: Actor
   return event!;
 }
 
-/** What a correction did: its event, or, when it needs four eyes, the request filed (and its event). */
-export type Corrected = { event: AppendedEvent; request: null } | { event: AppendedEvent; request: CustodyRequest };
+/** What a correction did: its event, or, when it needs four eyes, the request filed and its event. */
+export interface Corrected {
+  event: AppendedEvent;
+  request: CustodyRequest | null;
+}
 
 /**
  * Corrects an item's particulars: at once when none of them is CONTROLLED; otherwise files a correction
