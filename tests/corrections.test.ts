@@ -267,7 +267,7 @@ describe('every correction replays to the row it wrote', () => {
   } satisfies Record<Correctable, fc.Arbitrary<unknown>>);
 
   /** The value as the ledger keeps it, worked out apart from the schemas: text trimmed and NFC, decimals and times in one form. */
-  function stored(field: Correctable, value: unknown): unknown {
+  function asTheLedgerKeeps(field: Correctable, value: unknown): unknown {
     if (value === null) return null;
     if (['quantity', 'weightGrams', 'amount'].includes(field)) {
       const [whole, fraction = ''] = String(value).split('.');
@@ -290,7 +290,7 @@ describe('every correction replays to the row it wrote', () => {
           else expect({ status: res.status, detail: res.body.detail, approved: (await approve(res.body.requestId)).status }).toEqual({ status: 202, detail: undefined, approved: 200 });
         }
         const row = await item(code);
-        for (const [field, value] of Object.entries(all)) expect([field, row[field]]).toEqual([field, stored(field as Correctable, value)]);
+        for (const [field, value] of Object.entries(all)) expect([field, row[field]]).toEqual([field, asTheLedgerKeeps(field as Correctable, value)]);
         expect(await verified()).toMatchObject({ ok: true, failure: null });
       }),
       { numRuns: 30 },

@@ -14,6 +14,8 @@ const requestSchema = z.object({
   itemCodes: z.array(z.string()),
   requesterId: z.uuid(),
   decidedBy: z.uuid().nullable(),
+  correctsIndex: z.number().int().nullable().describe("a correction's: the index of the event it corrects"),
+  changes: z.record(z.string(), z.string().nullable()).nullable().describe("a correction's: the new values"),
 });
 
 export function requestRoutes(api: Api, { orm }: AppDeps): void {
