@@ -130,6 +130,24 @@ describe('four eyes: a correction of a particular a rule reads is a request, app
     expect((await events(code)).at(-1)).toMatchObject({ type: 'request_rejected', envelope: { payload: { kind: 'correction', changes: { quantity: '2' } } } });
   });
 
+  test('a category that does not fit where the item is kept is refused at filing and at approval; moved first, it is corrected', async () => {
+    const [code] = await stored(ctx, world);
+    const move = async (to: string) => expect((await as(ctx, world.people.warehouse2).post(`/items/${code}/move`, { locationCode: world.loc(to) })).status).toBe(200);
+    const refused = await corrected(world.people.warehouse, code!, { category: 'cash' });
+    expect({ status: refused.status, detail: refused.body.detail }).toEqual({ status: 422, detail: expect.stringMatching(/cannot be recorded as cash where it is kept \(cash must be kept in a safe/) });
+    await move('SAFE');
+    const filed = await corrected(world.people.warehouse, code!, { category: 'cash' });
+    expect(filed.status).toBe(202);
+    await move('SHELF-2');
+    const before = await eventCount();
+    const late = await as(ctx, world.people.approver).post(`/requests/${filed.body.requestId}/approve`, {});
+    expect({ status: late.status, detail: late.body.detail }).toEqual({ status: 422, detail: expect.stringMatching(/move it to a place that takes it first/) });
+    expect({ events: await eventCount(), category: (await item(code!)).category }).toEqual({ events: before, category: 'electronics' });
+    await move('SAFE');
+    expect((await as(ctx, world.people.approver).post(`/requests/${filed.body.requestId}/approve`, {})).status).toBe(200);
+    expect((await item(code!)).category).toBe('cash');
+  });
+
   test('the warehouse user who filed a correction request can cancel it', async () => {
     const code = await handedOver([phone]);
     const filed = await corrected(world.people.warehouse, code, { weightGrams: null });

@@ -3,7 +3,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { UnprocessableError } from '../errors';
 import { assertOwningAgency, withLockedItems } from './access';
 import type { Caller } from './caller';
+import type { Category } from './item.entity';
 import { appendEvents, type AppendedEvent, type Actor } from './ledger';
+import { checkPlace, readPlaceChains } from './locations';
 import { CONTROLLED, type Correctable, type ItemState } from './projection';
 import { appendForRequest, assertNoOpenRequest } from './request-events';
 import { CustodyRequest, RequestItem } from './request.entity';
@@ -29,6 +31,22 @@ async function correctedEventType(tx: EntityManager, item: ItemState, index: num
   const [target] = await tx.execute<{ type: string }[]>('select type from ledger_events where idx = ? and item_id = ?', [index, item.id]);
   if (!target) throw new UnprocessableError(`event ${index} is not an event of item ${item.code}`);
   return target.type;
+}
+
+/**
+ * A corrected category must fit where the item is kept (a safe for cash, a room that takes the category…),
+ * or the correction would leave it kept against the rules; moved first, it can be corrected.
+ */
+async function assertFitsWhereItIs(tx: EntityManager, item: ItemState, changes: CorrectionInput['changes']): Promise<void> {
+  if (!changes.category || !item.locationId) return;
+  const [location] = await tx.execute<{ code: string }[]>('select code from locations where id = ?', [item.locationId]);
+  const chain = (await readPlaceChains(tx, [location!.code])).get(location!.code);
+  try {
+    checkPlace({ ...item, category: changes.category as Category }, location!.code, chain);
+  } catch (err) {
+    if (!(err instanceof UnprocessableError)) throw err;
+    throw new UnprocessableError(`item ${item.code} cannot be recorded as ${changes.category} where it is kept (${err.message}): move it to a place that takes it first`);
+  }
 }
 
 /** Who asked for a four-eyes correction and who approved it, as its event names them. */
@@ -77,6 +95,7 @@ export async function correct(em: EntityManager, caller: Caller, code: string, i
     transition(item!.code, item!.state, 'correction');
     if (!needsFourEyes(input.changes)) return { event: await appendCorrection(tx, item!, caller, input), request: null };
     await correctedEventType(tx, item!, input.correctsIndex);
+    await assertFitsWhereItIs(tx, item!, input.changes);
     await assertNoOpenRequest(tx, [item!], 'correction');
     const request = tx.create(CustodyRequest, {
       id: randomUUID(),
@@ -106,6 +125,8 @@ export async function carryOutCorrection(tx: EntityManager, approver: Caller, re
   assertOwningAgency(approver, [item], 'approve a correction of it');
   transition(item.code, item.state, 'correction');
   const input = { correctsIndex: request.correctsIdx!, changes: request.changes!, note: request.reason };
+  // Checked again: the item may have moved since the request was filed.
+  await assertFitsWhereItIs(tx, item, input.changes);
   await appendCorrection(tx, item, approver, input, {
     requestId: request.id,
     requestedBy: request.requesterId,
