@@ -25,7 +25,7 @@ export interface CorrectionInput {
   note: string;
 }
 
-export const needsFourEyes = (changes: CorrectionInput['changes']) => CONTROLLED.some((field) => field in changes);
+const needsFourEyes = (changes: CorrectionInput['changes']) => CONTROLLED.some((field) => field in changes);
 
 async function correctedEventType(tx: EntityManager, item: ItemState, index: number): Promise<string> {
   const [target] = await tx.execute<{ type: string }[]>('select type from ledger_events where idx = ? and item_id = ?', [index, item.id]);
