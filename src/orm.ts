@@ -22,6 +22,8 @@ import { Migration20261123080000MosquittoHash } from '../migrations/Migration202
 import { Migration20261123090000LedgerAppend } from '../migrations/Migration20261123090000LedgerAppend';
 import { Migration20261123100000IdempotencyOutcome } from '../migrations/Migration20261123100000IdempotencyOutcome';
 import { Migration20261123110000CallerChanges } from '../migrations/Migration20261123110000CallerChanges';
+import { Migration20261201100010CorrectionRequests } from '../migrations/Migration20261201100010CorrectionRequests';
+import { Migration20261201100011ItemCorrectors } from '../migrations/Migration20261201100011ItemCorrectors';
 import { Migration20261201400001IdempotencySecrets } from '../migrations/Migration20261201400001IdempotencySecrets';
 import { Migration20261201400002ServerRole } from '../migrations/Migration20261201400002ServerRole';
 
@@ -41,6 +43,8 @@ const migrationsList = [
   { name: 'Migration20261123090000LedgerAppend', class: Migration20261123090000LedgerAppend },
   { name: 'Migration20261123100000IdempotencyOutcome', class: Migration20261123100000IdempotencyOutcome },
   { name: 'Migration20261123110000CallerChanges', class: Migration20261123110000CallerChanges },
+  { name: 'Migration20261201100010CorrectionRequests', class: Migration20261201100010CorrectionRequests },
+  { name: 'Migration20261201100011ItemCorrectors', class: Migration20261201100011ItemCorrectors },
   { name: 'Migration20261201400001IdempotencySecrets', class: Migration20261201400001IdempotencySecrets },
   { name: 'Migration20261201400002ServerRole', class: Migration20261201400002ServerRole },
 ];

@@ -47,7 +47,7 @@ describe('the custody history', () => {
     const warehouse = as(ctx, world.people.warehouse);
     // Enough events for several pages.
     for (let i = 0; i < 24; i++) await warehouse.post(`/items/${code}/move`, { locationCode: world.loc(i % 2 ? 'SHELF-1' : 'SHELF-2'), note: `盘点调整 ${i}` });
-    await as(ctx, world.people.officer).post(`/items/${code}/corrections`, { correctsIndex: (await as(ctx, world.people.officer).get(`/items/${code}/events`)).body.items[0].index, changes: { sealNumber: 'S-0001A' }, note: '封签号补录' });
+    await as(ctx, world.people.officer).post(`/items/${code}/corrections`, { correctsIndex: (await as(ctx, world.people.officer).get(`/items/${code}/events`)).body.items[0].index, changes: { serialNumber: 'IMEI 861234567890124' }, note: '串号录入有误' });
   });
 
   test('lists every event in order with its actor and hash, Chinese intact, page x of y on every page', async () => {

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { CATEGORIES, PHYSICAL_STATES } from '../custody/item.entity';
 import { parseItemCode } from '../custody/item-code';
 import { LOCATION_FEATURES, LOCATION_KINDS } from '../custody/location.entity';
-import { CORRECTABLE } from '../custody/projection';
+import type { Correctable } from '../custody/projection';
 import { DISPOSAL_METHODS, LOAN_PURPOSES, REQUEST_KINDS, REQUEST_STATUSES } from '../custody/request.entity';
 import { EVENT_TYPES } from '../custody/events';
 import { AppError } from '../errors';
@@ -26,18 +26,32 @@ export const itemCode = z
   });
 export const itemCodeParam = z.object({ code: itemCode });
 
-/** A non-negative decimal, as a number or a string, normalized to the ledger's string form ("2.50" → "2.5"). */
+const decimalText = z.string().regex(/^\d{1,15}(\.\d{1,6})?$/, 'must be a non-negative decimal number');
+
+/**
+ * A non-negative decimal, as a number or a string, normalized to the ledger's string form ("2.50" → "2.5").
+ * A number goes through the string's rule as JavaScript writes it, so that 1e-7 or 0.1 + 0.2 (written with
+ * an exponent, or with more places than the ledger keeps) is refused rather than stored other than sent.
+ */
 export const decimal = z
-  .union([z.number().nonnegative().max(1e15), z.string().regex(/^\d{1,15}(\.\d{1,6})?$/, 'must be a non-negative decimal number')])
+  .union([z.number().nonnegative().transform(String).pipe(decimalText), decimalText])
   .transform((value) => {
-    const [whole, fraction = ''] = (typeof value === 'number' ? String(value) : value).split('.');
+    const [whole, fraction = ''] = value.split('.');
     const trimmed = fraction.replace(/0+$/, '');
     return `${BigInt(whole!)}${trimmed ? `.${trimmed}` : ''}`;
   });
 const positiveDecimal = decimal.refine((v) => Number(v) > 0, 'must be greater than zero');
 
-/** A point in time with an offset, normalized to UTC with milliseconds, as the ledger records times. */
-export const instant = z.iso.datetime({ offset: true }).transform((value) => new Date(value).toISOString());
+/**
+ * A point in time with an offset, normalized to UTC with milliseconds, as the ledger records times. Only
+ * years 1 to 9999 in UTC: an offset can carry a written 9999-12-31 into year 10000, which JavaScript writes
+ * "+010000-…" and PostgreSQL refuses (and year 0 it reads as 1 BC), so the row could not hold what the
+ * ledger says.
+ */
+export const instant = z.iso
+  .datetime({ offset: true })
+  .transform((value) => new Date(value).toISOString())
+  .refine((utc) => /^(?!0000)\d{4}-/.test(utc), 'must fall in the years 1 to 9999 in UTC');
 
 export const locationCode = z
   .string()
@@ -96,7 +110,7 @@ export const handoverBody = z.strictObject({
   note: optionalText(1000),
 });
 export const checkInBody = z.strictObject({ locationCode, witness: credentials.optional(), note: optionalText(1000) });
-export const moveBody = z.strictObject({ locationCode, note: optionalText(1000) });
+export const moveBody = z.strictObject({ locationCode, witness: credentials.optional(), note: optionalText(1000) });
 export const lockerDepositBody = z.strictObject({ compartmentCode: locationCode });
 export const checkOutBody = z.strictObject({ requestId: z.uuid(), condition: text(1000), witness: credentials.optional() });
 export const returnBody = z.strictObject({
@@ -115,11 +129,31 @@ export const disposeBody = z.strictObject({
   note: optionalText(1000),
 });
 export const reasonBody = z.strictObject({ reason: text(1000) });
+/**
+ * A correction's new values pass the schemas of registration, so that the event records each value as the
+ * items row will hold it (normalized: a time in UTC, "2.50" as "2.5") and the replay gives that row. An
+ * optional particular may be cleared with null; a required one may not.
+ */
+const registered = newItemBody.shape;
+export const correctionChanges = z.strictObject({
+  category: registered.category.optional(),
+  description: registered.description.optional(),
+  quantity: registered.quantity.optional(),
+  unit: registered.unit.optional(),
+  weightGrams: registered.weightGrams.unwrap().nullable().optional(),
+  amount: registered.amount.unwrap().nullable().optional(),
+  currency: registered.currency.unwrap().nullable().optional(),
+  serialNumber: registered.serialNumber.unwrap().nullable().optional(),
+  sealNumber: registered.sealNumber.unwrap().nullable().optional(),
+  seizedAt: registered.seizedAt.optional(),
+  seizedFrom: registered.seizedFrom.unwrap().nullable().optional(),
+  seizedPlace: registered.seizedPlace.unwrap().nullable().optional(),
+} satisfies Record<Correctable, z.ZodType>);
+export type CorrectionChanges = z.infer<typeof correctionChanges>;
+
 export const correctionBody = z.strictObject({
   correctsIndex: z.number().int().nonnegative(),
-  changes: z
-    .partialRecord(z.enum(CORRECTABLE), z.string().trim().max(2000).nullable())
-    .refine((changes) => Object.keys(changes).length > 0, 'must change at least one field'),
+  changes: correctionChanges.refine((changes) => Object.keys(changes).length > 0, 'must change at least one field'),
   note: text(1000),
 });
 export const reviewDateBody = z.strictObject({ reviewDate: z.iso.date(), reason: text(1000) });

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Caller } from '../custody/caller';
 import type { Placed } from '../custody/group-commit';
 import { findItemView, itemEvents, presentItem, searchItems, type ItemView } from '../custody/item-queries';
-import { addAttachment, correct, MAX_ATTACHMENT_BYTES, ATTACHMENT_TYPES, placeHold, readAttachment, releaseHold, setReviewDate } from '../custody/item-records';
+import { correct } from '../custody/corrections';
+import { addAttachment, MAX_ATTACHMENT_BYTES, ATTACHMENT_TYPES, placeHold, readAttachment, releaseHold, setReviewDate } from '../custody/item-records';
 import type { AppendedEvent } from '../custody/ledger';
 import { checkInPlacement, checkOut, dispose, lockerDeposit, lockerRetrieve, movePlacement, returnItem } from '../custody/movements';
 import { Attachment } from '../custody/records.entity';
@@ -117,8 +118,9 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
     params: itemCodeParam,
     body: moveBody,
     responses: { 200: { description: 'moved', schema: commandResult } },
-    handler: async ({ res, params, body, caller }) => {
-      placed(res, await placements.place(caller, movePlacement(caller, params.code, body)));
+    handler: async ({ req, res, params, body, caller }) => {
+      const witness = await confirm(req, 'witness', body.witness);
+      placed(res, await placements.place(caller, movePlacement(caller, params.code, { ...body, witness })));
     },
   });
 
@@ -227,14 +229,22 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
   api.add({
     method: 'post',
     path: '/items/{code}/corrections',
-    summary: 'Correct an earlier event: a new event that points at it (nothing is edited)',
+    summary:
+      'Correct an earlier event: a new event that points at it (nothing is edited); a correction of a particular a rule reads is filed as a request for an approver (docs/corrections.md)',
     tag: 'custody',
     access: ['officer', 'clerk', 'warehouse', 'approver'],
     params: itemCodeParam,
     body: correctionBody,
-    responses: { 201: { description: 'corrected', schema: commandResult } },
+    responses: {
+      201: { description: 'corrected', schema: commandResult },
+      202: { description: 'filed as a correction request, to be approved', schema: commandResult.extend({ requestId: z.uuid() }) },
+    },
     handler: async ({ res, params, body, caller }) => {
-      await reply(res, caller, await correct(orm.em, caller, params.code, body), 201);
+      const { event, request } = await correct(orm.em, caller, params.code, body);
+      if (!request) return reply(res, caller, event, 201);
+      const view = await findItemView(orm.em, caller, params.code);
+      res.status(202).location(`/api/v1/requests/${request.id}`);
+      res.json({ item: presentItem(view), event: { index: event.index, type: event.envelope.type, leafHash: event.leafHash }, requestId: request.id });
     },
   });
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { seesAllItems, type Caller } from '../custody/caller';
 import { acceptTransfer, approveRequest, cancelRequest, createRequest, findVisibleRequest, refuseTransfer, rejectRequest, requestItemCodes } from '../custody/requests';
-import { CustodyRequest } from '../custody/request.entity';
+import { CustodyRequest, REQUEST_KINDS } from '../custody/request.entity';
 import { pageOf, uuidParam } from './common.schemas';
 import { decisionBody, newRequestBody, requestListQuery, requiredNoteBody } from './custody.schemas';
 import type { AppDeps } from './deps';
@@ -9,11 +9,13 @@ import type { Api } from './route';
 
 const requestSchema = z.object({
   id: z.uuid(),
-  kind: z.enum(['loan', 'transfer', 'disposal']),
+  kind: z.enum(REQUEST_KINDS),
   status: z.string(),
   itemCodes: z.array(z.string()),
   requesterId: z.uuid(),
   decidedBy: z.uuid().nullable(),
+  correctsIndex: z.number().int().nullable().describe("a correction's: the index of the event it corrects"),
+  changes: z.record(z.string(), z.string().nullable()).nullable().describe("a correction's: the new values"),
 });
 
 export function requestRoutes(api: Api, { orm }: AppDeps): void {
@@ -35,6 +37,8 @@ export function requestRoutes(api: Api, { orm }: AppDeps): void {
     answeredAt: r.answeredAt?.toISOString() ?? null,
     method: r.method ?? null,
     orderReference: r.orderReference ?? null,
+    correctsIndex: r.correctsIdx ?? null,
+    changes: r.changes ?? null,
     createdAt: r.createdAt.toISOString(),
     itemCodes: await requestItemCodes(orm.em, r.id),
   });
@@ -56,14 +60,14 @@ export function requestRoutes(api: Api, { orm }: AppDeps): void {
   api.add({
     method: 'get',
     path: '/requests',
-    summary: "List requests of the caller's agency, or addressed to it",
+    summary: "List requests of the caller's agency, addressed to it, or filed by the caller",
     tag: 'requests',
     access: 'authenticated',
     query: requestListQuery,
     responses: { 200: { description: 'a page of requests', schema: pageOf(requestSchema) } },
     handler: async ({ res, query, caller }) => {
       const where = {
-        ...(seesAllItems(caller) ? {} : { $or: [{ agencyId: caller.agencyId }, { toAgencyId: caller.agencyId }] }),
+        ...(seesAllItems(caller) ? {} : { $or: [{ agencyId: caller.agencyId }, { toAgencyId: caller.agencyId }, { requesterId: caller.id }] }),
         ...(query.kind ? { kind: query.kind } : {}),
         ...(query.status ? { status: query.status } : {}),
       };
@@ -92,7 +96,7 @@ export function requestRoutes(api: Api, { orm }: AppDeps): void {
   const decisions = [
     ['approve', 'Approve a request (an approver of the agency, never the requester)', ['approver'], decisionBody, (id: string, note: string | undefined, c: Caller) => approveRequest(orm.em, c, id, note)],
     ['reject', 'Reject a request, with the reason', ['approver'], requiredNoteBody, (id: string, note: string | undefined, c: Caller) => rejectRequest(orm.em, c, id, note!)],
-    ['cancel', 'Cancel a request that has not been carried out', ['officer', 'clerk', 'approver'], requiredNoteBody, (id: string, note: string | undefined, c: Caller) => cancelRequest(orm.em, c, id, note!)],
+    ['cancel', 'Cancel a request that has not been carried out', ['officer', 'clerk', 'warehouse', 'approver'], requiredNoteBody, (id: string, note: string | undefined, c: Caller) => cancelRequest(orm.em, c, id, note!)],
     ['accept', 'Accept an offered transfer: the receiving agency takes legal custody', ['officer', 'clerk', 'approver'], decisionBody, (id: string, note: string | undefined, c: Caller) => acceptTransfer(orm.em, c, id, note)],
     ['refuse', 'Refuse an offered transfer, with the reason', ['officer', 'clerk', 'approver'], requiredNoteBody, (id: string, note: string | undefined, c: Caller) => refuseTransfer(orm.em, c, id, note!)],
   ] as const;

@@ -8,11 +8,10 @@ import { checkAttachmentContent } from './attachment-content';
 import { writePrivateFile } from './attachment-store';
 import { hasRole, type Caller } from './caller';
 import { appendEvents } from './ledger';
-import type { Correctable } from './projection';
 import { Attachment } from './records.entity';
 import { transition } from './state-machine';
 
-/** Commands that add to an item's record without moving it: holds, corrections, attachments, review dates. */
+/** Commands that add to an item's record without moving it: holds, attachments, review dates (corrections: corrections.ts). */
 
 function assertDecider(caller: Caller, action: string): void {
   if (!hasRole(caller, 'approver', 'clerk')) throw new ForbiddenError(`only an approver or clerk can ${action}`);
@@ -36,36 +35,6 @@ export async function releaseHold(em: EntityManager, caller: Caller, code: strin
     transition(item!.code, item!.state, 'hold');
     if (!item!.legalHold) throw new ConflictError(`item ${item!.code} is not under a legal hold`);
     const [event] = await appendEvents(tx, [{ item: item!, type: 'hold_released', actor: caller, to: item!.state, payload: { reason } }]);
-    return event!;
-  });
-}
-
-export interface CorrectionInput {
-  /** Global index of the event being corrected; it must be one of this item's. */
-  correctsIndex: number;
-  changes: Partial<Record<Correctable, string | null>>;
-  note: string;
-}
-
-/** A mistake is never edited: a correction is a new event pointing at the one it corrects. */
-export async function correct(em: EntityManager, caller: Caller, code: string, input: CorrectionInput) {
-  return withLockedItems(em, caller, [code], async (tx, [item]) => {
-    transition(item!.code, item!.state, 'correction');
-    const [target] = await tx.execute<{ type: string }[]>('select type from ledger_events where idx = ? and item_id = ?', [
-      input.correctsIndex,
-      item!.id,
-    ]);
-    if (!target) throw new UnprocessableError(`event ${input.correctsIndex} is not an event of item ${item!.code}`);
-    const previous = Object.fromEntries(Object.keys(input.changes).map((field) => [field, item![field as Correctable]]));
-    const [event] = await appendEvents(tx, [
-      {
-        item: item!,
-        type: 'correction',
-        actor: caller,
-        to: item!.state,
-        payload: { corrects: String(input.correctsIndex), correctsType: target.type, changes: input.changes, previous, note: input.note },
-      },
-    ]);
     return event!;
   });
 }

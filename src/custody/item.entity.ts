@@ -45,6 +45,7 @@ export const Item = defineEntity({
     loanRequestId: p.uuid().nullable(),
     loanDueAt: p.datetime().nullable(),
     disposalMethod: p.string().nullable(),
+    correctors: p.array().columnType('uuid[]').default('{}'),
     labelPrints: p.integer().default(0),
     lastSeq: p.integer(),
     lastHash: p.blob(),

@@ -60,7 +60,7 @@ const ITEM_COLUMNS: [keyof ItemState, string][] = [
   ['reviewDate', 'review_date'], ['legalHold', 'legal_hold'], ['holdReason', 'hold_reason'], ['state', 'state'],
   ['owningAgencyId', 'owning_agency_id'], ['heldByAgencyIds', 'held_by_agency_ids'], ['locationId', 'location_id'],
   ['holderUserId', 'holder_user_id'], ['holderName', 'holder_name'], ['loanRequestId', 'loan_request_id'],
-  ['loanDueAt', 'loan_due_at'], ['disposalMethod', 'disposal_method'], ['labelPrints', 'label_prints'], ['lastSeq', 'last_seq'],
+  ['loanDueAt', 'loan_due_at'], ['disposalMethod', 'disposal_method'], ['correctors', 'correctors'], ['labelPrints', 'label_prints'], ['lastSeq', 'last_seq'],
   ['lastHash', 'last_hash'], ['lastEventAt', 'last_event_at'],
 ];
 const TIMESTAMP_COLUMNS = new Set(['seized_at', 'loan_due_at', 'last_event_at']);
@@ -71,7 +71,7 @@ export const ITEM_SELECT = ITEM_COLUMNS.map(([key, column]) => {
   if (TIMESTAMP_COLUMNS.has(column)) return `${iso(`i.${column}`)} as "${key}"`;
   if (column === 'review_date') return `to_char(i.review_date, 'YYYY-MM-DD') as "${key}"`;
   if (column === 'last_hash') return `encode(i.last_hash, 'hex') as "${key}"`;
-  if (column === 'held_by_agency_ids') return `i.held_by_agency_ids::text[] as "${key}"`;
+  if (column === 'held_by_agency_ids' || column === 'correctors') return `i.${column}::text[] as "${key}"`;
   return `i.${column} as "${key}"`;
 }).join(', ');
 

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, UnprocessableError } from '../errors';
 import { assertOwningAgency, withLockedItems } from './access';
 import type { Caller } from './caller';
+import { assertNotCorrectorAlone } from './corrections';
 import { appendEvents, type DeviceOrigin, type EventDraft } from './ledger';
 import { placeItem, type Place } from './locations';
 import type { ItemState } from './projection';
@@ -22,7 +23,10 @@ const fromDevice = (origin: DeviceOrigin | undefined) =>
   origin ? { device: origin.device, occurredAt: origin.occurredAt } : {};
 const replayFlag = (origin: DeviceOrigin | undefined) => (origin?.replayed ? { replayed: true } : {});
 
-/** Cash, drugs, firearms and valuables need a second person, who confirmed with their own credentials. */
+/**
+ * Cash, drugs, firearms and valuables need a second person, who confirmed with their own credentials; so
+ * does any item's first movement by someone who took part in a four-eyes correction of it.
+ */
 function witnessFor(item: ItemState, command: PhysicalCommand, caller: Caller, witness: Person | undefined): string | null {
   if (witness && witness.id === caller.id) throw new UnprocessableError('the witness must be someone other than the person acting');
   if (!witness && needsWitness(item.category, command)) {
@@ -30,6 +34,7 @@ function witnessFor(item: ItemState, command: PhysicalCommand, caller: Caller, w
       `${item.category} needs a witness at ${command}: add "witness" with a second person's username and password`,
     );
   }
+  assertNotCorrectorAlone(item, caller.id, witness?.id ?? null);
   return witness?.id ?? null;
 }
 
@@ -49,6 +54,7 @@ export async function handOver(em: EntityManager, caller: Caller, input: Handove
   return withLockedItems(em, caller, input.itemCodes, async (tx, items) => {
     for (const item of items) {
       transition(item.code, item.state, 'handover');
+      assertNotCorrectorAlone(item, caller.id, from.id);
       if (item.owningAgencyId !== from.agencyId) {
         throw new UnprocessableError(`item ${item.code} belongs to another agency than ${from.username}'s`);
       }
@@ -79,6 +85,7 @@ export async function lockerDeposit(em: EntityManager, caller: Caller, code: str
   return withLockedItems(em, caller, [code], async (tx, [item]) => {
     const to = transition(item!.code, item!.state, 'locker_deposit');
     assertOwningAgency(caller, [item!], 'deposit it');
+    assertNotCorrectorAlone(item!, caller.id, null);
     const compartment = await placeItem(tx, item!, compartmentCode, ['compartment']);
     const [event] = await appendEvents(tx, [
       { item: item!, type: 'locker_deposit', actor: caller, to, location: compartment.id, ...fromDevice(origin), payload: { compartment: compartment.code, ...replayFlag(origin) } },
@@ -90,6 +97,7 @@ export async function lockerDeposit(em: EntityManager, caller: Caller, code: str
 export async function lockerRetrieve(em: EntityManager, caller: Caller, code: string, origin?: DeviceOrigin) {
   return withLockedItems(em, caller, [code], async (tx, [item]) => {
     const to = transition(item!.code, item!.state, 'locker_retrieve');
+    assertNotCorrectorAlone(item!, caller.id, null);
     const [event] = await appendEvents(tx, [
       { item: item!, type: 'locker_retrieve', actor: caller, to, location: null, ...fromDevice(origin), payload: { fromLocationId: item!.locationId, ...replayFlag(origin) } },
     ]);
@@ -148,6 +156,8 @@ export function checkInPlacement(caller: Caller, code: string, input: CheckInInp
 
 export interface MoveInput {
   locationCode: string;
+  /** Needed only by someone who took part in a four-eyes correction of the item since it last moved. */
+  witness?: Person;
   note?: string;
 }
 
@@ -157,9 +167,12 @@ export function movePlacement(caller: Caller, code: string, input: MoveInput): P
     locationCode: input.locationCode,
     decide: (item) => {
       const to = transition(item.code, item.state, 'move');
+      const witnessId = witnessFor(item, 'move', caller, input.witness);
       return (location) => {
         if (location.id === item.locationId) throw new ConflictError(`item ${item.code} is already at ${input.locationCode}`);
-        return { item, type: 'move', actor: caller, to, location: location.id, payload: { fromLocationId: item.locationId, note: input.note } };
+        // A move records a witness only when it had one, as moves did before they could.
+        const witnessed = witnessId ? { witnessId } : {};
+        return { item, type: 'move', actor: caller, to, location: location.id, payload: { fromLocationId: item.locationId, ...witnessed, note: input.note } };
       };
     },
   };

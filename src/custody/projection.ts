@@ -36,6 +36,11 @@ export interface ItemState {
   loanRequestId: string | null;
   loanDueAt: string | null;
   disposalMethod: string | null;
+  /**
+   * Who requested and who approved the four-eyes corrections made since the item last moved: none of
+   * them makes its next movement without a witness who is none of them.
+   */
+  correctors: string[];
   labelPrints: number;
   lastSeq: number;
   lastHash: string;
@@ -48,6 +53,20 @@ export const CORRECTABLE = [
   'seizedAt', 'seizedFrom', 'seizedPlace', 'category',
 ] as const;
 export type Correctable = (typeof CORRECTABLE)[number];
+
+/**
+ * The particulars a rule reads, which one person alone may not correct (four eyes, docs/corrections.md):
+ * the category (witnesses, the places that take it, a safe, a photograph of valuables), what a return is
+ * compared with (seal, quantity and its unit, weight), and the declared value of cash and valuables.
+ * The others (description, serial number, when, where and from whom seized) no rule reads after
+ * registration.
+ */
+export const CONTROLLED: readonly Correctable[] = ['category', 'sealNumber', 'quantity', 'unit', 'weightGrams', 'amount', 'currency'];
+
+/** The events that move an item; the first after a four-eyes correction is the one its correctors may not make alone. */
+const MOVEMENTS: ReadonlySet<Envelope['type']> = new Set([
+  'handover', 'locker_deposit', 'locker_retrieve', 'check_in', 'move', 'check_out', 'return', 'disposed',
+]);
 
 type Payload = Envelope['payload'];
 const str = (payload: Payload, key: string): string | null => {
@@ -87,6 +106,7 @@ function register(e: Envelope): ItemState {
     loanRequestId: null,
     loanDueAt: null,
     disposalMethod: null,
+    correctors: [],
     labelPrints: 0,
     lastSeq: 0,
     lastHash: '',
@@ -106,6 +126,7 @@ function putInStore(s: ItemState, e: Envelope): void {
 /** Changes `s` by event `e` (any but the registration), in place. */
 function apply(s: ItemState, e: Envelope): void {
   const p = e.payload;
+  if (MOVEMENTS.has(e.type) && s.correctors.length) s.correctors = [];
   switch (e.type) {
     case 'handover':
       s.holderUserId = str(p, 'toUserId');
@@ -165,6 +186,12 @@ function apply(s: ItemState, e: Envelope): void {
       const changes = (p.changes ?? {}) as Record<string, string | null>;
       const fields = s as unknown as Record<string, unknown>;
       for (const field of CORRECTABLE) if (field in changes) fields[field] = changes[field];
+      // Only a four-eyes correction (carried out by its request's approval) names correctors. A new
+      // array, never a push (see transfer_accepted).
+      if (e.requestId) {
+        const named = [str(p, 'requestedBy')!, str(p, 'approvedBy')!].filter((id) => !s.correctors.includes(id));
+        s.correctors = [...s.correctors, ...named];
+      }
       return;
     }
   }

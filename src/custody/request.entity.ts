@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
 
-export const REQUEST_KINDS = ['loan', 'transfer', 'disposal'] as const;
+export const REQUEST_KINDS = ['loan', 'transfer', 'disposal', 'correction'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 export const REQUEST_STATUSES = ['requested', 'approved', 'rejected', 'cancelled', 'carried_out', 'refused'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 export const LOAN_PURPOSES = ['lab', 'court', 'appraisal', 'remote_display', 'other'] as const;
 export const DISPOSAL_METHODS = ['returned_to_owner', 'auctioned', 'confiscated', 'destroyed', 'released_to_other_authority'] as const;
 
-/** A loan, transfer or disposal request: requested → approved | rejected → carried out | cancelled (or refused). */
+/**
+ * A loan, transfer, disposal or correction request: requested → approved | rejected → carried out |
+ * cancelled (or refused). A correction is carried out by its approval, in the same step.
+ */
 export const CustodyRequest = defineEntity({
   name: 'CustodyRequest',
   tableName: 'requests',
@@ -30,6 +33,9 @@ export const CustodyRequest = defineEntity({
     answeredAt: p.datetime().nullable(),
     method: p.enum([...DISPOSAL_METHODS]).nullable(),
     orderReference: p.string().nullable(),
+    /** A correction's: the global index of the event it corrects, and the new values. */
+    correctsIdx: p.bigint('number').nullable(),
+    changes: p.json<Record<string, string | null>>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
   }),

@@ -5,10 +5,11 @@ import { ConflictError, ForbiddenError, NotFoundError, UnprocessableError } from
 import { Agency } from './agency.entity';
 import { assertOwningAgency, withLockedItems } from './access';
 import { hasRole, seesAllItems, type Caller } from './caller';
-import type { EventType } from './events';
-import { appendEvents, lockItems } from './ledger';
+import { carryOutCorrection } from './corrections';
+import { lockItems } from './ledger';
 import type { ItemState } from './projection';
-import { CustodyRequest, RequestItem, type RequestKind } from './request.entity';
+import { appendForRequest, assertNoOpenRequest } from './request-events';
+import { CustodyRequest, RequestItem } from './request.entity';
 import { transition } from './state-machine';
 
 export type NewRequest =
@@ -17,44 +18,6 @@ export type NewRequest =
   | { kind: 'disposal'; itemCodes: string[]; reason: string; method: NonNullable<CustodyRequest['method']>; orderReference: string };
 
 const OPEN = ['requested', 'approved'] as const;
-
-function requestPayload(request: CustodyRequest) {
-  return {
-    kind: request.kind,
-    reason: request.reason,
-    borrower: request.borrower,
-    purpose: request.purpose,
-    dueAt: request.dueAt?.toISOString() ?? null,
-    toAgencyId: request.toAgencyId,
-    method: request.method,
-    orderReference: request.orderReference,
-  };
-}
-
-async function appendForRequest(tx: EntityManager, caller: Caller, request: CustodyRequest, items: ItemState[], type: EventType, extra = {}) {
-  return appendEvents(
-    tx,
-    items.map((item) => ({
-      item,
-      type,
-      actor: caller,
-      to: item.state,
-      requestId: request.id,
-      payload: { ...requestPayload(request), decisionNote: request.decisionNote, ...extra },
-    })),
-  );
-}
-
-/** Items that already have an open request of this kind cannot be asked for twice. */
-async function assertNoOpenRequest(tx: EntityManager, items: ItemState[], kind: RequestKind): Promise<void> {
-  const [row] = await tx.execute<{ code: string }[]>(
-    `select i.code from request_items ri join requests r on r.id = ri.request_id join items i on i.id = ri.item_id
-      where r.kind = ? and r.status in ('requested', 'approved') and ri.carried_out_at is null
-        and ri.item_id in (${items.map(() => '?').join(', ')}) limit 1`,
-    [kind, ...items.map((i) => i.id)],
-  );
-  if (row) throw new ConflictError(`item ${row.code} already has an open ${kind} request`);
-}
 
 export async function createRequest(em: EntityManager, caller: Caller, input: NewRequest) {
   let toAgencyId: string | null = null;
@@ -99,7 +62,8 @@ export async function createRequest(em: EntityManager, caller: Caller, input: Ne
 }
 
 export function canSeeRequest(caller: Caller, request: CustodyRequest): boolean {
-  return seesAllItems(caller) || request.agencyId === caller.agencyId || request.toAgencyId === caller.agencyId;
+  // A correction's requester may be of another agency than the one that decides it (the centre's staff).
+  return seesAllItems(caller) || request.agencyId === caller.agencyId || request.toAgencyId === caller.agencyId || request.requesterId === caller.id;
 }
 
 export async function findVisibleRequest(em: EntityManager, caller: Caller, id: string): Promise<CustodyRequest> {
@@ -157,8 +121,10 @@ export async function approveRequest(em: EntityManager, caller: Caller, id: stri
       if (held) throw new ConflictError(`item ${held.code} is under a legal hold (${held.holdReason}); it cannot be disposed of`);
     }
     Object.assign(request, { status: 'approved', decidedBy: caller.id, decidedAt: new Date(), decisionNote: note ?? null });
+    // An approved correction is carried out at once: its one event is the correction itself.
+    if (request.kind === 'correction') await carryOutCorrection(tx, caller, request, items[0]!);
     // An approved transfer is offered to the receiving agency, which accepts or refuses it.
-    await appendForRequest(tx, caller, request, items, request.kind === 'transfer' ? 'transfer_offered' : 'request_approved');
+    else await appendForRequest(tx, caller, request, items, request.kind === 'transfer' ? 'transfer_offered' : 'request_approved');
     return request;
   });
 }
