@@ -148,10 +148,8 @@ test('hostile bodies to every state-changing route: never a 500, and a refused r
 test('hostile values for every correctable particular: never a 500, and a refused correction changes nothing', async () => {
   const items = () => request(ctx.app).get(`/api/v1/items/${itemCode}`).set('Authorization', everything.auth);
   const correctsIndex = (await request(ctx.app).get(`/api/v1/items/${itemCode}/events`).set('Authorization', everything.auth)).body.items[0].index;
-  // NUL is refused before any route, by the check of every JSON body's text (issue 14, another part).
-  const value = hostile.filter((v) => !(typeof v === 'string' && v.includes('\u0000')));
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...CORRECTABLE), value, async (field, v) => {
+    fc.asyncProperty(fc.constantFrom(...CORRECTABLE), hostile, async (field, v) => {
       const before = { events: await eventCount(), item: (await items()).body };
       const res = await request(ctx.app).post(`/api/v1/items/${itemCode}/corrections`).set('Authorization', everything.auth).send({ correctsIndex, changes: { [field]: v }, note: 'hostile' });
       expect({ field, status: res.status < 500 }).toEqual({ field, status: true });
