@@ -38,6 +38,7 @@ const envSchema = z.object({
   MQTT_TLS_CERT: z.string().min(1).optional(),
   MQTT_TLS_KEY: z.string().min(1).optional(),
   MQTT_WS_PORT: port.optional(),
+  METRICS_TOKEN: z.string().regex(/^[A-Za-z0-9._~+/=-]{32,}$/, 'must be 32 or more letters, digits or . _ ~ + / = -').optional(),
   MQTT_URL: z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL (credentials in it)' }).optional(),
 });
 
@@ -70,6 +71,8 @@ export type Config = Readonly<{
   mqttWsPort: number | undefined;
   /** An external broker (e.g. Mosquitto) to use instead of the embedded one; credentials in the URL. */
   mqttUrl: string | undefined;
+  /** The bearer token a Prometheus scraper sends for /metrics; without it, /metrics is served to nobody. */
+  metricsToken: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -113,5 +116,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttUrl: e.MQTT_URL,
     mqttTls: e.MQTT_TLS_PORT ? { port: e.MQTT_TLS_PORT, cert: e.MQTT_TLS_CERT!, key: e.MQTT_TLS_KEY! } : undefined,
     mqttWsPort: e.MQTT_WS_PORT,
+    metricsToken: e.METRICS_TOKEN,
   });
 }

@@ -1,6 +1,8 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { NotFoundError, UnauthorizedError } from '../errors';
 import type { CallerCache } from '../custody/caller-cache';
 
 interface TarnPool {
@@ -69,4 +71,24 @@ export function createMetrics(orm: MikroORM, callers: CallerCache) {
   };
 
   return { middleware, handler };
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Lets only a scraper with the configured token through: the metrics count sign-in failures and requests
+ * by route, which are nobody else's business. Without a token configured, /metrics is served to nobody.
+ */
+export function scraperOnly(token: string | undefined): RequestHandler {
+  const expected = token === undefined ? undefined : digest(token);
+  return (req, res, next) => {
+    if (!expected) throw new NotFoundError('/metrics is off: set METRICS_TOKEN and give it to the scraper as a bearer token');
+    const given = req.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
+    // Digests of equal length, so that the comparison takes the same time whatever was sent.
+    if (!given || !timingSafeEqual(digest(given), expected)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+      throw new UnauthorizedError('/metrics needs the scraper token: Authorization: Bearer <METRICS_TOKEN>');
+    }
+    next();
+  };
 }
