@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { passwordWeakness } from './custody/password-policy';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -17,7 +18,13 @@ const envSchema = z.object({
   CUSTODY_PG_PORT: port.default(5433),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(8 * 3600),
-  CUSTODY_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  CUSTODY_ADMIN_PASSWORD: z
+    .string()
+    .superRefine((password, ctx) => {
+      const weakness = passwordWeakness(password, 'admin');
+      if (weakness) ctx.addIssue({ code: 'custom', message: weakness });
+    })
+    .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   JSON_BODY_LIMIT: z
     .string()
