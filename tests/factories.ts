@@ -43,6 +43,6 @@ export async function makeUser(
 /** A user and a bearer token for them, signed as the app signs tokens. */
 export async function signedIn(ctx: TestContext, overrides: Parameters<typeof makeUser>[1] = {}) {
   const made = await makeUser(ctx.orm.em.fork(), overrides);
-  const { accessToken } = issueToken(ctx.tokens, made.user.id);
+  const { accessToken } = issueToken(ctx.tokens, made.user);
   return { ...made, token: accessToken, auth: `Bearer ${accessToken}` };
 }

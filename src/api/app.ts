@@ -4,6 +4,7 @@ import { RequestContext } from '@mikro-orm/core';
 import { agencyRoutes } from './agencies.routes';
 import { authenticate, callerCache } from './auth';
 import { authRoutes } from './auth.routes';
+import { directoryLogRoutes } from './directory-log.routes';
 import type { AppDeps } from './deps';
 import { idempotency } from './idempotency';
 import { createMetrics, scraperOnly } from './metrics';
@@ -59,9 +60,10 @@ export function createApp(deps: AppDeps): Express {
   app.get('/metrics', scraperOnly(config.metricsToken), metrics.handler);
 
   const api = new Api({ auth: authenticate(callers, deps.tokens), idempotency: idempotency(orm), jsonLimit: config.jsonBodyLimit });
-  authRoutes(api, deps);
+  authRoutes(api, { ...deps, callers });
   agencyRoutes(api, deps);
   userRoutes(api, { ...deps, callers });
+  directoryLogRoutes(api, deps);
   locationRoutes(api, deps);
   caseRoutes(api, deps);
   itemRoutes(api, deps);

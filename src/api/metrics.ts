@@ -3,7 +3,6 @@ import type { RequestHandler } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { NotFoundError, UnauthorizedError } from '../errors';
-import type { CallerCache } from '../custody/caller-cache';
 
 interface TarnPool {
   numUsed(): number;
@@ -15,7 +14,7 @@ interface TarnPool {
  * Prometheus metrics: requests by route pattern (never by raw URL, which would leak codes), pool, whether
  * callers are kept, process.
  */
-export function createMetrics(orm: MikroORM, callers: CallerCache) {
+export function createMetrics(orm: MikroORM, callers: { readonly listening: boolean }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'custody_' });
   const requests = new Counter({
