@@ -4,6 +4,7 @@ import { createApp } from '../src/api/app';
 import { callerCache } from '../src/api/auth';
 import { loadConfig } from '../src/config';
 import { GroupCommit } from '../src/custody/group-commit';
+import { passwordWeakness } from '../src/custody/password-policy';
 import { createLogger } from '../src/logger';
 import { createTestContext, type TestContext } from './context';
 import { signedIn, TEST_PASSWORD } from './factories';
@@ -76,6 +77,17 @@ describe('password policy', () => {
     });
     expect(res.status).toBe(400);
     expect(res.body.errors).toEqual([expect.objectContaining({ in: 'body', field: 'password' })]);
+  });
+
+  test.each(['P@ssw0rd!2024', 'Correct-Horse-Battery-Staple1', 'zhangwei19880101', '0987654321098', 'zyxwvutsrqpo', 'short pw'])(
+    'the policy refuses %s',
+    (password) => {
+      expect(passwordWeakness(password, 'li')).not.toBeNull();
+    },
+  );
+
+  test.each(['a long enough password', 'tr0ub4dor&3 horse', '门口的银杏树叶子全都黄了', 'first start passphrase 2026'])('the policy accepts %s', (password) => {
+    expect(passwordWeakness(password, 'li')).toBeNull();
   });
 
   test('a user cannot change their own password to a trivial one, and the old one stays', async () => {

@@ -18,10 +18,13 @@ function isRun(text: string): boolean {
 }
 
 function isCommon(text: string): boolean {
-  // `Password2026!` and `!!iloveyou` are the listed words with digits and symbols added at the ends.
+  // `Password2026!` and `!!iloveyou` are listed words with digits and symbols added at the ends; `p@ssw0rd`
+  // one with letters written as digits or symbols.
   const core = text.replace(/^[^\p{L}]+|[^\p{L}]+$/gu, '');
   const plain = [...core].map((c) => LEET[c] ?? c).join('');
-  return [text, core, plain].some((candidate) => COMMON_PASSWORDS.has(candidate));
+  // `correct-horse-battery-staple`: separators between the words.
+  const joined = (t: string) => t.replace(/[^\p{L}\p{N}]+/gu, '');
+  return [text, core, plain, joined(core), joined(plain)].some((candidate) => COMMON_PASSWORDS.has(candidate));
 }
 
 /**
