@@ -110,6 +110,7 @@ describe('tokens', () => {
     ],
     ['that is not a JWT', () => 'not-a-token'],
     ['without a token version', () => jwt.sign({}, ctx.tokens.secret, { subject: userId, jwtid: randomUUID(), issuer: 'custody', audience: 'custody-api', expiresIn: 60 })],
+    ['without an expiry', () => jwt.sign({ tv: 0 }, ctx.tokens.secret, { subject: userId, jwtid: randomUUID(), issuer: 'custody', audience: 'custody-api' })],
     ['without a token id', () => jwt.sign({ tv: 0 }, ctx.tokens.secret, { subject: userId, issuer: 'custody', audience: 'custody-api', expiresIn: 60 })],
     ['of another token version than the user has', () => jwt.sign({ tv: 1 }, ctx.tokens.secret, { subject: userId, jwtid: randomUUID(), issuer: 'custody', audience: 'custody-api', expiresIn: 60 })],
   ])('a token %s is refused with 401', async (_name, make) => {

@@ -150,6 +150,7 @@ describe('a stolen token', () => {
     expect((await me(mine)).status).toBe(401);
     expect((await login(user.username, TEST_PASSWORD)).status).toBe(401);
     expect((await login(user.username, 'a new and private passphrase')).status).toBe(200);
+    expect(ctx.logs.join('\n')).not.toContain('a new and private passphrase');
   });
 
   test("an administrator's new password for a user refuses the user's tokens and must be changed at the next sign-in", async () => {

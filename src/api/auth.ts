@@ -64,7 +64,7 @@ interface Claims {
   sub: string;
   jti: string;
   tv: number;
-  exp: number | undefined;
+  exp: number;
 }
 
 function verifyToken(settings: TokenSettings, token: string): Claims {
@@ -72,7 +72,8 @@ function verifyToken(settings: TokenSettings, token: string): Claims {
     const claims = jwt.verify(token, keyOf(settings.secret), { algorithms: ALGORITHMS, issuer: ISSUER, audience: AUDIENCE });
     if (typeof claims === 'string' || typeof claims.sub !== 'string') throw new Error('no subject');
     // Without its id and version a token could be neither signed out nor ended by a new password.
-    if (typeof claims.jti !== 'string' || !Number.isSafeInteger(claims.tv)) throw new Error('no token id or version');
+    // and without an expiry it would never end.
+    if (typeof claims.jti !== 'string' || !Number.isSafeInteger(claims.tv) || typeof claims.exp !== 'number') throw new Error('no token id, version or expiry');
     return { sub: claims.sub, jti: claims.jti, tv: claims.tv as number, exp: claims.exp };
   } catch (err) {
     const expired = err instanceof jwt.TokenExpiredError;
@@ -85,8 +86,8 @@ const MAX_VERIFIED = 10_000;
 /**
  * Tokens that have verified, with their subject, until they expire: a client sends the same token with
  * every request, and checking its signature and claims each time was about 6% of the server's CPU under
- * the command load (profiled). Only a token that verified is kept, and only one with an expiry; at its
- * expiry it is dropped and checked again, so it is refused as expired. One per authenticate(), so a
+ * the command load (profiled). Only a token that verified is kept (every such token has an expiry); at
+ * its expiry it is dropped and checked again, so it is refused as expired. One per authenticate(), so a
  * token is never taken for verified under another secret.
  */
 class VerifiedTokens {
@@ -100,11 +101,9 @@ class VerifiedTokens {
     if (known && Date.now() < known.expiresAt) return known;
     this.kept.delete(token);
     const claims = verifyToken(this.settings, token);
-    if (claims.exp !== undefined) {
-      // The oldest kept first out: a Map iterates in the order of insertion.
-      if (this.kept.size >= MAX_VERIFIED) this.kept.delete(this.kept.keys().next().value!);
-      this.kept.set(token, { ...claims, expiresAt: claims.exp * 1000 });
-    }
+    // The oldest kept first out: a Map iterates in the order of insertion.
+    if (this.kept.size >= MAX_VERIFIED) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(token, { ...claims, expiresAt: claims.exp * 1000 });
     return claims;
   }
 }
@@ -136,7 +135,7 @@ export function authenticate(callers: CallerCache<Account>, settings: TokenSetti
       throw new UnauthorizedError('this token has been signed out (by the user, or by a new password); sign in again');
     }
     req.caller = account.caller;
-    req.token = { id: claims.jti, expiresAt: new Date(claims.exp! * 1000), mustChangePassword: account.mustChangePassword };
+    req.token = { id: claims.jti, expiresAt: new Date(claims.exp * 1000), mustChangePassword: account.mustChangePassword };
     next();
   };
 }
