@@ -58,6 +58,20 @@ describe('guessing passwords concurrently', () => {
   });
 });
 
+describe('the attempt count and the command', () => {
+  test("a hand-over refused for the officer's wrong password leaves its Idempotency-Key not carried out", async () => {
+    const [code] = await register(ctx, world);
+    const key = `refused-handover-${world.loc('K')}`;
+    const res = await as(ctx, world.people.warehouse)
+      .post('/handovers', { itemCodes: [code], handedOverBy: { username: world.people.officer2.user.username, password: 'not the password' } })
+      .set('Idempotency-Key', key)
+      .set('X-Forwarded-For', nextAddress());
+    expect(res.status).toBe(422);
+    const [row] = await ctx.orm.em.fork().execute<{ carried_out: boolean }[]>('select carried_out from idempotency_keys where key = ?', [key]);
+    expect(row!.carried_out).toBe(false);
+  });
+});
+
 describe('password policy', () => {
   test.each([
     ['one repeated character', 'aaaaaaaaaaaa'],

@@ -71,8 +71,8 @@ function verifyToken(settings: TokenSettings, token: string): Claims {
   try {
     const claims = jwt.verify(token, keyOf(settings.secret), { algorithms: ALGORITHMS, issuer: ISSUER, audience: AUDIENCE });
     if (typeof claims === 'string' || typeof claims.sub !== 'string') throw new Error('no subject');
-    // Without its id and version a token could be neither signed out nor ended by a new password.
-    // and without an expiry it would never end.
+    // Without its id and version a token could be neither signed out nor ended by a new password, and
+    // without an expiry it would never end.
     if (typeof claims.jti !== 'string' || !Number.isSafeInteger(claims.tv) || typeof claims.exp !== 'number') throw new Error('no token id, version or expiry');
     return { sub: claims.sub, jti: claims.jti, tv: claims.tv as number, exp: claims.exp };
   } catch (err) {

@@ -44,12 +44,16 @@ type Claim = { refused: { retryAfter: number } } | { id: string; delay: number }
  * or checked: no lock is held while the attempt is slowed down or its password hashed.
  */
 async function claimAttempt(em: EntityManager, { username, address }: Attempt, policy: ThrottlePolicy): Promise<Claim> {
-  // A transaction of its own, also when the caller is in one: the claim must count however the caller ends.
-  return em.fork().transactional(async (tx) => {
+  // A transaction of its own, also when the caller is in one, since the claim must count however the
+  // caller's ends; and the connection's, not the EntityManager's, whose commit hooks would take the claim
+  // for the request's command (marking its Idempotency-Key carried out).
+  const connection = em.getConnection();
+  return connection.transactional(async (trx) => {
+    const run = <T extends object[]>(sql: string, params: unknown[]) => connection.execute<T>(sql, params, 'all', trx);
     // Always the username's lock first, then the address's: two attempts never wait for each other in a cycle.
-    await tx.execute(`select pg_advisory_xact_lock(hashtext('custody.sign-in.username'), hashtext(?))`, [username]);
-    await tx.execute(`select pg_advisory_xact_lock(hashtext('custody.sign-in.address'), hashtext(?))`, [address]);
-    const [row] = await tx.execute<{ failures: string; expires_in: string | null }[]>(
+    await run(`select pg_advisory_xact_lock(hashtext('custody.sign-in.username'), hashtext(?))`, [username]);
+    await run(`select pg_advisory_xact_lock(hashtext('custody.sign-in.address'), hashtext(?))`, [address]);
+    const [row] = await run<{ failures: string; expires_in: string | null }[]>(
       `select count(*) as failures,
               ceil(extract(epoch from min(at) + make_interval(mins => ?) - now())) as expires_in
          from login_failures
@@ -59,7 +63,7 @@ async function claimAttempt(em: EntityManager, { username, address }: Attempt, p
     const delay = throttleDelay(Number(row?.failures ?? 0), policy);
     // Seconds until the oldest counted failure leaves the window.
     if (delay === 'refuse') return { refused: { retryAfter: Math.max(1, Number(row?.expires_in ?? 0)) } };
-    const [claimed] = await tx.execute<{ id: string }[]>(
+    const [claimed] = await run<{ id: string }[]>(
       'insert into login_failures (username, address) values (?, ?) returning id',
       [username, address],
     );
