@@ -8,7 +8,7 @@ import { passwordWeakness } from '../src/custody/password-policy';
 import { createLogger } from '../src/logger';
 import { createTestContext, type TestContext } from './context';
 import { signedIn, TEST_PASSWORD } from './factories';
-import { as, buildWorld, register, type World } from './world';
+import { as, buildWorld, register, stored, type World } from './world';
 
 // The attacks of issue 14 on sign-in and the directory, as one insider would try them.
 
@@ -339,5 +339,21 @@ describe('metrics and alerts', () => {
     expect(other.body.items.map((a: { message: string }) => a.message)).toEqual([]);
     const warehouse = await as(ctx, world.people.warehouse).get('/alerts?limit=200');
     expect(warehouse.body.items.map((a: { message: string }) => a.message)).toEqual(expect.arrayContaining(['own agency item', 'a locker of the centre is silent']));
+  });
+
+  test("an item's alerts move with legal custody: the approver of the agency that transferred it neither lists nor resolves them", async () => {
+    const [code] = await stored(ctx, world);
+    const em = ctx.orm.em.fork();
+    const [item] = await em.execute<{ id: string }[]>('select id from items where code = ?', [code]);
+    const [alert] = await em.execute<{ id: string }[]>(`insert into alerts (id, kind, item_id, message) values (gen_random_uuid(), 'return_mismatch', ?, 'transferred item') returning id`, [item!.id]);
+    const transfer = await as(ctx, world.people.officer).post('/requests', { kind: 'transfer', itemCodes: [code], reason: '移送审查起诉', toAgencyCode: world.agencies.procuratorate.code });
+    expect((await as(ctx, world.people.approver).post(`/requests/${transfer.body.id}/approve`, {})).status).toBe(200);
+    expect((await as(ctx, world.people.procClerk).post(`/requests/${transfer.body.id}/accept`, {})).body.status).toBe('carried_out');
+
+    const messages = async (who: keyof World['people']) => (await as(ctx, world.people[who]).get('/alerts?limit=200')).body.items.map((a: { message: string }) => a.message);
+    expect(await messages('approver')).not.toContain('transferred item');
+    expect(await messages('procApprover')).toContain('transferred item');
+    expect((await as(ctx, world.people.approver).post(`/alerts/${alert!.id}/resolve`)).status).toBe(404);
+    expect((await as(ctx, world.people.procApprover).post(`/alerts/${alert!.id}/resolve`)).status).toBe(200);
   });
 });

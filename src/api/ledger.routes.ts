@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { alertVisibility, canSeeItem, itemVisibility } from '../custody/access';
+import { alertVisibility, canSeeAlert, itemVisibility } from '../custody/access';
 import { resolveAlert } from '../custody/alerts';
 import { hasRole } from '../custody/caller';
 import { itemViewsById } from '../custody/item-queries';
@@ -72,8 +72,8 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
     handler: async ({ res, params, caller }) => {
       const alert = await orm.em.findOne(Alert, { id: params.id });
       const [state] = alert?.itemId ? await itemViewsById(orm.em, [alert.itemId]) : [];
-      // An alert about an item is the business of those who see the item; one about a place, the warehouse's.
-      if (!alert || (state && !canSeeItem(caller, state)) || (!state && !hasRole(caller, 'warehouse'))) {
+      // An alert about an item is the business of its owning agency and the centre; one about a place, the warehouse's.
+      if (!alert || !canSeeAlert(caller, state) || (!state && !hasRole(caller, 'warehouse'))) {
         throw new NotFoundError(`alert ${params.id} does not exist`);
       }
       const resolved = await resolveAlert(orm.em, caller, params.id);

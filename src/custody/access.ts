@@ -24,6 +24,11 @@ export function alertVisibility(caller: Caller): { sql: string; params: string[]
   return seesAllItems(caller) ? { sql: 'true', params: [] } : { sql: 'i.owning_agency_id = ?', params: [caller.agencyId] };
 }
 
+/** Whether the caller may see (and so resolve) an alert about `item`, or about no item: as alertVisibility. */
+export function canSeeAlert(caller: Caller, item: Pick<ItemState, 'owningAgencyId'> | undefined): boolean {
+  return seesAllItems(caller) || item?.owningAgencyId === caller.agencyId;
+}
+
 // Not-found and not-visible give the same answer, so that codes of other agencies' items cannot be probed.
 export const notFound = (code: string) => new NotFoundError(`item ${code} does not exist`);
 
