@@ -254,6 +254,9 @@ describe('the directory log', () => {
     const text = JSON.stringify(added);
     expect(text).not.toMatch(/secret password|scrypt|passwordHash|\$6\$/);
     expect(text).not.toContain(device.body.password);
+
+    const ofUser = await as(ctx, world.people.inspector).get(`/directory/log?subjectId=${user.body.id}`);
+    expect(ofUser.body.items.map((e: { entry: { action: string } }) => e.entry.action)).toEqual(added.slice(1, 6).map((e) => e.entry.action));
   });
 
   test('a refused change appends nothing', async () => {
