@@ -6,7 +6,8 @@ import { User, type Role } from '../src/custody/user.entity';
 import { issueToken } from '../src/api/auth';
 import type { TestContext } from './context';
 
-export const TEST_PASSWORD = 'correct horse battery staple';
+// It must pass the password policy, as every password a user could have does.
+export const TEST_PASSWORD = 'seized ledger lantern 2026';
 // Hashing is slow on purpose; every factory user shares one hash of the test password.
 let testHash: Promise<string> | undefined;
 const sharedHash = () => (testHash ??= hashPassword(TEST_PASSWORD));
