@@ -147,7 +147,7 @@ export async function benchCommands(db: BenchDb): Promise<Figure[]> {
   for (const code of shelves) await createLocation(em(), { code, name: code, kind: 'shelf', parentCode: 'CMD-SITE' });
 
   const secret = randomBytes(32).toString('hex');
-  const token = issueToken({ secret, ttlSeconds: 3600 }, keeperId).accessToken;
+  const token = issueToken({ secret, ttlSeconds: 3600 }, { id: keeperId, tokenVersion: 0 }).accessToken;
   const server = await startServer(db, secret);
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   try {

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Agency } from './custody/agency.entity';
+import { recordDirectoryChange } from './custody/directory-log';
 import { generatePassword, hashPassword } from './custody/password';
 import { User } from './custody/user.entity';
 
@@ -23,7 +24,7 @@ export async function bootstrap(em: EntityManager, adminPassword: string | undef
     if ((await tx.count(Agency, {})) > 0) return { created: false };
     const centre = tx.create(Agency, { code: CENTRE_CODE, name: 'Custody centre', kind: 'custody_centre' });
     await tx.flush();
-    tx.create(User, {
+    const admin = tx.create(User, {
       username: 'admin',
       displayName: 'Administrator',
       agencyId: centre.id,
@@ -31,6 +32,17 @@ export async function bootstrap(em: EntityManager, adminPassword: string | undef
       passwordHash,
     });
     await tx.flush();
+    // The directory log starts with them, made by the server itself.
+    await recordDirectoryChange(tx, null, {
+      action: 'agency.created',
+      subject: { kind: 'agency', id: centre.id },
+      change: { code: centre.code, name: centre.name, kind: centre.kind },
+    });
+    await recordDirectoryChange(tx, null, {
+      action: 'user.created',
+      subject: { kind: 'user', id: admin.id },
+      change: { username: admin.username, displayName: admin.displayName, agencyCode: centre.code, roles: admin.roles, mustChangePassword: false },
+    });
     return adminPassword ? { created: true } : { created: true, generatedPassword: password };
   });
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { passwordWeakness } from './custody/password-policy';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -20,7 +21,13 @@ const envSchema = z.object({
   CUSTODY_PG_PORT: port.default(5433),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(8 * 3600),
-  CUSTODY_ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  CUSTODY_ADMIN_PASSWORD: z
+    .string()
+    .superRefine((password, ctx) => {
+      const weakness = passwordWeakness(password, 'admin');
+      if (weakness) ctx.addIssue({ code: 'custom', message: weakness });
+    })
+    .optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default('info'),
   JSON_BODY_LIMIT: z
     .string()
@@ -41,6 +48,7 @@ const envSchema = z.object({
   MQTT_TLS_CERT: z.string().min(1).optional(),
   MQTT_TLS_KEY: z.string().min(1).optional(),
   MQTT_WS_PORT: port.optional(),
+  METRICS_TOKEN: z.string().regex(/^[A-Za-z0-9._~+/=-]{32,}$/, 'must be 32 or more letters, digits or . _ ~ + / = -').optional(),
   MQTT_URL: z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL (credentials in it)' }).optional(),
 });
 
@@ -75,6 +83,8 @@ export type Config = Readonly<{
   mqttWsPort: number | undefined;
   /** An external broker (e.g. Mosquitto) to use instead of the embedded one; credentials in the URL. */
   mqttUrl: string | undefined;
+  /** The bearer token a Prometheus scraper sends for /metrics; without it, /metrics is served to nobody. */
+  metricsToken: string | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -122,5 +132,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttUrl: e.MQTT_URL,
     mqttTls: e.MQTT_TLS_PORT ? { port: e.MQTT_TLS_PORT, cert: e.MQTT_TLS_CERT!, key: e.MQTT_TLS_KEY! } : undefined,
     mqttWsPort: e.MQTT_WS_PORT,
+    metricsToken: e.METRICS_TOKEN,
   });
 }

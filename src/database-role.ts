@@ -34,8 +34,9 @@ export async function ensureServerRole(admin: pg.Client, password: string, role 
  * Gives `role` exactly what the server needs, as the owner, after the migrations (so tables added by a later
  * migration are covered on the next start); idempotent. The append-only tables are those with the
  * `custody_ledger_refuse` trigger (events, head, checkpoints, cosignatures, report access, and any added
- * later). On them the role may SELECT and INSERT; on `ledger_events` and `ledger_head` only SELECT: events
- * are appended through `custody_ledger_append`, which runs as the owner (SECURITY DEFINER), because the
+ * later). On them the role may SELECT and INSERT; on `ledger_events`, `ledger_head` and the directory log's
+ * two tables only SELECT: their entries are appended through `custody_ledger_append` and
+ * `custody_directory_append`, which run as the owner (SECURITY DEFINER), because the
  * append must lock and update the head row, and UPDATE on the head would let the role move the head to any
  * frontier and root it likes (the trigger only keeps the size from going back). Migrations' own bookkeeping
  * is read-only to it.
@@ -63,9 +64,10 @@ export async function grantServerPrivileges(owner: MikroORM, role: string): Prom
        loop
          execute format('revoke update, delete on %I from %I', t.relname, r);
        end loop;
-       execute format('revoke insert, update, delete on ledger_events, ledger_head, mikro_orm_migrations from %I', r);
+       execute format('revoke insert, update, delete on ledger_events, ledger_head, directory_log, directory_log_head, mikro_orm_migrations from %I', r);
        revoke execute on function custody_ledger_append(jsonb) from public;
        execute format('grant execute on function custody_ledger_append(jsonb) to %I', r);
+       execute format('grant execute on function custody_directory_append(text, bytea, uuid) to %I', r);
      end $grant$`,
   );
 }

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Agency, type AgencyKind } from './custody/agency.entity';
 import { createAgency, createUser } from './custody/directory';
-import { createLocation, type NewLocation } from './custody/locations';
+import { createLocationAs, type NewLocation } from './custody/locations';
 import { generatePassword } from './custody/password';
 import type { Role } from './custody/user.entity';
 import { CENTRE_CODE } from './bootstrap';
@@ -49,12 +49,13 @@ export interface DemoAccount {
 /** Adds demo agencies, one user per role and a small centre, once; returns the accounts with their passwords. */
 export async function seedDemo(em: EntityManager): Promise<DemoAccount[]> {
   if (await em.count(Agency, { code: DEMO_AGENCIES[0]!.code })) return [];
-  for (const agency of DEMO_AGENCIES) await createAgency(em, agency);
-  for (const location of DEMO_LOCATIONS) await createLocation(em, location);
+  for (const agency of DEMO_AGENCIES) await createAgency(em, null, agency);
+  for (const location of DEMO_LOCATIONS) await createLocationAs(em, null, location);
   const accounts: DemoAccount[] = [];
   for (const user of DEMO_USERS) {
     const password = generatePassword();
-    await createUser(em, { ...user, password });
+    // Printed for the tour, not handed over by an administrator: no change is forced at the first sign-in.
+    await createUser(em, null, { ...user, password }, { mustChangePassword: false });
     accounts.push({ username: user.username, password, roles: user.roles, agencyCode: user.agencyCode });
   }
   return accounts;

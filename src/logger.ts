@@ -9,6 +9,10 @@ export const REDACTED_PATHS = [
   'res.headers["set-cookie"]',
   'password',
   '*.password',
+  'currentPassword',
+  '*.currentPassword',
+  'newPassword',
+  '*.newPassword',
   'accessToken',
   '*.accessToken',
   'passwordHash',
@@ -19,6 +23,7 @@ export const REDACTED_PATHS = [
   'adminPassword',
   'ledgerKey',
   'mqttUrl',
+  'metricsToken',
 ];
 
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {

@@ -24,8 +24,11 @@ import { Migration20261123100000IdempotencyOutcome } from '../migrations/Migrati
 import { Migration20261123110000CallerChanges } from '../migrations/Migration20261123110000CallerChanges';
 import { Migration20261201100010CorrectionRequests } from '../migrations/Migration20261201100010CorrectionRequests';
 import { Migration20261201100011ItemCorrectors } from '../migrations/Migration20261201100011ItemCorrectors';
+import { Migration20261201300010Accounts } from '../migrations/Migration20261201300010Accounts';
+import { Migration20261201300020DirectoryLog } from '../migrations/Migration20261201300020DirectoryLog';
 import { Migration20261201400001IdempotencySecrets } from '../migrations/Migration20261201400001IdempotencySecrets';
 import { Migration20261201400002ServerRole } from '../migrations/Migration20261201400002ServerRole';
+import { Migration20261201500001DirectoryAppend } from '../migrations/Migration20261201500001DirectoryAppend';
 
 export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment, Device];
 
@@ -45,8 +48,11 @@ const migrationsList = [
   { name: 'Migration20261123110000CallerChanges', class: Migration20261123110000CallerChanges },
   { name: 'Migration20261201100010CorrectionRequests', class: Migration20261201100010CorrectionRequests },
   { name: 'Migration20261201100011ItemCorrectors', class: Migration20261201100011ItemCorrectors },
+  { name: 'Migration20261201300010Accounts', class: Migration20261201300010Accounts },
+  { name: 'Migration20261201300020DirectoryLog', class: Migration20261201300020DirectoryLog },
   { name: 'Migration20261201400001IdempotencySecrets', class: Migration20261201400001IdempotencySecrets },
   { name: 'Migration20261201400002ServerRole', class: Migration20261201400002ServerRole },
+  { name: 'Migration20261201500001DirectoryAppend', class: Migration20261201500001DirectoryAppend },
 ];
 
 export interface OrmOptions {

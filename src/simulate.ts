@@ -33,6 +33,14 @@ async function call<T = Record<string, unknown>>(method: string, path: string, t
 
 const login = async (username: string, password: string) => (await call<{ accessToken: string }>('POST', '/auth/login', null, { username, password })).accessToken;
 
+/** Signs in with the password the administrator set and changes it, as a first sign-in must; the new password. */
+async function firstSignIn(username: string, given: string): Promise<{ token: string; password: string }> {
+  const limited = await login(username, given);
+  const password = randomBytes(12).toString('base64url');
+  const changed = await call<{ accessToken: string }>('POST', '/auth/password', limited, { currentPassword: given, newPassword: password });
+  return { token: changed.accessToken, password };
+}
+
 interface SimDevice {
   client: MqttClient;
   send(type: string, body: object): Promise<Record<string, unknown>>;
@@ -75,8 +83,11 @@ async function main(): Promise<void> {
   const passwords = { officer: randomBytes(12).toString('base64url'), keeper: randomBytes(12).toString('base64url') };
   await call('POST', '/users', admin, { username: `sim-officer-${tag.toLowerCase()}`, displayName: 'Sim officer', agencyCode: police, roles: ['officer'], password: passwords.officer });
   await call('POST', '/users', admin, { username: `sim-keeper-${tag.toLowerCase()}`, displayName: 'Sim keeper', agencyCode: 'CENTRE', roles: ['warehouse'], password: passwords.keeper });
-  const officer = await login(`sim-officer-${tag.toLowerCase()}`, passwords.officer);
-  const keeper = await login(`sim-keeper-${tag.toLowerCase()}`, passwords.keeper);
+  const officerAccount = await firstSignIn(`sim-officer-${tag.toLowerCase()}`, passwords.officer);
+  const keeperAccount = await firstSignIn(`sim-keeper-${tag.toLowerCase()}`, passwords.keeper);
+  passwords.officer = officerAccount.password;
+  passwords.keeper = keeperAccount.password;
+  const [officer, keeper] = [officerAccount.token, keeperAccount.token];
   const loc = (code: string) => `SIM-${code}-${tag}`;
   for (const [code, kind, parent] of [['SITE', 'site'], ['ROOM', 'room', 'SITE'], ['SHELF', 'shelf', 'ROOM'], ['LOCKER', 'locker', 'ROOM'], ['C1', 'compartment', 'LOCKER']] as const) {
     await call('POST', '/locations', admin, { code: loc(code), name: code, kind, ...(parent ? { parentCode: loc(parent) } : {}) });

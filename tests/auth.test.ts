@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
 import { throttleDelay, DEFAULT_THROTTLE } from '../src/custody/sign-in';
@@ -81,7 +82,7 @@ describe('tokens', () => {
   });
   const me = (token: string) => request(ctx.app).get('/api/v1/me').set('Authorization', `Bearer ${token}`);
   const sign = (secret: string, options: jwt.SignOptions) =>
-    jwt.sign({}, secret, { subject: userId, issuer: 'custody', audience: 'custody-api', expiresIn: 60, ...options });
+    jwt.sign({ tv: 0 }, secret, { subject: userId, jwtid: randomUUID(), issuer: 'custody', audience: 'custody-api', expiresIn: 60, ...options });
 
   test('a request without a token gets 401 with a WWW-Authenticate challenge', async () => {
     const res = await request(ctx.app).get('/api/v1/me');
@@ -108,6 +109,10 @@ describe('tokens', () => {
       },
     ],
     ['that is not a JWT', () => 'not-a-token'],
+    ['without a token version', () => jwt.sign({}, ctx.tokens.secret, { subject: userId, jwtid: randomUUID(), issuer: 'custody', audience: 'custody-api', expiresIn: 60 })],
+    ['without an expiry', () => jwt.sign({ tv: 0 }, ctx.tokens.secret, { subject: userId, jwtid: randomUUID(), issuer: 'custody', audience: 'custody-api' })],
+    ['without a token id', () => jwt.sign({ tv: 0 }, ctx.tokens.secret, { subject: userId, issuer: 'custody', audience: 'custody-api', expiresIn: 60 })],
+    ['of another token version than the user has', () => jwt.sign({ tv: 1 }, ctx.tokens.secret, { subject: userId, jwtid: randomUUID(), issuer: 'custody', audience: 'custody-api', expiresIn: 60 })],
   ])('a token %s is refused with 401', async (_name, make) => {
     const res = await me(make());
     expect(res.status).toBe(401);
@@ -125,7 +130,7 @@ describe('tokens', () => {
 
   test('a token accepted before is still refused once it has expired', async () => {
     // It lives between 1 and 2 s: long enough for two requests, which keep it as verified.
-    const token = jwt.sign({ exp: Math.floor(Date.now() / 1000) + 2 }, ctx.tokens.secret, { subject: userId, issuer: 'custody', audience: 'custody-api' });
+    const token = jwt.sign({ tv: 0, exp: Math.floor(Date.now() / 1000) + 2 }, ctx.tokens.secret, { subject: userId, jwtid: randomUUID(), issuer: 'custody', audience: 'custody-api' });
     expect((await me(token)).status).toBe(200);
     expect((await me(token)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 2200));

@@ -28,10 +28,13 @@ describe('agencies and users', () => {
     });
     expect(user.status).toBe(201);
     expect(user.body).toMatchObject({ username: 'wang.wei', agencyCode: 'PSB-NORTH', roles: ['officer'], active: true });
-    expect(JSON.stringify(user.body)).not.toMatch(/password|scrypt/i);
+    expect(JSON.stringify(user.body)).not.toMatch(/a long enough password|scrypt|passwordHash/i);
+    // Chosen by the administrator: the user must change it at the first sign-in.
+    expect(user.body.mustChangePassword).toBe(true);
 
     const login = await request(ctx.app).post('/api/v1/auth/login').send({ username: 'wang.wei', password: 'a long enough password' });
     expect(login.status).toBe(200);
+    expect(login.body.passwordChangeRequired).toBe(true);
 
     const read = await request(ctx.app).get(`/api/v1/users/${user.body.id}`).set('Authorization', admin.auth);
     expect(read.body.displayName).toBe('王伟');

@@ -6,7 +6,8 @@ import { User, type Role } from '../src/custody/user.entity';
 import { issueToken } from '../src/api/auth';
 import type { TestContext } from './context';
 
-export const TEST_PASSWORD = 'correct horse battery staple';
+// It must pass the password policy, as every password a user could have does.
+export const TEST_PASSWORD = 'seized ledger lantern 2026';
 // Hashing is slow on purpose; every factory user shares one hash of the test password.
 let testHash: Promise<string> | undefined;
 const sharedHash = () => (testHash ??= hashPassword(TEST_PASSWORD));
@@ -43,6 +44,6 @@ export async function makeUser(
 /** A user and a bearer token for them, signed as the app signs tokens. */
 export async function signedIn(ctx: TestContext, overrides: Parameters<typeof makeUser>[1] = {}) {
   const made = await makeUser(ctx.orm.em.fork(), overrides);
-  const { accessToken } = issueToken(ctx.tokens, made.user.id);
+  const { accessToken } = issueToken(ctx.tokens, made.user);
   return { ...made, token: accessToken, auth: `Bearer ${accessToken}` };
 }

@@ -165,7 +165,7 @@ describe('PostgreSQL stopped and started again under load', () => {
     const { stdout } = await run(cluster, ['start', dir]);
     const url = stdout.match(/DATABASE_URL=(\S+)/)![1]!;
     const port = await freePort();
-    const password = 'fault test admin password';
+    const password = 'fault test passphrase 2026';
     server = startServer({ DATABASE_URL: url, PORT: String(port), MQTT_PORT: String(await freePort()), CUSTODY_DATA_DIR: tempDir('custody-pg-server-'), CUSTODY_ADMIN_PASSWORD: password });
     await server.ready(port);
     const base = `http://127.0.0.1:${port}`;

@@ -9,11 +9,12 @@ import { createLogger } from '../src/logger';
 import { createTestContext, type TestContext } from './context';
 import { signedIn } from './factories';
 
+const METRICS_TOKEN = 'a-scraper-token-for-the-http-tests-0123';
 let ctx: TestContext;
 let admin: Awaited<ReturnType<typeof signedIn>>;
 
 beforeAll(async () => {
-  ctx = await createTestContext({ JSON_BODY_LIMIT: '2kb' });
+  ctx = await createTestContext({ JSON_BODY_LIMIT: '2kb', METRICS_TOKEN });
   admin = await signedIn(ctx, { roles: ['admin'] });
 });
 afterAll(() => ctx.close());
@@ -159,7 +160,7 @@ describe('health, readiness and metrics', () => {
 
   test('/metrics counts requests by route pattern and status, and reports the pool', async () => {
     await request(ctx.app).get(`/api/v1/agencies/${admin.agency.id}`).set('Authorization', admin.auth);
-    const res = await request(ctx.app).get('/metrics');
+    const res = await request(ctx.app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
     expect(res.status).toBe(200);
     expect(res.text).toMatch(/custody_http_requests_total\{method="GET",route="\/api\/v1\/agencies\/:id",status="200"\} \d+/);
     expect(res.text).not.toContain(admin.agency.id);

@@ -10,7 +10,7 @@ import { startServer } from './server-process';
  * The server as a newcomer runs it: `src/main.ts` on a fresh embedded PostgreSQL in its own data folder.
  * Slow (a real initdb), so the whole life of the process is checked in one file.
  */
-const ADMIN_PASSWORD = 'first start admin password';
+const ADMIN_PASSWORD = 'first start passphrase 2026';
 
 const login = (port: number, username: string, password: string) =>
   fetch(`http://127.0.0.1:${port}/api/v1/auth/login`, {

@@ -16,8 +16,8 @@ export function agencyRoutes(api: Api, { orm }: AppDeps): void {
     access: ['admin'],
     body: newAgencyBody,
     responses: { 201: { description: 'created', schema: agencySchema } },
-    handler: async ({ res, body }) => {
-      const agency = await createAgency(orm.em, body);
+    handler: async ({ res, body, caller }) => {
+      const agency = await createAgency(orm.em, caller, body);
       res.status(201).location(`/api/v1/agencies/${agency.id}`).json(presentAgency(agency));
     },
   });

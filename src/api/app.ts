@@ -4,9 +4,10 @@ import { RequestContext } from '@mikro-orm/core';
 import { agencyRoutes } from './agencies.routes';
 import { authenticate, callerCache } from './auth';
 import { authRoutes } from './auth.routes';
+import { directoryLogRoutes } from './directory-log.routes';
 import type { AppDeps } from './deps';
 import { idempotency } from './idempotency';
-import { createMetrics } from './metrics';
+import { createMetrics, scraperOnly } from './metrics';
 import { openApiDocument } from './openapi';
 import { problemHandler, sendProblem } from './problem';
 import { requestLog } from './request-log';
@@ -56,12 +57,13 @@ export function createApp(deps: AppDeps): Express {
       sendProblem(req, res, 503, 'not-ready', 'the database is not reachable', { database: 'down' });
     }
   });
-  app.get('/metrics', metrics.handler);
+  app.get('/metrics', scraperOnly(config.metricsToken), metrics.handler);
 
   const api = new Api({ auth: authenticate(callers, deps.tokens), idempotency: idempotency(orm), jsonLimit: config.jsonBodyLimit });
-  authRoutes(api, deps);
+  authRoutes(api, { ...deps, callers });
   agencyRoutes(api, deps);
   userRoutes(api, { ...deps, callers });
+  directoryLogRoutes(api, deps);
   locationRoutes(api, deps);
   caseRoutes(api, deps);
   itemRoutes(api, deps);

@@ -1,3 +1,6 @@
+import { changeOwnPassword, signOut, signOutEverywhere } from '../custody/accounts';
+import type { Account } from '../custody/caller';
+import type { CallerCache } from '../custody/caller-cache';
 import { signIn } from '../custody/sign-in';
 import { presentUser } from '../custody/present';
 import { Agency } from '../custody/agency.entity';
@@ -5,13 +8,18 @@ import { User } from '../custody/user.entity';
 import { issueToken } from './auth';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
-import { loginBody, tokenSchema, userSchema } from './directory.schemas';
+import { loginBody, passwordChangeBody, tokenSchema, userSchema } from './directory.schemas';
 
-export function authRoutes(api: Api, { orm, tokens, loginThrottle }: AppDeps): void {
+export function authRoutes(api: Api, { orm, tokens, loginThrottle, callers }: AppDeps & { callers: CallerCache<Account> }): void {
+  const signedIn = async (user: User) => {
+    const agency = await orm.em.findOneOrFail(Agency, { id: user.agencyId });
+    return { ...issueToken(tokens, user), tokenType: 'Bearer' as const, passwordChangeRequired: user.mustChangePassword, user: presentUser(user, agency) };
+  };
+
   api.add({
     method: 'post',
     path: '/auth/login',
-    summary: 'Sign in with a username and password; returns a bearer token',
+    summary: 'Sign in with a username and password; returns a bearer token (one that allows only the password change, if an administrator set the password)',
     tag: 'auth',
     access: 'public',
     body: loginBody,
@@ -19,9 +27,58 @@ export function authRoutes(api: Api, { orm, tokens, loginThrottle }: AppDeps): v
     handler: async ({ req, res, body }) => {
       const attempt = { username: body.username, password: body.password, address: req.ip ?? 'unknown' };
       const user = await signIn(orm.em, attempt, loginThrottle);
-      const agency = await orm.em.findOneOrFail(Agency, { id: user.agencyId });
       req.log.info({ userId: user.id }, 'signed in');
-      res.json({ ...issueToken(tokens, user.id), tokenType: 'Bearer', user: presentUser(user, agency) });
+      res.json(await signedIn(user));
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/auth/password',
+    summary: "Change one's own password, given the current one; every earlier token is refused from now on, and the answer carries a new one",
+    tag: 'auth',
+    access: 'authenticated',
+    beforePasswordChange: true,
+    withoutIdempotencyKey: true,
+    body: passwordChangeBody,
+    responses: { 200: { description: 'changed, and signed in again', schema: tokenSchema } },
+    handler: async ({ req, res, body, caller }) => {
+      const user = await changeOwnPassword(orm.em, caller, { ...body, address: req.ip ?? 'unknown' }, loginThrottle);
+      callers.forget();
+      req.log.info({ userId: user.id }, 'password changed');
+      res.json(await signedIn(user));
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/auth/logout',
+    summary: 'Sign out: this token is refused from now on',
+    tag: 'auth',
+    access: 'authenticated',
+    beforePasswordChange: true,
+    responses: { 204: { description: 'signed out' } },
+    handler: async ({ req, res, caller }) => {
+      await signOut(orm.em, caller, req.token!);
+      callers.forget();
+      req.log.info({ userId: caller.id }, 'signed out');
+      res.status(204).end();
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/auth/logout-everywhere',
+    summary: "Sign out everywhere: every token of the caller's is refused from now on, this one too",
+    tag: 'auth',
+    access: 'authenticated',
+    beforePasswordChange: true,
+    responses: { 204: { description: 'signed out everywhere' } },
+    handler: async ({ req, res, caller }) => {
+      await signOutEverywhere(orm.em, caller);
+      callers.forget();
+      req.log.info({ userId: caller.id }, 'signed out everywhere');
+      res.status(204).end();
     },
   });
 

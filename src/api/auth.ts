@@ -1,9 +1,9 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import jwt from 'jsonwebtoken';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ForbiddenError, UnauthorizedError } from '../errors';
-import { loadCaller, type Caller } from '../custody/caller';
+import { loadAccount, type Account, type Caller } from '../custody/caller';
 import { CallerCache } from '../custody/caller-cache';
 import { pooledSql } from '../custody/sql';
 import type { Role } from '../custody/user.entity';
@@ -13,7 +13,16 @@ export type { Caller };
 declare module 'express-serve-static-core' {
   interface Request {
     caller?: Caller;
+    /** The bearer token the caller came with. */
+    token?: SignedInToken;
   }
+}
+
+export interface SignedInToken {
+  id: string;
+  expiresAt: Date;
+  /** The caller's password was set by an administrator: this token allows only changing it. */
+  mustChangePassword: boolean;
 }
 
 export interface TokenSettings {
@@ -35,10 +44,15 @@ function keyOf(secret: string): KeyObject {
   return key;
 }
 
-export function issueToken(settings: TokenSettings, userId: string): { accessToken: string; expiresIn: number } {
-  const accessToken = jwt.sign({}, keyOf(settings.secret), {
+/**
+ * A token for the user under their current token version (`tv`), with an id of its own (`jti`) by which
+ * it can be signed out alone.
+ */
+export function issueToken(settings: TokenSettings, user: { id: string; tokenVersion: number }): { accessToken: string; expiresIn: number } {
+  const accessToken = jwt.sign({ tv: user.tokenVersion }, keyOf(settings.secret), {
     algorithm: 'HS256',
-    subject: userId,
+    subject: user.id,
+    jwtid: randomUUID(),
     issuer: ISSUER,
     audience: AUDIENCE,
     expiresIn: settings.ttlSeconds,
@@ -46,11 +60,21 @@ export function issueToken(settings: TokenSettings, userId: string): { accessTok
   return { accessToken, expiresIn: settings.ttlSeconds };
 }
 
-function verifyToken(settings: TokenSettings, token: string): { sub: string; exp: number | undefined } {
+interface Claims {
+  sub: string;
+  jti: string;
+  tv: number;
+  exp: number;
+}
+
+function verifyToken(settings: TokenSettings, token: string): Claims {
   try {
     const claims = jwt.verify(token, keyOf(settings.secret), { algorithms: ALGORITHMS, issuer: ISSUER, audience: AUDIENCE });
     if (typeof claims === 'string' || typeof claims.sub !== 'string') throw new Error('no subject');
-    return { sub: claims.sub, exp: claims.exp };
+    // Without its id and version a token could be neither signed out nor ended by a new password, and
+    // without an expiry it would never end.
+    if (typeof claims.jti !== 'string' || !Number.isSafeInteger(claims.tv) || typeof claims.exp !== 'number') throw new Error('no token id, version or expiry');
+    return { sub: claims.sub, jti: claims.jti, tv: claims.tv as number, exp: claims.exp };
   } catch (err) {
     const expired = err instanceof jwt.TokenExpiredError;
     throw new UnauthorizedError(expired ? 'the access token has expired; sign in again' : 'the access token is not valid');
@@ -62,41 +86,40 @@ const MAX_VERIFIED = 10_000;
 /**
  * Tokens that have verified, with their subject, until they expire: a client sends the same token with
  * every request, and checking its signature and claims each time was about 6% of the server's CPU under
- * the command load (profiled). Only a token that verified is kept, and only one with an expiry; at its
- * expiry it is dropped and checked again, so it is refused as expired. One per authenticate(), so a
+ * the command load (profiled). Only a token that verified is kept (every such token has an expiry); at
+ * its expiry it is dropped and checked again, so it is refused as expired. One per authenticate(), so a
  * token is never taken for verified under another secret.
  */
 class VerifiedTokens {
-  private readonly kept = new Map<string, { sub: string; expiresAt: number }>();
+  private readonly kept = new Map<string, Claims & { expiresAt: number }>();
 
   constructor(private readonly settings: TokenSettings) {}
 
-  /** The token's subject, or UnauthorizedError. */
-  subjectOf(token: string): string {
+  /** The token's claims, or UnauthorizedError. Whether it was signed out is the Account's to say. */
+  claimsOf(token: string): Claims {
     const known = this.kept.get(token);
-    if (known && Date.now() < known.expiresAt) return known.sub;
+    if (known && Date.now() < known.expiresAt) return known;
     this.kept.delete(token);
-    const { sub, exp } = verifyToken(this.settings, token);
-    if (exp !== undefined) {
-      // The oldest kept first out: a Map iterates in the order of insertion.
-      if (this.kept.size >= MAX_VERIFIED) this.kept.delete(this.kept.keys().next().value!);
-      this.kept.set(token, { sub, expiresAt: exp * 1000 });
-    }
-    return sub;
+    const claims = verifyToken(this.settings, token);
+    // The oldest kept first out: a Map iterates in the order of insertion.
+    if (this.kept.size >= MAX_VERIFIED) this.kept.delete(this.kept.keys().next().value!);
+    this.kept.set(token, { ...claims, expiresAt: claims.exp * 1000 });
+    return claims;
   }
 }
 
-/** The callers of this process, loaded from the pool (kept once `watch` runs: see CallerCache). */
-export function callerCache(orm: MikroORM): CallerCache {
+/** The accounts of this process's callers, loaded from the pool (kept once `watch` runs: see CallerCache). */
+export function callerCache(orm: MikroORM): CallerCache<Account> {
   const sql = pooledSql(orm);
-  return new CallerCache((id) => loadCaller(sql, { id }));
+  return new CallerCache((id) => loadAccount(sql, id));
 }
 
 /**
- * Requires a valid bearer token and its user as they are now, so that a deactivated user or a changed
- * role takes effect at once, not when the token expires (the CallerCache forgets a caller on any change).
+ * Requires a valid bearer token and its user as they are now, so that a deactivated user, a changed role,
+ * a signed-out token or a new password takes effect at once, not when the token expires (the CallerCache
+ * forgets an account on any change to users or signed-out tokens).
  */
-export function authenticate(callers: CallerCache, settings: TokenSettings): RequestHandler {
+export function authenticate(callers: CallerCache<Account>, settings: TokenSettings): RequestHandler {
   const tokens = new VerifiedTokens(settings);
   return async (req, res, next) => {
     const header = req.headers.authorization;
@@ -105,13 +128,25 @@ export function authenticate(callers: CallerCache, settings: TokenSettings): Req
       res.setHeader('WWW-Authenticate', 'Bearer realm="custody"');
       throw new UnauthorizedError('this route needs an access token: Authorization: Bearer <token>');
     }
-    const userId = tokens.subjectOf(match[1]!);
-    const caller = await callers.get(userId);
-    if (!caller) throw new UnauthorizedError('this user no longer exists or has been deactivated');
-    req.caller = caller;
+    const claims = tokens.claimsOf(match[1]!);
+    const account = await callers.get(claims.sub);
+    if (!account) throw new UnauthorizedError('this user no longer exists or has been deactivated');
+    if (claims.tv !== account.tokenVersion || account.revokedTokenIds.has(claims.jti)) {
+      throw new UnauthorizedError('this token has been signed out (by the user, or by a new password); sign in again');
+    }
+    req.caller = account.caller;
+    req.token = { id: claims.jti, expiresAt: new Date(claims.exp * 1000), mustChangePassword: account.mustChangePassword };
     next();
   };
 }
+
+/** Refuses every route but the password change (and signing out) to a token whose password must be changed. */
+export const requireOwnPassword: RequestHandler = (req, _res, next) => {
+  if (req.token?.mustChangePassword) {
+    throw new ForbiddenError('an administrator set this password: change the password first (POST /api/v1/auth/password); until then this token allows nothing else');
+  }
+  next();
+};
 
 export function requireRole(roles: readonly Role[]): RequestHandler {
   return (req, _res, next) => {

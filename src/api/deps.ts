@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import type { Account } from '../custody/caller';
 import type { CallerCache } from '../custody/caller-cache';
 import type { CheckpointSigner } from '../custody/checkpoints';
 import type { GroupCommit } from '../custody/group-commit';
@@ -21,7 +22,7 @@ export interface AppDeps {
   /** Check-ins and moves, committed in groups with the device link's. */
   placements: GroupCommit;
   /** The callers authenticated, kept while their changes are listened for; loaded on every request when absent. */
-  callers?: CallerCache;
+  callers?: CallerCache<Account>;
   /** Sign-in throttling; the default policy when absent. */
   loginThrottle?: ThrottlePolicy;
 }

@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { Device, DEVICE_KINDS, SCANNER_MODES } from '../devices/device.entity';
 import { disableDevice, findDevice, presentDevice, registerDevice, rotateDevicePassword } from '../devices/registry';
 import { createUnlockCommand } from '../devices/locker';
+import { recordDirectoryChange, type DirectoryChange } from '../custody/directory-log';
+import type { Caller } from '../custody/caller';
 import { UnavailableError } from '../errors';
 import { pageOf, pageQuery, uuidParam } from './common.schemas';
 import { locationCode } from './custody.schemas';
@@ -10,6 +12,26 @@ import type { Api } from './route';
 
 const deviceSchema = z.object({ id: z.uuid(), code: z.string(), kind: z.enum(DEVICE_KINDS), mode: z.enum(SCANNER_MODES).nullable(), active: z.boolean(), username: z.string(), topic: z.string() });
 const withPassword = deviceSchema.extend({ password: z.string() });
+
+/**
+ * Runs a change to a device and records it in the directory log, in one transaction (the registry's
+ * own transaction joins it). What is recorded is named here, field by field: never a password or hash.
+ */
+function recorded<T extends { device: Device }>(
+  orm: AppDeps['orm'],
+  caller: Caller,
+  action: string,
+  run: (tx: AppDeps['orm']['em']) => Promise<T>,
+  change: (device: Device) => DirectoryChange['change'] = () => ({}),
+): Promise<T> {
+  return orm.em.transactional(async (tx) => {
+    const result = await run(tx);
+    await recordDirectoryChange(tx, caller, { action, subject: { kind: 'device', id: result.device.id }, change: change(result.device) });
+    return result;
+  });
+}
+
+const registered = (d: Device) => ({ code: d.code, kind: d.kind, locationId: d.locationId ?? null, mode: d.mode ?? null });
 
 export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
   api.add({
@@ -25,8 +47,8 @@ export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
       mode: z.enum(SCANNER_MODES).optional(),
     }),
     responses: { 201: { description: 'registered', schema: withPassword } },
-    handler: async ({ res, body }) => {
-      const { device, password } = await registerDevice(orm.em, body);
+    handler: async ({ res, body, caller }) => {
+      const { device, password } = await recorded(orm, caller, 'device.registered', (tx) => registerDevice(tx, body), registered);
       res.status(201).location(`/api/v1/devices/${device.id}`).json({ ...presentDevice(device), password });
     },
   });
@@ -66,8 +88,8 @@ export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
     access: ['admin'],
     params: uuidParam,
     responses: { 200: { description: 'the new password', schema: withPassword } },
-    handler: async ({ res, params }) => {
-      const { device, password } = await rotateDevicePassword(orm.em, params.id);
+    handler: async ({ res, params, caller }) => {
+      const { device, password } = await recorded(orm, caller, 'device.password_rotated', (tx) => rotateDevicePassword(tx, params.id));
       devices?.disconnect(device.id);
       res.json({ ...presentDevice(device), password });
     },
@@ -98,8 +120,8 @@ export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
     access: ['admin'],
     params: uuidParam,
     responses: { 200: { description: 'disabled', schema: deviceSchema } },
-    handler: async ({ res, params }) => {
-      const device = await disableDevice(orm.em, params.id);
+    handler: async ({ res, params, caller }) => {
+      const { device } = await recorded(orm, caller, 'device.disabled', async (tx) => ({ device: await disableDevice(tx, params.id) }));
       devices?.disconnect(device.id);
       res.json(presentDevice(device));
     },

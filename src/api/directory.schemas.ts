@@ -45,6 +45,7 @@ export const userSchema = z.object({
   agencyCode: z.string(),
   roles: z.array(z.enum(ROLES)),
   active: z.boolean(),
+  mustChangePassword: z.boolean(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
@@ -61,5 +62,28 @@ export const tokenSchema = z.object({
   accessToken: z.string(),
   tokenType: z.literal('Bearer'),
   expiresIn: z.number().int(),
+  /** The password was set by an administrator: until it is changed, the token allows only the change. */
+  passwordChangeRequired: z.boolean(),
   user: userSchema,
+});
+
+// The policy (common, trivial, the username) is checked by the command, which knows the username.
+export const passwordChangeBody = z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword });
+export const userPasswordBody = z.strictObject({ password: newPassword });
+
+export const directoryLogQuery = pageQuery.extend({ subjectId: z.uuid().optional() });
+
+const json: z.ZodType<unknown> = z.unknown();
+export const directoryLogEntrySchema = z.object({
+  seq: z.number().int(),
+  leafHash: z.string(),
+  entry: json.describe('the entry as recorded: {v, seq, prevHash, action, actor, subject, change, recordedAt}; its leaf hash is SHA-256(0x00 || its canonical JSON)'),
+});
+
+export const directoryLogVerifySchema = z.object({
+  ok: z.boolean(),
+  size: z.number().int(),
+  root: z.string(),
+  checkedAt: z.iso.datetime(),
+  failure: z.object({ seq: z.number().int().nullable(), reason: z.string() }).nullable(),
 });

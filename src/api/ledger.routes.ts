@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { canSeeItem, itemVisibility } from '../custody/access';
+import { alertVisibility, canSeeAlert, itemVisibility } from '../custody/access';
 import { resolveAlert } from '../custody/alerts';
 import { hasRole } from '../custody/caller';
 import { itemViewsById } from '../custody/item-queries';
@@ -44,11 +44,11 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
     query: alertListQuery,
     responses: { 200: { description: 'a page of alerts', schema: pageOf(alertSchema) } },
     handler: async ({ res, query, caller }) => {
-      const visibility = itemVisibility(caller);
+      const visibility = alertVisibility(caller);
       const rows = await orm.em.execute<{ id: string; kind: string; code: string | null; message: string; status: string; created_at: Date; total: string }[]>(
         `select a.id, a.kind, i.code, a.message, a.status, a.created_at, count(*) over () as total
            from alerts a left join items i on i.id = a.item_id
-          where a.status = ? and (?::text is null or a.kind = ?) and (a.item_id is null or ${visibility.sql})
+          where a.status = ? and (?::text is null or a.kind = ?) and ${visibility.sql}
           order by a.created_at desc, a.id limit ? offset ?`,
         [query.status, query.kind ?? null, query.kind ?? null, ...visibility.params, query.limit, query.offset],
       );
@@ -72,8 +72,8 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
     handler: async ({ res, params, caller }) => {
       const alert = await orm.em.findOne(Alert, { id: params.id });
       const [state] = alert?.itemId ? await itemViewsById(orm.em, [alert.itemId]) : [];
-      // An alert about an item is the business of those who see the item; one about a place, the warehouse's.
-      if (!alert || (state && !canSeeItem(caller, state)) || (!state && !hasRole(caller, 'warehouse'))) {
+      // An alert about an item is the business of its owning agency and the centre; one about a place, the warehouse's.
+      if (!alert || !canSeeAlert(caller, state) || (!state && !hasRole(caller, 'warehouse'))) {
         throw new NotFoundError(`alert ${params.id} does not exist`);
       }
       const resolved = await resolveAlert(orm.em, caller, params.id);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Location } from '../custody/location.entity';
-import { createLocation, findLocation } from '../custody/locations';
+import { createLocationAs, findLocation } from '../custody/locations';
 import { pageOf } from './common.schemas';
 import { locationCodeParam, locationListQuery, newLocationBody } from './custody.schemas';
 import type { AppDeps } from './deps';
@@ -39,8 +39,8 @@ export function locationRoutes(api: Api, { orm }: AppDeps): void {
     access: ['admin'],
     body: newLocationBody,
     responses: { 201: { description: 'created', schema: locationSchema } },
-    handler: async ({ res, body }) => {
-      const location = await createLocation(orm.em, body);
+    handler: async ({ res, body, caller }) => {
+      const location = await createLocationAs(orm.em, caller, body);
       res.status(201).location(`/api/v1/locations/${location.code}`).json(presentLocation(location));
     },
   });

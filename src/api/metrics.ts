@@ -1,7 +1,8 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import type { CallerCache } from '../custody/caller-cache';
+import { NotFoundError, UnauthorizedError } from '../errors';
 
 interface TarnPool {
   numUsed(): number;
@@ -13,7 +14,7 @@ interface TarnPool {
  * Prometheus metrics: requests by route pattern (never by raw URL, which would leak codes), pool, whether
  * callers are kept, process.
  */
-export function createMetrics(orm: MikroORM, callers: CallerCache) {
+export function createMetrics(orm: MikroORM, callers: { readonly listening: boolean }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'custody_' });
   const requests = new Counter({
@@ -69,4 +70,24 @@ export function createMetrics(orm: MikroORM, callers: CallerCache) {
   };
 
   return { middleware, handler };
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * Lets only a scraper with the configured token through: the metrics count sign-in failures and requests
+ * by route, which are nobody else's business. Without a token configured, /metrics is served to nobody.
+ */
+export function scraperOnly(token: string | undefined): RequestHandler {
+  const expected = token === undefined ? undefined : digest(token);
+  return (req, res, next) => {
+    if (!expected) throw new NotFoundError('/metrics is off: set METRICS_TOKEN and give it to the scraper as a bearer token');
+    const given = req.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
+    // Digests of equal length, so that the comparison takes the same time whatever was sent.
+    if (!given || !timingSafeEqual(digest(given), expected)) {
+      res.setHeader('WWW-Authenticate', 'Bearer realm="metrics"');
+      throw new UnauthorizedError('/metrics needs the scraper token: Authorization: Bearer <METRICS_TOKEN>');
+    }
+    next();
+  };
 }

@@ -3,7 +3,7 @@ import { z, type ZodType } from 'zod';
 import { UnsupportedMediaTypeError, ValidationError, zodFieldErrors, type FieldError } from '../errors';
 import { findUnsafeText } from '../custody/unsafe-text';
 import type { Role } from '../custody/user.entity';
-import { requireRole, type Caller } from './auth';
+import { requireOwnPassword, requireRole, type Caller } from './auth';
 
 export type Access = 'public' | 'authenticated' | readonly Role[];
 
@@ -38,6 +38,10 @@ export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | un
   /** A binary body (e.g. a photograph) instead of JSON: the accepted media types and the size limit. */
   rawBody?: { types: string[]; limit: string };
   responses: Record<number, ResponseSpec>;
+  /** Open to a token whose password must be changed first (the change itself, signing out). */
+  beforePasswordChange?: true;
+  /** The body holds a password or the answer a token: never kept under an Idempotency-Key. */
+  withoutIdempotencyKey?: true;
   handler: (ctx: RouteContext<P, Q, B, A>) => Promise<void>;
 }
 
@@ -94,6 +98,7 @@ export class Api {
     this.routes.push(spec as unknown as AnyRouteSpec);
     const guards: RequestHandler[] = [];
     if (spec.access !== 'public') guards.push(this.options.auth);
+    if (spec.access !== 'public' && !spec.beforePasswordChange) guards.push(requireOwnPassword);
     if (Array.isArray(spec.access)) guards.push(requireRole(spec.access));
     // The body is read only once the caller is known to be allowed to send it.
     guards.push(
@@ -101,7 +106,7 @@ export class Api {
         ? [refuseOtherMediaTypes(spec.rawBody.types), express.raw({ type: spec.rawBody.types, limit: spec.rawBody.limit })]
         : this.json),
     );
-    if (spec.method !== 'get' && spec.access !== 'public') guards.push(this.options.idempotency);
+    if (spec.method !== 'get' && spec.access !== 'public' && !spec.withoutIdempotencyKey) guards.push(this.options.idempotency);
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
     this.router[spec.method](expressPath, ...guards, async (req, res) => {
       // Whether or not the route reads them: what it is sent is refused as a whole.

@@ -1,12 +1,13 @@
 import type { FilterQuery } from '@mikro-orm/core';
 import { Agency } from '../custody/agency.entity';
-import { createUser, deactivateUser, setUserRoles } from '../custody/directory';
+import { createUser, deactivateUser, reactivateUser, setPassword, setUserRoles } from '../custody/directory';
 import { presentUser } from '../custody/present';
 import { User } from '../custody/user.entity';
 import { NotFoundError } from '../errors';
 import { agencyScope } from './auth';
 import { pageOf, uuidParam } from './common.schemas';
-import { newUserBody, userListQuery, userRolesBody, userSchema } from './directory.schemas';
+import { newUserBody, userListQuery, userPasswordBody, userRolesBody, userSchema } from './directory.schemas';
+import type { Account } from '../custody/caller';
 import type { CallerCache } from '../custody/caller-cache';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
@@ -14,7 +15,7 @@ import type { Api } from './route';
 // Supervisors see their own agency's staff; inspectors and administrators see everyone.
 const READERS = ['admin', 'inspector', 'approver'] as const;
 
-export function userRoutes(api: Api, { orm, callers }: AppDeps & { callers: CallerCache }): void {
+export function userRoutes(api: Api, { orm, callers }: AppDeps & { callers: CallerCache<Account> }): void {
   const withAgencyCodes = async (users: User[]) => {
     const agencies = await orm.em.find(Agency, { id: { $in: [...new Set(users.map((u) => u.agencyId))] } });
     const codes = new Map(agencies.map((a) => [a.id, { code: a.code }]));
@@ -24,13 +25,13 @@ export function userRoutes(api: Api, { orm, callers }: AppDeps & { callers: Call
   api.add({
     method: 'post',
     path: '/users',
-    summary: 'Create a user',
+    summary: 'Create a user, who must change the password at the first sign-in',
     tag: 'users',
     access: ['admin'],
     body: newUserBody,
     responses: { 201: { description: 'created', schema: userSchema } },
-    handler: async ({ req, res, body }) => {
-      const user = await createUser(orm.em, body);
+    handler: async ({ req, res, body, caller }) => {
+      const user = await createUser(orm.em, caller, body);
       req.log.info({ userId: user.id, roles: user.roles }, 'user created');
       res.status(201).location(`/api/v1/users/${user.id}`).json(presentUser(user, { code: body.agencyCode }));
     },
@@ -93,8 +94,8 @@ export function userRoutes(api: Api, { orm, callers }: AppDeps & { callers: Call
     params: uuidParam,
     body: userRolesBody,
     responses: { 200: { description: 'the updated user', schema: userSchema } },
-    handler: async ({ req, res, params, body }) => {
-      const user = await setUserRoles(orm.em, params.id, body.roles);
+    handler: async ({ req, res, params, body, caller }) => {
+      const user = await setUserRoles(orm.em, caller, params.id, body.roles);
       callers.forget();
       req.log.info({ userId: user.id, roles: user.roles }, 'user roles changed');
       const [presented] = await withAgencyCodes([user]);
@@ -105,15 +106,51 @@ export function userRoutes(api: Api, { orm, callers }: AppDeps & { callers: Call
   api.add({
     method: 'post',
     path: '/users/{id}/deactivate',
-    summary: "Deactivate a user: their tokens stop working at once",
+    summary: 'Deactivate a user: their tokens stop working at once, and stay refused after a reactivation',
     tag: 'users',
     access: ['admin'],
     params: uuidParam,
     responses: { 200: { description: 'the deactivated user', schema: userSchema } },
     handler: async ({ req, res, params, caller }) => {
-      const user = await deactivateUser(orm.em, params.id, caller.id);
+      const user = await deactivateUser(orm.em, caller, params.id);
       callers.forget();
       req.log.info({ userId: user.id }, 'user deactivated');
+      const [presented] = await withAgencyCodes([user]);
+      res.json(presented);
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/users/{id}/reactivate',
+    summary: 'Reactivate a deactivated user, who signs in again (tokens from before stay refused)',
+    tag: 'users',
+    access: ['admin'],
+    params: uuidParam,
+    responses: { 200: { description: 'the reactivated user', schema: userSchema } },
+    handler: async ({ req, res, params, caller }) => {
+      const user = await reactivateUser(orm.em, caller, params.id);
+      callers.forget();
+      req.log.info({ userId: user.id }, 'user reactivated');
+      const [presented] = await withAgencyCodes([user]);
+      res.json(presented);
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/users/{id}/password',
+    summary: "Give a user a new password: the user's tokens are refused at once, and the password must be changed at the next sign-in",
+    tag: 'users',
+    access: ['admin'],
+    withoutIdempotencyKey: true,
+    params: uuidParam,
+    body: userPasswordBody,
+    responses: { 200: { description: 'the user', schema: userSchema } },
+    handler: async ({ req, res, params, body, caller }) => {
+      const user = await setPassword(orm.em, caller, params.id, body.password);
+      callers.forget();
+      req.log.info({ userId: user.id }, 'password set by an administrator');
       const [presented] = await withAgencyCodes([user]);
       res.json(presented);
     },

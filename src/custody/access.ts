@@ -14,6 +14,21 @@ export function itemVisibility(caller: Caller): { sql: string; params: string[] 
   return seesAllItems(caller) ? { sql: 'true', params: [] } : { sql: '? = any (i.held_by_agency_ids)', params: [caller.agencyId] };
 }
 
+/**
+ * SQL condition (on alerts `a` and their items `i`, left-joined) for the alerts the caller may see: warehouse
+ * staff, inspectors and admins see every one; anyone else (approvers) those about the items their agency
+ * owns now. An alert is work to do, and what the agency held once is no longer its work; an alert about a
+ * place or a device (no item) is the centre's.
+ */
+export function alertVisibility(caller: Caller): { sql: string; params: string[] } {
+  return seesAllItems(caller) ? { sql: 'true', params: [] } : { sql: 'i.owning_agency_id = ?', params: [caller.agencyId] };
+}
+
+/** Whether the caller may see (and so resolve) an alert about `item`, or about no item: as alertVisibility. */
+export function canSeeAlert(caller: Caller, item: Pick<ItemState, 'owningAgencyId'> | undefined): boolean {
+  return seesAllItems(caller) || item?.owningAgencyId === caller.agencyId;
+}
+
 // Not-found and not-visible give the same answer, so that codes of other agencies' items cannot be probed.
 export const notFound = (code: string) => new NotFoundError(`item ${code} does not exist`);
 

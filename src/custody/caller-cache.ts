@@ -9,15 +9,15 @@ const MAX_CALLERS = 10_000;
 
 /**
  * The callers this process has authenticated, by user id, kept only while PostgreSQL tells it of every
- * change to users and agencies (LISTEN on a connection of its own; the triggers notify at COMMIT). Any
- * notification forgets them all; while the listening connection is down, or before it is up, nothing is
+ * change to users, agencies and signed-out tokens (LISTEN on a connection of its own; the triggers notify
+ * at COMMIT). Any notification forgets them all; while the listening connection is down, or before it is up, nothing is
  * kept and every request loads its caller. A change made through this process is forgotten before it is
  * answered; one made elsewhere (another instance, SQL) as soon as its notification arrives.
  *
  * Why: loading the caller was a query on every request, a fifth of the command path's cost.
  */
-export class CallerCache {
-  private readonly callers = new Map<string, { caller: Caller; at: number }>();
+export class CallerCache<T = Caller> {
+  private readonly callers = new Map<string, { caller: T; at: number }>();
   /** Moves on whenever what is kept is forgotten: a load that started before must not be kept. */
   private generation = 0;
   private listener: pg.Client | null = null;
@@ -25,12 +25,12 @@ export class CallerCache {
   private closed = false;
 
   constructor(
-    private readonly load: (id: string) => Promise<Caller | null>,
+    private readonly load: (id: string) => Promise<T | null>,
     /** How long after losing the listening connection it connects again. */
     private readonly reconnectMs = 1000,
   ) {}
 
-  async get(id: string): Promise<Caller | null> {
+  async get(id: string): Promise<T | null> {
     const kept = this.callers.get(id);
     if (kept && Date.now() - kept.at < MAX_AGE_MS) return kept.caller;
     const generation = this.generation;

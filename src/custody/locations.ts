@@ -2,6 +2,8 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors';
 import { Agency } from './agency.entity';
+import type { Caller } from './caller';
+import { recordDirectoryChange } from './directory-log';
 import type { Category } from './item.entity';
 import { Location, type LocationFeature, type LocationKind } from './location.entity';
 import type { ItemState } from './projection';
@@ -58,6 +60,28 @@ export async function createLocation(em: EntityManager, input: NewLocation): Pro
     });
     await tx.flush();
     return location;
+  });
+}
+
+/** Creates a location as `actor` (null: the server itself), recorded in the directory log with it. */
+export async function createLocationAs(em: EntityManager, actor: Caller | null, input: NewLocation): Promise<Location> {
+  return em.transactional(async (tx) => {
+    const l = await createLocation(tx, input);
+    await recordDirectoryChange(tx, actor, {
+      action: 'location.created',
+      subject: { kind: 'location', id: l.id },
+      change: {
+        code: l.code,
+        name: l.name,
+        kind: l.kind,
+        parentId: l.parentId ?? null,
+        reservedAgencyId: l.reservedAgencyId ?? null,
+        allowedCategories: l.allowedCategories ?? null,
+        features: l.features,
+        capacity: l.capacity == null ? null : String(l.capacity),
+      },
+    });
+    return l;
   });
 }
 

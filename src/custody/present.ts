@@ -21,6 +21,7 @@ export function presentUser(user: User, agency: Pick<Agency, 'code'>) {
     agencyCode: agency.code,
     roles: user.roles,
     active: user.active,
+    mustChangePassword: user.mustChangePassword,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
   };

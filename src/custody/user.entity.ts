@@ -14,6 +14,10 @@ export const User = defineEntity({
     agencyId: p.uuid(),
     roles: p.array<Role>().columnType('text[]'),
     active: p.boolean().default(true),
+    // Set when an administrator chose the password: the user's tokens allow only changing it.
+    mustChangePassword: p.boolean().default(false),
+    // Tokens issued under an older version are refused (sign out everywhere, a new password).
+    tokenVersion: p.integer().default(0),
     // Never serialized: a password hash is not for any response or log.
     passwordHash: p.string().hidden(),
     createdAt: p.datetime().onCreate(() => new Date()),
