@@ -4,7 +4,7 @@ export class Migration20261201500001DirectoryAppend extends Migration {
   override async up(): Promise<void> {
     // The directory log's append, as the ledger's: the server's role may not write the log or its head
     // (src/database-role.ts), only call this, which runs as the owner. It extends the head's RFC 6962
-    // frontier by the entry's leaf with the fold of custody_ledger_append and inserts the entry as the next.
+    // frontier by the entry's leaf (refusing an entry that does not name the head as its predecessor) with the fold of custody_ledger_append and inserts the entry as the next.
     this.addSql(`
       create function custody_directory_append(p_entry text, p_leaf bytea, p_subject uuid) returns bigint
       language plpgsql security definer set search_path = public, pg_temp as $$
@@ -15,8 +15,13 @@ export class Migration20261201500001DirectoryAppend extends Migration {
         v_node bytea;
         v_bits bigint;
         v_root bytea;
+        v_last bytea;
       begin
-        select size, frontier into v_size, v_frontier from directory_log_head for update;
+        select size, frontier, last_hash into v_size, v_frontier, v_last from directory_log_head for update;
+        if (p_entry::jsonb ->> 'seq') is distinct from (v_size + 1)::text
+           or (p_entry::jsonb ->> 'prevHash') is distinct from encode(v_last, 'hex') then
+          raise exception 'directory log entry % does not follow the head (size %)', p_entry::jsonb ->> 'seq', v_size;
+        end if;
         v_nodes := array(select substring(v_frontier from k * 32 + 1 for 32) from generate_series(0, length(v_frontier) / 32 - 1) k order by k);
         v_node := p_leaf;
         v_bits := v_size;

@@ -41,9 +41,10 @@ const nfc = (value: Json): Json => {
  */
 export async function recordDirectoryChange(tx: EntityManager, actor: Caller | null, change: DirectoryChange): Promise<void> {
   if (!tx.isInTransaction()) throw new Error('a directory change is recorded in the transaction that makes it');
-  const [head] = await tx.execute<{ size: string; last_hash: Buffer }[]>(
-    'select size, last_hash from directory_log_head for update',
-  );
+  // The server's role may not lock the head row (FOR UPDATE needs UPDATE): appenders take turns by this
+  // lock, held to COMMIT, so that the head read here is still the head when custody_directory_append runs.
+  await tx.execute(`select pg_advisory_xact_lock(hashtext('custody.directory_log'))`);
+  const [head] = await tx.execute<{ size: string; last_hash: Buffer }[]>('select size, last_hash from directory_log_head');
   const seq = Number(head!.size) + 1;
   const entry = canonicalJson(
     nfc({
