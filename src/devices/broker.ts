@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import { timingSafeEqual } from 'node:crypto';
-import { Aedes, type AuthenticateError } from 'aedes';
+import { Aedes, type AuthenticateError, type Client } from 'aedes';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { CONNECTION_LIMITS, guardConnection } from './guard';
@@ -35,14 +35,20 @@ const refusal = (message: string, returnCode: number): AuthenticateError => Obje
 
 /**
  * The embedded MQTT broker (aedes, MQTT 3.1.1). Each device signs in with its id and password, must use its
- * id as client id, and may publish and subscribe only under its own topic prefix.
+ * id as client id, and may publish and subscribe only under its own topic prefix (its kind and its id).
  * Every connection is bounded before aedes buffers anything (CONNECTION_LIMITS).
  */
 export async function startEmbeddedBroker({ orm, logger, host, port, service, tls: tlsOptions, wsPort }: BrokerOptions): Promise<EmbeddedBroker> {
   // Clients that signed in with the service account (any client id: one per server process).
   const services = new WeakSet<object>();
+  // Each device's kind, from its registration: it may use only its own kind's prefix.
+  const kinds = new WeakMap<object, string>();
   // Connections that have authenticated, for the guard's limits (see guardConnection).
   const authenticated = new WeakSet<object>();
+  const ownPrefix = (client: Client, topic: string) => {
+    const parsed = parseTopic(topic);
+    return parsed !== null && parsed.deviceId === client.id && parsed.kind === kinds.get(client) ? parsed : null;
+  };
   const broker = await Aedes.createBroker({
     connectTimeout: CONNECTION_LIMITS.authMs,
     authenticate: (client, username, password, done) => {
@@ -62,7 +68,10 @@ export async function startEmbeddedBroker({ orm, logger, host, port, service, tl
       }
       checkDeviceCredentials(orm.em.fork(), username, secret).then(
         (device) => {
-          if (device) authenticated.add(client.conn);
+          if (device) {
+            kinds.set(client, device.kind);
+            authenticated.add(client.conn);
+          }
           done(device ? null : refusal('bad credentials or disabled device', 4), device !== null);
         },
         (err: unknown) => {
@@ -73,14 +82,14 @@ export async function startEmbeddedBroker({ orm, logger, host, port, service, tl
     },
     authorizePublish: (client, packet, callback) => {
       if (!client || services.has(client)) return callback(null);
-      const topic = parseTopic(packet.topic);
-      const ok = topic !== null && topic.deviceId === client.id && devicePublishAllowed(topic.rest);
+      const topic = ownPrefix(client, packet.topic);
+      const ok = topic !== null && devicePublishAllowed(topic.rest);
       callback(ok ? null : new Error(`device ${client.id} may not publish to ${packet.topic}`));
     },
     authorizeSubscribe: (client, subscription, callback) => {
       if (services.has(client)) return callback(null, subscription);
-      const topic = parseTopic(subscription.topic);
-      const ok = topic !== null && topic.deviceId === client.id && deviceSubscribeAllowed(topic.rest);
+      const topic = ownPrefix(client, subscription.topic);
+      const ok = topic !== null && deviceSubscribeAllowed(topic.rest);
       // A refused subscription is granted 0x80 (failure) rather than cutting the device off.
       if (!ok) logger.warn({ deviceId: client.id, topic: subscription.topic }, 'subscription refused');
       callback(null, ok ? subscription : null);

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { zodFieldErrors } from '../errors';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GroupCommit } from '../custody/group-commit';
-import { Device, findActiveDevice, type DeviceRef } from './device.entity';
+import type { z } from 'zod';
+import { Device, findActiveDevice, type DeviceKind, type DeviceRef } from './device.entity';
 import { handleDoor, handleOccupancy, handleTamper, handleTelemetry } from './locker';
 import {
   commandResult,
@@ -72,15 +73,20 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
 
   const once = <M extends { msgId: string }>(perform: (tx: EntityManager, device: DeviceRef, message: M) => Promise<Outcome>) =>
     (em: EntityManager, device: DeviceRef, topic: string, message: M) => exactlyOnce(em, device.id, topic, message.msgId, (tx) => perform(tx, device, message));
-  const EVENTS = {
-    'evt/scan': {
-      schema: scanMessage,
-      answer: (em: EntityManager, device: DeviceRef, topic: string, m: ScanMessage) => handleScan(em, placements, device, topic, m),
+  // What each kind of device may say: a scanner's words from a locker (or a locker's from a scanner) are not handled.
+  const EVENTS: Record<DeviceKind, Record<string, { schema: z.ZodType<{ msgId: string }>; answer: (em: EntityManager, device: DeviceRef, topic: string, m: never) => Promise<Ack> }>> = {
+    scanner: {
+      'evt/scan': {
+        schema: scanMessage,
+        answer: (em: EntityManager, device: DeviceRef, topic: string, m: ScanMessage) => handleScan(em, placements, device, topic, m),
+      },
     },
-    'evt/door': { schema: doorMessage, answer: once((tx, device, m: DoorMessage) => handleDoor(tx, device, m, 'device')) },
-    'evt/occupancy': { schema: occupancyMessage, answer: once((tx, device, m: OccupancyMessage) => handleOccupancy(tx, device, m)) },
-    'evt/tamper': { schema: tamperMessage, answer: once((tx, device, m: TamperMessage) => handleTamper(tx, device, m)) },
-  } as const;
+    locker: {
+      'evt/door': { schema: doorMessage, answer: once((tx, device, m: DoorMessage) => handleDoor(tx, device, m, 'device')) },
+      'evt/occupancy': { schema: occupancyMessage, answer: once((tx, device, m: OccupancyMessage) => handleOccupancy(tx, device, m)) },
+      'evt/tamper': { schema: tamperMessage, answer: once((tx, device, m: TamperMessage) => handleTamper(tx, device, m)) },
+    },
+  };
 
   async function handle(topic: string, payload: Buffer): Promise<void> {
     const parsed = parseTopic(topic)!;
@@ -93,7 +99,8 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
     }
     const em = orm.em.fork();
     const device = await findActiveDevice(em, parsed.deviceId);
-    if (!device) return;
+    // The embedded broker cuts off a device that publishes under another kind; Mosquitto's ACL drops it.
+    if (!device || device.kind !== parsed.kind) return;
     // Presence is kept to the nearest few seconds: not one extra write per scan.
     if (!device.lastSeenAt || Date.now() - device.lastSeenAt.getTime() > 5000 || !device.online) {
       await em.nativeUpdate(Device, { id: device.id }, { lastSeenAt: new Date(), online: true });
@@ -115,7 +122,7 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
       }
       return;
     }
-    const handler = EVENTS[parsed.rest as keyof typeof EVENTS];
+    const handler = EVENTS[device.kind][parsed.rest];
     if (!handler) {
       logger.debug({ topic }, 'device message without a handler');
       return;
