@@ -71,24 +71,25 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
   const answer = (kind: string, deviceId: string, ack: Ack) =>
     client.publishAsync(deviceTopic(kind, deviceId, 'ack'), JSON.stringify(ack), { qos: 1 }).catch((err: unknown) => logger.warn({ err, deviceId }, 'ack not sent'));
 
-  const once = <M extends { msgId: string }>(perform: (tx: EntityManager, device: DeviceRef, message: M) => Promise<Outcome>) =>
-    (em: EntityManager, device: DeviceRef, topic: string, message: M) => exactlyOnce(em, device.id, topic, message.msgId, (tx) => perform(tx, device, message));
+  const once = <M extends { msgId: string }>(perform: (tx: EntityManager, device: DeviceRef, message: M, receivedAt: Date) => Promise<Outcome>) =>
+    (em: EntityManager, device: DeviceRef, topic: string, message: M, receivedAt: Date) =>
+      exactlyOnce(em, device.id, topic, message.msgId, (tx) => perform(tx, device, message, receivedAt));
   // What each kind of device may say: a scanner's words from a locker (or a locker's from a scanner) are not handled.
-  const EVENTS: Record<DeviceKind, Record<string, { schema: z.ZodType<{ msgId: string }>; answer: (em: EntityManager, device: DeviceRef, topic: string, m: never) => Promise<Ack> }>> = {
+  const EVENTS: Record<DeviceKind, Record<string, { schema: z.ZodType<{ msgId: string }>; answer: (em: EntityManager, device: DeviceRef, topic: string, m: never, receivedAt: Date) => Promise<Ack> }>> = {
     scanner: {
       'evt/scan': {
         schema: scanMessage,
-        answer: (em: EntityManager, device: DeviceRef, topic: string, m: ScanMessage) => handleScan(em, placements, device, topic, m),
+        answer: (em: EntityManager, device: DeviceRef, topic: string, m: ScanMessage, receivedAt: Date) => handleScan(em, placements, device, topic, m, receivedAt),
       },
     },
     locker: {
-      'evt/door': { schema: doorMessage, answer: once((tx, device, m: DoorMessage) => handleDoor(tx, device, m, 'device')) },
-      'evt/occupancy': { schema: occupancyMessage, answer: once((tx, device, m: OccupancyMessage) => handleOccupancy(tx, device, m)) },
-      'evt/tamper': { schema: tamperMessage, answer: once((tx, device, m: TamperMessage) => handleTamper(tx, device, m)) },
+      'evt/door': { schema: doorMessage, answer: once((tx, device, m: DoorMessage, receivedAt) => handleDoor(tx, device, m, 'device', receivedAt)) },
+      'evt/occupancy': { schema: occupancyMessage, answer: once((tx, device, m: OccupancyMessage, receivedAt) => handleOccupancy(tx, device, m, receivedAt)) },
+      'evt/tamper': { schema: tamperMessage, answer: once((tx, device, m: TamperMessage, receivedAt) => handleTamper(tx, device, m, receivedAt)) },
     },
   };
 
-  async function handle(topic: string, payload: Buffer): Promise<void> {
+  async function handle(topic: string, payload: Buffer, receivedAt: Date): Promise<void> {
     const parsed = parseTopic(topic)!;
     let body: unknown;
     try {
@@ -134,16 +135,18 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
       await answer(parsed.kind, parsed.deviceId, { v: 1, msgId, status: 'rejected', reason: `${first.field}: ${first.detail}` });
       return;
     }
-    const answerOf = handler.answer as (em: EntityManager, device: DeviceRef, topic: string, m: typeof message.data) => Promise<Ack>;
-    await answer(parsed.kind, parsed.deviceId, await answerOf(em, device, topic, message.data));
+    const answerOf = handler.answer as (em: EntityManager, device: DeviceRef, topic: string, m: typeof message.data, receivedAt: Date) => Promise<Ack>;
+    await answer(parsed.kind, parsed.deviceId, await answerOf(em, device, topic, message.data, receivedAt));
   }
 
   client.on('message', (topic, payload) => {
     const deviceId = parseTopic(topic)?.deviceId;
     if (!deviceId) return;
+    // The server's clock judges a message's time (an unlock command's expiry, a scan's device time) as it arrives.
+    const receivedAt = new Date();
     const previous = queues.get(deviceId) ?? Promise.resolve();
     const next = previous
-      .then(() => handle(topic, payload))
+      .then(() => handle(topic, payload, receivedAt))
       // Unanswered on purpose: the device sends the message again and it is handled then.
       .catch((err: unknown) => logger.error({ err, topic }, 'device message not handled'));
     queues.set(deviceId, next);

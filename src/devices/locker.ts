@@ -5,11 +5,11 @@ import { loadCaller, type Caller } from '../custody/caller';
 import { parseItemCode } from '../custody/item-code';
 import { appendEvents, lockItems, type AppendedEvent, type DeviceOrigin } from '../custody/ledger';
 import { Location } from '../custody/location.entity';
-import { lockerDeposit, lockerRetrieve } from '../custody/movements';
+import { fromDevice, lockerDeposit, lockerRetrieve } from '../custody/movements';
 import { Alert } from '../custody/records.entity';
 import { confirmPerson } from '../custody/sign-in';
 import { Device, type DeviceRef } from './device.entity';
-import type { DoorMessage, OccupancyMessage, TamperMessage } from './messages';
+import { originOf, type DoorMessage, type OccupancyMessage, type TamperMessage } from './messages';
 import type { Outcome } from './once';
 
 /** Readings outside these ranges raise an alert, by what the compartment's location provides. */
@@ -38,8 +38,7 @@ export async function raiseCompartmentAlert(
   compartment: Location | null,
   kind: string,
   message: string,
-  replayed: boolean,
-  occurredAt?: string,
+  origin?: DeviceOrigin,
 ): Promise<Outcome> {
   const codes = compartment
     ? (await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [compartment.id])).map((r) => r.code)
@@ -47,64 +46,61 @@ export async function raiseCompartmentAlert(
   const items = await lockItems(tx, codes);
   await appendEvents(
     tx,
-    items.map((item) => ({ item, type: 'alert' as const, actor: null, device: device.id, occurredAt, to: item.state, payload: { kind, message, replayed: replayed || undefined } })),
+    items.map((item) => {
+      const from = fromDevice(origin, item);
+      return { item, type: 'alert' as const, actor: null, device: device.id, ...from.envelope, to: item.state, payload: { kind, message, ...from.payload } };
+    }),
   );
-  if (!replayed) {
+  if (!origin?.replayed) {
     tx.create(Alert, { kind, itemId: null, locationId: compartment?.id ?? device.locationId ?? null, deviceId: device.id, message });
     await tx.flush();
   }
   return { reason: `alert raised: ${message}` };
 }
 
-const origin = (device: DeviceRef, message: { deviceTime: string; replayed?: boolean }): DeviceOrigin => ({
-  device: device.id,
-  occurredAt: new Date(message.deviceTime).toISOString(),
-  replayed: message.replayed ?? false,
-});
-
 /**
  * A door opened or closed. A front door opened with an officer's credentials deposits the items they scanned;
  * a back door opened by an unexpired unlock command is a retrieval by the warehouse user who asked; any other
  * opening is a forced door.
  */
-export async function handleDoor(tx: EntityManager, device: DeviceRef, door: DoorMessage, address: string): Promise<Outcome> {
+export async function handleDoor(tx: EntityManager, device: DeviceRef, door: DoorMessage, address: string, receivedAt: Date): Promise<Outcome> {
   const compartment = await compartmentOf(tx, device, door.compartment);
   if (door.state === 'closed') return { reason: 'closed' };
-  const replayed = door.replayed ?? false;
+  const origin = originOf(device, door, receivedAt);
   if (door.side === 'front' && door.credential && door.itemCodes?.length) {
     const person = await confirmPerson(tx, { ...door.credential, address }).catch(() => null);
     if (person && person.roles.some((r) => r === 'officer' || r === 'clerk')) {
       const officer = await callerById(tx, person.id);
       const events: AppendedEvent[] = [];
-      for (const code of door.itemCodes) events.push(await lockerDeposit(tx, officer, parseItemCode(code), compartment.code, origin(device, door)));
+      for (const code of door.itemCodes) events.push(await lockerDeposit(tx, officer, parseItemCode(code), compartment.code, origin));
       return { reason: `${events.length} deposited`, event: { index: events.at(-1)!.index, leafHash: events.at(-1)!.leafHash } };
     }
   }
   if (door.side === 'back' && door.cmdId) {
     const [command] = await tx.execute<{ requested_by: string; live: boolean }[]>(
       `select requested_by, expires_at > ?::timestamptz as live from locker_commands where id = ? and device_id = ? and compartment_id = ? and status <> 'failed' for update`,
-      [new Date(door.deviceTime).toISOString(), door.cmdId, device.id, compartment.id],
+      [origin.receivedAt, door.cmdId, device.id, compartment.id],
     );
     if (command?.live) {
       const keeper = await callerById(tx, command.requested_by);
       const codes = (await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [compartment.id])).map((r) => r.code);
-      for (const code of codes) await lockerRetrieve(tx, keeper, code, origin(device, door));
+      for (const code of codes) await lockerRetrieve(tx, keeper, code, origin);
       await tx.execute(`update locker_commands set status = 'done' where id = ?`, [door.cmdId]);
       return { reason: `${codes.length} retrieved` };
     }
   }
-  return raiseCompartmentAlert(tx, device, compartment, 'forced_door', `the ${door.side} door of ${compartment.code} opened without a valid credential or command`, replayed, origin(device, door).occurredAt);
+  return raiseCompartmentAlert(tx, device, compartment, 'forced_door', `the ${door.side} door of ${compartment.code} opened without a valid credential or command`, origin);
 }
 
-export async function handleOccupancy(tx: EntityManager, device: DeviceRef, message: OccupancyMessage): Promise<Outcome> {
+export async function handleOccupancy(tx: EntityManager, device: DeviceRef, message: OccupancyMessage, receivedAt: Date): Promise<Outcome> {
   const compartment = await compartmentOf(tx, device, message.compartment);
   if (!message.doorClosed) return { reason: 'noted' };
-  return raiseCompartmentAlert(tx, device, compartment, 'occupancy_changed', `${compartment.code} became ${message.occupied ? 'occupied' : 'empty'} behind a closed door`, message.replayed ?? false, origin(device, message).occurredAt);
+  return raiseCompartmentAlert(tx, device, compartment, 'occupancy_changed', `${compartment.code} became ${message.occupied ? 'occupied' : 'empty'} behind a closed door`, originOf(device, message, receivedAt));
 }
 
-export async function handleTamper(tx: EntityManager, device: DeviceRef, message: TamperMessage): Promise<Outcome> {
+export async function handleTamper(tx: EntityManager, device: DeviceRef, message: TamperMessage, receivedAt: Date): Promise<Outcome> {
   const compartment = message.compartment ? await compartmentOf(tx, device, message.compartment) : null;
-  return raiseCompartmentAlert(tx, device, compartment, 'tamper', `tamper (${message.kind}) at ${compartment?.code ?? device.code}`, message.replayed ?? false, origin(device, message).occurredAt);
+  return raiseCompartmentAlert(tx, device, compartment, 'tamper', `tamper (${message.kind}) at ${compartment?.code ?? device.code}`, originOf(device, message, receivedAt));
 }
 
 /** A reading out of range for a cold compartment raises one alert until it is resolved. */
@@ -118,7 +114,7 @@ export async function handleTelemetry(em: EntityManager, device: DeviceRef, read
   await em.transactional(async (tx) => {
     await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`alert:${compartment.id}`]);
     if (await tx.count(Alert, { kind: 'temperature', locationId: compartment.id, status: 'open' })) return;
-    await raiseCompartmentAlert(tx, device, compartment, 'temperature', `${compartment.code} is at ${reading.temperature} °C, outside ${COLD_RANGE.min}–${COLD_RANGE.max} °C`, false);
+    await raiseCompartmentAlert(tx, device, compartment, 'temperature', `${compartment.code} is at ${reading.temperature} °C, outside ${COLD_RANGE.min}–${COLD_RANGE.max} °C`);
   });
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DeviceOrigin } from '../custody/ledger';
 
 /** Fields every device event carries: a message id the device reuses on every retry, its sequence, boot and clock. */
 const envelope = {
@@ -77,3 +78,11 @@ export interface Ack {
   item?: { code: string; state: string; location: string | null };
   event?: { index: number; leafHash: string };
 }
+
+/** What a device's event claims about its time, and when the server received it (by the server's clock). */
+export const originOf = (device: { id: string }, message: { deviceTime: string; replayed?: boolean }, receivedAt: Date): DeviceOrigin => ({
+  device: device.id,
+  deviceTime: message.deviceTime,
+  receivedAt: receivedAt.toISOString(),
+  replayed: message.replayed ?? false,
+});

@@ -4,12 +4,12 @@ import type { Sql } from '../custody/sql';
 import { AppError, UnprocessableError } from '../errors';
 import { loadCaller, type Caller } from '../custody/caller';
 import { parseItemCode } from '../custody/item-code';
-import type { AppendedEvent, DeviceOrigin } from '../custody/ledger';
+import type { AppendedEvent } from '../custody/ledger';
 import { Location } from '../custody/location.entity';
 import { checkInPlacement, checkOut } from '../custody/movements';
 import { recordAuditScan } from '../custody/audits';
 import type { DeviceRef } from './device.entity';
-import type { Ack, ScanMessage } from './messages';
+import { originOf, type Ack, type ScanMessage } from './messages';
 import { exactlyOnce, MessageReceipt, type Outcome } from './once';
 
 async function operatorOf(sql: Sql, username: string): Promise<Caller> {
@@ -28,19 +28,14 @@ async function approvedLoanFor(em: EntityManager, itemCode: string): Promise<str
   return row.id;
 }
 
-const originOf = (device: DeviceRef, scan: ScanMessage): DeviceOrigin => ({
-  device: device.id,
-  occurredAt: new Date(scan.deviceTime).toISOString(),
-  replayed: scan.replayed ?? false,
-});
-
 /**
  * Answers a scan exactly once. An item scanned at a check-in station (most scans) is checked in through
  * the group commit, its message recorded in the batch's transaction; every other scan is a transaction of
  * its own (`exactlyOnce`).
  */
-export async function handleScan(em: EntityManager, placements: GroupCommit, device: DeviceRef, topic: string, scan: ScanMessage): Promise<Ack> {
+export async function handleScan(em: EntityManager, placements: GroupCommit, device: DeviceRef, topic: string, scan: ScanMessage, receivedAt: Date): Promise<Ack> {
   const once = (perform: (tx: EntityManager) => Promise<Outcome>) => exactlyOnce(em, device.id, topic, scan.msgId, perform);
+  const origin = originOf(device, scan, receivedAt);
   let code: string;
   try {
     code = parseItemCode(scan.code);
@@ -50,7 +45,7 @@ export async function handleScan(em: EntityManager, placements: GroupCommit, dev
   if (device.mode === 'check_out') {
     return once(async (tx) => {
       const operator = await operatorOf(tx, scan.operator);
-      return answered(await checkOut(tx, operator, code, { requestId: await approvedLoanFor(tx, code), condition: 'as scanned', origin: originOf(device, scan) }), code, null);
+      return answered(await checkOut(tx, operator, code, { requestId: await approvedLoanFor(tx, code), condition: 'as scanned', origin }), code, null);
     });
   }
   if (device.mode !== 'check_in') return once((tx) => countForAudit(tx, device, scan, code));
@@ -63,7 +58,7 @@ export async function handleScan(em: EntityManager, placements: GroupCommit, dev
     return once(() => Promise.reject(err));
   }
   const receipt = new MessageReceipt(device.id, topic, scan.msgId, (placed) => answered(placed.event, code, station.locationCode));
-  const placement = checkInPlacement(station.operator, code, { locationCode: station.locationCode, origin: originOf(device, scan) });
+  const placement = checkInPlacement(station.operator, code, { locationCode: station.locationCode, origin });
   try {
     return receipt.answer(await placements.place(station.operator, placement, receipt));
   } catch (err) {
