@@ -22,6 +22,7 @@ import { Migration20261123080000MosquittoHash } from '../migrations/Migration202
 import { Migration20261123090000LedgerAppend } from '../migrations/Migration20261123090000LedgerAppend';
 import { Migration20261123100000IdempotencyOutcome } from '../migrations/Migration20261123100000IdempotencyOutcome';
 import { Migration20261123110000CallerChanges } from '../migrations/Migration20261123110000CallerChanges';
+import { Migration20261201200010LockerCommandsSpent } from '../migrations/Migration20261201200010LockerCommandsSpent';
 
 export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment, Device];
 
@@ -39,6 +40,7 @@ const migrationsList = [
   { name: 'Migration20261123090000LedgerAppend', class: Migration20261123090000LedgerAppend },
   { name: 'Migration20261123100000IdempotencyOutcome', class: Migration20261123100000IdempotencyOutcome },
   { name: 'Migration20261123110000CallerChanges', class: Migration20261123110000CallerChanges },
+  { name: 'Migration20261201200010LockerCommandsSpent', class: Migration20261201200010LockerCommandsSpent },
 ];
 
 export interface OrmOptions {

@@ -119,7 +119,8 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
     if (parsed.rest === 'cmd/res') {
       const result = commandResult.safeParse(body);
       if (result.success && !result.data.ok) {
-        await em.execute(`update locker_commands set status = 'failed', result = ? where id = ? and device_id = ?`, [result.data.reason ?? 'failed', result.data.cmdId, device.id]);
+        // A command already spent stays spent.
+        await em.execute(`update locker_commands set status = 'failed', result = ? where id = ? and device_id = ? and status = 'sent'`, [result.data.reason ?? 'failed', result.data.cmdId, device.id]);
       }
       return;
     }

@@ -30,7 +30,8 @@ async function compartmentOf(em: EntityManager, device: DeviceRef, code: string)
 
 /**
  * An alert about a compartment: written to the ledger of every item in it (so each history shows it), and
- * listed as an open alert, unless the message was buffered and replayed (a stale state is history, not news).
+ * listed as an open alert when `live`: by default unless the message was buffered and replayed (a stale
+ * state is history, not news).
  */
 export async function raiseCompartmentAlert(
   tx: EntityManager,
@@ -39,6 +40,7 @@ export async function raiseCompartmentAlert(
   kind: string,
   message: string,
   origin?: DeviceOrigin,
+  live = !origin?.replayed,
 ): Promise<Outcome> {
   const codes = compartment
     ? (await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [compartment.id])).map((r) => r.code)
@@ -51,7 +53,7 @@ export async function raiseCompartmentAlert(
       return { item, type: 'alert' as const, actor: null, device: device.id, ...from.envelope, to: item.state, payload: { kind, message, ...from.payload } };
     }),
   );
-  if (!origin?.replayed) {
+  if (live) {
     tx.create(Alert, { kind, itemId: null, locationId: compartment?.id ?? device.locationId ?? null, deviceId: device.id, message });
     await tx.flush();
   }
@@ -60,7 +62,7 @@ export async function raiseCompartmentAlert(
 
 /**
  * A door opened or closed. A front door opened with an officer's credentials deposits the items they scanned;
- * a back door opened by an unexpired unlock command is a retrieval by the warehouse user who asked; any other
+ * a back door opened by a live unlock command is a retrieval by the warehouse user who asked; any other
  * opening is a forced door.
  */
 export async function handleDoor(tx: EntityManager, device: DeviceRef, door: DoorMessage, address: string, receivedAt: Date): Promise<Outcome> {
@@ -77,19 +79,42 @@ export async function handleDoor(tx: EntityManager, device: DeviceRef, door: Doo
     }
   }
   if (door.side === 'back' && door.cmdId) {
-    const [command] = await tx.execute<{ requested_by: string; live: boolean }[]>(
-      `select requested_by, expires_at > ?::timestamptz as live from locker_commands where id = ? and device_id = ? and compartment_id = ? and status <> 'failed' for update`,
-      [origin.receivedAt, door.cmdId, device.id, compartment.id],
-    );
-    if (command?.live) {
-      const keeper = await callerById(tx, command.requested_by);
-      const codes = (await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [compartment.id])).map((r) => r.code);
-      for (const code of codes) await lockerRetrieve(tx, keeper, code, origin);
-      await tx.execute(`update locker_commands set status = 'done' where id = ?`, [door.cmdId]);
-      return { reason: `${codes.length} retrieved` };
-    }
+    const opened = await openedByCommand(tx, device, compartment, door.cmdId, origin);
+    if (opened) return opened;
   }
   return raiseCompartmentAlert(tx, device, compartment, 'forced_door', `the ${door.side} door of ${compartment.code} opened without a valid credential or command`, origin);
+}
+
+/**
+ * A back door opened by an unlock command: a command is spent by the first message that names it, and is
+ * live only if it had not expired when that message arrived, by the server's clock (the device's clock says
+ * nothing here). A spent command named again, or a late one, is refused and raised as an alert, live even if
+ * the locker says it replays it, and nothing is done in the name of the user who asked for it.
+ * Null when no command of this compartment has that id.
+ */
+async function openedByCommand(tx: EntityManager, device: DeviceRef, compartment: Location, cmdId: string, origin: DeviceOrigin): Promise<Outcome | null> {
+  const [command] = await tx.execute<{ requested_by: string; status: string; expires_at: string; live: boolean }[]>(
+    `select requested_by, status, expires_at, expires_at > ?::timestamptz as live from locker_commands where id = ? and device_id = ? and compartment_id = ? for update`,
+    [origin.receivedAt, cmdId, device.id, compartment.id],
+  );
+  if (!command) return null;
+  if (command.status === 'sent' && command.live) {
+    const keeper = await callerById(tx, command.requested_by);
+    const codes = (await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [compartment.id])).map((r) => r.code);
+    for (const code of codes) await lockerRetrieve(tx, keeper, code, origin);
+    await tx.execute(`update locker_commands set status = 'done', spent_at = ? where id = ?`, [origin.receivedAt, cmdId]);
+    return { reason: `${codes.length} retrieved` };
+  }
+  let why: string;
+  if (command.status === 'sent') {
+    why = `expired at ${new Date(command.expires_at).toISOString()}`;
+    await tx.execute(`update locker_commands set status = 'expired', spent_at = ? where id = ?`, [origin.receivedAt, cmdId]);
+  } else {
+    why = command.status === 'failed' ? `was reported failed by the locker` : `was already used (${command.status})`;
+  }
+  const message = `the back door of ${compartment.code} opened by unlock command ${cmdId}, which ${why}`;
+  await raiseCompartmentAlert(tx, device, compartment, 'unlock_refused', message, origin, true);
+  return { status: 'rejected', reason: `refused, alert raised: unlock command ${why}` };
 }
 
 export async function handleOccupancy(tx: EntityManager, device: DeviceRef, message: OccupancyMessage, receivedAt: Date): Promise<Outcome> {

@@ -4,7 +4,11 @@ import { arrayLiteral, type Sql } from '../custody/sql';
 import { AppError } from '../errors';
 import type { Ack } from './messages';
 
-export type Outcome = Omit<Ack, 'v' | 'msgId' | 'status'>;
+/**
+ * What handling a message gives its answer. `status: 'rejected'` is a refusal whose record must stay (an
+ * alert about a replayed command, a counted wrong code): it commits like any other outcome.
+ */
+export type Outcome = Omit<Ack, 'v' | 'msgId' | 'status'> & { status?: 'rejected' };
 
 /** The message was recorded before: its work is rolled back and the first answer given again. */
 class AlreadyHandled extends Error {}
