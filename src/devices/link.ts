@@ -8,7 +8,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GroupCommit } from '../custody/group-commit';
 import type { z } from 'zod';
 import { Device, findActiveDevice, type DeviceKind, type DeviceRef } from './device.entity';
-import { handleDoor, handleOccupancy, handleTamper, handleTelemetry } from './locker';
+import { answerDoor, handleOccupancy, handleTamper, handleTelemetry } from './locker';
 import {
   commandResult,
   doorMessage,
@@ -18,7 +18,6 @@ import {
   statusMessage,
   teleMessage,
   type Ack,
-  type DoorMessage,
   type OccupancyMessage,
   type ScanMessage,
   type TamperMessage,
@@ -83,7 +82,7 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
       },
     },
     locker: {
-      'evt/door': { schema: doorMessage, answer: once((tx, device, m: DoorMessage, receivedAt) => handleDoor(tx, device, m, 'device', receivedAt)) },
+      'evt/door': { schema: doorMessage, answer: answerDoor },
       'evt/occupancy': { schema: occupancyMessage, answer: once((tx, device, m: OccupancyMessage, receivedAt) => handleOccupancy(tx, device, m, receivedAt)) },
       'evt/tamper': { schema: tamperMessage, answer: once((tx, device, m: TamperMessage, receivedAt) => handleTamper(tx, device, m, receivedAt)) },
     },

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { UnprocessableError } from '../errors';
+import { AppError, UnprocessableError } from '../errors';
 import { loadCaller, type Caller } from '../custody/caller';
 import { parseItemCode } from '../custody/item-code';
 import { appendEvents, lockItems, type AppendedEvent, type DeviceOrigin } from '../custody/ledger';
 import { Location } from '../custody/location.entity';
 import { fromDevice, lockerDeposit, lockerRetrieve } from '../custody/movements';
 import { Alert } from '../custody/records.entity';
-import { confirmPerson } from '../custody/sign-in';
+import { confirmPerson, type Person } from '../custody/sign-in';
 import { Device, type DeviceRef } from './device.entity';
-import { originOf, type DoorMessage, type OccupancyMessage, type TamperMessage } from './messages';
-import type { Outcome } from './once';
+import { originOf, type Ack, type DoorMessage, type OccupancyMessage, type TamperMessage } from './messages';
+import { exactlyOnce, recordedAnswer, type Outcome } from './once';
 
 /** Readings outside these ranges raise an alert, by what the compartment's location provides. */
 const COLD_RANGE = { min: 2, max: 8 };
@@ -61,22 +61,36 @@ export async function raiseCompartmentAlert(
 }
 
 /**
- * A door opened or closed. A front door opened with an officer's credentials deposits the items they scanned;
- * a back door opened by a live unlock command is a retrieval by the warehouse user who asked; any other
- * opening is a forced door.
+ * A door message, handled exactly once. The officer's credentials of a front-door deposit are checked first,
+ * outside the message's transaction: the sign-in throttle may hold the attempt for seconds, and it counts
+ * failures per locker (its own address), so wrong credentials at one locker slow only that one.
  */
-export async function handleDoor(tx: EntityManager, device: DeviceRef, door: DoorMessage, address: string, receivedAt: Date): Promise<Outcome> {
+export async function answerDoor(em: EntityManager, device: DeviceRef, topic: string, door: DoorMessage, receivedAt: Date): Promise<Ack> {
+  const first = await recordedAnswer(em, device.id, door.msgId);
+  if (first) return { ...first, status: 'duplicate' };
+  const depositor =
+    door.side === 'front' && door.state === 'open' && door.credential && door.itemCodes?.length
+      ? await confirmPerson(em, { ...door.credential, address: `locker:${device.id}` }).catch((err: unknown) => {
+          if (err instanceof AppError) return null;
+          throw err;
+        })
+      : null;
+  return exactlyOnce(em, device.id, topic, door.msgId, (tx) => handleDoor(tx, device, door, depositor, originOf(device, door, receivedAt)));
+}
+
+/**
+ * A door opened or closed. A front door opened by an officer who confirmed with their credentials deposits
+ * the items they scanned; a back door opened by a live unlock command is a retrieval by the warehouse user
+ * who asked; any other opening is a forced door.
+ */
+async function handleDoor(tx: EntityManager, device: DeviceRef, door: DoorMessage, depositor: Person | null, origin: DeviceOrigin): Promise<Outcome> {
   const compartment = await compartmentOf(tx, device, door.compartment);
   if (door.state === 'closed') return { reason: 'closed' };
-  const origin = originOf(device, door, receivedAt);
-  if (door.side === 'front' && door.credential && door.itemCodes?.length) {
-    const person = await confirmPerson(tx, { ...door.credential, address }).catch(() => null);
-    if (person && person.roles.some((r) => r === 'officer' || r === 'clerk')) {
-      const officer = await callerById(tx, person.id);
-      const events: AppendedEvent[] = [];
-      for (const code of door.itemCodes) events.push(await lockerDeposit(tx, officer, parseItemCode(code), compartment.code, origin));
-      return { reason: `${events.length} deposited`, event: { index: events.at(-1)!.index, leafHash: events.at(-1)!.leafHash } };
-    }
+  if (door.side === 'front' && door.itemCodes?.length && depositor?.roles.some((r) => r === 'officer' || r === 'clerk')) {
+    const officer = await callerById(tx, depositor.id);
+    const events: AppendedEvent[] = [];
+    for (const code of door.itemCodes) events.push(await lockerDeposit(tx, officer, parseItemCode(code), compartment.code, origin));
+    return { reason: `${events.length} deposited`, event: { index: events.at(-1)!.index, leafHash: events.at(-1)!.leafHash } };
   }
   if (door.side === 'back' && door.cmdId) {
     const opened = await openedByCommand(tx, device, compartment, door.cmdId, origin);
