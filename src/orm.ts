@@ -23,6 +23,7 @@ import { Migration20261123090000LedgerAppend } from '../migrations/Migration2026
 import { Migration20261123100000IdempotencyOutcome } from '../migrations/Migration20261123100000IdempotencyOutcome';
 import { Migration20261123110000CallerChanges } from '../migrations/Migration20261123110000CallerChanges';
 import { Migration20261201200010LockerCommandsSpent } from '../migrations/Migration20261201200010LockerCommandsSpent';
+import { Migration20261201200020OperatorSessions } from '../migrations/Migration20261201200020OperatorSessions';
 
 export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment, Device];
 
@@ -41,6 +42,7 @@ const migrationsList = [
   { name: 'Migration20261123100000IdempotencyOutcome', class: Migration20261123100000IdempotencyOutcome },
   { name: 'Migration20261123110000CallerChanges', class: Migration20261123110000CallerChanges },
   { name: 'Migration20261201200010LockerCommandsSpent', class: Migration20261201200010LockerCommandsSpent },
+  { name: 'Migration20261201200020OperatorSessions', class: Migration20261201200020OperatorSessions },
 ];
 
 export interface OrmOptions {

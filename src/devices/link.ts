@@ -13,16 +13,19 @@ import {
   commandResult,
   doorMessage,
   occupancyMessage,
+  operatorMessage,
   scanMessage,
   tamperMessage,
   statusMessage,
   teleMessage,
   type Ack,
   type OccupancyMessage,
+  type OperatorMessage,
   type ScanMessage,
   type TamperMessage,
 } from './messages';
 import { exactlyOnce, type Outcome } from './once';
+import { signInOperator, signOutOperator } from './operators';
 import { handleScan } from './scanner';
 import { deviceTopic, parseTopic, TOPIC_ROOT } from './topics';
 
@@ -79,6 +82,10 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
       'evt/scan': {
         schema: scanMessage,
         answer: (em: EntityManager, device: DeviceRef, topic: string, m: ScanMessage, receivedAt: Date) => handleScan(em, placements, device, topic, m, receivedAt),
+      },
+      'evt/operator': {
+        schema: operatorMessage,
+        answer: once((tx, device, m: OperatorMessage, receivedAt) => (m.action === 'sign_in' ? signInOperator(tx, device, m.code, receivedAt) : signOutOperator(tx, device, m.session, receivedAt))),
       },
     },
     locker: {

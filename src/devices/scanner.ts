@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AlreadyRecorded, type GroupCommit } from '../custody/group-commit';
 import type { Sql } from '../custody/sql';
 import { AppError, UnprocessableError } from '../errors';
-import { loadCaller, type Caller } from '../custody/caller';
+import type { Caller } from '../custody/caller';
 import { parseItemCode } from '../custody/item-code';
 import type { AppendedEvent } from '../custody/ledger';
 import { Location } from '../custody/location.entity';
@@ -11,12 +11,8 @@ import { recordAuditScan } from '../custody/audits';
 import type { DeviceRef } from './device.entity';
 import { originOf, type Ack, type ScanMessage } from './messages';
 import { exactlyOnce, MessageReceipt, type Outcome } from './once';
+import { operatorAt } from './operators';
 
-async function operatorOf(sql: Sql, username: string): Promise<Caller> {
-  const operator = await loadCaller(sql, { username });
-  if (!operator || !operator.roles.includes('warehouse')) throw new UnprocessableError(`operator ${username} is not active warehouse staff`);
-  return operator;
-}
 
 async function approvedLoanFor(em: EntityManager, itemCode: string): Promise<string> {
   const [row] = await em.execute<{ id: string }[]>(
@@ -40,19 +36,23 @@ export async function handleScan(em: EntityManager, placements: GroupCommit, dev
   try {
     code = parseItemCode(scan.code);
   } catch (notAnItem) {
-    return once((tx) => scanLocationLabel(tx, device, scan, notAnItem));
+    return once(async (tx) => {
+      // Only a signed-in operator sets where the next items go.
+      await operatorAt(tx, device, scan, receivedAt);
+      return scanLocationLabel(tx, device, scan, notAnItem);
+    });
   }
   if (device.mode === 'check_out') {
     return once(async (tx) => {
-      const operator = await operatorOf(tx, scan.operator);
+      const operator = await operatorAt(tx, device, scan, receivedAt);
       return answered(await checkOut(tx, operator, code, { requestId: await approvedLoanFor(tx, code), condition: 'as scanned', origin }), code, null);
     });
   }
-  if (device.mode !== 'check_in') return once((tx) => countForAudit(tx, device, scan, code));
+  if (device.mode !== 'check_in') return once(async (tx) => countForAudit(tx, device, await operatorAt(tx, device, scan, receivedAt), code));
 
   let station: { operator: Caller; locationCode: string };
   try {
-    station = await checkInStation(em, device, scan);
+    station = await checkInStation(em, device, await operatorAt(em, device, scan, receivedAt));
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     return once(() => Promise.reject(err));
@@ -68,9 +68,8 @@ export async function handleScan(em: EntityManager, placements: GroupCommit, dev
   }
 }
 
-/** Who checks in at this station and where the items go: the last location label scanned, or its own. */
-async function checkInStation(sql: Sql, device: DeviceRef, scan: ScanMessage): Promise<{ operator: Caller; locationCode: string }> {
-  const operator = await operatorOf(sql, scan.operator);
+/** Where the items checked in at this station go: the last location label scanned, or its own. */
+async function checkInStation(sql: Sql, device: DeviceRef, operator: Caller): Promise<{ operator: Caller; locationCode: string }> {
   const place = device.scanLocationId ?? device.locationId;
   const [location] = place ? await sql.execute<{ code: string }[]>('select code from locations where id = ?', [place]) : [];
   if (!location) throw new UnprocessableError('scan a location label first');
@@ -79,15 +78,13 @@ async function checkInStation(sql: Sql, device: DeviceRef, scan: ScanMessage): P
 
 /** A location label: the items scanned next at this station go there. Neither an item's nor a location's, it is refused as the item code it is not. */
 async function scanLocationLabel(tx: EntityManager, device: DeviceRef, scan: ScanMessage, notAnItem: unknown): Promise<Outcome> {
-  await operatorOf(tx, scan.operator);
   const location = await tx.findOne(Location, { code: scan.code });
   if (!location) throw notAnItem;
   await tx.execute('update devices set scan_location_id = ? where id = ?', [location.id, device.id]);
   return { reason: `location ${location.code}` };
 }
 
-async function countForAudit(tx: EntityManager, device: DeviceRef, scan: ScanMessage, code: string): Promise<Outcome> {
-  const operator = await operatorOf(tx, scan.operator);
+async function countForAudit(tx: EntityManager, device: DeviceRef, operator: Caller, code: string): Promise<Outcome> {
   const place = device.scanLocationId ?? device.locationId;
   const [audit] = place
     ? await tx.execute<{ id: string }[]>(
