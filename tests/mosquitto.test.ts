@@ -66,6 +66,7 @@ beforeAll(async () => {
       `password_file ${path.join(dir, 'passwords')}`,
       `acl_file ${path.join(dir, 'acl')}`,
       'persistence false',
+      'max_packet_size 65536',
       ...(process.getuid?.() === 0 ? ['user root'] : []),
     ].join('\n') + '\n',
   );
