@@ -327,6 +327,27 @@ describe('sign-in throttling at lockers', () => {
       await other.client.endAsync();
     }
   }, 60_000);
+
+  test('a door message sent again is answered as the duplicate it is: its credentials are not checked a second time', async () => {
+    const device = await registerDevice({ code: 'LOCKER-AGAIN', kind: 'locker', locationCode: world.loc('LOCKER') });
+    const client = await mqtt.connectAsync(broker, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0 });
+    const answers: Ack[] = [];
+    client.on('message', (_topic, payload) => answers.push(JSON.parse(payload.toString()) as Ack));
+    await client.subscribeAsync(`${device.topic}ack`, { qos: 1 });
+    const [code] = await register(ctx, world);
+    const door = JSON.stringify({ v: 1, msgId: 'door-again', seq: 0, bootId: 'b', deviceTime: new Date().toISOString(), compartment: world.loc('C1'), side: 'front', state: 'open', credential: { username: 'nobody-again', password: 'wrong-password' }, itemCodes: [code] });
+    try {
+      for (let i = 0; i < 2; i++) {
+        await client.publishAsync(`${device.topic}evt/door`, door, { qos: 1 });
+        for (let wait = 0; wait < 100 && answers.length <= i; wait++) await sleep(50);
+      }
+      expect(answers.map((a) => a.status)).toEqual(['committed', 'duplicate']);
+      const [failures] = await ctx.orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from login_failures where address = ?`, [`locker:${device.id}`]);
+      expect(Number(failures!.n)).toBe(1);
+    } finally {
+      await client.endAsync();
+    }
+  });
 });
 
 test("a scanner publishing under a locker's topic with its own id is cut off, and nothing is handled", async () => {
