@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
+import { loadCaller } from '../src/custody/caller';
 import { createLocation } from '../src/custody/locations';
 import { startEmbeddedBroker } from '../src/devices/broker';
 import { connectDeviceLink, withoutNagle } from '../src/devices/link';
 import { GroupCommit } from '../src/custody/group-commit';
 import { deviceMessages } from '../src/devices/once';
+import { openOperatorCode } from '../src/devices/operators';
 import { registerDevice } from '../src/devices/registry';
 import { analyze, percentile, receive, registerMany, type BenchDb } from './fixture';
 import type { Figure } from './table';
@@ -66,11 +68,18 @@ export async function benchDevices(db: BenchDb): Promise<Figure[]> {
     await asker.subscribeAsync('bench/res', { qos: 1 });
     const echoed = answers(asker, (payload) => payload.toString());
 
+    // The keeper signs in at each station with a code, as at a real one; every scan names that session.
+    const keeper = (await loadCaller(em(), { username: 'bench-keeper' }))!;
     const scanners = await Promise.all(
       stations.map(async ({ device, password }) => {
         const client = withoutNagle(await mqtt.connectAsync(url, { clientId: device.id, username: device.id, password }));
         await client.subscribeAsync(`custody/v1/scanner/${device.id}/ack`, { qos: 1 });
-        return { device, client, acked: answers(client, (payload) => JSON.parse(payload.toString()).msgId) };
+        const acked = answers(client, (payload) => JSON.parse(payload.toString()).msgId);
+        const { code } = await openOperatorCode(em(), keeper, device.id, 3600);
+        const signedIn = acked('sign-in');
+        await client.publishAsync(`custody/v1/scanner/${device.id}/evt/operator`, JSON.stringify({ v: 1, msgId: 'sign-in', seq: 0, bootId: 'bench', deviceTime: new Date().toISOString(), action: 'sign_in', code }), { qos: 1 });
+        const session = (JSON.parse((await signedIn).toString()) as { session: { id: string } }).session.id;
+        return { device, client, acked, session };
       }),
     );
     const statuses: string[] = [];
@@ -92,11 +101,11 @@ export async function benchDevices(db: BenchDb): Promise<Figure[]> {
       });
       const scans = await steady(count, rate, async (i) => {
         const msgId = `scan-${phase}-${i}`;
-        const { device, client, acked } = scanners[i % scanners.length]!;
+        const { device, client, acked, session } = scanners[i % scanners.length]!;
         const ack = acked(msgId);
         await client.publishAsync(
           `custody/v1/scanner/${device.id}/evt/scan`,
-          JSON.stringify({ v: 1, msgId, seq: i, bootId: 'bench', deviceTime: new Date().toISOString(), code: items[i]!.code, operator: 'bench-keeper' }),
+          JSON.stringify({ v: 1, msgId, seq: i, bootId: 'bench', deviceTime: new Date().toISOString(), code: items[i]!.code, session }),
           { qos: 1 },
         );
         statuses.push(JSON.parse((await ack).toString()).status);

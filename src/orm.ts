@@ -24,6 +24,8 @@ import { Migration20261123100000IdempotencyOutcome } from '../migrations/Migrati
 import { Migration20261123110000CallerChanges } from '../migrations/Migration20261123110000CallerChanges';
 import { Migration20261201100010CorrectionRequests } from '../migrations/Migration20261201100010CorrectionRequests';
 import { Migration20261201100011ItemCorrectors } from '../migrations/Migration20261201100011ItemCorrectors';
+import { Migration20261201200010LockerCommandsSpent } from '../migrations/Migration20261201200010LockerCommandsSpent';
+import { Migration20261201200020OperatorSessions } from '../migrations/Migration20261201200020OperatorSessions';
 import { Migration20261201300010Accounts } from '../migrations/Migration20261201300010Accounts';
 import { Migration20261201300020DirectoryLog } from '../migrations/Migration20261201300020DirectoryLog';
 import { Migration20261201400001IdempotencySecrets } from '../migrations/Migration20261201400001IdempotencySecrets';
@@ -48,6 +50,8 @@ const migrationsList = [
   { name: 'Migration20261123110000CallerChanges', class: Migration20261123110000CallerChanges },
   { name: 'Migration20261201100010CorrectionRequests', class: Migration20261201100010CorrectionRequests },
   { name: 'Migration20261201100011ItemCorrectors', class: Migration20261201100011ItemCorrectors },
+  { name: 'Migration20261201200010LockerCommandsSpent', class: Migration20261201200010LockerCommandsSpent },
+  { name: 'Migration20261201200020OperatorSessions', class: Migration20261201200020OperatorSessions },
   { name: 'Migration20261201300010Accounts', class: Migration20261201300010Accounts },
   { name: 'Migration20261201300020DirectoryLog', class: Migration20261201300020DirectoryLog },
   { name: 'Migration20261201400001IdempotencySecrets', class: Migration20261201400001IdempotencySecrets },

@@ -42,12 +42,13 @@ async function firstSignIn(username: string, given: string): Promise<{ token: st
 }
 
 interface SimDevice {
+  id: string;
   client: MqttClient;
   send(type: string, body: object): Promise<Record<string, unknown>>;
   commands: Record<string, unknown>[];
 }
 
-async function device(admin: string, body: object): Promise<SimDevice & { id: string }> {
+async function device(admin: string, body: object): Promise<SimDevice> {
   const registered = await call<{ id: string; password: string; topic: string }>('POST', '/devices', admin, body);
   const client = await mqtt.connectAsync(values.mqtt, {
     clientId: registered.id,
@@ -104,14 +105,22 @@ async function main(): Promise<void> {
   const scanner = await device(admin, { code: loc('SCANNER'), kind: 'scanner', mode: 'check_in', locationCode: loc('SHELF') });
   const auditor = await device(admin, { code: loc('AUDITOR'), kind: 'scanner', mode: 'audit', locationCode: loc('SHELF') });
   const locker = await device(admin, { code: loc('LOCKER-DEV'), kind: 'locker', locationCode: loc('LOCKER') });
-  const operator = `sim-keeper-${tag.toLowerCase()}`;
+  // The keeper signs in at each scanner as at a station: a code from the console (their own token), typed in.
+  const signIn = async (station: SimDevice) => {
+    const { code } = await call<{ code: string }>('POST', `/devices/${station.id}/operator-session`, keeper, {});
+    const ack = await station.send('operator', { action: 'sign_in', code });
+    if (ack.status !== 'committed') throw new Error(`sign-in at a scanner: ${String(ack.reason)}`);
+    say(`keeper signs in at a scanner with code ${code} → ${String(ack.reason)}`);
+    return (ack.session as { id: string }).id;
+  };
+  const session = await signIn(scanner);
 
   await call('POST', '/handovers', keeper, { itemCodes: items.slice(0, 2), handedOverBy: { username: `sim-officer-${tag.toLowerCase()}`, password: passwords.officer } });
   for (const code of items.slice(0, 2)) {
-    const ack = await scanner.send('scan', { code, operator });
+    const ack = await scanner.send('scan', { code, session });
     say(`scanner: ${code} → ${ack.status} ${JSON.stringify(ack.item ?? ack.reason)}`);
   }
-  const again = await scanner.send('scan', { code: items[0], operator, msgId: `scan-${tag}-0` });
+  const again = await scanner.send('scan', { code: items[0], session, msgId: `scan-${tag}-1` });
   say(`scanner: the first scan again → ${again.status}`);
 
   const deposit = await locker.send('door', { compartment: loc('C1'), side: 'front', state: 'open', credential: { username: `sim-officer-${tag.toLowerCase()}`, password: passwords.officer }, itemCodes: [items[2]] });
@@ -122,9 +131,11 @@ async function main(): Promise<void> {
   say(`locker: keeper's unlock ${command.cmdId} opens the back door → ${retrieval.status} (${retrieval.reason})`);
   const forced = await locker.send('door', { compartment: loc('C1'), side: 'back', state: 'open' });
   say(`locker: back door opened with no command → ${forced.status} (${forced.reason})`);
+  const replayed = await locker.send('door', { compartment: loc('C1'), side: 'back', state: 'open', cmdId: command.cmdId });
+  say(`locker: the same unlock command again → ${replayed.status} (${replayed.reason})`);
 
   const audit = await call<{ id: string; expected: number }>('POST', '/audits', keeper, { locationCode: loc('ROOM') });
-  const counted = await auditor.send('scan', { code: items[0], operator });
+  const counted = await auditor.send('scan', { code: items[0], session: await signIn(auditor) });
   say(`inventory of ${loc('ROOM')} expects ${audit.expected}; auditor counts ${items[0]} → ${counted.status}`);
   const result = await call<Record<string, unknown>>('POST', `/audits/${audit.id}/close`, keeper);
   say(`inventory closed: ${JSON.stringify(result)}`);

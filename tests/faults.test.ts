@@ -7,6 +7,7 @@ import mqtt from 'mqtt';
 import pg from 'pg';
 import { verifyLedger } from '../src/custody/verify';
 import { createTestContext, type TestContext } from './context';
+import { signInAt } from './operator';
 import { freePort } from './ports';
 import { ROOT, startServer, type ServerProcess } from './server-process';
 import { as, buildWorld, received, type World } from './world';
@@ -64,14 +65,16 @@ describe('the server (and with it the embedded broker) killed with SIGKILL in th
     devices.push(device);
     device.on('message', (_topic, payload) => {
       const ack = JSON.parse(payload.toString()) as { msgId: string; status: string };
-      acks.set(ack.msgId, ack.status);
+      if (ack.msgId.startsWith('kill-')) acks.set(ack.msgId, ack.status);
     });
     device.on('error', () => undefined);
     let seq = 0;
+    let session = '';
     const scan = (code: string) =>
-      device.publish(`${scanner.topic}evt/scan`, JSON.stringify({ v: 1, msgId: `kill-${code}`, seq: seq++, bootId: 'faults', deviceTime: new Date().toISOString(), code, operator: world.people.warehouse.user.username }), { qos: 1 });
+      device.publish(`${scanner.topic}evt/scan`, JSON.stringify({ v: 1, msgId: `kill-${code}`, seq: seq++, bootId: 'faults', deviceTime: new Date().toISOString(), code, session }), { qos: 1 });
     await new Promise<void>((resolve) => device.once('connect', () => resolve()));
     await device.subscribeAsync(`${scanner.topic}ack`, { qos: 1 });
+    session = await signInAt(`http://127.0.0.1:${port}/api/v1`, world.people.warehouse.auth, device, scanner);
 
     // Four clients check items in through HTTP, each command under its own Idempotency-Key; the scanner scans
     // the others in, one every 15 ms.

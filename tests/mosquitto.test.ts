@@ -7,6 +7,7 @@ import request from 'supertest';
 import { mosquittoFiles } from '../src/devices/mosquitto';
 import { createTestContext, type TestContext } from './context';
 import { as, buildWorld, credentialsOf, received as receivedItems, register, type World } from './world';
+import { signInAt } from './operator';
 import { freePort } from './ports';
 import { startServer, type ServerProcess } from './server-process';
 import { ED25519, generateSignerKey } from '../src/custody/note';
@@ -65,6 +66,7 @@ beforeAll(async () => {
       `password_file ${path.join(dir, 'passwords')}`,
       `acl_file ${path.join(dir, 'acl')}`,
       'persistence false',
+      'max_packet_size 65536',
       ...(process.getuid?.() === 0 ? ['user root'] : []),
     ].join('\n') + '\n',
   );
@@ -98,6 +100,9 @@ afterAll(async () => {
   fs.rmSync(dir, { recursive: true, force: true });
 });
 
+const apiOf = (server: (typeof servers)[number]) => `http://127.0.0.1:${server.port}/api/v1`;
+
+/** A scanner through Mosquitto, the warehouse user signed in at it. */
 async function connect(d: typeof device) {
   const client = await mqtt.connectAsync(brokerUrl, { clientId: d.id, username: d.id, password: d.password, reconnectPeriod: 0 });
   const acks = new Map<string, (ack: Record<string, unknown>) => void>();
@@ -106,6 +111,7 @@ async function connect(d: typeof device) {
     acks.get(ack.msgId)?.(ack);
   });
   await client.subscribeAsync(`${d.topic}ack`, { qos: 1 });
+  const session = await signInAt(apiOf(servers[0]!), world.people.warehouse.auth, client, d);
   let seq = 0;
   const scan = (msgId: string, code: string) =>
     new Promise<Record<string, unknown>>((resolve, reject) => {
@@ -113,7 +119,7 @@ async function connect(d: typeof device) {
       setTimeout(() => reject(new Error(`no ack for ${msgId}`)), 15_000).unref();
       void client.publishAsync(
         `${d.topic}evt/scan`,
-        JSON.stringify({ v: 1, msgId, seq: seq++, bootId: 'b', deviceTime: new Date().toISOString(), code, operator: world.people.warehouse.user.username }),
+        JSON.stringify({ v: 1, msgId, seq: seq++, bootId: 'b', deviceTime: new Date().toISOString(), code, session }),
         { qos: 1 },
       );
     });
@@ -152,7 +158,7 @@ test("Mosquitto's password file refuses a wrong password, and its ACL keeps a de
     expect(overheard).toEqual([]);
 
     const code = await received();
-    await client.publishAsync(`${other.topic}evt/scan`, JSON.stringify({ v: 1, msgId: 'spoof', seq: 0, bootId: 'b', deviceTime: new Date().toISOString(), code, operator: world.people.warehouse.user.username }), { qos: 1 });
+    await client.publishAsync(`${other.topic}evt/scan`, JSON.stringify({ v: 1, msgId: 'spoof', seq: 0, bootId: 'b', deviceTime: new Date().toISOString(), code }), { qos: 1 });
     await new Promise((r) => setTimeout(r, 800));
     expect(await checkIns(code)).toBe(0);
   } finally {
@@ -228,13 +234,15 @@ test('Mosquitto restarted: the servers and a device reconnect, and the scans the
   const acks = new Map<string, string>();
   client.on('message', (_topic, payload) => {
     const ack = JSON.parse(payload.toString()) as { msgId: string; status: string };
-    acks.set(ack.msgId, ack.status);
+    if (ack.msgId.startsWith('restart-')) acks.set(ack.msgId, ack.status);
   });
+  let session = '';
   const send = (i: number) =>
-    client.publish(`${device.topic}evt/scan`, JSON.stringify({ v: 1, msgId: `restart-${i}`, seq: 100 + i, bootId: 'b', deviceTime: new Date().toISOString(), code: codes[i], operator: world.people.warehouse.user.username }), { qos: 1 });
+    client.publish(`${device.topic}evt/scan`, JSON.stringify({ v: 1, msgId: `restart-${i}`, seq: 100 + i, bootId: 'b', deviceTime: new Date().toISOString(), code: codes[i], session }), { qos: 1 });
   try {
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
     await client.subscribeAsync(`${device.topic}ack`, { qos: 1 });
+    session = await signInAt(apiOf(servers[0]!), world.people.warehouse.auth, client, device);
     const stopped = new Promise((resolve) => broker.once('exit', resolve));
     broker.kill('SIGTERM');
     await stopped;

@@ -4,6 +4,7 @@ import { disableDevice, findDevice, presentDevice, registerDevice, rotateDeviceP
 import { createUnlockCommand } from '../devices/locker';
 import { recordDirectoryChange, type DirectoryChange } from '../custody/directory-log';
 import type { Caller } from '../custody/caller';
+import { closeOperatorSessions, CODE_SECONDS, openOperatorCode, SESSION_SECONDS } from '../devices/operators';
 import { UnavailableError } from '../errors';
 import { pageOf, pageQuery, uuidParam } from './common.schemas';
 import { locationCode } from './custody.schemas';
@@ -109,6 +110,40 @@ export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
       const { device, command } = await createUnlockCommand(orm.em, caller, params.deviceId, params.c, body.ttlSeconds);
       await devices.command(device.kind, device.id, 'unlock', command);
       res.status(202).json(command);
+    },
+  });
+
+  api.add({
+    method: 'post',
+    path: '/devices/{id}/operator-session',
+    summary: `A code (6 digits, valid ${CODE_SECONDS} s, used once) for the caller to sign in at this scanner; the station sends it on evt/operator, and its scans are then in the caller's name`,
+    tag: 'devices',
+    access: ['warehouse'],
+    params: uuidParam,
+    body: z.strictObject({ sessionSeconds: z.number().int().min(60).max(SESSION_SECONDS.max).default(SESSION_SECONDS.default) }),
+    // The code signs its holder in at the station: never kept in an idempotency record, and a retry gets a new one.
+    withoutIdempotencyKey: true,
+    responses: {
+      201: {
+        description: 'the code, shown to the caller only',
+        schema: z.object({ deviceId: z.uuid(), code: z.string(), codeExpiresAt: z.iso.datetime(), sessionSeconds: z.number().int() }),
+      },
+    },
+    handler: async ({ res, params, body, caller }) => {
+      res.status(201).json(await openOperatorCode(orm.em, caller, params.id, body.sessionSeconds));
+    },
+  });
+
+  api.add({
+    method: 'delete',
+    path: '/devices/{id}/operator-session',
+    summary: "Sign the caller out at this scanner: their session there and their waiting codes end",
+    tag: 'devices',
+    access: ['warehouse'],
+    params: uuidParam,
+    responses: { 200: { description: 'how many sessions or codes ended', schema: z.object({ ended: z.number().int() }) } },
+    handler: async ({ res, params, caller }) => {
+      res.json({ ended: await closeOperatorSessions(orm.em, caller, params.id) });
     },
   });
 

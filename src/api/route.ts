@@ -40,7 +40,7 @@ export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | un
   responses: Record<number, ResponseSpec>;
   /** Open to a token whose password must be changed first (the change itself, signing out). */
   beforePasswordChange?: true;
-  /** The body holds a password or the answer a token: never kept under an Idempotency-Key. */
+  /** The body holds a password, or the answer a token or a sign-in code: never kept under an Idempotency-Key. */
   withoutIdempotencyKey?: true;
   handler: (ctx: RouteContext<P, Q, B, A>) => Promise<void>;
 }

@@ -22,10 +22,14 @@ export interface Actor {
   agencyId: string;
 }
 
-/** Where a command came from when a device sent it: the device, its own clock, and whether it was buffered. */
+/**
+ * Where a command came from when a device sent it: the device, the time its own clock claims, when the
+ * server received the message (by the server's clock), and whether the device says it was buffered.
+ */
 export interface DeviceOrigin {
   device: string;
-  occurredAt: string;
+  deviceTime: string;
+  receivedAt: string;
   replayed: boolean;
 }
 

@@ -18,10 +18,32 @@ import { needsWitness, transition, type PhysicalCommand } from './state-machine'
  * and the rules of the command, and appends exactly one event, all in one transaction.
  */
 
-/** The envelope fields and payload flag of a command a device sent. */
-const fromDevice = (origin: DeviceOrigin | undefined) =>
-  origin ? { device: origin.device, occurredAt: origin.occurredAt } : {};
-const replayFlag = (origin: DeviceOrigin | undefined) => (origin?.replayed ? { replayed: true } : {});
+/** How far a device's clock may be behind the server's receive time for its time to become the event's. */
+export const DEVICE_CLOCK_TOLERANCE_MS = 5 * 60_000;
+
+export type DeviceTimeFlag = 'ahead_of_server_time' | 'far_from_server_time' | 'before_previous_event';
+
+/**
+ * The envelope fields and payload of an event a device caused. The device's clock is only a claim: it is the
+ * event's time when it lies between the item's last event and the moment the server received the message,
+ * at most DEVICE_CLOCK_TOLERANCE_MS before that moment. Otherwise the event takes the server's time, and the
+ * payload keeps the claim and says why it was set aside, so that neither a forged clock nor one that drifted
+ * (nor scans buffered offline, which arrive late) can put an event before the one it follows.
+ */
+export function fromDevice(origin: DeviceOrigin | undefined, item: ItemState): { envelope: Pick<EventDraft, 'device' | 'occurredAt'>; payload: { [key: string]: string | boolean } } {
+  if (!origin) return { envelope: {}, payload: {} };
+  const claimed = Date.parse(origin.deviceTime);
+  const received = Date.parse(origin.receivedAt);
+  // No key at all rather than an undefined one, which the envelope would write as null.
+  const replayed: { [key: string]: boolean } = origin.replayed ? { replayed: true } : {};
+  let flag: DeviceTimeFlag | null = null;
+  if (claimed > received) flag = 'ahead_of_server_time';
+  else if (claimed < received - DEVICE_CLOCK_TOLERANCE_MS) flag = 'far_from_server_time';
+  // The item's last event was recorded then: its own time is no later.
+  else if (claimed < Date.parse(item.lastEventAt)) flag = 'before_previous_event';
+  if (flag) return { envelope: { device: origin.device }, payload: { ...replayed, deviceTime: origin.deviceTime, deviceTimeFlag: flag } };
+  return { envelope: { device: origin.device, occurredAt: new Date(claimed).toISOString() }, payload: replayed };
+}
 
 /**
  * Cash, drugs, firearms and valuables need a second person, who confirmed with their own credentials; so
@@ -87,8 +109,9 @@ export async function lockerDeposit(em: EntityManager, caller: Caller, code: str
     assertOwningAgency(caller, [item!], 'deposit it');
     assertNotCorrectorAlone(item!, caller.id, null);
     const compartment = await placeItem(tx, item!, compartmentCode, ['compartment']);
+    const device = fromDevice(origin, item!);
     const [event] = await appendEvents(tx, [
-      { item: item!, type: 'locker_deposit', actor: caller, to, location: compartment.id, ...fromDevice(origin), payload: { compartment: compartment.code, ...replayFlag(origin) } },
+      { item: item!, type: 'locker_deposit', actor: caller, to, location: compartment.id, ...device.envelope, payload: { compartment: compartment.code, ...device.payload } },
     ]);
     return event!;
   });
@@ -98,8 +121,9 @@ export async function lockerRetrieve(em: EntityManager, caller: Caller, code: st
   return withLockedItems(em, caller, [code], async (tx, [item]) => {
     const to = transition(item!.code, item!.state, 'locker_retrieve');
     assertNotCorrectorAlone(item!, caller.id, null);
+    const device = fromDevice(origin, item!);
     const [event] = await appendEvents(tx, [
-      { item: item!, type: 'locker_retrieve', actor: caller, to, location: null, ...fromDevice(origin), payload: { fromLocationId: item!.locationId, ...replayFlag(origin) } },
+      { item: item!, type: 'locker_retrieve', actor: caller, to, location: null, ...device.envelope, payload: { fromLocationId: item!.locationId, ...device.payload } },
     ]);
     return event!;
   });
@@ -146,9 +170,10 @@ export function checkInPlacement(caller: Caller, code: string, input: CheckInInp
       if (needsPhoto(item) && !photographed) {
         throw new UnprocessableError(`valuables must be photographed before check-in: add a photo to item ${item.code}`);
       }
+      const device = fromDevice(input.origin, item);
       return (location) => ({
-        item, type: 'check_in', actor: caller, to, location: location.id, ...fromDevice(input.origin),
-        payload: { witnessId, note: input.note, ...replayFlag(input.origin) },
+        item, type: 'check_in', actor: caller, to, location: location.id, ...device.envelope,
+        payload: { witnessId, note: input.note, ...device.payload },
       });
     },
   };
@@ -207,6 +232,7 @@ export async function checkOut(em: EntityManager, caller: Caller, code: string, 
     const to = transition(item!.code, item!.state, 'check_out');
     const witnessId = witnessFor(item!, 'check_out', caller, input.witness);
     const loan = await carryOut(tx, input.requestId, 'loan', item!);
+    const device = fromDevice(input.origin, item!);
     const [event] = await appendEvents(tx, [
       {
         item: item!,
@@ -215,9 +241,9 @@ export async function checkOut(em: EntityManager, caller: Caller, code: string, 
         to,
         location: null,
         requestId: loan.id,
-        ...fromDevice(input.origin),
+        ...device.envelope,
         payload: {
-          ...replayFlag(input.origin),
+          ...device.payload,
           borrower: loan.borrower,
           purpose: loan.purpose,
           dueAt: loan.dueAt!.toISOString(),

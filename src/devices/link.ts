@@ -6,23 +6,26 @@ import type { Logger } from 'pino';
 import { zodFieldErrors } from '../errors';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GroupCommit } from '../custody/group-commit';
-import { Device, findActiveDevice, type DeviceRef } from './device.entity';
-import { handleDoor, handleOccupancy, handleTamper, handleTelemetry } from './locker';
+import type { z } from 'zod';
+import { Device, findActiveDevice, type DeviceKind, type DeviceRef } from './device.entity';
+import { answerDoor, handleOccupancy, handleTamper, handleTelemetry } from './locker';
 import {
   commandResult,
   doorMessage,
   occupancyMessage,
+  operatorMessage,
   scanMessage,
   tamperMessage,
   statusMessage,
   teleMessage,
   type Ack,
-  type DoorMessage,
   type OccupancyMessage,
+  type OperatorMessage,
   type ScanMessage,
   type TamperMessage,
 } from './messages';
 import { exactlyOnce, type Outcome } from './once';
+import { signInOperator, signOutOperator } from './operators';
 import { handleScan } from './scanner';
 import { deviceTopic, parseTopic, TOPIC_ROOT } from './topics';
 
@@ -70,19 +73,29 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
   const answer = (kind: string, deviceId: string, ack: Ack) =>
     client.publishAsync(deviceTopic(kind, deviceId, 'ack'), JSON.stringify(ack), { qos: 1 }).catch((err: unknown) => logger.warn({ err, deviceId }, 'ack not sent'));
 
-  const once = <M extends { msgId: string }>(perform: (tx: EntityManager, device: DeviceRef, message: M) => Promise<Outcome>) =>
-    (em: EntityManager, device: DeviceRef, topic: string, message: M) => exactlyOnce(em, device.id, topic, message.msgId, (tx) => perform(tx, device, message));
-  const EVENTS = {
-    'evt/scan': {
-      schema: scanMessage,
-      answer: (em: EntityManager, device: DeviceRef, topic: string, m: ScanMessage) => handleScan(em, placements, device, topic, m),
+  const once = <M extends { msgId: string }>(perform: (tx: EntityManager, device: DeviceRef, message: M, receivedAt: Date) => Promise<Outcome>) =>
+    (em: EntityManager, device: DeviceRef, topic: string, message: M, receivedAt: Date) =>
+      exactlyOnce(em, device.id, topic, message.msgId, (tx) => perform(tx, device, message, receivedAt));
+  // What each kind of device may say: a scanner's words from a locker (or a locker's from a scanner) are not handled.
+  const EVENTS: Record<DeviceKind, Record<string, { schema: z.ZodType<{ msgId: string }>; answer: (em: EntityManager, device: DeviceRef, topic: string, m: never, receivedAt: Date) => Promise<Ack> }>> = {
+    scanner: {
+      'evt/scan': {
+        schema: scanMessage,
+        answer: (em: EntityManager, device: DeviceRef, topic: string, m: ScanMessage, receivedAt: Date) => handleScan(em, placements, device, topic, m, receivedAt),
+      },
+      'evt/operator': {
+        schema: operatorMessage,
+        answer: once((tx, device, m: OperatorMessage, receivedAt) => (m.action === 'sign_in' ? signInOperator(tx, device, m.code, receivedAt) : signOutOperator(tx, device, m.session, receivedAt))),
+      },
     },
-    'evt/door': { schema: doorMessage, answer: once((tx, device, m: DoorMessage) => handleDoor(tx, device, m, 'device')) },
-    'evt/occupancy': { schema: occupancyMessage, answer: once((tx, device, m: OccupancyMessage) => handleOccupancy(tx, device, m)) },
-    'evt/tamper': { schema: tamperMessage, answer: once((tx, device, m: TamperMessage) => handleTamper(tx, device, m)) },
-  } as const;
+    locker: {
+      'evt/door': { schema: doorMessage, answer: answerDoor },
+      'evt/occupancy': { schema: occupancyMessage, answer: once((tx, device, m: OccupancyMessage, receivedAt) => handleOccupancy(tx, device, m, receivedAt)) },
+      'evt/tamper': { schema: tamperMessage, answer: once((tx, device, m: TamperMessage, receivedAt) => handleTamper(tx, device, m, receivedAt)) },
+    },
+  };
 
-  async function handle(topic: string, payload: Buffer): Promise<void> {
+  async function handle(topic: string, payload: Buffer, receivedAt: Date): Promise<void> {
     const parsed = parseTopic(topic)!;
     let body: unknown;
     try {
@@ -93,7 +106,8 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
     }
     const em = orm.em.fork();
     const device = await findActiveDevice(em, parsed.deviceId);
-    if (!device) return;
+    // The embedded broker cuts off a device that publishes under another kind; Mosquitto's ACL drops it.
+    if (!device || device.kind !== parsed.kind) return;
     // Presence is kept to the nearest few seconds: not one extra write per scan.
     if (!device.lastSeenAt || Date.now() - device.lastSeenAt.getTime() > 5000 || !device.online) {
       await em.nativeUpdate(Device, { id: device.id }, { lastSeenAt: new Date(), online: true });
@@ -111,11 +125,12 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
     if (parsed.rest === 'cmd/res') {
       const result = commandResult.safeParse(body);
       if (result.success && !result.data.ok) {
-        await em.execute(`update locker_commands set status = 'failed', result = ? where id = ? and device_id = ?`, [result.data.reason ?? 'failed', result.data.cmdId, device.id]);
+        // A command already spent stays spent.
+        await em.execute(`update locker_commands set status = 'failed', result = ? where id = ? and device_id = ? and status = 'sent'`, [result.data.reason ?? 'failed', result.data.cmdId, device.id]);
       }
       return;
     }
-    const handler = EVENTS[parsed.rest as keyof typeof EVENTS];
+    const handler = EVENTS[device.kind][parsed.rest];
     if (!handler) {
       logger.debug({ topic }, 'device message without a handler');
       return;
@@ -127,16 +142,18 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
       await answer(parsed.kind, parsed.deviceId, { v: 1, msgId, status: 'rejected', reason: `${first.field}: ${first.detail}` });
       return;
     }
-    const answerOf = handler.answer as (em: EntityManager, device: DeviceRef, topic: string, m: typeof message.data) => Promise<Ack>;
-    await answer(parsed.kind, parsed.deviceId, await answerOf(em, device, topic, message.data));
+    const answerOf = handler.answer as (em: EntityManager, device: DeviceRef, topic: string, m: typeof message.data, receivedAt: Date) => Promise<Ack>;
+    await answer(parsed.kind, parsed.deviceId, await answerOf(em, device, topic, message.data, receivedAt));
   }
 
   client.on('message', (topic, payload) => {
     const deviceId = parseTopic(topic)?.deviceId;
     if (!deviceId) return;
+    // The server's clock judges a message's time (an unlock command's expiry, a scan's device time) as it arrives.
+    const receivedAt = new Date();
     const previous = queues.get(deviceId) ?? Promise.resolve();
     const next = previous
-      .then(() => handle(topic, payload))
+      .then(() => handle(topic, payload, receivedAt))
       // Unanswered on purpose: the device sends the message again and it is handled then.
       .catch((err: unknown) => logger.error({ err, topic }, 'device message not handled'));
     queues.set(deviceId, next);

@@ -1,16 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { UnprocessableError } from '../errors';
+import { AppError, UnprocessableError } from '../errors';
 import { loadCaller, type Caller } from '../custody/caller';
 import { parseItemCode } from '../custody/item-code';
 import { appendEvents, lockItems, type AppendedEvent, type DeviceOrigin } from '../custody/ledger';
 import { Location } from '../custody/location.entity';
-import { lockerDeposit, lockerRetrieve } from '../custody/movements';
+import { fromDevice, lockerDeposit, lockerRetrieve } from '../custody/movements';
 import { Alert } from '../custody/records.entity';
-import { confirmPerson } from '../custody/sign-in';
+import { confirmPerson, type Person } from '../custody/sign-in';
 import { Device, type DeviceRef } from './device.entity';
-import type { DoorMessage, OccupancyMessage, TamperMessage } from './messages';
-import type { Outcome } from './once';
+import { originOf, type Ack, type DoorMessage, type OccupancyMessage, type TamperMessage } from './messages';
+import { exactlyOnce, recordedAnswer, type Outcome } from './once';
 
 /** Readings outside these ranges raise an alert, by what the compartment's location provides. */
 const COLD_RANGE = { min: 2, max: 8 };
@@ -30,7 +30,8 @@ async function compartmentOf(em: EntityManager, device: DeviceRef, code: string)
 
 /**
  * An alert about a compartment: written to the ledger of every item in it (so each history shows it), and
- * listed as an open alert, unless the message was buffered and replayed (a stale state is history, not news).
+ * listed as an open alert when `live`: by default unless the message was buffered and replayed (a stale
+ * state is history, not news).
  */
 export async function raiseCompartmentAlert(
   tx: EntityManager,
@@ -38,8 +39,8 @@ export async function raiseCompartmentAlert(
   compartment: Location | null,
   kind: string,
   message: string,
-  replayed: boolean,
-  occurredAt?: string,
+  origin?: DeviceOrigin,
+  live = !origin?.replayed,
 ): Promise<Outcome> {
   const codes = compartment
     ? (await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [compartment.id])).map((r) => r.code)
@@ -47,64 +48,98 @@ export async function raiseCompartmentAlert(
   const items = await lockItems(tx, codes);
   await appendEvents(
     tx,
-    items.map((item) => ({ item, type: 'alert' as const, actor: null, device: device.id, occurredAt, to: item.state, payload: { kind, message, replayed: replayed || undefined } })),
+    items.map((item) => {
+      const from = fromDevice(origin, item);
+      return { item, type: 'alert' as const, actor: null, device: device.id, ...from.envelope, to: item.state, payload: { kind, message, ...from.payload } };
+    }),
   );
-  if (!replayed) {
+  if (live) {
     tx.create(Alert, { kind, itemId: null, locationId: compartment?.id ?? device.locationId ?? null, deviceId: device.id, message });
     await tx.flush();
   }
   return { reason: `alert raised: ${message}` };
 }
 
-const origin = (device: DeviceRef, message: { deviceTime: string; replayed?: boolean }): DeviceOrigin => ({
-  device: device.id,
-  occurredAt: new Date(message.deviceTime).toISOString(),
-  replayed: message.replayed ?? false,
-});
+/**
+ * A door message, handled exactly once. The officer's credentials of a front-door deposit are checked first,
+ * outside the message's transaction: the sign-in throttle may hold the attempt for seconds, and it counts
+ * failures per locker (its own address), so wrong credentials at one locker slow only that one.
+ */
+export async function answerDoor(em: EntityManager, device: DeviceRef, topic: string, door: DoorMessage, receivedAt: Date): Promise<Ack> {
+  const first = await recordedAnswer(em, device.id, door.msgId);
+  if (first) return { ...first, status: 'duplicate' };
+  const depositor =
+    door.side === 'front' && door.state === 'open' && door.credential && door.itemCodes?.length
+      ? await confirmPerson(em, { ...door.credential, address: `locker:${device.id}` }).catch((err: unknown) => {
+          if (err instanceof AppError) return null;
+          throw err;
+        })
+      : null;
+  return exactlyOnce(em, device.id, topic, door.msgId, (tx) => handleDoor(tx, device, door, depositor, originOf(device, door, receivedAt)));
+}
 
 /**
- * A door opened or closed. A front door opened with an officer's credentials deposits the items they scanned;
- * a back door opened by an unexpired unlock command is a retrieval by the warehouse user who asked; any other
- * opening is a forced door.
+ * A door opened or closed. A front door opened by an officer who confirmed with their credentials deposits
+ * the items they scanned; a back door opened by a live unlock command is a retrieval by the warehouse user
+ * who asked; any other opening is a forced door.
  */
-export async function handleDoor(tx: EntityManager, device: DeviceRef, door: DoorMessage, address: string): Promise<Outcome> {
+async function handleDoor(tx: EntityManager, device: DeviceRef, door: DoorMessage, depositor: Person | null, origin: DeviceOrigin): Promise<Outcome> {
   const compartment = await compartmentOf(tx, device, door.compartment);
   if (door.state === 'closed') return { reason: 'closed' };
-  const replayed = door.replayed ?? false;
-  if (door.side === 'front' && door.credential && door.itemCodes?.length) {
-    const person = await confirmPerson(tx, { ...door.credential, address }).catch(() => null);
-    if (person && person.roles.some((r) => r === 'officer' || r === 'clerk')) {
-      const officer = await callerById(tx, person.id);
-      const events: AppendedEvent[] = [];
-      for (const code of door.itemCodes) events.push(await lockerDeposit(tx, officer, parseItemCode(code), compartment.code, origin(device, door)));
-      return { reason: `${events.length} deposited`, event: { index: events.at(-1)!.index, leafHash: events.at(-1)!.leafHash } };
-    }
+  if (door.side === 'front' && door.itemCodes?.length && depositor?.roles.some((r) => r === 'officer' || r === 'clerk')) {
+    const officer = await callerById(tx, depositor.id);
+    const events: AppendedEvent[] = [];
+    for (const code of door.itemCodes) events.push(await lockerDeposit(tx, officer, parseItemCode(code), compartment.code, origin));
+    return { reason: `${events.length} deposited`, event: { index: events.at(-1)!.index, leafHash: events.at(-1)!.leafHash } };
   }
   if (door.side === 'back' && door.cmdId) {
-    const [command] = await tx.execute<{ requested_by: string; live: boolean }[]>(
-      `select requested_by, expires_at > ?::timestamptz as live from locker_commands where id = ? and device_id = ? and compartment_id = ? and status <> 'failed' for update`,
-      [new Date(door.deviceTime).toISOString(), door.cmdId, device.id, compartment.id],
-    );
-    if (command?.live) {
-      const keeper = await callerById(tx, command.requested_by);
-      const codes = (await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [compartment.id])).map((r) => r.code);
-      for (const code of codes) await lockerRetrieve(tx, keeper, code, origin(device, door));
-      await tx.execute(`update locker_commands set status = 'done' where id = ?`, [door.cmdId]);
-      return { reason: `${codes.length} retrieved` };
-    }
+    const opened = await openedByCommand(tx, device, compartment, door.cmdId, origin);
+    if (opened) return opened;
   }
-  return raiseCompartmentAlert(tx, device, compartment, 'forced_door', `the ${door.side} door of ${compartment.code} opened without a valid credential or command`, replayed, origin(device, door).occurredAt);
+  return raiseCompartmentAlert(tx, device, compartment, 'forced_door', `the ${door.side} door of ${compartment.code} opened without a valid credential or command`, origin);
 }
 
-export async function handleOccupancy(tx: EntityManager, device: DeviceRef, message: OccupancyMessage): Promise<Outcome> {
+/**
+ * A back door opened by an unlock command: a command is spent by the first message that names it, and is
+ * live only if it had not expired when that message arrived, by the server's clock (the device's clock says
+ * nothing here). A spent command named again, or a late one, is refused and raised as an alert, live even if
+ * the locker says it replays it, and nothing is done in the name of the user who asked for it.
+ * Null when no command of this compartment has that id.
+ */
+async function openedByCommand(tx: EntityManager, device: DeviceRef, compartment: Location, cmdId: string, origin: DeviceOrigin): Promise<Outcome | null> {
+  const [command] = await tx.execute<{ requested_by: string; status: string; expires_at: string; live: boolean }[]>(
+    `select requested_by, status, expires_at, expires_at > ?::timestamptz as live from locker_commands where id = ? and device_id = ? and compartment_id = ? for update`,
+    [origin.receivedAt, cmdId, device.id, compartment.id],
+  );
+  if (!command) return null;
+  if (command.status === 'sent' && command.live) {
+    const keeper = await callerById(tx, command.requested_by);
+    const codes = (await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [compartment.id])).map((r) => r.code);
+    for (const code of codes) await lockerRetrieve(tx, keeper, code, origin);
+    await tx.execute(`update locker_commands set status = 'done', spent_at = ? where id = ?`, [origin.receivedAt, cmdId]);
+    return { reason: `${codes.length} retrieved` };
+  }
+  let why: string;
+  if (command.status === 'sent') {
+    why = `expired at ${new Date(command.expires_at).toISOString()}`;
+    await tx.execute(`update locker_commands set status = 'expired', spent_at = ? where id = ?`, [origin.receivedAt, cmdId]);
+  } else {
+    why = command.status === 'failed' ? `was reported failed by the locker` : `was already used (${command.status})`;
+  }
+  const message = `the back door of ${compartment.code} opened by unlock command ${cmdId}, which ${why}`;
+  await raiseCompartmentAlert(tx, device, compartment, 'unlock_refused', message, origin, true);
+  return { status: 'rejected', reason: `refused, alert raised: unlock command ${why}` };
+}
+
+export async function handleOccupancy(tx: EntityManager, device: DeviceRef, message: OccupancyMessage, receivedAt: Date): Promise<Outcome> {
   const compartment = await compartmentOf(tx, device, message.compartment);
   if (!message.doorClosed) return { reason: 'noted' };
-  return raiseCompartmentAlert(tx, device, compartment, 'occupancy_changed', `${compartment.code} became ${message.occupied ? 'occupied' : 'empty'} behind a closed door`, message.replayed ?? false, origin(device, message).occurredAt);
+  return raiseCompartmentAlert(tx, device, compartment, 'occupancy_changed', `${compartment.code} became ${message.occupied ? 'occupied' : 'empty'} behind a closed door`, originOf(device, message, receivedAt));
 }
 
-export async function handleTamper(tx: EntityManager, device: DeviceRef, message: TamperMessage): Promise<Outcome> {
+export async function handleTamper(tx: EntityManager, device: DeviceRef, message: TamperMessage, receivedAt: Date): Promise<Outcome> {
   const compartment = message.compartment ? await compartmentOf(tx, device, message.compartment) : null;
-  return raiseCompartmentAlert(tx, device, compartment, 'tamper', `tamper (${message.kind}) at ${compartment?.code ?? device.code}`, message.replayed ?? false, origin(device, message).occurredAt);
+  return raiseCompartmentAlert(tx, device, compartment, 'tamper', `tamper (${message.kind}) at ${compartment?.code ?? device.code}`, originOf(device, message, receivedAt));
 }
 
 /** A reading out of range for a cold compartment raises one alert until it is resolved. */
@@ -118,7 +153,7 @@ export async function handleTelemetry(em: EntityManager, device: DeviceRef, read
   await em.transactional(async (tx) => {
     await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`alert:${compartment.id}`]);
     if (await tx.count(Alert, { kind: 'temperature', locationId: compartment.id, status: 'open' })) return;
-    await raiseCompartmentAlert(tx, device, compartment, 'temperature', `${compartment.code} is at ${reading.temperature} °C, outside ${COLD_RANGE.min}–${COLD_RANGE.max} °C`, false);
+    await raiseCompartmentAlert(tx, device, compartment, 'temperature', `${compartment.code} is at ${reading.temperature} °C, outside ${COLD_RANGE.min}–${COLD_RANGE.max} °C`);
   });
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { DeviceOrigin } from '../custody/ledger';
 
 /** Fields every device event carries: a message id the device reuses on every retry, its sequence, boot and clock. */
 const envelope = {
@@ -14,11 +15,21 @@ export const scanMessage = z.strictObject({
   /** What was read: an item's code, or a location label's code (which sets where the next items go). */
   code: z.string().min(1).max(64),
   symbology: z.enum(['code128', 'qrcode', 'datamatrix']).optional(),
-  operator: z.string().min(1).max(64),
+  /** The operator session the station was given when its user signed in (evt/operator): the scan's authority. */
+  session: z.uuid().optional(),
+  /** The username the station shows; if given, it must be the one signed in. */
+  operator: z.string().min(1).max(64).optional(),
   /** Set by a device that buffered scans while offline and sends them now. */
   replayed: z.boolean().optional(),
 });
 export type ScanMessage = z.infer<typeof scanMessage>;
+
+/** A warehouse user signing in at a scanner with the code the console gave them, or the station signing them out. */
+export const operatorMessage = z.discriminatedUnion('action', [
+  z.strictObject({ ...envelope, action: z.literal('sign_in'), code: z.string().regex(/^[0-9]{6}$/, 'must be the 6 digits the console shows') }),
+  z.strictObject({ ...envelope, action: z.literal('sign_out'), session: z.uuid() }),
+]);
+export type OperatorMessage = z.infer<typeof operatorMessage>;
 
 export const doorMessage = z.strictObject({
   ...envelope,
@@ -76,4 +87,14 @@ export interface Ack {
   reason?: string;
   item?: { code: string; state: string; location: string | null };
   event?: { index: number; leafHash: string };
+  /** After a sign-in: the session id the station puts in its scans, whose it is, and until when. */
+  session?: { id: string; operator: string; expiresAt: string };
 }
+
+/** What a device's event claims about its time, and when the server received it (by the server's clock). */
+export const originOf = (device: { id: string }, message: { deviceTime: string; replayed?: boolean }, receivedAt: Date): DeviceOrigin => ({
+  device: device.id,
+  deviceTime: message.deviceTime,
+  receivedAt: receivedAt.toISOString(),
+  replayed: message.replayed ?? false,
+});

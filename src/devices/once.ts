@@ -4,7 +4,17 @@ import { arrayLiteral, type Sql } from '../custody/sql';
 import { AppError } from '../errors';
 import type { Ack } from './messages';
 
-export type Outcome = Omit<Ack, 'v' | 'msgId' | 'status'>;
+/**
+ * What handling a message gives its answer. `status: 'rejected'` is a refusal whose record must stay (an
+ * alert about a replayed command, a counted wrong code): it commits like any other outcome.
+ */
+export type Outcome = Omit<Ack, 'v' | 'msgId' | 'status'> & { status?: 'rejected' };
+
+/** The answer a message got when it was first handled, or null. */
+export async function recordedAnswer(sql: Sql, deviceId: string, msgId: string): Promise<Ack | null> {
+  const [stored] = await sql.execute<{ answer: Ack }[]>('select answer from device_messages where device_id = ? and message_id = ?', [deviceId, msgId]);
+  return stored?.answer ?? null;
+}
 
 /** The message was recorded before: its work is rolled back and the first answer given again. */
 class AlreadyHandled extends Error {}
@@ -42,8 +52,7 @@ export async function exactlyOnce(
     }
   } catch (err) {
     if (!(err instanceof AlreadyHandled)) throw err;
-    const [stored] = await em.execute<{ answer: Ack }[]>('select answer from device_messages where device_id = ? and message_id = ?', [deviceId, msgId]);
-    return { ...stored!.answer, status: 'duplicate' };
+    return { ...(await recordedAnswer(em, deviceId, msgId))!, status: 'duplicate' };
   }
 }
 

@@ -2,21 +2,17 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { AlreadyRecorded, type GroupCommit } from '../custody/group-commit';
 import type { Sql } from '../custody/sql';
 import { AppError, UnprocessableError } from '../errors';
-import { loadCaller, type Caller } from '../custody/caller';
+import type { Caller } from '../custody/caller';
 import { parseItemCode } from '../custody/item-code';
-import type { AppendedEvent, DeviceOrigin } from '../custody/ledger';
+import type { AppendedEvent } from '../custody/ledger';
 import { Location } from '../custody/location.entity';
 import { checkInPlacement, checkOut } from '../custody/movements';
 import { recordAuditScan } from '../custody/audits';
 import type { DeviceRef } from './device.entity';
-import type { Ack, ScanMessage } from './messages';
+import { originOf, type Ack, type ScanMessage } from './messages';
 import { exactlyOnce, MessageReceipt, type Outcome } from './once';
+import { operatorAt } from './operators';
 
-async function operatorOf(sql: Sql, username: string): Promise<Caller> {
-  const operator = await loadCaller(sql, { username });
-  if (!operator || !operator.roles.includes('warehouse')) throw new UnprocessableError(`operator ${username} is not active warehouse staff`);
-  return operator;
-}
 
 async function approvedLoanFor(em: EntityManager, itemCode: string): Promise<string> {
   const [row] = await em.execute<{ id: string }[]>(
@@ -28,42 +24,41 @@ async function approvedLoanFor(em: EntityManager, itemCode: string): Promise<str
   return row.id;
 }
 
-const originOf = (device: DeviceRef, scan: ScanMessage): DeviceOrigin => ({
-  device: device.id,
-  occurredAt: new Date(scan.deviceTime).toISOString(),
-  replayed: scan.replayed ?? false,
-});
-
 /**
  * Answers a scan exactly once. An item scanned at a check-in station (most scans) is checked in through
  * the group commit, its message recorded in the batch's transaction; every other scan is a transaction of
  * its own (`exactlyOnce`).
  */
-export async function handleScan(em: EntityManager, placements: GroupCommit, device: DeviceRef, topic: string, scan: ScanMessage): Promise<Ack> {
+export async function handleScan(em: EntityManager, placements: GroupCommit, device: DeviceRef, topic: string, scan: ScanMessage, receivedAt: Date): Promise<Ack> {
   const once = (perform: (tx: EntityManager) => Promise<Outcome>) => exactlyOnce(em, device.id, topic, scan.msgId, perform);
+  const origin = originOf(device, scan, receivedAt);
   let code: string;
   try {
     code = parseItemCode(scan.code);
   } catch (notAnItem) {
-    return once((tx) => scanLocationLabel(tx, device, scan, notAnItem));
+    return once(async (tx) => {
+      // Only a signed-in operator sets where the next items go.
+      await operatorAt(tx, device, scan, receivedAt);
+      return scanLocationLabel(tx, device, scan, notAnItem);
+    });
   }
   if (device.mode === 'check_out') {
     return once(async (tx) => {
-      const operator = await operatorOf(tx, scan.operator);
-      return answered(await checkOut(tx, operator, code, { requestId: await approvedLoanFor(tx, code), condition: 'as scanned', origin: originOf(device, scan) }), code, null);
+      const operator = await operatorAt(tx, device, scan, receivedAt);
+      return answered(await checkOut(tx, operator, code, { requestId: await approvedLoanFor(tx, code), condition: 'as scanned', origin }), code, null);
     });
   }
-  if (device.mode !== 'check_in') return once((tx) => countForAudit(tx, device, scan, code));
+  if (device.mode !== 'check_in') return once(async (tx) => countForAudit(tx, device, await operatorAt(tx, device, scan, receivedAt), code));
 
   let station: { operator: Caller; locationCode: string };
   try {
-    station = await checkInStation(em, device, scan);
+    station = await checkInStation(em, device, await operatorAt(em, device, scan, receivedAt));
   } catch (err) {
     if (!(err instanceof AppError)) throw err;
     return once(() => Promise.reject(err));
   }
   const receipt = new MessageReceipt(device.id, topic, scan.msgId, (placed) => answered(placed.event, code, station.locationCode));
-  const placement = checkInPlacement(station.operator, code, { locationCode: station.locationCode, origin: originOf(device, scan) });
+  const placement = checkInPlacement(station.operator, code, { locationCode: station.locationCode, origin });
   try {
     return receipt.answer(await placements.place(station.operator, placement, receipt));
   } catch (err) {
@@ -73,9 +68,8 @@ export async function handleScan(em: EntityManager, placements: GroupCommit, dev
   }
 }
 
-/** Who checks in at this station and where the items go: the last location label scanned, or its own. */
-async function checkInStation(sql: Sql, device: DeviceRef, scan: ScanMessage): Promise<{ operator: Caller; locationCode: string }> {
-  const operator = await operatorOf(sql, scan.operator);
+/** Where the items checked in at this station go: the last location label scanned, or its own. */
+async function checkInStation(sql: Sql, device: DeviceRef, operator: Caller): Promise<{ operator: Caller; locationCode: string }> {
   const place = device.scanLocationId ?? device.locationId;
   const [location] = place ? await sql.execute<{ code: string }[]>('select code from locations where id = ?', [place]) : [];
   if (!location) throw new UnprocessableError('scan a location label first');
@@ -84,15 +78,13 @@ async function checkInStation(sql: Sql, device: DeviceRef, scan: ScanMessage): P
 
 /** A location label: the items scanned next at this station go there. Neither an item's nor a location's, it is refused as the item code it is not. */
 async function scanLocationLabel(tx: EntityManager, device: DeviceRef, scan: ScanMessage, notAnItem: unknown): Promise<Outcome> {
-  await operatorOf(tx, scan.operator);
   const location = await tx.findOne(Location, { code: scan.code });
   if (!location) throw notAnItem;
   await tx.execute('update devices set scan_location_id = ? where id = ?', [location.id, device.id]);
   return { reason: `location ${location.code}` };
 }
 
-async function countForAudit(tx: EntityManager, device: DeviceRef, scan: ScanMessage, code: string): Promise<Outcome> {
-  const operator = await operatorOf(tx, scan.operator);
+async function countForAudit(tx: EntityManager, device: DeviceRef, operator: Caller, code: string): Promise<Outcome> {
   const place = device.scanLocationId ?? device.locationId;
   const [audit] = place
     ? await tx.execute<{ id: string }[]>(
