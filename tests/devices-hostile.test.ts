@@ -150,6 +150,21 @@ describe('unlock commands', () => {
   });
 });
 
+test('a device message with NUL, a lone surrogate or a bidirectional override is refused, naming the field, and changes nothing', async () => {
+  const device = await registerDevice({ code: 'SCAN-TEXT', kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-1') });
+  const station = await connect(device);
+  try {
+    const code = await received();
+    for (const [text, reason] of [['\u0000', /control character \(U\+0000\)/], ['\ud800', /lone UTF-16 surrogate/], ['\u202e', /bidirectional control \(U\+202E\)/]] as const) {
+      const answer = await station.send('scan', { code, symbology: `qr${text}` });
+      expect(answer).toMatchObject({ status: 'rejected', reason: expect.stringMatching(new RegExp(`^symbology: .*${reason.source}`)) });
+    }
+    expect((await events(code)).map((e) => e.type)).toEqual(['registered', 'handover']);
+  } finally {
+    await station.client.endAsync();
+  }
+});
+
 describe('the person at a scanner', () => {
   const scanner = (code: string) => registerDevice({ code, kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-1') });
 

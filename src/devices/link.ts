@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
+import { findUnsafeText, unsafeTextReason } from '../custody/unsafe-text';
 import { zodFieldErrors } from '../errors';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GroupCommit } from '../custody/group-commit';
@@ -135,10 +136,16 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
       logger.debug({ topic }, 'device message without a handler');
       return;
     }
+    const msgId = typeof (body as { msgId?: unknown })?.msgId === 'string' ? (body as { msgId: string }).msgId : '';
+    // As on every HTTP route: text that cannot be stored, or would print as something else, is refused.
+    const unsafe = findUnsafeText(body);
+    if (unsafe) {
+      await answer(parsed.kind, parsed.deviceId, { v: 1, msgId: unsafeTextReason(msgId) ? '' : msgId, status: 'rejected', reason: `${unsafe.field}: ${unsafe.detail}` });
+      return;
+    }
     const message = handler.schema.safeParse(body);
     if (!message.success) {
       const first = zodFieldErrors('body', message.error)[0]!;
-      const msgId = typeof (body as { msgId?: unknown })?.msgId === 'string' ? (body as { msgId: string }).msgId : '';
       await answer(parsed.kind, parsed.deviceId, { v: 1, msgId, status: 'rejected', reason: `${first.field}: ${first.detail}` });
       return;
     }
