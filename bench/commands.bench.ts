@@ -6,8 +6,8 @@ import path from 'node:path';
 import { randomBytes, randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { issueToken } from '../src/api/auth';
-import { createLocation } from '../src/custody/locations';
-import type { ItemState } from '../src/custody/projection';
+import { createLocation } from '../src/custody/directory/locations';
+import type { ItemState } from '../src/custody/items/projection';
 import { analyze, freePort, percentile, receive, registerMany, type BenchDb } from './fixture';
 import type { Figure } from './table';
 

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import mqtt, { type MqttClient } from 'mqtt';
 import pino from 'pino';
-import { loadCaller } from '../src/custody/caller';
-import { createLocation } from '../src/custody/locations';
+import { loadCaller } from '../src/custody/directory/caller';
+import { createLocation } from '../src/custody/directory/locations';
 import { startEmbeddedBroker } from '../src/devices/broker';
 import { connectDeviceLink, withoutNagle } from '../src/devices/link';
-import { GroupCommit } from '../src/custody/group-commit';
+import { GroupCommit } from '../src/custody/items/group-commit';
 import { deviceMessages } from '../src/devices/once';
 import { openOperatorCode } from '../src/devices/operators';
 import { registerDevice } from '../src/devices/registry';

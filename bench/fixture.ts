@@ -7,9 +7,9 @@ import pino from 'pino';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { startEmbeddedPostgres } from '../src/database';
 import { initOrm, migrate } from '../src/orm';
-import { appendEvents, type Actor } from '../src/custody/ledger';
-import type { ItemState } from '../src/custody/projection';
-import { generateItemCode } from '../src/custody/item-code';
+import { appendEvents, type Actor } from '../src/custody/ledger/append';
+import type { ItemState } from '../src/custody/items/projection';
+import { generateItemCode } from '../src/custody/items/item-code';
 
 export interface BenchDb {
   /** As the server's own role, which the server connects as. */

@@ -1,5 +1,5 @@
 import PDFDocument from 'pdfkit';
-import { generateItemCode, formatItemCode } from '../src/custody/item-code';
+import { generateItemCode, formatItemCode } from '../src/custody/items/item-code';
 import { renderLabels, type LabelSize } from '../src/reports/labels';
 import { time, type Figure } from './table';
 

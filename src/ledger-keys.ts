@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Config } from './config';
-import { ED25519, generateSignerKey, parseSignerKey, parseVerifierKey, type NoteSigner, type VerifierKey } from './custody/note';
+import { ED25519, generateSignerKey, parseSignerKey, parseVerifierKey, type NoteSigner, type VerifierKey } from './custody/ledger/note';
 import { readOrCreateSecret } from './secrets';
 
 /**

@@ -1,4 +1,4 @@
-import { sampleSize } from '../src/custody/audits';
+import { sampleSize } from '../src/custody/items/audits';
 import type { TestContext } from './context';
 import { binary, pdfText } from './decode';
 import { as, phone, setUpWorld, stored, type World } from './world';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import request from 'supertest';
-import { throttleDelay, DEFAULT_THROTTLE } from '../src/custody/sign-in';
+import { throttleDelay, DEFAULT_THROTTLE } from '../src/custody/directory/sign-in';
 import { createTestContext, type TestContext } from './context';
 import { makeUser, signedIn, TEST_PASSWORD } from './factories';
 

@@ -2,8 +2,8 @@ import pg from 'pg';
 import request from 'supertest';
 import { createTestContext, type TestContext } from './context';
 import { signedIn, type makeUser } from './factories';
-import { loadCaller, type Caller } from '../src/custody/caller';
-import { CallerCache } from '../src/custody/caller-cache';
+import { loadCaller, type Caller } from '../src/custody/directory/caller';
+import { CallerCache } from '../src/custody/directory/caller-cache';
 import { pooledSql } from '../src/custody/sql';
 import { createLogger } from '../src/logger';
 

@@ -5,14 +5,14 @@ import type { Express } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { createApp } from '../src/api/app';
 import { callerCache } from '../src/api/auth';
-import { GroupCommit } from '../src/custody/group-commit';
+import { GroupCommit } from '../src/custody/items/group-commit';
 import { deviceMessages } from '../src/devices/once';
 import type { AppDeps } from '../src/api/deps';
 import { loadConfig, type Config } from '../src/config';
 import { createLogger } from '../src/logger';
 import { initOrm, migrate } from '../src/orm';
 import { grantServerPrivileges, SERVER_ROLE } from '../src/database-role';
-import { ED25519, generateSignerKey, parseSignerKey, type VerifierKey } from '../src/custody/note';
+import { ED25519, generateSignerKey, parseSignerKey, type VerifierKey } from '../src/custody/ledger/note';
 
 export interface TestContext {
   orm: MikroORM;

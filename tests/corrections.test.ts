@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { createTestContext, serverErrors, type TestContext } from './context';
 import { signedIn } from './factories';
-import { CATEGORIES } from '../src/custody/item.entity';
-import { CONTROLLED, type Correctable } from '../src/custody/projection';
+import { CATEGORIES } from '../src/custody/items/item.entity';
+import { CONTROLLED, type Correctable } from '../src/custody/items/projection';
 import { as, buildWorld, credentialsOf, phone, register, stored, type Actor, type World } from './world';
 
 let ctx: TestContext;

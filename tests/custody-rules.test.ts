@@ -4,8 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { createTestContext, serverErrors, type TestContext } from './context';
 import { as, buildWorld, credentialsOf, phone, received, register, stored, type World } from './world';
-import { raiseDueAlerts } from '../src/custody/alerts';
-import { checkCharacter } from '../src/custody/item-code';
+import { raiseDueAlerts } from '../src/custody/items/alerts';
+import { checkCharacter } from '../src/custody/items/item-code';
 
 let ctx: TestContext;
 let world: World;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { createTestContext, serverErrors, type TestContext } from './context';
 import { as, buildWorld, stored, type World } from './world';
-import { signCheckpoint } from '../src/custody/checkpoints';
+import { signCheckpoint } from '../src/custody/ledger/checkpoints';
 import { SERVER_ROLE } from '../src/database-role';
 
 /**

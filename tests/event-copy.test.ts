@@ -2,8 +2,8 @@ import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { createTestContext, type TestContext } from './context';
 import { buildWorld, phone, register, stored } from './world';
-import { eventCopy, EventCopyReader, type CopiedEvent } from '../src/custody/event-copy';
-import { leafHash } from '../src/custody/merkle';
+import { eventCopy, EventCopyReader, type CopiedEvent } from '../src/custody/ledger/verify/event-copy';
+import { leafHash } from '../src/custody/ledger/merkle';
 
 let ctx: TestContext;
 let sql: pg.Client;

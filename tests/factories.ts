@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Agency, type AgencyKind } from '../src/custody/agency.entity';
-import { hashPassword } from '../src/custody/password';
-import { User, type Role } from '../src/custody/user.entity';
+import { Agency, type AgencyKind } from '../src/custody/directory/agency.entity';
+import { hashPassword } from '../src/custody/directory/password';
+import { User, type Role } from '../src/custody/directory/user.entity';
 import { issueToken } from '../src/api/auth';
 import type { TestContext } from './context';
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import mqtt from 'mqtt';
 import pg from 'pg';
-import { verifyLedger } from '../src/custody/verify';
+import { verifyLedger } from '../src/custody/ledger/verify/verify';
 import { createTestContext, type TestContext } from './context';
 import { signInAt } from './operator';
 import { freePort } from './ports';

@@ -4,10 +4,10 @@ import path from 'node:path';
 import pg from 'pg';
 import type { TestContext } from './context';
 import { as, credentialsOf, phone, received, register, setUpWorld, type World } from './world';
-import { loadCaller } from '../src/custody/caller';
-import { GroupCommit } from '../src/custody/group-commit';
-import { checkInPlacement, movePlacement } from '../src/custody/movements';
-import { verifyLedger } from '../src/custody/verify';
+import { loadCaller } from '../src/custody/directory/caller';
+import { GroupCommit } from '../src/custody/items/group-commit';
+import { checkInPlacement, movePlacement } from '../src/custody/items/movements';
+import { verifyLedger } from '../src/custody/ledger/verify/verify';
 
 // Check-ins and moves sent together share transactions (GroupCommit). Sent concurrently here so that
 // batches form; each test checks what every command answered against what the ledger holds.

@@ -4,8 +4,8 @@ import request from 'supertest';
 import { createTestContext, serverErrors, type TestContext } from './context';
 import { buildWorld, phone, register, type World } from './world';
 import { signedIn } from './factories';
-import { ROLES } from '../src/custody/user.entity';
-import { CORRECTABLE } from '../src/custody/projection';
+import { ROLES } from '../src/custody/directory/user.entity';
+import { CORRECTABLE } from '../src/custody/items/projection';
 
 /**
  * Every route, from the OpenAPI document: refused without a token, and never a 500 nor a ledger event for

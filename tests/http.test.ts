@@ -2,7 +2,7 @@ import express from 'express';
 import request from 'supertest';
 import { initOrm } from '../src/orm';
 import { createApp } from '../src/api/app';
-import { GroupCommit } from '../src/custody/group-commit';
+import { GroupCommit } from '../src/custody/items/group-commit';
 import { problemHandler } from '../src/api/problem';
 import { requestLog } from '../src/api/request-log';
 import { createLogger } from '../src/logger';

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { CODE_ALPHABET, CODE_LENGTH, checkCharacter, formatItemCode, generateItemCode, parseItemCode } from '../src/custody/item-code';
+import { CODE_ALPHABET, CODE_LENGTH, checkCharacter, formatItemCode, generateItemCode, parseItemCode } from '../src/custody/items/item-code';
 import { ValidationError } from '../src/errors';
 
 const body = fc.array(fc.constantFrom(...CODE_ALPHABET), { minLength: CODE_LENGTH - 1, maxLength: CODE_LENGTH - 1 }).map((cs) => cs.join(''));

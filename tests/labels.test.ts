@@ -1,7 +1,7 @@
 import { MAX_LABELS_PER_REQUEST } from '../src/api/labels.routes';
-import { registerItems } from '../src/custody/cases';
-import { loadCaller } from '../src/custody/caller';
-import { checkCharacter, CODE_ALPHABET } from '../src/custody/item-code';
+import { registerItems } from '../src/custody/items/cases';
+import { loadCaller } from '../src/custody/directory/caller';
+import { checkCharacter, CODE_ALPHABET } from '../src/custody/items/item-code';
 import { renderLabels, LABEL_SIZES, type LabelContent } from '../src/reports/labels';
 import { renderZpl } from '../src/reports/zpl';
 import type { TestContext } from './context';

@@ -3,7 +3,7 @@ import pg from 'pg';
 import request from 'supertest';
 import { createTestContext, serverErrors, type TestContext } from './context';
 import { as, buildWorld, credentialsOf, phone, register, stored, type World } from './world';
-import { verifyLedger } from '../src/custody/verify';
+import { verifyLedger } from '../src/custody/ledger/verify/verify';
 
 let ctx: TestContext;
 let world: World;

@@ -11,8 +11,8 @@ import {
   rootFromInclusionProof,
   rootOf,
   verifyConsistency,
-} from '../src/custody/merkle';
-import { canonicalJson, isCanonical, type Json } from '../src/custody/canonical-json';
+} from '../src/custody/ledger/merkle';
+import { canonicalJson, isCanonical, type Json } from '../src/custody/ledger/canonical-json';
 
 interface Vectors {
   leafInputsHex: string[];

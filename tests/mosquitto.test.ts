@@ -10,8 +10,8 @@ import { as, buildWorld, credentialsOf, received as receivedItems, register, typ
 import { signInAt } from './operator';
 import { freePort } from './ports';
 import { startServer, type ServerProcess } from './server-process';
-import { ED25519, generateSignerKey } from '../src/custody/note';
-import { verifyLedger } from '../src/custody/verify';
+import { ED25519, generateSignerKey } from '../src/custody/ledger/note';
+import { verifyLedger } from '../src/custody/ledger/verify/verify';
 
 /**
  * The same device flows against Debian's Mosquitto 2.0 (`.ci/run` installs it), configured with the password

@@ -6,8 +6,8 @@ import zlib from 'node:zlib';
 import { createTestContext, serverErrors, type TestContext } from './context';
 import { as, buildWorld, credentialsOf, phone, register, stored, type World } from './world';
 import { randomBytes } from 'node:crypto';
-import { purgeExpiredKeys } from '../src/custody/command-keys';
-import { keepAttachmentsPrivate } from '../src/custody/attachment-store';
+import { purgeExpiredKeys } from '../src/custody/items/command-keys';
+import { keepAttachmentsPrivate } from '../src/custody/items/attachment-store';
 import { makeJpeg, makePdf, makePng } from './attachment-fixtures';
 
 /**

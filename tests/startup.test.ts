@@ -5,12 +5,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
 import { ConfigError, loadConfig } from '../src/config';
-import { bootstrap } from '../src/bootstrap';
-import { seedDemo } from '../src/demo';
+import { bootstrap } from '../src/custody/directory/bootstrap';
+import { seedDemo } from '../src/custody/directory/demo';
 import { readOrCreateSecret } from '../src/secrets';
-import { Agency } from '../src/custody/agency.entity';
-import { User } from '../src/custody/user.entity';
-import { Location } from '../src/custody/location.entity';
+import { Agency } from '../src/custody/directory/agency.entity';
+import { User } from '../src/custody/directory/user.entity';
+import { Location } from '../src/custody/directory/location.entity';
 import { createTestContext, type TestContext } from './context';
 
 const run = promisify(execFile);

@@ -1,5 +1,5 @@
-import { allowedCommands, needsWitness, PHYSICAL_COMMANDS, transition, type PhysicalCommand } from '../src/custody/state-machine';
-import { PHYSICAL_STATES, type PhysicalState } from '../src/custody/item.entity';
+import { allowedCommands, needsWitness, PHYSICAL_COMMANDS, transition, type PhysicalCommand } from '../src/custody/items/state-machine';
+import { PHYSICAL_STATES, type PhysicalState } from '../src/custody/items/item.entity';
 import { InvalidTransitionError } from '../src/errors';
 
 // The table of DESIGN.md: every (state, command) pair not listed here is refused.

@@ -6,10 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { verifyBundle } from '../src/custody/bundle-verify';
-import { canonicalJson } from '../src/custody/canonical-json';
-import { LedgerForkError, signCheckpoint } from '../src/custody/checkpoints';
-import { Frontier, leafHash } from '../src/custody/merkle';
+import { verifyBundle } from '../src/custody/ledger/bundle-verify';
+import { canonicalJson } from '../src/custody/ledger/canonical-json';
+import { LedgerForkError, signCheckpoint } from '../src/custody/ledger/checkpoints';
+import { Frontier, leafHash } from '../src/custody/ledger/merkle';
 import {
   COSIGNATURE_V1,
   checkpointText,
@@ -23,12 +23,12 @@ import {
   parseVerifierKey,
   signNote,
   verifyCosignature,
-} from '../src/custody/note';
-import type { ProofBundle } from '../src/custody/proof-bundle';
-import { verifyLedger } from '../src/custody/verify';
+} from '../src/custody/ledger/note';
+import type { ProofBundle } from '../src/custody/ledger/proof-bundle';
+import { verifyLedger } from '../src/custody/ledger/verify/verify';
 import { initOrm } from '../src/orm';
-import { verifyWholeLog } from '../src/verify';
-import { WitnessAlarm, witnessOnce } from '../src/witness';
+import { verifyWholeLog } from '../src/cli/verify';
+import { WitnessAlarm, witnessOnce } from '../src/cli/witness';
 import { createTestContext, serverErrors, type TestContext } from './context';
 import { as, buildWorld, register, stored, type World } from './world';
 
@@ -196,10 +196,10 @@ describe('checkpoints, proofs and the witness', () => {
     const bundle = await bundleOf(code!);
     fs.writeFileSync(file, JSON.stringify(bundle));
     const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-    const ok = await run(tsx, ['src/verify.ts', file, '--log-key', formatVerifierKey(logKey)], { cwd: path.join(__dirname, '..') });
+    const ok = await run(tsx, ['src/cli/verify.ts', file, '--log-key', formatVerifierKey(logKey)], { cwd: path.join(__dirname, '..') });
     expect(ok.stdout).toMatch(/VERIFIED: item/);
     fs.writeFileSync(file, JSON.stringify({ ...bundle, events: bundle.events.slice(1) }));
-    const bad = await run(tsx, ['src/verify.ts', file, '--log-key', formatVerifierKey(logKey)], { cwd: path.join(__dirname, '..') }).catch(
+    const bad = await run(tsx, ['src/cli/verify.ts', file, '--log-key', formatVerifierKey(logKey)], { cwd: path.join(__dirname, '..') }).catch(
       (err: { code: number; stdout: string }) => err,
     );
     expect(bad).toMatchObject({ code: 1 });

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { createTestContext, serverErrors, type TestContext } from './context';
 import { makeAgency, signedIn, TEST_PASSWORD } from './factories';
-import type { Role } from '../src/custody/user.entity';
-import type { AgencyKind } from '../src/custody/agency.entity';
+import type { Role } from '../src/custody/directory/user.entity';
+import type { AgencyKind } from '../src/custody/directory/agency.entity';
 
 export type Actor = Awaited<ReturnType<typeof signedIn>>;
 

@@ -1,6 +1,6 @@
-import { Agency } from '../custody/agency.entity';
-import { createAgency } from '../custody/directory';
-import { presentAgency } from '../custody/present';
+import { Agency } from '../custody/directory/agency.entity';
+import { createAgency } from '../custody/directory/directory';
+import { presentAgency } from '../custody/items/present';
 import { NotFoundError } from '../errors';
 import { pageOf, uuidParam } from './common.schemas';
 import { agencyListQuery, agencySchema, newAgencyBody } from './directory.schemas';

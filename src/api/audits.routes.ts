@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { closeAudit, findAudit, recordAuditScan, registerFoundProperty, startAudit, type AuditResult } from '../custody/audits';
-import { findItemView, presentItem } from '../custody/item-queries';
-import { formatItemCode } from '../custody/item-code';
+import { closeAudit, findAudit, recordAuditScan, registerFoundProperty, startAudit, type AuditResult } from '../custody/items/audits';
+import { findItemView, presentItem } from '../custody/items/item-queries';
+import { formatItemCode } from '../custody/items/item-code';
 import { NotFoundError } from '../errors';
 import { LANGS, reportWord } from '../reports/i18n';
 import { recordReportAccess, reportFrame } from '../reports/report-access';

@@ -1,10 +1,10 @@
-import { changeOwnPassword, signOut, signOutEverywhere } from '../custody/accounts';
-import type { Account } from '../custody/caller';
-import type { CallerCache } from '../custody/caller-cache';
-import { signIn } from '../custody/sign-in';
-import { presentUser } from '../custody/present';
-import { Agency } from '../custody/agency.entity';
-import { User } from '../custody/user.entity';
+import { changeOwnPassword, signOut, signOutEverywhere } from '../custody/directory/accounts';
+import type { Account } from '../custody/directory/caller';
+import type { CallerCache } from '../custody/directory/caller-cache';
+import { signIn } from '../custody/directory/sign-in';
+import { presentUser } from '../custody/items/present';
+import { Agency } from '../custody/directory/agency.entity';
+import { User } from '../custody/directory/user.entity';
 import { issueToken } from './auth';
 import type { AppDeps } from './deps';
 import type { Api } from './route';

@@ -3,10 +3,10 @@ import type { RequestHandler } from 'express';
 import jwt from 'jsonwebtoken';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ForbiddenError, UnauthorizedError } from '../errors';
-import { loadAccount, type Account, type Caller } from '../custody/caller';
-import { CallerCache } from '../custody/caller-cache';
+import { loadAccount, type Account, type Caller } from '../custody/directory/caller';
+import { CallerCache } from '../custody/directory/caller-cache';
 import { pooledSql } from '../custody/sql';
-import type { Role } from '../custody/user.entity';
+import type { Role } from '../custody/directory/user.entity';
 
 export type { Caller };
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { Case } from '../custody/case.entity';
-import { caseVisibility, createCase, findVisibleCase, registerItems } from '../custody/cases';
-import { findItemView, presentItem } from '../custody/item-queries';
+import { Case } from '../custody/items/case.entity';
+import { caseVisibility, createCase, findVisibleCase, registerItems } from '../custody/items/cases';
+import { findItemView, presentItem } from '../custody/items/item-queries';
 import { pageOf, uuidParam } from './common.schemas';
 import { caseListQuery, itemSchema, newCaseBody, registerItemsBody } from './custody.schemas';
 import type { AppDeps } from './deps';

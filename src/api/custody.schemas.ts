@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { CATEGORIES, PHYSICAL_STATES } from '../custody/item.entity';
-import { parseItemCode } from '../custody/item-code';
-import { LOCATION_FEATURES, LOCATION_KINDS } from '../custody/location.entity';
-import type { Correctable } from '../custody/projection';
-import { DISPOSAL_METHODS, LOAN_PURPOSES, REQUEST_KINDS, REQUEST_STATUSES } from '../custody/request.entity';
-import { EVENT_TYPES } from '../custody/events';
+import { CATEGORIES, PHYSICAL_STATES } from '../custody/items/item.entity';
+import { parseItemCode } from '../custody/items/item-code';
+import { LOCATION_FEATURES, LOCATION_KINDS } from '../custody/directory/location.entity';
+import type { Correctable } from '../custody/items/projection';
+import { DISPOSAL_METHODS, LOAN_PURPOSES, REQUEST_KINDS, REQUEST_STATUSES } from '../custody/items/request.entity';
+import { EVENT_TYPES } from '../custody/ledger/events';
 import { AppError } from '../errors';
 import { pageQuery } from './common.schemas';
 import { agencyCode } from './directory.schemas';

@@ -1,12 +1,12 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
-import type { Account } from '../custody/caller';
-import type { CallerCache } from '../custody/caller-cache';
-import type { CheckpointSigner } from '../custody/checkpoints';
-import type { GroupCommit } from '../custody/group-commit';
-import type { VerifierKey } from '../custody/note';
-import type { ThrottlePolicy } from '../custody/sign-in';
+import type { Account } from '../custody/directory/caller';
+import type { CallerCache } from '../custody/directory/caller-cache';
+import type { CheckpointSigner } from '../custody/ledger/checkpoints';
+import type { GroupCommit } from '../custody/items/group-commit';
+import type { VerifierKey } from '../custody/ledger/note';
+import type { ThrottlePolicy } from '../custody/directory/sign-in';
 import type { TokenSettings } from './auth';
 
 /** What the HTTP layer needs, passed in by main.ts or by a test: no globals, no container. */

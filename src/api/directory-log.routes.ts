@@ -1,4 +1,4 @@
-import { directoryLogPage, verifyDirectoryLog } from '../custody/directory-log';
+import { directoryLogPage, verifyDirectoryLog } from '../custody/directory/directory-log';
 import { pageOf } from './common.schemas';
 import { directoryLogEntrySchema, directoryLogQuery, directoryLogVerifySchema } from './directory.schemas';
 import type { AppDeps } from './deps';

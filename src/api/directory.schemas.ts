@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { AGENCY_KINDS } from '../custody/agency.entity';
-import { ROLES } from '../custody/user.entity';
+import { AGENCY_KINDS } from '../custody/directory/agency.entity';
+import { ROLES } from '../custody/directory/user.entity';
 import { pageQuery } from './common.schemas';
 
 export const agencyCode = z

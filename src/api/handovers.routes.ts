@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { canSeeItem } from '../custody/access';
-import type { Caller } from '../custody/caller';
-import { itemViewsById, presentItem } from '../custody/item-queries';
-import { handOver } from '../custody/movements';
-import { Handover } from '../custody/records.entity';
+import { canSeeItem } from '../custody/items/access';
+import type { Caller } from '../custody/directory/caller';
+import { itemViewsById, presentItem } from '../custody/items/item-queries';
+import { handOver } from '../custody/items/movements';
+import { Handover } from '../custody/items/records.entity';
 import { NotFoundError } from '../errors';
 import { uuidParam } from './common.schemas';
 import { handoverBody, itemSchema } from './custody.schemas';

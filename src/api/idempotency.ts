@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { EventSubscriber, TransactionEventArgs } from '@mikro-orm/core';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { carriedOut, currentCommandKey, KEY_LIFETIME_HOURS, withCommandKey } from '../custody/command-keys';
+import { carriedOut, currentCommandKey, KEY_LIFETIME_HOURS, withCommandKey } from '../custody/items/command-keys';
 import { ConflictError, UnprocessableError, ValidationError } from '../errors';
 
 const KEY = /^[A-Za-z0-9_.:-]{8,128}$/;

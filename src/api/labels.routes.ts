@@ -1,11 +1,11 @@
 import type { Response } from 'express';
 import { z } from 'zod';
-import { findVisibleCase } from '../custody/cases';
-import type { Caller } from '../custody/caller';
-import { findItemView, searchItems } from '../custody/item-queries';
-import { recordLabelPrints } from '../custody/label-prints';
-import { Location } from '../custody/location.entity';
-import { findLocation } from '../custody/locations';
+import { findVisibleCase } from '../custody/items/cases';
+import type { Caller } from '../custody/directory/caller';
+import { findItemView, searchItems } from '../custody/items/item-queries';
+import { recordLabelPrints } from '../custody/items/label-prints';
+import { Location } from '../custody/directory/location.entity';
+import { findLocation } from '../custody/directory/locations';
 import { UnprocessableError } from '../errors';
 import { LANGS } from '../reports/i18n';
 import { itemLabel, locationLabel } from '../reports/label-content';

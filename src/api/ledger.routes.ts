@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { alertVisibility, canSeeAlert, itemVisibility } from '../custody/access';
-import { resolveAlert } from '../custody/alerts';
-import { hasRole } from '../custody/caller';
-import { itemViewsById } from '../custody/item-queries';
-import { Alert } from '../custody/records.entity';
-import { verifyLedger } from '../custody/verify';
+import { alertVisibility, canSeeAlert, itemVisibility } from '../custody/items/access';
+import { resolveAlert } from '../custody/items/alerts';
+import { hasRole } from '../custody/directory/caller';
+import { itemViewsById } from '../custody/items/item-queries';
+import { Alert } from '../custody/items/records.entity';
+import { verifyLedger } from '../custody/ledger/verify/verify';
 import { NotFoundError } from '../errors';
 import { pageOf, pageQuery, uuidParam } from './common.schemas';
 import { alertListQuery } from './custody.schemas';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Location } from '../custody/location.entity';
-import { createLocationAs, findLocation } from '../custody/locations';
+import { Location } from '../custody/directory/location.entity';
+import { createLocationAs, findLocation } from '../custody/directory/locations';
 import { pageOf } from './common.schemas';
 import { locationCodeParam, locationListQuery, newLocationBody } from './custody.schemas';
 import type { AppDeps } from './deps';

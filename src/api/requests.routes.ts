@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { seesAllItems, type Caller } from '../custody/caller';
-import { acceptTransfer, approveRequest, cancelRequest, createRequest, findVisibleRequest, refuseTransfer, rejectRequest, requestItemCodes } from '../custody/requests';
-import { CustodyRequest, REQUEST_KINDS } from '../custody/request.entity';
+import { seesAllItems, type Caller } from '../custody/directory/caller';
+import { acceptTransfer, approveRequest, cancelRequest, createRequest, findVisibleRequest, refuseTransfer, rejectRequest, requestItemCodes } from '../custody/items/requests';
+import { CustodyRequest, REQUEST_KINDS } from '../custody/items/request.entity';
 import { pageOf, uuidParam } from './common.schemas';
 import { decisionBody, newRequestBody, requestListQuery, requiredNoteBody } from './custody.schemas';
 import type { AppDeps } from './deps';

@@ -2,7 +2,7 @@ import express, { Router, type Request, type RequestHandler, type Response } fro
 import { z, type ZodType } from 'zod';
 import { UnsupportedMediaTypeError, ValidationError, zodFieldErrors, type FieldError } from '../errors';
 import { findUnsafeText } from '../custody/unsafe-text';
-import type { Role } from '../custody/user.entity';
+import type { Role } from '../custody/directory/user.entity';
 import { requireOwnPassword, requireRole, type Caller } from './auth';
 
 export type Access = 'public' | 'authenticated' | readonly Role[];

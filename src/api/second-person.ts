@@ -1,6 +1,6 @@
 import type { Request } from 'express';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { confirmPerson, type Person, type ThrottlePolicy } from '../custody/sign-in';
+import { confirmPerson, type Person, type ThrottlePolicy } from '../custody/directory/sign-in';
 import { UnauthorizedError, UnprocessableError } from '../errors';
 
 /**

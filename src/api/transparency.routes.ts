@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { addCosignature, checkpointCovering, latestCheckpoint, listCheckpoints, signCheckpoint, type Checkpoint } from '../custody/checkpoints';
-import { findItemView } from '../custody/item-queries';
-import { consistencyProof, inclusionProof } from '../custody/merkle';
-import { formatVerifierKey } from '../custody/note';
-import { buildProofBundle } from '../custody/proof-bundle';
-import { ledgerRangeRoot } from '../custody/tree-store';
+import { addCosignature, checkpointCovering, latestCheckpoint, listCheckpoints, signCheckpoint, type Checkpoint } from '../custody/ledger/checkpoints';
+import { findItemView } from '../custody/items/item-queries';
+import { consistencyProof, inclusionProof } from '../custody/ledger/merkle';
+import { formatVerifierKey } from '../custody/ledger/note';
+import { buildProofBundle } from '../custody/ledger/proof-bundle';
+import { ledgerRangeRoot } from '../custody/ledger/tree-store';
 import { NotFoundError, UnprocessableError } from '../errors';
 import { recordReportAccess } from '../reports/report-access';
 import { itemCodeParam } from './custody.schemas';

@@ -1,14 +1,14 @@
 import type { FilterQuery } from '@mikro-orm/core';
-import { Agency } from '../custody/agency.entity';
-import { createUser, deactivateUser, reactivateUser, setPassword, setUserRoles } from '../custody/directory';
-import { presentUser } from '../custody/present';
-import { User } from '../custody/user.entity';
+import { Agency } from '../custody/directory/agency.entity';
+import { createUser, deactivateUser, reactivateUser, setPassword, setUserRoles } from '../custody/directory/directory';
+import { presentUser } from '../custody/items/present';
+import { User } from '../custody/directory/user.entity';
 import { NotFoundError } from '../errors';
 import { agencyScope } from './auth';
 import { pageOf, uuidParam } from './common.schemas';
 import { newUserBody, userListQuery, userPasswordBody, userRolesBody, userSchema } from './directory.schemas';
-import type { Account } from '../custody/caller';
-import type { CallerCache } from '../custody/caller-cache';
+import type { Account } from '../custody/directory/caller';
+import type { CallerCache } from '../custody/directory/caller-cache';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
 

@@ -6,7 +6,7 @@ import type { Logger } from 'pino';
 import { findUnsafeText, unsafeTextReason } from '../custody/unsafe-text';
 import { zodFieldErrors } from '../errors';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { GroupCommit } from '../custody/group-commit';
+import type { GroupCommit } from '../custody/items/group-commit';
 import type { z } from 'zod';
 import { Device, findActiveDevice, type DeviceKind, type DeviceRef } from './device.entity';
 import { answerDoor, handleOccupancy, handleTamper, handleTelemetry } from './locker';

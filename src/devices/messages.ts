@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DeviceOrigin } from '../custody/ledger';
+import type { DeviceOrigin } from '../custody/ledger/append';
 
 /** Fields every device event carries: a message id the device reuses on every retry, its sequence, boot and clock. */
 const envelope = {

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Placed, Receipt, ReceiptBook } from '../custody/group-commit';
+import type { Placed, Receipt, ReceiptBook } from '../custody/items/group-commit';
 import { arrayLiteral, type Sql } from '../custody/sql';
 import { AppError } from '../errors';
 import type { Ack } from './messages';

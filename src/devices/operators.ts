@@ -1,6 +1,6 @@
 import { createHash, randomInt, randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { loadCaller, type Caller } from '../custody/caller';
+import { loadCaller, type Caller } from '../custody/directory/caller';
 import type { Sql } from '../custody/sql';
 import { NotFoundError, UnprocessableError } from '../errors';
 import { Device, type DeviceRef } from './device.entity';

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Alert } from '../custody/records.entity';
+import { Alert } from '../custody/items/records.entity';
 import { Device } from './device.entity';
 
 /**

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError, UnprocessableError } from '../errors';
-import { Location } from '../custody/location.entity';
+import { Location } from '../custody/directory/location.entity';
 import { Device, type DeviceKind, type ScannerMode } from './device.entity';
 
 // Device passwords are 192 random bits, not chosen by people: a plain SHA-256 is enough to keep them from

@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { verifyBundle, type BundleCheck } from '../custody/bundle-verify';
-import type { CheckpointSigner } from '../custody/checkpoints';
-import type { Envelope } from '../custody/events';
-import { readAttachment } from '../custody/item-records';
-import type { ItemView } from '../custody/item-queries';
-import type { VerifierKey } from '../custody/note';
-import { buildProofBundle, type ProofBundle } from '../custody/proof-bundle';
-import { Attachment } from '../custody/records.entity';
-import { leafHash } from '../custody/merkle';
+import { verifyBundle, type BundleCheck } from '../custody/ledger/bundle-verify';
+import type { CheckpointSigner } from '../custody/ledger/checkpoints';
+import type { Envelope } from '../custody/ledger/events';
+import { readAttachment } from '../custody/items/item-records';
+import type { ItemView } from '../custody/items/item-queries';
+import type { VerifierKey } from '../custody/ledger/note';
+import { buildProofBundle, type ProofBundle } from '../custody/ledger/proof-bundle';
+import { Attachment } from '../custody/items/records.entity';
+import { leafHash } from '../custody/ledger/merkle';
 
 /** Names people read in place of ids. */
 export interface Names {

@@ -1,6 +1,6 @@
-import type { Envelope } from '../custody/events';
-import { formatItemCode } from '../custody/item-code';
-import { leafHash } from '../custody/merkle';
+import type { Envelope } from '../custody/ledger/events';
+import { formatItemCode } from '../custody/items/item-code';
+import { leafHash } from '../custody/ledger/merkle';
 import { CONTENT_BOTTOM, CONTENT_TOP, CONTENT_WIDTH, createReport, line, PAGE, type Doc } from './document';
 import { drawCode128, drawQr } from './draw-symbols';
 import type { HistoryData, Names } from './history-data';

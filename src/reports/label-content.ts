@@ -1,8 +1,8 @@
-import type { ItemView } from '../custody/item-queries';
-import type { Location } from '../custody/location.entity';
+import type { ItemView } from '../custody/items/item-queries';
+import type { Location } from '../custody/directory/location.entity';
 import { categoryName, word, type Lang } from './i18n';
 import type { LabelContent } from './labels';
-import { formatItemCode } from '../custody/item-code';
+import { formatItemCode } from '../custody/items/item-code';
 
 /** An item's label: the lines are in priority order, so a small label that shortens them keeps the first. */
 export function itemLabel(item: ItemView, lang: Lang): LabelContent {

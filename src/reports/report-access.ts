@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { Caller } from '../custody/caller';
+import type { Caller } from '../custody/directory/caller';
 import type { Lang } from './i18n';
 
 /**

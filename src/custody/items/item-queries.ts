@@ -1,0 +1,151 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { NotFoundError } from '../../errors';
+import { canSeeItem, itemVisibility } from './access';
+import type { Caller } from '../directory/caller';
+import type { Envelope } from '../ledger/events';
+import type { Category, PhysicalState } from './item.entity';
+import { formatItemCode } from './item-code';
+import { ITEM_SELECT, rowToState } from '../ledger/append';
+import type { ItemState } from './projection';
+import { arrayLiteral, type Sql } from '../sql';
+import { allowedCommands } from './state-machine';
+
+/** An item with the names people read beside the ids. */
+export interface ItemView extends ItemState {
+  caseNumber: string;
+  owningAgencyCode: string;
+  locationCode: string | null;
+  holderUsername: string | null;
+}
+
+const VIEW_SELECT = `${ITEM_SELECT}, c.case_number as "caseNumber", a.code as "owningAgencyCode",
+  l.code as "locationCode", u.username as "holderUsername"`;
+const VIEW_FROM = `items i join cases c on c.id = i.case_id join agencies a on a.id = i.owning_agency_id
+  left join locations l on l.id = i.location_id left join users u on u.id = i.holder_user_id`;
+
+const toView = (row: Record<string, unknown>): ItemView => rowToState(row) as ItemView;
+
+/** The case number and owning agency's code of items, by code: the names an answer shows beside the ids. */
+export async function itemNames(sql: Sql, codes: string[]): Promise<Map<string, Pick<ItemView, 'caseNumber' | 'owningAgencyCode'>>> {
+  const rows = await sql.execute<{ code: string; caseNumber: string; owningAgencyCode: string }[]>(
+    `select i.code, c.case_number as "caseNumber", a.code as "owningAgencyCode"
+       from items i join cases c on c.id = i.case_id join agencies a on a.id = i.owning_agency_id where i.code = any (?::text[])`,
+    [arrayLiteral(codes)],
+  );
+  return new Map(rows.map(({ code, ...names }) => [code, names]));
+}
+
+export interface ItemFilters {
+  caseId?: string;
+  state?: PhysicalState;
+  category?: Category;
+  location?: string;
+  agency?: string;
+  q?: string;
+  sort: 'code' | 'itemNo' | 'lastEventAt' | 'reviewDate' | 'category' | 'state';
+  order: 'asc' | 'desc';
+  limit: number;
+  offset: number;
+}
+
+const SORT_COLUMNS: Record<ItemFilters['sort'], string> = {
+  code: 'i.code',
+  itemNo: 'i.case_id, i.item_no',
+  lastEventAt: 'i.last_event_at',
+  reviewDate: 'i.review_date',
+  category: 'i.category',
+  state: 'i.state',
+};
+
+const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export async function searchItems(em: EntityManager, caller: Caller, f: ItemFilters): Promise<{ items: ItemView[]; total: number }> {
+  const visibility = itemVisibility(caller);
+  const where = [visibility.sql];
+  const params: unknown[] = [...visibility.params];
+  const add = (sql: string, ...values: unknown[]) => {
+    where.push(sql);
+    params.push(...values);
+  };
+  if (f.caseId) add('i.case_id = ?', f.caseId);
+  if (f.state) add('i.state = ?', f.state);
+  if (f.category) add('i.category = ?', f.category);
+  if (f.agency) add('a.code = ?', f.agency);
+  if (f.location) {
+    add(`i.location_id in (select s.id from locations s join locations top on s.path like top.path || '%' where top.code = ?)`, f.location);
+  }
+  if (f.q) {
+    const pattern = likePattern(f.q);
+    add(`(i.description ilike ? or i.serial_number ilike ? or i.seal_number ilike ? or i.code = upper(?))`, pattern, pattern, pattern, f.q);
+  }
+  const direction = f.order === 'asc' ? 'asc' : 'desc';
+  const orderBy = SORT_COLUMNS[f.sort].split(', ').map((column) => `${column} ${direction}`).join(', ');
+  const rows = await em.execute<Record<string, unknown>[]>(
+    `select ${VIEW_SELECT}, count(*) over () as "totalCount" from ${VIEW_FROM}
+      where ${where.join(' and ')} order by ${orderBy}, i.id limit ? offset ?`,
+    [...params, f.limit, f.offset],
+  );
+  const total = rows.length ? Number(rows[0]!.totalCount) : 0;
+  return { items: rows.map(toView), total };
+}
+
+/** Items by id, in case and item-number order, for documents whose visibility was checked on the document. */
+export async function itemViewsById(em: EntityManager, ids: string[]): Promise<ItemView[]> {
+  const rows = await em.execute<Record<string, unknown>[]>(
+    `select ${VIEW_SELECT} from ${VIEW_FROM} where i.id = any (?::uuid[]) order by c.case_number, i.item_no`,
+    [`{${ids.join(',')}}`],
+  );
+  return rows.map(toView);
+}
+
+export async function findItemView(em: EntityManager, caller: Caller, code: string): Promise<ItemView> {
+  const [row] = await em.execute<Record<string, unknown>[]>(`select ${VIEW_SELECT} from ${VIEW_FROM} where i.code = ?`, [code]);
+  const view = row ? toView(row) : null;
+  if (!view || !canSeeItem(caller, view)) throw new NotFoundError(`item ${code} does not exist`);
+  return view;
+}
+
+export function presentItem(view: ItemView) {
+  const { lastHash, lastSeq, heldByAgencyIds, ...rest } = view;
+  delete (rest as Partial<ItemView> & { totalCount?: unknown }).totalCount;
+  return {
+    ...rest,
+    displayCode: formatItemCode(view.code),
+    eventCount: lastSeq,
+    lastLeafHash: lastHash,
+    heldByAgencyIds,
+    allowedCommands: allowedCommands(view.state),
+  };
+}
+
+export interface EventView {
+  index: number;
+  itemSeq: number;
+  type: Envelope['type'];
+  leafHash: string;
+  prevItemHash: string | null;
+  envelope: Envelope;
+  canonical: string;
+  actorName: string | null;
+}
+
+export async function itemEvents(em: EntityManager, itemId: string, limit: number, offset: number): Promise<EventView[]> {
+  const rows = await em.execute<
+    { idx: string; item_seq: number; type: Envelope['type']; canonical: string; leaf_hash: Buffer; prev_item_hash: Buffer | null; actor_name: string | null }[]
+  >(
+    `select e.idx, e.item_seq, e.type, e.canonical, e.leaf_hash, e.prev_item_hash, u.display_name as actor_name
+       from ledger_events e left join users u on u.id = e.actor_id
+      where e.item_id = ? order by e.item_seq limit ? offset ?`,
+    [itemId, limit, offset],
+  );
+  return rows.map((r) => ({
+    index: Number(r.idx),
+    itemSeq: r.item_seq,
+    type: r.type,
+    leafHash: r.leaf_hash.toString('hex'),
+    prevItemHash: r.prev_item_hash?.toString('hex') ?? null,
+    envelope: JSON.parse(r.canonical) as Envelope,
+    canonical: r.canonical,
+    actorName: r.actor_name,
+  }));
+}
