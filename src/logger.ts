@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
+import pretty from 'pino-pretty';
 import type { Config } from './config';
 
 /** Paths that may hold a secret: pino replaces their values before anything is written. */
@@ -26,7 +27,12 @@ export const REDACTED_PATHS = [
   'metricsToken',
 ];
 
+/**
+ * JSON lines for a log collector; read by a person at a terminal, the same lines pretty-printed. The
+ * prettifier is a stream in this thread (not pino's worker transport), so nothing is lost at a crash.
+ */
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
+  const target = destination ?? (process.stdout.isTTY ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l' }) : undefined);
   return pino(
     {
     level: config.logLevel,
@@ -34,6 +40,6 @@ export function createLogger(config: Pick<Config, 'logLevel'>, destination?: Des
     redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    target,
   );
 }

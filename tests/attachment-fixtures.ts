@@ -4,6 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import PDFDocument from 'pdfkit';
+import { requireDebianTools } from './debian-tools';
+
+requireDebianTools('pdftoppm');
 
 /** Real files of each attachment type, made here rather than kept as opaque bytes. */
 

@@ -3,6 +3,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { requireDebianTools } from './debian-tools';
+
+requireDebianTools('pdftoppm', 'pdftotext', 'pdfdetach', 'zbarimg');
 
 const run = promisify(execFile);
 

@@ -441,7 +441,7 @@ describe('hostile device messages', () => {
       }
     }
     // Topics outside a device's rights, some of them very odd: each gets the publisher cut off, nothing else.
-    const topics = fc.sample(fc.array(fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !/[#+\u0000]/.test(s)), { minLength: 1, maxLength: 8 }).map((parts) => parts.join('/')), 30);
+    const topics = fc.sample(fc.array(fc.string({ minLength: 1, maxLength: 12 }).filter((s) => !/[#+]/.test(s) && !s.includes('\u0000')), { minLength: 1, maxLength: 8 }).map((parts) => parts.join('/')), 30);
     for (const topic of [...topics, `${locker.topic}evt/scan/extra`, 'custody/v1/scanner/someone-else/evt/scan', '$SYS/broker/clients']) {
       const client = await mqtt.connectAsync(broker, { clientId: scanner.id, username: scanner.id, password: scanner.password, reconnectPeriod: 0 });
       client.on('error', () => undefined);

@@ -220,7 +220,7 @@ describe('the directory log', () => {
   const log = async () => {
     const res = await as(ctx, world.people.inspector).get('/directory/log?limit=200');
     expect(res.status).toBe(200);
-    return res.body as { items: { seq: number; leafHash: string; entry: Record<string, any> }[]; total: number };
+    return res.body as { items: { seq: number; leafHash: string; entry: { action: string; actor: unknown; subject: { id: string }; change: unknown } }[]; total: number };
   };
 
   test("an administrator's changes to agencies, users, locations and devices are in the log, in order, with who made them", async () => {

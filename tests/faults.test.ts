@@ -11,6 +11,9 @@ import { signInAt } from './operator';
 import { freePort } from './ports';
 import { ROOT, startServer, type ServerProcess } from './server-process';
 import { as, buildWorld, received, type World } from './world';
+import { requireDebianTools } from './debian-tools';
+
+requireDebianTools('pg_ctl');
 
 /**
  * Faults against the real server process: killed with SIGKILL in the middle of commands and scans, and its

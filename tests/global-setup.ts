@@ -9,7 +9,6 @@ import { ensureServerRole, SERVER_ROLE } from '../src/database-role';
 import { freePort } from './ports';
 
 declare global {
-  // eslint-disable-next-line no-var
   var __CUSTODY_TEST_DATABASE__: { db: Database; dir: string } | undefined;
 }
 

@@ -12,6 +12,9 @@ import { freePort } from './ports';
 import { startServer, type ServerProcess } from './server-process';
 import { ED25519, generateSignerKey } from '../src/custody/ledger/note';
 import { verifyLedger } from '../src/custody/ledger/verify/verify';
+import { requireDebianTools } from './debian-tools';
+
+requireDebianTools('/usr/sbin/mosquitto');
 
 /**
  * The same device flows against Debian's Mosquitto 2.0 (`.ci/run` installs it), configured with the password

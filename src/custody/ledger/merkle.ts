@@ -113,7 +113,12 @@ export function rootFromInclusionProof(index: number, size: number, leaf: Buffer
     if (sn === 0) throw new Error('inclusion proof is too long');
     if (fn & 1 || fn === sn) {
       r = nodeHash(p, r);
-      if (!(fn & 1)) while (fn !== 0 && !(fn & 1)) (fn >>= 1), (sn >>= 1);
+      if (!(fn & 1)) {
+        while (fn !== 0 && !(fn & 1)) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+      }
     } else {
       r = nodeHash(r, p);
     }
@@ -132,7 +137,10 @@ export function verifyConsistency(size1: number, size2: number, root1: Buffer, r
   if ((size1 & (size1 - 1)) === 0) path.unshift(root1); // size1 is a power of two: its root is the first node
   let fn = size1 - 1;
   let sn = size2 - 1;
-  while (fn & 1) (fn >>= 1), (sn >>= 1);
+  while (fn & 1) {
+    fn >>= 1;
+    sn >>= 1;
+  }
   if (path.length === 0) return false;
   let fr = path[0]!;
   let sr = path[0]!;
@@ -141,7 +149,12 @@ export function verifyConsistency(size1: number, size2: number, root1: Buffer, r
     if (fn & 1 || fn === sn) {
       fr = nodeHash(c, fr);
       sr = nodeHash(c, sr);
-      if (!(fn & 1)) while (fn !== 0 && !(fn & 1)) (fn >>= 1), (sn >>= 1);
+      if (!(fn & 1)) {
+        while (fn !== 0 && !(fn & 1)) {
+          fn >>= 1;
+          sn >>= 1;
+        }
+      }
     } else {
       sr = nodeHash(sr, c);
     }
