@@ -15,7 +15,11 @@ const CLIENTS = [1, 4, 16] as const;
 const SECONDS = 3;
 
 /** Runs `clients` loops of `op` for `seconds` and returns the rate and the sorted latencies in ms. */
-async function closedLoop(clients: number, seconds: number, op: (client: number, n: number) => Promise<void>): Promise<{ perSecond: number; latencies: number[] }> {
+async function closedLoop(
+  clients: number,
+  seconds: number,
+  op: (client: number, n: number) => Promise<void>,
+): Promise<{ perSecond: number; latencies: number[] }> {
   const latencies: number[] = [];
   const start = performance.now();
   const end = start + seconds * 1000;
@@ -28,7 +32,10 @@ async function closedLoop(clients: number, seconds: number, op: (client: number,
       }
     }),
   );
-  return { perSecond: latencies.length / ((performance.now() - start) / 1000), latencies: latencies.sort((a, b) => a - b) };
+  return {
+    perSecond: latencies.length / ((performance.now() - start) / 1000),
+    latencies: latencies.sort((a, b) => a - b),
+  };
 }
 
 /** The PostgreSQL floor, measured with bare `pg` clients: one connection per client, no ORM, no HTTP. */
@@ -39,7 +46,11 @@ async function rawBaselines(url: string, clients: number) {
     await pool.query(`create table if not exists bench_head (id boolean primary key, size bigint not null)`);
     await pool.query(`insert into bench_head values (true, 0) on conflict do nothing`);
     const body = 'x'.repeat(600); // about the size of a check-in event's canonical JSON
-    const insert = await closedLoop(clients, SECONDS, async () => void (await pool.query('insert into bench_rows (body) values ($1)', [body])));
+    const insert = await closedLoop(
+      clients,
+      SECONDS,
+      async () => void (await pool.query('insert into bench_rows (body) values ($1)', [body])),
+    );
     const serialized = await closedLoop(clients, SECONDS, async () => {
       const c = await pool.connect();
       try {
@@ -70,18 +81,40 @@ async function startServer(db: BenchDb, jwtSecret: string): Promise<Server> {
   const root = path.join(__dirname, '..');
   let output = '';
   // Node's flags as `npm start` gives them (the young generation's size), then any of BENCH_NODE_ARGS.
-  const startFlags = (JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start
+  const startFlags = (
+    JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  ).scripts.start
     .split(' ')
     .filter((word) => word.startsWith('--'));
-  const child = spawn(process.execPath, [...startFlags, ...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), '--import', 'tsx', 'src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: db.url, DATABASE_OWNER_URL: db.ownerUrl, JWT_SECRET: jwtSecret, PORT: String(port), MQTT_PORT: String(await freePort()), CUSTODY_DATA_DIR: dataDir, LOG_LEVEL: 'warn', DB_POOL_MAX: '20' },
-  });
+  const child = spawn(
+    process.execPath,
+    [...startFlags, ...(process.env.BENCH_NODE_ARGS?.split(' ') ?? []), '--import', 'tsx', 'src/main.ts'],
+    {
+      cwd: root,
+      env: {
+        ...process.env,
+        DATABASE_URL: db.url,
+        DATABASE_OWNER_URL: db.ownerUrl,
+        JWT_SECRET: jwtSecret,
+        PORT: String(port),
+        MQTT_PORT: String(await freePort()),
+        CUSTODY_DATA_DIR: dataDir,
+        LOG_LEVEL: 'warn',
+        DB_POOL_MAX: '20',
+      },
+    },
+  );
   child.stdout!.on('data', (c) => (output += c));
   child.stderr!.on('data', (c) => (output += c));
   for (let i = 0; ; i++) {
     if (child.exitCode !== null) throw new Error(`bench server exited: ${output}`);
-    if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) break;
+    if (
+      await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
     if (i > 300) throw new Error(`bench server not ready: ${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -121,7 +154,18 @@ function post(agent: http.Agent, port: number, token: string, urlPath: string, b
   const data = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { agent, host: '127.0.0.1', port, method: 'POST', path: urlPath, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } },
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path: urlPath,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(data),
+        },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode!));
@@ -141,7 +185,10 @@ export async function benchCommands(db: BenchDb): Promise<Figure[]> {
   const figures: Figure[] = [];
   const em = () => db.orm.em.fork();
   const keeperId = randomUUID();
-  await em().execute(`insert into users (id, username, display_name, agency_id, roles, password_hash) values (?, 'bench-commands', 'Bench keeper', ?, '{warehouse}', 'x')`, [keeperId, db.actor.agencyId]);
+  await em().execute(
+    `insert into users (id, username, display_name, agency_id, roles, password_hash) values (?, 'bench-commands', 'Bench keeper', ?, '{warehouse}', 'x')`,
+    [keeperId, db.actor.agencyId],
+  );
   await createLocation(em(), { code: 'CMD-SITE', name: 'Bench', kind: 'site' });
   const shelves = ['CMD-A', 'CMD-B'];
   for (const code of shelves) await createLocation(em(), { code, name: code, kind: 'shelf', parentCode: 'CMD-SITE' });
@@ -164,9 +211,13 @@ export async function benchCommands(db: BenchDb): Promise<Figure[]> {
         const own = items[client]!;
         const item = own[n % own.length]!;
         const round = Math.floor(n / own.length);
-        const status = round === 0
-          ? await post(agent, server.port, token, `/api/v1/items/${item.code}/check-in`, { locationCode: shelves[0] })
-          : await post(agent, server.port, token, `/api/v1/items/${item.code}/move`, { locationCode: shelves[round % 2], note: 'rearranged' });
+        const status =
+          round === 0
+            ? await post(agent, server.port, token, `/api/v1/items/${item.code}/check-in`, { locationCode: shelves[0] })
+            : await post(agent, server.port, token, `/api/v1/items/${item.code}/move`, {
+                locationCode: shelves[round % 2],
+                note: 'rearranged',
+              });
         if (status !== 200) failures.push(status);
       });
       const cpuPerCommand = ((cpuSeconds(server.pid) - cpuBefore) * 1000) / http.latencies.length;
@@ -183,31 +234,50 @@ export async function benchCommands(db: BenchDb): Promise<Figure[]> {
         {
           section: 'commands',
           name: `check-in/move through HTTP, ${label} (vs raw single-row insert+commit)`,
-          value: http.perSecond, unit: '/s',
+          value: http.perSecond,
+          unit: '/s',
           baseline: { name: 'raw insert+commit', value: raw.insert.perSecond },
           target: clients === 16 ? '≥ 1,000/s' : undefined,
         },
         {
           section: 'commands',
           name: `check-in/move through HTTP, ${label} (vs serialized head-row update+insert)`,
-          value: http.perSecond, unit: '/s',
+          value: http.perSecond,
+          unit: '/s',
           baseline: { name: 'raw head-row update+insert', value: raw.serialized.perSecond },
           target: clients === 16 ? '≥ 0.5× baseline' : undefined,
         },
         ...([50, 99] as const).map((p) => ({
           section: 'commands',
           name: `check-in/move latency p${p}, ${label}`,
-          value: percentile(http.latencies, p), unit: 'ms',
+          value: percentile(http.latencies, p),
+          unit: 'ms',
           baseline: { name: 'raw head-row update+insert', value: percentile(raw.serialized.latencies, p) },
           target: clients === 16 && p === 99 ? '< 50 ms' : undefined,
         })),
         { section: 'commands', name: `server process CPU per command, ${label}`, value: cpuPerCommand, unit: 'ms' },
-        { section: 'commands', name: `whole machine's CPU per command (server, PostgreSQL, loader), ${label}`, value: machinePerCommand, unit: 'ms' },
-        { section: 'commands', name: `commands per transaction (group commit), ${label}`, value: Number(batches!.events) / Number(batches!.commits), unit: 'commands' },
+        {
+          section: 'commands',
+          name: `whole machine's CPU per command (server, PostgreSQL, loader), ${label}`,
+          value: machinePerCommand,
+          unit: 'ms',
+        },
+        {
+          section: 'commands',
+          name: `commands per transaction (group commit), ${label}`,
+          value: Number(batches!.events) / Number(batches!.commits),
+          unit: 'commands',
+        },
       );
     }
     const memory = residentMiB(server.pid);
-    figures.push({ section: 'commands', name: 'server resident memory, peak under the command load', value: memory.peak, unit: 'MiB', target: '< 300 MiB' });
+    figures.push({
+      section: 'commands',
+      name: 'server resident memory, peak under the command load',
+      value: memory.peak,
+      unit: 'MiB',
+      target: '< 300 MiB',
+    });
   } finally {
     agent.destroy();
     await server.stop();
@@ -223,11 +293,12 @@ async function databaseSize(db: BenchDb): Promise<Figure> {
             sum(octet_length(canonical)) as canonical, pg_database_size(current_database()) as total from ledger_events`,
   );
   const events = Number(row!.events);
-  const perMillion = (bytes: string) => (Number(bytes) / events) * 1e6 / 2 ** 30;
+  const perMillion = (bytes: string) => ((Number(bytes) / events) * 1e6) / 2 ** 30;
   return {
     section: 'commands',
     name: `ledger size per million events (${events} events; whole database ${perMillion(row!.total).toFixed(1)} GiB per million)`,
-    value: perMillion(row!.stored), unit: 'GiB',
+    value: perMillion(row!.stored),
+    unit: 'GiB',
     baseline: { name: 'canonical JSON bytes alone', value: perMillion(row!.canonical) },
   };
 }

@@ -48,16 +48,30 @@ export async function benchDevices(db: BenchDb): Promise<Figure[]> {
   const service = { username: 'custody-server', password: randomBytes(16).toString('hex') };
   const logger = pino({ level: 'warn' });
   const broker = await startEmbeddedBroker({ orm: db.orm, logger, host: '127.0.0.1', port: 0, service });
-  const link = await connectDeviceLink(db.orm, new GroupCommit(db.orm, deviceMessages), logger, { url: `mqtt://127.0.0.1:${broker.port}`, ...service, shared: false });
+  const link = await connectDeviceLink(db.orm, new GroupCommit(db.orm, deviceMessages), logger, {
+    url: `mqtt://127.0.0.1:${broker.port}`,
+    ...service,
+    shared: false,
+  });
   const url = `mqtt://127.0.0.1:${broker.port}`;
   const figures: Figure[] = [];
   try {
-    await em().execute(`insert into users (id, username, display_name, agency_id, roles, password_hash) values (gen_random_uuid(), 'bench-keeper', 'Bench keeper', ?, '{warehouse}', 'x')`, [db.actor.agencyId]);
+    await em().execute(
+      `insert into users (id, username, display_name, agency_id, roles, password_hash) values (gen_random_uuid(), 'bench-keeper', 'Bench keeper', ?, '{warehouse}', 'x')`,
+      [db.actor.agencyId],
+    );
     await createLocation(em(), { code: 'BENCH-SITE', name: 'Bench', kind: 'site' });
     await createLocation(em(), { code: 'BENCH-ROOM', name: 'Bench room', kind: 'room', parentCode: 'BENCH-SITE' });
     // Ten check-in stations share the load: one device's scans are handled in order, one after another.
     const stations = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => registerDevice(em(), { code: `BENCH-SCANNER-${i}`, kind: 'scanner', mode: 'check_in', locationCode: 'BENCH-ROOM' })),
+      Array.from({ length: 10 }, (_, i) =>
+        registerDevice(em(), {
+          code: `BENCH-SCANNER-${i}`,
+          kind: 'scanner',
+          mode: 'check_in',
+          locationCode: 'BENCH-ROOM',
+        }),
+      ),
     );
 
     // The bare round trip: one client asks, the server's account answers at once.
@@ -72,12 +86,26 @@ export async function benchDevices(db: BenchDb): Promise<Figure[]> {
     const keeper = (await loadCaller(em(), { username: 'bench-keeper' }))!;
     const scanners = await Promise.all(
       stations.map(async ({ device, password }) => {
-        const client = withoutNagle(await mqtt.connectAsync(url, { clientId: device.id, username: device.id, password }));
+        const client = withoutNagle(
+          await mqtt.connectAsync(url, { clientId: device.id, username: device.id, password }),
+        );
         await client.subscribeAsync(`custody/v1/scanner/${device.id}/ack`, { qos: 1 });
         const acked = answers(client, (payload) => JSON.parse(payload.toString()).msgId);
         const { code } = await openOperatorCode(em(), keeper, device.id, 3600);
         const signedIn = acked('sign-in');
-        await client.publishAsync(`custody/v1/scanner/${device.id}/evt/operator`, JSON.stringify({ v: 1, msgId: 'sign-in', seq: 0, bootId: 'bench', deviceTime: new Date().toISOString(), action: 'sign_in', code }), { qos: 1 });
+        await client.publishAsync(
+          `custody/v1/scanner/${device.id}/evt/operator`,
+          JSON.stringify({
+            v: 1,
+            msgId: 'sign-in',
+            seq: 0,
+            bootId: 'bench',
+            deviceTime: new Date().toISOString(),
+            action: 'sign_in',
+            code,
+          }),
+          { qos: 1 },
+        );
         const session = (JSON.parse((await signedIn).toString()) as { session: { id: string } }).session.id;
         return { device, client, acked, session };
       }),
@@ -85,13 +113,19 @@ export async function benchDevices(db: BenchDb): Promise<Figure[]> {
     const statuses: string[] = [];
 
     // A first second at 50/s, not measured: the code paths are compiled before the figures are taken.
-    const phases = [[50, 1, false], [50, 4, true], [200, 4, true]] as const;
+    const phases = [
+      [50, 1, false],
+      [50, 4, true],
+      [200, 4, true],
+    ] as const;
     for (const [phase, [rate, seconds, measured]] of phases.entries()) {
       const count = rate * seconds;
       const items = await receive(db, await registerMany(db, count));
       await analyze(db);
       // A running server's pool is warm; opening connections (SCRAM authentication) is not part of a scan.
-      await Promise.all(Array.from({ length: 15 }, () => em().transactional((tx) => tx.execute('select pg_sleep(0.05)'))));
+      await Promise.all(
+        Array.from({ length: 15 }, () => em().transactional((tx) => tx.execute('select pg_sleep(0.05)'))),
+      );
       global.gc?.();
       const bare = await steady(count, rate, async (i) => {
         const id = `${phase}-${i}`;
@@ -105,17 +139,31 @@ export async function benchDevices(db: BenchDb): Promise<Figure[]> {
         const ack = acked(msgId);
         await client.publishAsync(
           `custody/v1/scanner/${device.id}/evt/scan`,
-          JSON.stringify({ v: 1, msgId, seq: i, bootId: 'bench', deviceTime: new Date().toISOString(), code: items[i]!.code, session }),
+          JSON.stringify({
+            v: 1,
+            msgId,
+            seq: i,
+            bootId: 'bench',
+            deviceTime: new Date().toISOString(),
+            code: items[i]!.code,
+            session,
+          }),
           { qos: 1 },
         );
         statuses.push(JSON.parse((await ack).toString()).status);
       });
-      const [{ n }] = (await em().execute<{ n: string }[]>(`select count(*) as n from ledger_events where type = 'check_in' and item_id = any (?::uuid[])`, [`{${items.map((i) => i.id).join(',')}}`])) as [{ n: string }];
+      const [{ n }] = (await em().execute<{ n: string }[]>(
+        `select count(*) as n from ledger_events where type = 'check_in' and item_id = any (?::uuid[])`,
+        [`{${items.map((i) => i.id).join(',')}}`],
+      )) as [{ n: string }];
       const committed = statuses.splice(0).filter((s) => s === 'committed').length;
       const lost = count - Number(n);
       const duplicated = Number(n) - committed;
       if (!measured) continue;
-      for (const [p, target] of [[50, undefined], [99, rate === 200 ? '< 30 ms' : undefined]] as const) {
+      for (const [p, target] of [
+        [50, undefined],
+        [99, rate === 200 ? '< 30 ms' : undefined],
+      ] as const) {
         figures.push({
           section: 'devices',
           name: `scan-to-ack p${p} at ${rate}/s from 10 stations (${count} scans, ${lost} lost, ${duplicated} duplicated)`,

@@ -42,9 +42,17 @@ export async function benchDatabase(): Promise<BenchDb> {
   const userId = randomUUID();
   const caseId = randomUUID();
   const em = orm.em.fork();
-  await em.execute(`insert into agencies (id, code, name, kind) values (?, 'BENCH', 'Bench police', 'police')`, [agencyId]);
-  await em.execute(`insert into users (id, username, display_name, agency_id, roles, password_hash) values (?, 'bench', 'Bench officer', ?, '{officer}', 'x')`, [userId, agencyId]);
-  await em.execute(`insert into cases (id, agency_id, case_number, title, opened_on, created_by) values (?, ?, 'BENCH-1', 'Bench', '2026-01-01', ?)`, [caseId, agencyId, userId]);
+  await em.execute(`insert into agencies (id, code, name, kind) values (?, 'BENCH', 'Bench police', 'police')`, [
+    agencyId,
+  ]);
+  await em.execute(
+    `insert into users (id, username, display_name, agency_id, roles, password_hash) values (?, 'bench', 'Bench officer', ?, '{officer}', 'x')`,
+    [userId, agencyId],
+  );
+  await em.execute(
+    `insert into cases (id, agency_id, case_number, title, opened_on, created_by) values (?, ?, 'BENCH-1', 'Bench', '2026-01-01', ?)`,
+    [caseId, agencyId, userId],
+  );
   return {
     url: db.url,
     ownerUrl: db.ownerUrl,
@@ -77,8 +85,16 @@ export async function registerMany(db: BenchDb, count: number): Promise<ItemStat
           to: 'registered' as const,
           location: null,
           payload: {
-            code: generateItemCode(), caseId: db.caseId, itemNo: String(nextItemNo++), category: 'electronics', description: '黑色华为手机一部，屏幕有裂痕',
-            quantity: '1', unit: '部', seizedAt: '2026-11-02T01:30:00.000Z', seizedBy: db.actor.id, reviewDate: '2027-11-02',
+            code: generateItemCode(),
+            caseId: db.caseId,
+            itemNo: String(nextItemNo++),
+            category: 'electronics',
+            description: '黑色华为手机一部，屏幕有裂痕',
+            quantity: '1',
+            unit: '部',
+            seizedAt: '2026-11-02T01:30:00.000Z',
+            seizedBy: db.actor.id,
+            reviewDate: '2027-11-02',
           },
         })),
       ),
@@ -96,7 +112,13 @@ export async function appendRounds(db: BenchDb, items: ItemState[], rounds: numb
     const appended = await db.orm.em.fork().transactional((tx) =>
       appendEvents(
         tx,
-        current.map((item) => ({ item, type: hold ? ('hold_placed' as const) : ('hold_released' as const), actor: db.actor, to: item.state, payload: { reason: `审查 ${round}` } })),
+        current.map((item) => ({
+          item,
+          type: hold ? ('hold_placed' as const) : ('hold_released' as const),
+          actor: db.actor,
+          to: item.state,
+          payload: { reason: `审查 ${round}` },
+        })),
       ),
     );
     current = appended.map((a) => a.state);
@@ -107,7 +129,17 @@ export async function appendRounds(db: BenchDb, items: ItemState[], rounds: numb
 /** Hands items over to the bench officer, so that a check-in can follow. */
 export async function receive(db: BenchDb, items: ItemState[]): Promise<ItemState[]> {
   const appended = await db.orm.em.fork().transactional((tx) =>
-    appendEvents(tx, items.map((item) => ({ item, type: 'handover' as const, actor: db.actor, to: 'received' as const, location: null, payload: { toUserId: db.actor.id } }))),
+    appendEvents(
+      tx,
+      items.map((item) => ({
+        item,
+        type: 'handover' as const,
+        actor: db.actor,
+        to: 'received' as const,
+        location: null,
+        payload: { toUserId: db.actor.id },
+      })),
+    ),
   );
   return appended.map((a) => a.state);
 }
@@ -121,4 +153,5 @@ export async function analyze(db: BenchDb): Promise<void> {
 }
 
 /** The p-th percentile of ascending numbers. */
-export const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+export const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;

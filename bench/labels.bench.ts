@@ -17,7 +17,12 @@ export async function benchLabels(): Promise<Figure[]> {
     return {
       code,
       displayCode: formatItemCode(code),
-      lines: [`案号 东公刑[2026]${i}号 · 第${i + 1}件`, '电子设备 · 黑色华为手机一部，屏幕有裂痕', '扣押 2026-11-02 · 封签 S-0001', '单位 PSB-EAST'],
+      lines: [
+        `案号 东公刑[2026]${i}号 · 第${i + 1}件`,
+        '电子设备 · 黑色华为手机一部，屏幕有裂痕',
+        '扣押 2026-11-02 · 封签 S-0001',
+        '单位 PSB-EAST',
+      ],
     };
   });
   renderLabels(labels.slice(0, 1), 'a4', 'warm-up').resume();

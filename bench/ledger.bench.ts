@@ -44,7 +44,15 @@ const finished = (doc: PDFKit.PDFDocument) =>
 export async function benchLedger(db: BenchDb): Promise<Figure[]> {
   const figures: Figure[] = [];
   const em = () => db.orm.em.fork();
-  const caller: Caller = { id: db.actor.id, username: 'bench', displayName: 'Bench', agencyId: db.actor.agencyId, agencyCode: 'BENCH', agencyKind: 'police', roles: ['inspector'] };
+  const caller: Caller = {
+    id: db.actor.id,
+    username: 'bench',
+    displayName: 'Bench',
+    agencyId: db.actor.agencyId,
+    agencyCode: 'BENCH',
+    agencyKind: 'police',
+    roles: ['inspector'],
+  };
 
   process.stderr.write('bench: building histories of 100, 1,000 and 10,000 events…\n');
   let [a, b, c] = await registerMany(db, 3);
@@ -55,12 +63,23 @@ export async function benchLedger(db: BenchDb): Promise<Figure[]> {
   await appendRounds(db, await registerMany(db, 1000), 49);
   await signCheckpoint(em(), signing);
   // The first proof in a fresh tree computes and keeps its 256-leaf tile roots; measured on its own.
-  const [{ n: total }] = (await em().execute<{ n: string }[]>('select count(*) as n from ledger_events')) as [{ n: string }];
+  const [{ n: total }] = (await em().execute<{ n: string }[]>('select count(*) as n from ledger_events')) as [
+    { n: string },
+  ];
   const tiles = await time(() => inclusionProof(ledgerRangeRoot(em()), Number(total), 0));
-  figures.push({ section: 'proofs', name: 'first proof in a fresh tree (computes the tiles)', value: tiles.ms, unit: 'ms' });
+  figures.push({
+    section: 'proofs',
+    name: 'first proof in a fresh tree (computes the tiles)',
+    value: tiles.ms,
+    unit: 'ms',
+  });
 
   // History PDFs, against pdfkit writing the same number of plain text lines.
-  for (const [item, events] of [[a!, 100], [b!, 1000], [c!, 10000]] as const) {
+  for (const [item, events] of [
+    [a!, 100],
+    [b!, 1000],
+    [c!, 10000],
+  ] as const) {
     const view = await findItemView(em(), caller, item.code);
     const baseline = await time(async () => {
       const doc = new PDFDocument({ size: 'A4' });
@@ -72,7 +91,9 @@ export async function benchLedger(db: BenchDb): Promise<Figure[]> {
     const render = () =>
       peakMemory(async () => {
         const data = await loadHistory(em(), view, signing, '/nonexistent');
-        await finished(renderHistory({ data, lang: 'zh', reportId: 'bench', generatedAt: 'now', generatedBy: 'bench' }));
+        await finished(
+          renderHistory({ data, lang: 'zh', reportId: 'bench', generatedAt: 'now', generatedBy: 'bench' }),
+        );
       });
     // The median of three runs after a warm-up (one run for 10,000 events): a server has drawn reports before.
     if (events < 10000) await render();
@@ -105,7 +126,10 @@ export async function benchLedger(db: BenchDb): Promise<Figure[]> {
     return runs.sort((x, y) => x - y)[1]!;
   };
   const workers = os.availableParallelism() - 1;
-  for (const [how, threads] of [[`this thread and ${workers} worker thread${workers === 1 ? '' : 's'}`, workers], ['this thread only', 0]] as const) {
+  for (const [how, threads] of [
+    [`this thread and ${workers} worker thread${workers === 1 ? '' : 's'}`, workers],
+    ['this thread only', 0],
+  ] as const) {
     const ms = await verifyRun(threads);
     figures.push({
       section: 'ledger',
@@ -121,7 +145,8 @@ export async function benchLedger(db: BenchDb): Promise<Figure[]> {
   const size = rows.length;
   const probes = 300;
   const reads = await time(async () => {
-    for (let i = 0; i < probes; i++) await em().execute('select leaf_hash from ledger_events where idx = ?', [randomInt(size)]);
+    for (let i = 0; i < probes; i++)
+      await em().execute('select leaf_hash from ledger_events where idx = ?', [randomInt(size)]);
   });
   const proofs = await time(async () => {
     for (let i = 0; i < probes; i++) await inclusionProof(ledgerRangeRoot(em()), size, randomInt(size));
@@ -136,10 +161,12 @@ export async function benchLedger(db: BenchDb): Promise<Figure[]> {
   const bundle = await buildProofBundle(em(), await findItemView(em(), caller, a!.code), signing);
   const bundleBytes = bundle.events.map((e) => e.canonical);
   const checks = await time(async () => {
-    for (let i = 0; i < 200; i++) if (!verifyBundle(bundle, signing.signer).ok) throw new Error('bundle does not verify');
+    for (let i = 0; i < 200; i++)
+      if (!verifyBundle(bundle, signing.signer).ok) throw new Error('bundle does not verify');
   });
   const bareBundle = await time(async () => {
-    for (let i = 0; i < 200; i++) for (const bytes of bundleBytes) createHash('sha256').update('\0').update(bytes).digest();
+    for (let i = 0; i < 200; i++)
+      for (const bytes of bundleBytes) createHash('sha256').update('\0').update(bytes).digest();
   });
   figures.push({
     section: 'proofs',

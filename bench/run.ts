@@ -32,12 +32,20 @@ async function main(): Promise<void> {
   } finally {
     await db?.stop();
   }
-  const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model ?? 'unknown', memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+  const machine = {
+    cpus: os.cpus().length,
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+  };
   console.log(`\nmachine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}\n`);
   printTable(figures);
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'latest.json'), JSON.stringify({ at: new Date().toISOString(), machine, figures }, null, 2));
+  fs.writeFileSync(
+    path.join(dir, 'latest.json'),
+    JSON.stringify({ at: new Date().toISOString(), machine, figures }, null, 2),
+  );
 }
 
 main().catch((err: unknown) => {

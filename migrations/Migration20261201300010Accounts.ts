@@ -18,7 +18,8 @@ export class Migration20261201300010Accounts extends Migration {
       )`);
     this.addSql(`create index revoked_tokens_user_idx on revoked_tokens (user_id, expires_at)`);
     // A signed-out token is part of what a kept caller is made of: API instances forget theirs on it.
-    this.addSql(`create trigger revoked_tokens_callers_changed after insert or update or delete or truncate on revoked_tokens
+    this
+      .addSql(`create trigger revoked_tokens_callers_changed after insert or update or delete or truncate on revoked_tokens
       for each statement execute function custody_callers_changed()`);
   }
 }

@@ -10,9 +10,7 @@ const booleanish = z.enum(['true', 'false', '1', '0']).transform((v) => v === 't
 const envSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z
-    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
-    .optional(),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
   DATABASE_OWNER_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
@@ -20,7 +18,12 @@ const envSchema = z.object({
   CUSTODY_DATA_DIR: z.string().min(1).default('./data'),
   CUSTODY_PG_PORT: port.default(5433),
   JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(7 * 24 * 3600).default(8 * 3600),
+  TOKEN_TTL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(60)
+    .max(7 * 24 * 3600)
+    .default(8 * 3600),
   CUSTODY_ADMIN_PASSWORD: z
     .string()
     .superRefine((password, ctx) => {
@@ -34,11 +37,22 @@ const envSchema = z.object({
     .regex(/^\d+(kb|mb)$/, 'must look like 256kb or 1mb')
     .default('1mb'),
   TRUST_PROXY: booleanish.default(false),
-  CUSTODY_LEDGER_KEY: z.string().startsWith('PRIVATE+KEY+', 'must be a signer key: PRIVATE+KEY+name+keyid+base64').optional(),
-  CUSTODY_LOG_ORIGIN: z.string().regex(/^[^\s+]+$/, 'must have no spaces or +, e.g. custody.example.org/ledger').default('custody.local/ledger'),
+  CUSTODY_LEDGER_KEY: z
+    .string()
+    .startsWith('PRIVATE+KEY+', 'must be a signer key: PRIVATE+KEY+name+keyid+base64')
+    .optional(),
+  CUSTODY_LOG_ORIGIN: z
+    .string()
+    .regex(/^[^\s+]+$/, 'must have no spaces or +, e.g. custody.example.org/ledger')
+    .default('custody.local/ledger'),
   CUSTODY_WITNESS_KEYS: z
     .string()
-    .transform((v) => v.split(',').map((k) => k.trim()).filter(Boolean))
+    .transform((v) =>
+      v
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean),
+    )
     .default([]),
   CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
   MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
@@ -48,7 +62,10 @@ const envSchema = z.object({
   MQTT_TLS_CERT: z.string().min(1).optional(),
   MQTT_TLS_KEY: z.string().min(1).optional(),
   MQTT_WS_PORT: port.optional(),
-  METRICS_TOKEN: z.string().regex(/^[A-Za-z0-9._~+/=-]{32,}$/, 'must be 32 or more letters, digits or . _ ~ + / = -').optional(),
+  METRICS_TOKEN: z
+    .string()
+    .regex(/^[A-Za-z0-9._~+/=-]{32,}$/, 'must be 32 or more letters, digits or . _ ~ + / = -')
+    .optional(),
   MQTT_URL: z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL (credentials in it)' }).optional(),
 });
 
@@ -103,7 +120,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if (e.DATABASE_OWNER_URL && !e.DATABASE_URL) {
-    throw new ConfigError('invalid configuration: DATABASE_OWNER_URL: needs DATABASE_URL (the embedded database sets up its roles itself)');
+    throw new ConfigError(
+      'invalid configuration: DATABASE_OWNER_URL: needs DATABASE_URL (the embedded database sets up its roles itself)',
+    );
   }
   if (e.MQTT_TLS_PORT && (!e.MQTT_TLS_CERT || !e.MQTT_TLS_KEY)) {
     throw new ConfigError('invalid configuration: MQTT_TLS_PORT: needs MQTT_TLS_CERT and MQTT_TLS_KEY (PEM files)');

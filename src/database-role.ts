@@ -16,11 +16,10 @@ export async function ensureServerRole(admin: pg.Client, password: string, role 
   const attributes = 'login nosuperuser nocreatedb nocreaterole noreplication nobypassrls noinherit';
   const exists = (await admin.query('select 1 from pg_roles where rolname = $1', [role])).rowCount !== 0;
   // Utility statements take no parameters: the name and password are quoted by PostgreSQL's own format().
-  const { rows } = await admin.query<{ sql: string }>(`select format('%s role %I ${attributes} password %L', $1::text, $2::text, $3::text) as sql`, [
-    exists ? 'alter' : 'create',
-    role,
-    password,
-  ]);
+  const { rows } = await admin.query<{ sql: string }>(
+    `select format('%s role %I ${attributes} password %L', $1::text, $2::text, $3::text) as sql`,
+    [exists ? 'alter' : 'create', role, password],
+  );
   try {
     await admin.query(rows[0]!.sql);
   } catch (err) {
@@ -76,6 +75,8 @@ export async function grantServerPrivileges(owner: MikroORM, role: string): Prom
 export async function connectedRole(orm: MikroORM): Promise<{ name: string; superuser: boolean }> {
   const [row] = await orm.em
     .getConnection()
-    .execute<{ name: string; superuser: boolean }[]>('select current_user as name, rolsuper as superuser from pg_roles where rolname = current_user');
+    .execute<{ name: string; superuser: boolean }[]>(
+      'select current_user as name, rolsuper as superuser from pg_roles where rolname = current_user',
+    );
   return row!;
 }

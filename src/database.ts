@@ -69,8 +69,12 @@ export async function startEmbeddedPostgres({ dir, port, logger }: EmbeddedOptio
   fs.mkdirSync(dir, { recursive: true, mode: 0o711 });
   assertReachableByPostgresUser(dir);
   const clusterDir = path.join(dir, 'cluster');
-  const password = readOrCreateSecret(path.join(dir, 'superuser-password'), () => randomBytes(24).toString('base64url'));
-  const serverPassword = readOrCreateSecret(path.join(dir, 'server-password'), () => randomBytes(24).toString('base64url'));
+  const password = readOrCreateSecret(path.join(dir, 'superuser-password'), () =>
+    randomBytes(24).toString('base64url'),
+  );
+  const serverPassword = readOrCreateSecret(path.join(dir, 'server-password'), () =>
+    randomBytes(24).toString('base64url'),
+  );
   const pg = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,

@@ -25,7 +25,10 @@ export interface FieldError {
 export class ValidationError extends AppError {
   readonly status = 400;
   readonly code = 'validation-failed';
-  constructor(detail: string, readonly errors: FieldError[] = []) {
+  constructor(
+    detail: string,
+    readonly errors: FieldError[] = [],
+  ) {
     super(detail, { errors });
   }
 }
@@ -63,7 +66,10 @@ export class UnprocessableError extends AppError {
 export class TooManyRequestsError extends AppError {
   readonly status = 429;
   readonly code = 'too-many-requests';
-  constructor(detail: string, readonly retryAfterSeconds: number) {
+  constructor(
+    detail: string,
+    readonly retryAfterSeconds: number,
+  ) {
     super(detail);
   }
 }

@@ -1,6 +1,13 @@
 import path from 'node:path';
 import type { Config } from './config';
-import { ED25519, generateSignerKey, parseSignerKey, parseVerifierKey, type NoteSigner, type VerifierKey } from './custody/ledger/note';
+import {
+  ED25519,
+  generateSignerKey,
+  parseSignerKey,
+  parseVerifierKey,
+  type NoteSigner,
+  type VerifierKey,
+} from './custody/ledger/note';
 import { readOrCreateSecret } from './secrets';
 
 /**
@@ -8,7 +15,11 @@ import { readOrCreateSecret } from './secrets';
  * in the data folder (mode 0600). A database administrator therefore cannot sign a rewritten history.
  */
 export function loadLedgerSigner(config: Pick<Config, 'ledgerKey' | 'dataDir' | 'logOrigin'>): NoteSigner {
-  const skey = config.ledgerKey ?? readOrCreateSecret(path.join(config.dataDir, 'ledger-signing-key'), () => generateSignerKey(config.logOrigin, ED25519));
+  const skey =
+    config.ledgerKey ??
+    readOrCreateSecret(path.join(config.dataDir, 'ledger-signing-key'), () =>
+      generateSignerKey(config.logOrigin, ED25519),
+    );
   return parseSignerKey(skey);
 }
 

@@ -32,13 +32,14 @@ export const REDACTED_PATHS = [
  * prettifier is a stream in this thread (not pino's worker transport), so nothing is lost at a crash.
  */
 export function createLogger(config: Pick<Config, 'logLevel'>, destination?: DestinationStream): Logger {
-  const target = destination ?? (process.stdout.isTTY ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l' }) : undefined);
+  const target =
+    destination ?? (process.stdout.isTTY ? pretty({ colorize: true, translateTime: 'SYS:HH:MM:ss.l' }) : undefined);
   return pino(
     {
-    level: config.logLevel,
-    base: { service: 'custody' },
-    redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
-    timestamp: pino.stdTimeFunctions.isoTime,
+      level: config.logLevel,
+      base: { service: 'custody' },
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      timestamp: pino.stdTimeFunctions.isoTime,
     },
     target,
   );

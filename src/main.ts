@@ -37,7 +37,9 @@ function listen(app: ReturnType<typeof createApp>, config: Config): Promise<Serv
     const server = app.listen(config.port, config.host);
     server.once('listening', () => resolve(server));
     server.once('error', (err: NodeJS.ErrnoException) =>
-      reject(err.code === 'EADDRINUSE' ? new ConfigError(`PORT ${config.port} is already in use on ${config.host}`) : err),
+      reject(
+        err.code === 'EADDRINUSE' ? new ConfigError(`PORT ${config.port} is already in use on ${config.host}`) : err,
+      ),
     );
   });
 }
@@ -67,7 +69,9 @@ async function main(): Promise<void> {
   if (process.argv.includes('--demo')) {
     const accounts = await seedDemo(orm.em.fork());
     for (const a of accounts) {
-      process.stdout.write(`demo user ${a.username.padEnd(11)} ${a.password}  (${a.roles.join(', ')} at ${a.agencyCode})\n`);
+      process.stdout.write(
+        `demo user ${a.username.padEnd(11)} ${a.password}  (${a.roles.join(', ')} at ${a.agencyCode})\n`,
+      );
     }
   }
 
@@ -86,7 +90,8 @@ async function main(): Promise<void> {
   const presence = setInterval(checkPresence, Math.min(30, config.lockerSilenceSeconds) * 1000);
   presence.unref();
   // Idempotency keys are kept a day (src/api/idempotency.ts), then deleted with their answers.
-  const purgeKeys = () => purgeExpiredKeys(orm.em.fork()).catch((err: unknown) => logger.error({ err }, 'idempotency-key purge failed'));
+  const purgeKeys = () =>
+    purgeExpiredKeys(orm.em.fork()).catch((err: unknown) => logger.error({ err }, 'idempotency-key purge failed'));
   void purgeKeys();
   const keyPurger = setInterval(purgeKeys, KEY_PURGE_MS);
   keyPurger.unref();
@@ -111,14 +116,33 @@ async function main(): Promise<void> {
   let deviceLink: Awaited<ReturnType<typeof connectDeviceLink>>;
   if (config.mqttUrl) {
     const url = new URL(config.mqttUrl);
-    const credentials = { username: decodeURIComponent(url.username) || undefined, password: decodeURIComponent(url.password) || undefined };
+    const credentials = {
+      username: decodeURIComponent(url.username) || undefined,
+      password: decodeURIComponent(url.password) || undefined,
+    };
     url.username = '';
     url.password = '';
-    deviceLink = await connectDeviceLink(orm, placements, logger, { url: url.toString(), ...credentials, shared: true });
+    deviceLink = await connectDeviceLink(orm, placements, logger, {
+      url: url.toString(),
+      ...credentials,
+      shared: true,
+    });
   } else {
     const service = { username: 'custody-server', password: randomBytes(24).toString('base64url') };
-    broker = await startEmbeddedBroker({ orm, logger, host: config.mqttHost, port: config.mqttPort, service, tls: config.mqttTls, wsPort: config.mqttWsPort });
-    deviceLink = await connectDeviceLink(orm, placements, logger, { url: `mqtt://127.0.0.1:${broker.port}`, ...service, shared: false });
+    broker = await startEmbeddedBroker({
+      orm,
+      logger,
+      host: config.mqttHost,
+      port: config.mqttPort,
+      service,
+      tls: config.mqttTls,
+      wsPort: config.mqttWsPort,
+    });
+    deviceLink = await connectDeviceLink(orm, placements, logger, {
+      url: `mqtt://127.0.0.1:${broker.port}`,
+      ...service,
+      shared: false,
+    });
   }
   // With an external broker, cutting a device off is the broker's business (see the README).
   const devices = { command: deviceLink.command, disconnect: (id: string) => broker?.disconnect(id) };
@@ -127,7 +151,16 @@ async function main(): Promise<void> {
   const callers = callerCache(orm);
   await callers.watch(runtime.url, logger);
 
-  const app = createApp({ orm, config, logger, tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds }, ledger, devices, placements, callers });
+  const app = createApp({
+    orm,
+    config,
+    logger,
+    tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds },
+    ledger,
+    devices,
+    placements,
+    callers,
+  });
   const server = await listen(app, config);
   logger.info({ host: config.host, port: config.port, embeddedDatabase: !config.databaseUrl }, 'custody API listening');
 

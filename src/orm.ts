@@ -32,7 +32,19 @@ import { Migration20261201400001IdempotencySecrets } from '../migrations/Migrati
 import { Migration20261201400002ServerRole } from '../migrations/Migration20261201400002ServerRole';
 import { Migration20261201500001DirectoryAppend } from '../migrations/Migration20261201500001DirectoryAppend';
 
-export const entities = [Agency, User, Location, Case, Item, CustodyRequest, RequestItem, Handover, Alert, Attachment, Device];
+export const entities = [
+  Agency,
+  User,
+  Location,
+  Case,
+  Item,
+  CustodyRequest,
+  RequestItem,
+  Handover,
+  Alert,
+  Attachment,
+  Device,
+];
 
 /** Listed here rather than discovered from the file system, so the same list runs under tsx, jest and node. */
 const migrationsList = [

@@ -17,7 +17,7 @@ export interface Runtime {
 function externalDatabase(config: Config, logger: Logger): Database {
   if (!config.databaseOwnerUrl) {
     logger.warn(
-      'DATABASE_OWNER_URL is not set: migrations run as the server\'s own role, which then owns the ledger\'s tables and could disable their triggers; see docs/operations.md',
+      "DATABASE_OWNER_URL is not set: migrations run as the server's own role, which then owns the ledger's tables and could disable their triggers; see docs/operations.md",
     );
   }
   return { url: config.databaseUrl!, ownerUrl: config.databaseOwnerUrl ?? config.databaseUrl!, stop: async () => {} };
@@ -47,7 +47,11 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
   try {
     orm = await initOrm({ url: database.url, poolMax: config.dbPoolMax, logger });
     const role = await connectedRole(orm);
-    if (role.superuser) logger.warn({ role: role.name }, 'the server connects as a PostgreSQL superuser, which can disable the ledger\'s triggers; see docs/operations.md');
+    if (role.superuser)
+      logger.warn(
+        { role: role.name },
+        "the server connects as a PostgreSQL superuser, which can disable the ledger's triggers; see docs/operations.md",
+      );
     await migrateAsOwner(database, role.name, logger);
   } catch (err) {
     await orm?.close(true);

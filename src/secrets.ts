@@ -6,7 +6,10 @@ import { randomBytes } from 'node:crypto';
  * Returns the secret kept in `file`, creating it (mode 0600, never world-readable) on first use.
  * Secrets live beside the data, not in the code or the database, so a database dump does not leak them.
  */
-export function readOrCreateSecret(file: string, generate: () => string = () => randomBytes(48).toString('base64url')): string {
+export function readOrCreateSecret(
+  file: string,
+  generate: () => string = () => randomBytes(48).toString('base64url'),
+): string {
   try {
     return fs.readFileSync(file, 'utf8').trim();
   } catch (err) {

@@ -23,18 +23,31 @@ function chunk(type: string, data: Buffer): Buffer {
  * An 8-bit RGB PNG of `width`×`height`, Adam7-interlaced if asked. `raw` replaces the filtered scanlines
  * (to make one whose data does not fit its header).
  */
-export function makePng(width: number, height: number, { interlaced = false, raw }: { interlaced?: boolean; raw?: Buffer } = {}): Buffer {
+export function makePng(
+  width: number,
+  height: number,
+  { interlaced = false, raw }: { interlaced?: boolean; raw?: Buffer } = {},
+): Buffer {
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);
   ihdr.set([8, 2, 0, 0, interlaced ? 1 : 0], 8);
   const passes = interlaced
-    ? [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]].map(([x0, y0, dx, dy]) => [
-        Math.ceil((width - x0!) / dx!),
-        Math.ceil((height - y0!) / dy!),
-      ])
+    ? [
+        [0, 0, 8, 8],
+        [4, 0, 8, 8],
+        [0, 4, 4, 8],
+        [2, 0, 4, 4],
+        [0, 2, 2, 4],
+        [1, 0, 2, 2],
+        [0, 1, 1, 2],
+      ].map(([x0, y0, dx, dy]) => [Math.ceil((width - x0!) / dx!), Math.ceil((height - y0!) / dy!)])
     : [[width, height]];
-  const scanlines = passes.flatMap(([w, h]) => (w! > 0 && h! > 0 ? Array.from({ length: h! }, (_, y) => Buffer.concat([Buffer.from([0]), Buffer.alloc(w! * 3, (y * 37) & 0xff)])) : []));
+  const scanlines = passes.flatMap(([w, h]) =>
+    w! > 0 && h! > 0
+      ? Array.from({ length: h! }, (_, y) => Buffer.concat([Buffer.from([0]), Buffer.alloc(w! * 3, (y * 37) & 0xff)]))
+      : [],
+  );
   return Buffer.concat([
     Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
     chunk('IHDR', ihdr),

@@ -22,7 +22,11 @@ describe('sign-in', () => {
     const { user } = await makeUser(ctx.orm.em.fork(), { roles: ['warehouse'] });
     const res = await login(user.username, TEST_PASSWORD);
     expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ tokenType: 'Bearer', expiresIn: 600, user: { id: user.id, roles: ['warehouse'] } });
+    expect(res.body).toMatchObject({
+      tokenType: 'Bearer',
+      expiresIn: 600,
+      user: { id: user.id, roles: ['warehouse'] },
+    });
     expect(res.body.user).not.toHaveProperty('passwordHash');
 
     const me = await request(ctx.app).get('/api/v1/me').set('Authorization', `Bearer ${res.body.accessToken}`);
@@ -82,7 +86,14 @@ describe('tokens', () => {
   });
   const me = (token: string) => request(ctx.app).get('/api/v1/me').set('Authorization', `Bearer ${token}`);
   const sign = (secret: string, options: jwt.SignOptions) =>
-    jwt.sign({ tv: 0 }, secret, { subject: userId, jwtid: randomUUID(), issuer: 'custody', audience: 'custody-api', expiresIn: 60, ...options });
+    jwt.sign({ tv: 0 }, secret, {
+      subject: userId,
+      jwtid: randomUUID(),
+      issuer: 'custody',
+      audience: 'custody-api',
+      expiresIn: 60,
+      ...options,
+    });
 
   test('a request without a token gets 401 with a WWW-Authenticate challenge', async () => {
     const res = await request(ctx.app).get('/api/v1/me');
@@ -96,7 +107,15 @@ describe('tokens', () => {
 
   test.each([
     ['signed with another secret', () => sign('another-secret-another-secret-another', {})],
-    ['expired', () => jwt.sign({ exp: Math.floor(Date.now() / 1000) - 10 }, ctx.tokens.secret, { subject: userId, issuer: 'custody', audience: 'custody-api' })],
+    [
+      'expired',
+      () =>
+        jwt.sign({ exp: Math.floor(Date.now() / 1000) - 10 }, ctx.tokens.secret, {
+          subject: userId,
+          issuer: 'custody',
+          audience: 'custody-api',
+        }),
+    ],
     ['for another audience', () => sign(ctx.tokens.secret, { audience: 'someone-else' })],
     ['from another issuer', () => sign(ctx.tokens.secret, { issuer: 'mallory' })],
     ['signed with HS512 (not allowed)', () => sign(ctx.tokens.secret, { algorithm: 'HS512' })],
@@ -109,10 +128,48 @@ describe('tokens', () => {
       },
     ],
     ['that is not a JWT', () => 'not-a-token'],
-    ['without a token version', () => jwt.sign({}, ctx.tokens.secret, { subject: userId, jwtid: randomUUID(), issuer: 'custody', audience: 'custody-api', expiresIn: 60 })],
-    ['without an expiry', () => jwt.sign({ tv: 0 }, ctx.tokens.secret, { subject: userId, jwtid: randomUUID(), issuer: 'custody', audience: 'custody-api' })],
-    ['without a token id', () => jwt.sign({ tv: 0 }, ctx.tokens.secret, { subject: userId, issuer: 'custody', audience: 'custody-api', expiresIn: 60 })],
-    ['of another token version than the user has', () => jwt.sign({ tv: 1 }, ctx.tokens.secret, { subject: userId, jwtid: randomUUID(), issuer: 'custody', audience: 'custody-api', expiresIn: 60 })],
+    [
+      'without a token version',
+      () =>
+        jwt.sign({}, ctx.tokens.secret, {
+          subject: userId,
+          jwtid: randomUUID(),
+          issuer: 'custody',
+          audience: 'custody-api',
+          expiresIn: 60,
+        }),
+    ],
+    [
+      'without an expiry',
+      () =>
+        jwt.sign({ tv: 0 }, ctx.tokens.secret, {
+          subject: userId,
+          jwtid: randomUUID(),
+          issuer: 'custody',
+          audience: 'custody-api',
+        }),
+    ],
+    [
+      'without a token id',
+      () =>
+        jwt.sign({ tv: 0 }, ctx.tokens.secret, {
+          subject: userId,
+          issuer: 'custody',
+          audience: 'custody-api',
+          expiresIn: 60,
+        }),
+    ],
+    [
+      'of another token version than the user has',
+      () =>
+        jwt.sign({ tv: 1 }, ctx.tokens.secret, {
+          subject: userId,
+          jwtid: randomUUID(),
+          issuer: 'custody',
+          audience: 'custody-api',
+          expiresIn: 60,
+        }),
+    ],
   ])('a token %s is refused with 401', async (_name, make) => {
     const res = await me(make());
     expect(res.status).toBe(401);
@@ -130,7 +187,12 @@ describe('tokens', () => {
 
   test('a token accepted before is still refused once it has expired', async () => {
     // It lives between 1 and 2 s: long enough for two requests, which keep it as verified.
-    const token = jwt.sign({ tv: 0, exp: Math.floor(Date.now() / 1000) + 2 }, ctx.tokens.secret, { subject: userId, jwtid: randomUUID(), issuer: 'custody', audience: 'custody-api' });
+    const token = jwt.sign({ tv: 0, exp: Math.floor(Date.now() / 1000) + 2 }, ctx.tokens.secret, {
+      subject: userId,
+      jwtid: randomUUID(),
+      issuer: 'custody',
+      audience: 'custody-api',
+    });
     expect((await me(token)).status).toBe(200);
     expect((await me(token)).status).toBe(200);
     await new Promise((resolve) => setTimeout(resolve, 2200));
@@ -143,7 +205,9 @@ describe('tokens', () => {
     const admin = await signedIn(ctx, { roles: ['admin'] });
     const victim = await signedIn(ctx, { roles: ['officer'] });
     expect((await me(victim.token)).status).toBe(200);
-    const res = await request(ctx.app).post(`/api/v1/users/${victim.user.id}/deactivate`).set('Authorization', admin.auth);
+    const res = await request(ctx.app)
+      .post(`/api/v1/users/${victim.user.id}/deactivate`)
+      .set('Authorization', admin.auth);
     expect(res.status).toBe(200);
     expect(res.body.active).toBe(false);
     expect((await me(victim.token)).status).toBe(401);
@@ -158,7 +222,13 @@ describe('logs', () => {
       .post('/api/v1/users')
       .set('Authorization', admin.auth)
       .set('X-Request-Id', 'trace-abc-123')
-      .send({ username: 'logcheck', displayName: 'Log check', agencyCode: admin.agency.code, roles: ['clerk'], password: secretPassword });
+      .send({
+        username: 'logcheck',
+        displayName: 'Log check',
+        agencyCode: admin.agency.code,
+        roles: ['clerk'],
+        password: secretPassword,
+      });
     expect(created.status).toBe(201);
     const signedInRes = await login('logcheck', secretPassword, '10.9.9.9');
     expect(signedInRes.status).toBe(200);

@@ -60,7 +60,14 @@ test('a caller is loaded once while nothing changes; a change committed elsewher
     expect(loads.count).toBe(1);
 
     await sql.query(`update users set roles = '{inspector}' where id = $1`, [someone.id]);
-    expect(rolesOf(await eventually(() => cache.get(someone.id), (c) => rolesOf(c) === 'inspector'))).toBe('inspector');
+    expect(
+      rolesOf(
+        await eventually(
+          () => cache.get(someone.id),
+          (c) => rolesOf(c) === 'inspector',
+        ),
+      ),
+    ).toBe('inspector');
     const afterChange = loads.count;
     await cache.get(someone.id);
     expect(loads.count).toBe(afterChange);
@@ -69,12 +76,22 @@ test('a caller is loaded once while nothing changes; a change committed elsewher
     await sql.query('begin');
     await sql.query(`update users set active = false where id = $1`, [someone.id]);
     await sql.query('rollback');
-    await sql.query(`update agencies set code = code || '-R' where id = (select agency_id from users where id = $1)`, [someone.id]);
-    const renamed = await eventually(() => cache.get(someone.id), (c) => c!.agencyCode.endsWith('-R'));
+    await sql.query(`update agencies set code = code || '-R' where id = (select agency_id from users where id = $1)`, [
+      someone.id,
+    ]);
+    const renamed = await eventually(
+      () => cache.get(someone.id),
+      (c) => c!.agencyCode.endsWith('-R'),
+    );
     expect(renamed!.roles).toEqual(['inspector']);
 
     await sql.query(`update users set active = false where id = $1`, [someone.id]);
-    expect(await eventually(() => cache.get(someone.id), (c) => c === null)).toBeNull();
+    expect(
+      await eventually(
+        () => cache.get(someone.id),
+        (c) => c === null,
+      ),
+    ).toBeNull();
   } finally {
     await cache.close();
   }
@@ -107,12 +124,18 @@ test('nothing is kept before listening, nor while the listening connection is do
       return loads.count - before;
     };
     // Seen as down (for the 3 s before it connects again), and not keeping.
-    await eventually(async () => cache.listening, (up) => !up);
+    await eventually(
+      async () => cache.listening,
+      (up) => !up,
+    );
     await eventually(keptOnce, (n) => n === 2);
     // Changed while the connection is down (or just back): its notification may be lost; either way the
     // change is seen (polled: a notification may come a moment after the commit).
     await sql.query(`update users set roles = '{clerk}' where id = $1`, [someone.id]);
-    await eventually(() => cache.get(someone.id), (c) => rolesOf(c) === 'clerk');
+    await eventually(
+      () => cache.get(someone.id),
+      (c) => rolesOf(c) === 'clerk',
+    );
     // Back after those 3 s (two reads no longer load twice: the first may have loaded it, or a read before),
     // keeping again, and what it keeps is the change.
     await eventually(keptOnce, (n) => n < 2);
@@ -133,7 +156,10 @@ test('a caller loaded across a change is not kept: the next request loads it aga
   await cache.watch(ctx.url, logger);
   try {
     const loading = cache.get(someone.id);
-    await eventually(async () => loads.count, (n) => n === 1);
+    await eventually(
+      async () => loads.count,
+      (n) => n === 1,
+    );
     // The change's notification arrives while the load is still on its way.
     cache.forget();
     gated = false;
@@ -146,7 +172,7 @@ test('a caller loaded across a change is not kept: the next request loads it aga
   }
 });
 
-test("through the API: a role taken away in SQL elsewhere is refused once notified; one taken away through the API at once", async () => {
+test('through the API: a role taken away in SQL elsewhere is refused once notified; one taken away through the API at once', async () => {
   const inspector = await signedIn(ctx, { roles: ['inspector'] });
   const admin = await signedIn(ctx, { roles: ['admin'] });
   const alerts = () => request(ctx.app).get('/api/v1/alerts').set('Authorization', inspector.auth);
@@ -157,7 +183,10 @@ test("through the API: a role taken away in SQL elsewhere is refused once notifi
 
   await sql.query(`update users set roles = '{inspector}' where id = $1`, [inspector.user.id]);
   await eventually(alerts, (res) => res.status === 200);
-  const changed = await request(ctx.app).put(`/api/v1/users/${inspector.user.id}/roles`).set('Authorization', admin.auth).send({ roles: ['officer'] });
+  const changed = await request(ctx.app)
+    .put(`/api/v1/users/${inspector.user.id}/roles`)
+    .set('Authorization', admin.auth)
+    .send({ roles: ['officer'] });
   expect(changed.status).toBe(200);
   expect((await alerts()).status).toBe(403);
 });

@@ -88,11 +88,25 @@ export async function createTestContext(
   });
   const logger = createLogger(config, sink);
   const tokens = { secret: randomBytes(32).toString('hex'), ttlSeconds: 600 };
-  const ledger = { signer: parseSignerKey(generateSignerKey('custody.test/ledger', ED25519)), file: null, witnesses: [] as VerifierKey[], ...extra.ledger };
+  const ledger = {
+    signer: parseSignerKey(generateSignerKey('custody.test/ledger', ED25519)),
+    file: null,
+    witnesses: [] as VerifierKey[],
+    ...extra.ledger,
+  };
   // Callers kept as the server keeps them, so every test runs with the cache and its notifications.
   const callers = callerCache(orm);
   await callers.watch(appUrl, logger);
-  const app = createApp({ orm, config, logger, tokens, ...extra, ledger, callers, placements: new GroupCommit(orm, deviceMessages) });
+  const app = createApp({
+    orm,
+    config,
+    logger,
+    tokens,
+    ...extra,
+    ledger,
+    callers,
+    placements: new GroupCommit(orm, deviceMessages),
+  });
   return {
     orm,
     app,

@@ -15,7 +15,11 @@ let ctx: TestContext;
 let world: World;
 let asServer: pg.Client;
 beforeAll(async () => {
-  ctx = await createTestContext({ CUSTODY_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'custody-role-')) }, {}, { as: 'server' });
+  ctx = await createTestContext(
+    { CUSTODY_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'custody-role-')) },
+    {},
+    { as: 'server' },
+  );
   world = await buildWorld(ctx);
   asServer = new pg.Client({ connectionString: ctx.serverUrl });
   await asServer.connect();
@@ -47,7 +51,10 @@ test('the app connects as the server role, which is no superuser and owns no tab
 test('as the server role, commands, checkpoints, reports and verification work', async () => {
   const [code] = await stored(ctx, world);
   const approver = as(ctx, world.people.approver);
-  expect((await approver.post(`/items/${code}/hold`, { reason: 'court order' }).set('Idempotency-Key', `role-hold-${code}`)).status).toBe(200);
+  expect(
+    (await approver.post(`/items/${code}/hold`, { reason: 'court order' }).set('Idempotency-Key', `role-hold-${code}`))
+      .status,
+  ).toBe(200);
   expect((await as(ctx, world.people.inspector).get(`/items/${code}/history.json`)).status).toBe(200);
   expect(await signCheckpoint(ctx.orm.em.fork(), ctx.ledger)).not.toBeNull();
   const verified = await as(ctx, world.people.inspector).get('/ledger/verify');
@@ -79,9 +86,15 @@ describe('as the server role, the ledger cannot be changed', () => {
 
   test.each([
     ...attacks,
-    ['INSERT into ledger_events, bypassing the append', `insert into ledger_events select * from ledger_events limit 1`],
+    [
+      'INSERT into ledger_events, bypassing the append',
+      `insert into ledger_events select * from ledger_events limit 1`,
+    ],
     ['switching triggers off for the session', `set session_replication_role = replica`],
-    ['replacing the refusing trigger function', `create or replace function custody_ledger_refuse() returns trigger language plpgsql as $$ begin return null; end $$`],
+    [
+      'replacing the refusing trigger function',
+      `create or replace function custody_ledger_refuse() returns trigger language plpgsql as $$ begin return null; end $$`,
+    ],
   ])('%s is refused', async (_what, statement) => {
     const before = await counts();
     await expect(asServer.query(statement)).rejects.toMatchObject({ code: '42501' });

@@ -13,8 +13,14 @@ const PACKAGES = {
 export type DebianTool = keyof typeof PACKAGES;
 
 const found = (tool: DebianTool) => {
-  if (tool === 'pg_ctl') return fs.existsSync('/usr/lib/postgresql') && fs.readdirSync('/usr/lib/postgresql').some((v) => fs.existsSync(`/usr/lib/postgresql/${v}/bin/pg_ctl`));
-  const candidates = tool.startsWith('/') ? [tool] : (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, tool));
+  if (tool === 'pg_ctl')
+    return (
+      fs.existsSync('/usr/lib/postgresql') &&
+      fs.readdirSync('/usr/lib/postgresql').some((v) => fs.existsSync(`/usr/lib/postgresql/${v}/bin/pg_ctl`))
+    );
+  const candidates = tool.startsWith('/')
+    ? [tool]
+    : (process.env.PATH ?? '').split(path.delimiter).map((dir) => path.join(dir, tool));
   return candidates.some((file) => {
     try {
       fs.accessSync(file, fs.constants.X_OK);
@@ -33,5 +39,7 @@ export function requireDebianTools(...tools: DebianTool[]): void {
   const missing = tools.filter((tool) => !found(tool));
   if (missing.length === 0) return;
   const packages = [...new Set(missing.map((tool) => PACKAGES[tool]))].join(' ');
-  throw new Error(`this test file needs ${missing.join(', ')}: apt-get install ${packages} (or run scripts/test-tools.sh)`);
+  throw new Error(
+    `this test file needs ${missing.join(', ')}: apt-get install ${packages} (or run scripts/test-tools.sh)`,
+  );
 }

@@ -21,7 +21,10 @@ export async function decodePdf(pdf: Buffer, dpi = 300): Promise<Symbol[]> {
   try {
     fs.writeFileSync(path.join(dir, 'in.pdf'), pdf);
     await run('pdftoppm', ['-r', String(dpi), '-gray', '-png', path.join(dir, 'in.pdf'), path.join(dir, 'page')]);
-    const pages = fs.readdirSync(dir).filter((f) => f.endsWith('.png')).sort();
+    const pages = fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.png'))
+      .sort();
     const symbols: Symbol[] = [];
     for (const [i, page] of pages.entries()) {
       symbols.push(...(await decodeImage(fs.readFileSync(path.join(dir, page)))).map((s) => ({ ...s, page: i + 1 })));
@@ -53,7 +56,19 @@ export async function decodePdfGrid(pdf: Buffer, columns: number, rows: number, 
         const x = (cell % columns) * cellW;
         const y = Math.floor(cell / columns) * cellH;
         const args = ['-r', String(dpi), '-gray', '-png', '-singlefile', '-f', String(page), '-l', String(page)];
-        await run('pdftoppm', [...args, '-x', String(x), '-y', String(y), '-W', String(cellW), '-H', String(cellH), file, out]);
+        await run('pdftoppm', [
+          ...args,
+          '-x',
+          String(x),
+          '-y',
+          String(y),
+          '-W',
+          String(cellW),
+          '-H',
+          String(cellH),
+          file,
+          out,
+        ]);
         symbols.push(...(await decodeImage(fs.readFileSync(`${out}.png`))).map((s) => ({ ...s, page })));
       }
     }
@@ -68,10 +83,12 @@ export async function decodeImage(png: Buffer): Promise<Symbol[]> {
   try {
     fs.writeFileSync(path.join(dir, 'in.png'), png);
     // zbarimg exits 4 when it finds nothing: that is an empty answer, not a failure.
-    const { stdout } = await run('zbarimg', ['-q', path.join(dir, 'in.png')]).catch((err: { code?: number; stdout?: string }) => {
-      if (err.code === 4) return { stdout: '' };
-      throw err;
-    });
+    const { stdout } = await run('zbarimg', ['-q', path.join(dir, 'in.png')]).catch(
+      (err: { code?: number; stdout?: string }) => {
+        if (err.code === 4) return { stdout: '' };
+        throw err;
+      },
+    );
     // A symbol's data may hold newlines: a line that does not start with a symbology continues the last one.
     const symbols: Symbol[] = [];
     for (const line of stdout.replace(/\n$/, '').split('\n')) {
@@ -89,7 +106,9 @@ export async function pdfText(pdf: Buffer): Promise<string> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-text-'));
   try {
     fs.writeFileSync(path.join(dir, 'in.pdf'), pdf);
-    const { stdout } = await run('pdftotext', ['-layout', path.join(dir, 'in.pdf'), '-'], { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await run('pdftotext', ['-layout', path.join(dir, 'in.pdf'), '-'], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
     return stdout;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

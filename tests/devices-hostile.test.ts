@@ -31,7 +31,13 @@ beforeAll(async () => {
   mqttPort = await freePort();
   api = `http://127.0.0.1:${port}/api/v1`;
   broker = `mqtt://127.0.0.1:${mqttPort}`;
-  server = startServer({ DATABASE_URL: ctx.url, JWT_SECRET: ctx.tokens.secret, PORT: String(port), MQTT_PORT: String(mqttPort), CUSTODY_DATA_DIR: dataDir });
+  server = startServer({
+    DATABASE_URL: ctx.url,
+    JWT_SECRET: ctx.tokens.secret,
+    PORT: String(port),
+    MQTT_PORT: String(mqttPort),
+    CUSTODY_DATA_DIR: dataDir,
+  });
   await server.ready(port);
 }, 60_000);
 
@@ -45,7 +51,11 @@ type Registered = { id: string; password: string; topic: string };
 type Ack = Record<string, unknown>;
 
 const post = (path: string, auth: string, body: object = {}) =>
-  fetch(`${api}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify(body) });
+  fetch(`${api}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: auth },
+    body: JSON.stringify(body),
+  });
 
 async function registerDevice(body: object): Promise<Registered> {
   const res = await post('/devices', world.people.admin.auth, body);
@@ -55,7 +65,12 @@ async function registerDevice(body: object): Promise<Registered> {
 
 /** A device connected with its own credentials, subscribed to its acks and commands. */
 async function connect(device: Registered) {
-  const client = await mqtt.connectAsync(broker, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(broker, {
+    clientId: device.id,
+    username: device.id,
+    password: device.password,
+    reconnectPeriod: 0,
+  });
   const waiting = new Map<string, (ack: Ack) => void>();
   const commands: Ack[] = [];
   client.on('message', (topic, payload) => {
@@ -67,7 +82,14 @@ async function connect(device: Registered) {
   let seq = 0;
   const send = (type: string, body: object) =>
     new Promise<Ack>((resolve, reject) => {
-      const message = { v: 1, msgId: `${type}-${seq}`, seq: seq++, bootId: 'boot', deviceTime: new Date().toISOString(), ...body } as { msgId: string };
+      const message = {
+        v: 1,
+        msgId: `${type}-${seq}`,
+        seq: seq++,
+        bootId: 'boot',
+        deviceTime: new Date().toISOString(),
+        ...body,
+      } as { msgId: string };
       waiting.set(message.msgId, resolve);
       setTimeout(() => reject(new Error(`no ack for ${message.msgId}`)), 15_000).unref();
       void client.publishAsync(`${device.topic}evt/${type}`, JSON.stringify(message), { qos: 1 });
@@ -86,23 +108,47 @@ const closedWithin = (client: MqttClient, ms: number) =>
   });
 
 const received = async () => (await receivedItems(ctx, world))[0]!;
-type Event = { type: string; envelope: { actor: string | null; device: string | null; occurredAt: string; recordedAt: string; payload: Record<string, unknown> } };
-const events = async (code: string) => (await as(ctx, world.people.inspector).get(`/items/${code}/events`)).body.items as Event[];
-const alerts = async (kind: string) => (await as(ctx, world.people.warehouse).get(`/alerts?kind=${kind}&limit=200`)).body.items as { message: string }[];
+type Event = {
+  type: string;
+  envelope: {
+    actor: string | null;
+    device: string | null;
+    occurredAt: string;
+    recordedAt: string;
+    payload: Record<string, unknown>;
+  };
+};
+const events = async (code: string) =>
+  (await as(ctx, world.people.inspector).get(`/items/${code}/events`)).body.items as Event[];
+const alerts = async (kind: string) =>
+  (await as(ctx, world.people.warehouse).get(`/alerts?kind=${kind}&limit=200`)).body.items as { message: string }[];
 /** The open alerts a device raised (the API lists alerts by kind, not by device). */
 const deviceAlerts = (kind: string, deviceId: string) =>
-  ctx.orm.em.fork().execute<{ message: string }[]>(`select message from alerts where kind = ? and device_id = ? and status = 'open' order by created_at`, [kind, deviceId]);
+  ctx.orm.em
+    .fork()
+    .execute<{ message: string }[]>(
+      `select message from alerts where kind = ? and device_id = ? and status = 'open' order by created_at`,
+      [kind, deviceId],
+    );
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('unlock commands', () => {
   const deposit = (locker: Awaited<ReturnType<typeof connect>>, compartment: string, code: string) =>
-    locker.send('door', { compartment, side: 'front', state: 'open', credential: credentialsOf(world.people.officer), itemCodes: [code] });
+    locker.send('door', {
+      compartment,
+      side: 'front',
+      state: 'open',
+      credential: credentialsOf(world.people.officer),
+      itemCodes: [code],
+    });
 
   async function lockerWithCommand(name: string, compartment: string, code: string) {
     const device = await registerDevice({ code: name, kind: 'locker', locationCode: world.loc('LOCKER') });
     const locker = await connect(device);
     expect(await deposit(locker, compartment, code)).toMatchObject({ status: 'committed', reason: '1 deposited' });
-    const unlock = await post(`/lockers/${device.id}/compartments/${compartment}/unlock`, world.people.warehouse.auth, { ttlSeconds: 60 });
+    const unlock = await post(`/lockers/${device.id}/compartments/${compartment}/unlock`, world.people.warehouse.auth, {
+      ttlSeconds: 60,
+    });
     expect(unlock.status).toBe(202);
     return { device, locker, command: (await unlock.json()) as { cmdId: string; expiresAt: string } };
   }
@@ -113,16 +159,33 @@ describe('unlock commands', () => {
     const { device, locker, command } = await lockerWithCommand('LOCKER-REPLAY', compartment, first!);
     try {
       const openedAt = new Date().toISOString();
-      expect(await locker.send('door', { compartment, side: 'back', state: 'open', cmdId: command.cmdId, deviceTime: openedAt })).toMatchObject({ status: 'committed', reason: '1 retrieved' });
+      expect(
+        await locker.send('door', {
+          compartment,
+          side: 'back',
+          state: 'open',
+          cmdId: command.cmdId,
+          deviceTime: openedAt,
+        }),
+      ).toMatchObject({ status: 'committed', reason: '1 retrieved' });
       // Another item goes into the emptied compartment; then the locker sends the old command again, with its old time.
       expect(await deposit(locker, compartment, second!)).toMatchObject({ status: 'committed' });
-      const replay = await locker.send('door', { compartment, side: 'back', state: 'open', cmdId: command.cmdId, deviceTime: openedAt });
+      const replay = await locker.send('door', {
+        compartment,
+        side: 'back',
+        state: 'open',
+        cmdId: command.cmdId,
+        deviceTime: openedAt,
+      });
       expect(replay).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/already used/) });
       expect((await as(ctx, world.people.officer).get(`/items/${second}`)).body.state).toBe('in_locker');
       const history = await events(second!);
       expect(history.filter((e) => e.envelope.actor === world.people.warehouse.user.id)).toEqual([]);
-      for (const [earlier, later] of history.slice(1).map((e, i) => [history[i]!, e] as const)) expect(Date.parse(later.envelope.occurredAt)).toBeGreaterThanOrEqual(Date.parse(earlier.envelope.occurredAt));
-      expect(await deviceAlerts('unlock_refused', device.id)).toEqual([{ message: expect.stringMatching(/already used/) }]);
+      for (const [earlier, later] of history.slice(1).map((e, i) => [history[i]!, e] as const))
+        expect(Date.parse(later.envelope.occurredAt)).toBeGreaterThanOrEqual(Date.parse(earlier.envelope.occurredAt));
+      expect(await deviceAlerts('unlock_refused', device.id)).toEqual([
+        { message: expect.stringMatching(/already used/) },
+      ]);
     } finally {
       await locker.client.endAsync();
     }
@@ -134,16 +197,34 @@ describe('unlock commands', () => {
     const { device, locker, command } = await lockerWithCommand('LOCKER-LATE', compartment, code!);
     try {
       // The command expired a second ago on the server's clock; the locker claims it opened the door before that.
-      await ctx.orm.em.fork().execute(`update locker_commands set expires_at = now() - interval '1 second' where id = ?`, [command.cmdId]);
+      await ctx.orm.em
+        .fork()
+        .execute(`update locker_commands set expires_at = now() - interval '1 second' where id = ?`, [command.cmdId]);
       const claimed = new Date(Date.now() - 120_000).toISOString();
-      const late = await locker.send('door', { compartment, side: 'back', state: 'open', cmdId: command.cmdId, deviceTime: claimed, replayed: true });
+      const late = await locker.send('door', {
+        compartment,
+        side: 'back',
+        state: 'open',
+        cmdId: command.cmdId,
+        deviceTime: claimed,
+        replayed: true,
+      });
       expect(late).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/expired/) });
       expect((await as(ctx, world.people.officer).get(`/items/${code}`)).body.state).toBe('in_locker');
-      const again = await locker.send('door', { compartment, side: 'back', state: 'open', cmdId: command.cmdId, deviceTime: claimed });
+      const again = await locker.send('door', {
+        compartment,
+        side: 'back',
+        state: 'open',
+        cmdId: command.cmdId,
+        deviceTime: claimed,
+      });
       expect(again).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/already used/) });
       expect((await events(code!)).map((e) => e.type)).not.toContain('locker_retrieve');
       // Both refusals are open alerts, though the first said it was replayed from the locker's buffer.
-      expect((await deviceAlerts('unlock_refused', device.id)).map((a) => a.message)).toEqual([expect.stringMatching(/expired/), expect.stringMatching(/already used/)]);
+      expect((await deviceAlerts('unlock_refused', device.id)).map((a) => a.message)).toEqual([
+        expect.stringMatching(/expired/),
+        expect.stringMatching(/already used/),
+      ]);
     } finally {
       await locker.client.endAsync();
     }
@@ -151,13 +232,25 @@ describe('unlock commands', () => {
 });
 
 test('a device message with NUL, a lone surrogate or a bidirectional override is refused, naming the field, and changes nothing', async () => {
-  const device = await registerDevice({ code: 'SCAN-TEXT', kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-1') });
+  const device = await registerDevice({
+    code: 'SCAN-TEXT',
+    kind: 'scanner',
+    mode: 'check_in',
+    locationCode: world.loc('SHELF-1'),
+  });
   const station = await connect(device);
   try {
     const code = await received();
-    for (const [text, reason] of [['\u0000', /control character \(U\+0000\)/], ['\ud800', /lone UTF-16 surrogate/], ['\u202e', /bidirectional control \(U\+202E\)/]] as const) {
+    for (const [text, reason] of [
+      ['\u0000', /control character \(U\+0000\)/],
+      ['\ud800', /lone UTF-16 surrogate/],
+      ['\u202e', /bidirectional control \(U\+202E\)/],
+    ] as const) {
       const answer = await station.send('scan', { code, symbology: `qr${text}` });
-      expect(answer).toMatchObject({ status: 'rejected', reason: expect.stringMatching(new RegExp(`^symbology: .*${reason.source}`)) });
+      expect(answer).toMatchObject({
+        status: 'rejected',
+        reason: expect.stringMatching(new RegExp(`^symbology: .*${reason.source}`)),
+      });
     }
     expect((await events(code)).map((e) => e.type)).toEqual(['registered', 'handover']);
   } finally {
@@ -166,7 +259,8 @@ test('a device message with NUL, a lone surrogate or a bidirectional override is
 });
 
 describe('the person at a scanner', () => {
-  const scanner = (code: string) => registerDevice({ code, kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-1') });
+  const scanner = (code: string) =>
+    registerDevice({ code, kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-1') });
 
   test("a scan in a warehouse user's name without a live operator session is refused and changes nothing", async () => {
     const device = await scanner('SCAN-NO-SESSION');
@@ -187,15 +281,31 @@ describe('the person at a scanner', () => {
     try {
       const session = await signInAt(api, world.people.warehouse.auth, station.client, device);
       const code = await received();
-      expect(await station.send('scan', { code, session })).toMatchObject({ status: 'committed', item: { state: 'stored' } });
-      expect((await events(code)).at(-1)!.envelope).toMatchObject({ actor: world.people.warehouse.user.id, device: device.id });
+      expect(await station.send('scan', { code, session })).toMatchObject({
+        status: 'committed',
+        item: { state: 'stored' },
+      });
+      expect((await events(code)).at(-1)!.envelope).toMatchObject({
+        actor: world.people.warehouse.user.id,
+        device: device.id,
+      });
 
       // Another scanner cannot use that session, nor can this one name someone else.
       const next = await received();
-      expect(await thief.send('scan', { code: next, session })).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/no operator is signed in/) });
-      expect(await station.send('scan', { code: next, session, operator: world.people.warehouse2.user.username })).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/signed in here/) });
-      expect(await operatorMessage(station.client, device, { action: 'sign_out', session })).toMatchObject({ status: 'committed' });
-      expect(await station.send('scan', { code: next, session })).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/no operator is signed in/) });
+      expect(await thief.send('scan', { code: next, session })).toMatchObject({
+        status: 'rejected',
+        reason: expect.stringMatching(/no operator is signed in/),
+      });
+      expect(
+        await station.send('scan', { code: next, session, operator: world.people.warehouse2.user.username }),
+      ).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/signed in here/) });
+      expect(await operatorMessage(station.client, device, { action: 'sign_out', session })).toMatchObject({
+        status: 'committed',
+      });
+      expect(await station.send('scan', { code: next, session })).toMatchObject({
+        status: 'rejected',
+        reason: expect.stringMatching(/no operator is signed in/),
+      });
       expect((await events(next)).map((e) => e.type)).toEqual(['registered', 'handover']);
     } finally {
       await station.client.endAsync();
@@ -208,14 +318,28 @@ describe('the person at a scanner', () => {
     const [station, thief] = [await connect(device), await connect(other)];
     try {
       const code = await operatorCode(api, world.people.warehouse.auth, device.id);
-      expect(await operatorMessage(thief.client, other, { action: 'sign_in', code })).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/wrong or expired code/) });
-      expect(await operatorMessage(station.client, device, { action: 'sign_in', code })).toMatchObject({ status: 'committed', session: { operator: world.people.warehouse.user.username } });
-      expect(await operatorMessage(station.client, device, { action: 'sign_in', code })).toMatchObject({ status: 'rejected' });
+      expect(await operatorMessage(thief.client, other, { action: 'sign_in', code })).toMatchObject({
+        status: 'rejected',
+        reason: expect.stringMatching(/wrong or expired code/),
+      });
+      expect(await operatorMessage(station.client, device, { action: 'sign_in', code })).toMatchObject({
+        status: 'committed',
+        session: { operator: world.people.warehouse.user.username },
+      });
+      expect(await operatorMessage(station.client, device, { action: 'sign_in', code })).toMatchObject({
+        status: 'rejected',
+      });
 
       const waiting = await operatorCode(api, world.people.warehouse2.auth, device.id);
       const wrong = String((Number(waiting) + 1) % 1_000_000).padStart(6, '0');
-      for (let i = 0; i < 5; i++) expect(await operatorMessage(station.client, device, { action: 'sign_in', code: wrong })).toMatchObject({ status: 'rejected' });
-      expect(await operatorMessage(station.client, device, { action: 'sign_in', code: waiting })).toMatchObject({ status: 'rejected', reason: expect.stringMatching(/wrong or expired code/) });
+      for (let i = 0; i < 5; i++)
+        expect(await operatorMessage(station.client, device, { action: 'sign_in', code: wrong })).toMatchObject({
+          status: 'rejected',
+        });
+      expect(await operatorMessage(station.client, device, { action: 'sign_in', code: waiting })).toMatchObject({
+        status: 'rejected',
+        reason: expect.stringMatching(/wrong or expired code/),
+      });
     } finally {
       await station.client.endAsync();
       await thief.client.endAsync();
@@ -227,17 +351,29 @@ describe('the person at a scanner', () => {
     const station = await connect(device);
     try {
       const session = await signInAt(api, world.people.warehouse.auth, station.client, device);
-      const [ancient, early, buffered, ahead] = [await received(), await received(), await received(), await received()];
+      const [ancient, early, buffered, ahead] = [
+        await received(),
+        await received(),
+        await received(),
+        await received(),
+      ];
       const lastEvent = async (code: string) => (await events(code)).at(-1)!.envelope;
       const cases = [
         [ancient, '1999-01-01T00:00:00.000Z', false, 'far_from_server_time'],
-        [early, new Date(Date.parse((await lastEvent(early)).recordedAt) - 60_000).toISOString(), false, 'before_previous_event'],
+        [
+          early,
+          new Date(Date.parse((await lastEvent(early)).recordedAt) - 60_000).toISOString(),
+          false,
+          'before_previous_event',
+        ],
         [buffered, new Date(Date.now() - 3_600_000).toISOString(), true, 'far_from_server_time'],
         [ahead, new Date(Date.now() + 60_000).toISOString(), false, 'ahead_of_server_time'],
       ] as const;
       for (const [code, deviceTime, replayed, flag] of cases) {
         const sentAt = Date.now();
-        expect(await station.send('scan', { code, session, deviceTime, ...(replayed ? { replayed } : {}) })).toMatchObject({ status: 'committed' });
+        expect(
+          await station.send('scan', { code, session, deviceTime, ...(replayed ? { replayed } : {}) }),
+        ).toMatchObject({ status: 'committed' });
         const envelope = await lastEvent(code);
         expect(envelope.payload).toMatchObject({ deviceTime, deviceTimeFlag: flag, ...(replayed ? { replayed } : {}) });
         expect(envelope.occurredAt).toBe(envelope.recordedAt);
@@ -266,7 +402,11 @@ describe('the embedded broker', () => {
     const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - opened)));
     return { socket, closed };
   }
-  const within = <T>(promise: Promise<T>, ms: number) => Promise.race([promise, new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), ms).unref())]);
+  const within = <T>(promise: Promise<T>, ms: number) =>
+    Promise.race([
+      promise,
+      new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), ms).unref()),
+    ]);
 
   test('a CONNECT announcing 64 MiB is cut off at its header, before its bytes are buffered', async () => {
     const { socket, closed } = rawSocket();
@@ -292,12 +432,29 @@ describe('the embedded broker', () => {
   }, 20_000);
 
   test('after sign-in, a packet over the bound cuts the connection, and nothing is handled', async () => {
-    const device = await registerDevice({ code: 'SCAN-BIG', kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-1') });
+    const device = await registerDevice({
+      code: 'SCAN-BIG',
+      kind: 'scanner',
+      mode: 'check_in',
+      locationCode: world.loc('SHELF-1'),
+    });
     const station = await connect(device);
     station.client.on('error', () => undefined);
     const code = await received();
     const closed = closedWithin(station.client, 5000);
-    station.client.publish(`${device.topic}evt/scan`, JSON.stringify({ v: 1, msgId: 'big', seq: 0, bootId: 'b', deviceTime: new Date().toISOString(), code, operator: 'x'.repeat(1024 * 1024) }), { qos: 1 });
+    station.client.publish(
+      `${device.topic}evt/scan`,
+      JSON.stringify({
+        v: 1,
+        msgId: 'big',
+        seq: 0,
+        bootId: 'b',
+        deviceTime: new Date().toISOString(),
+        code,
+        operator: 'x'.repeat(1024 * 1024),
+      }),
+      { qos: 1 },
+    );
     expect(await closed).toBe(true);
     expect((await events(code)).map((e) => e.type)).toEqual(['registered', 'handover']);
     await station.client.endAsync(true);
@@ -327,11 +484,34 @@ describe('sign-in throttling at lockers', () => {
     try {
       const [code] = await register(ctx, world);
       const compartment = world.loc('C-QUIET');
-      expect((await post('/locations', world.people.admin.auth, { code: compartment, name: 'Quiet compartment', kind: 'compartment', parentCode: world.loc('LOCKER') })).status).toBe(201);
+      expect(
+        (
+          await post('/locations', world.people.admin.auth, {
+            code: compartment,
+            name: 'Quiet compartment',
+            kind: 'compartment',
+            parentCode: world.loc('LOCKER'),
+          })
+        ).status,
+      ).toBe(201);
       for (let i = 0; i < 10; i++) {
-        await attacked.send('door', { compartment: world.loc('C1'), side: 'front', state: 'open', credential: { username: `nobody-${i}`, password: 'wrong-password' }, itemCodes: [code] });
+        await attacked.send('door', {
+          compartment: world.loc('C1'),
+          side: 'front',
+          state: 'open',
+          credential: { username: `nobody-${i}`, password: 'wrong-password' },
+          itemCodes: [code],
+        });
       }
-      expect(await other.send('door', { compartment, side: 'front', state: 'open', credential: credentialsOf(world.people.officer), itemCodes: [code] })).toMatchObject({ status: 'committed', reason: '1 deposited' });
+      expect(
+        await other.send('door', {
+          compartment,
+          side: 'front',
+          state: 'open',
+          credential: credentialsOf(world.people.officer),
+          itemCodes: [code],
+        }),
+      ).toMatchObject({ status: 'committed', reason: '1 deposited' });
       watching = false;
       await watch;
       expect(heldOpen).toBe(0);
@@ -345,19 +525,39 @@ describe('sign-in throttling at lockers', () => {
 
   test('a door message sent again is answered as the duplicate it is: its credentials are not checked a second time', async () => {
     const device = await registerDevice({ code: 'LOCKER-AGAIN', kind: 'locker', locationCode: world.loc('LOCKER') });
-    const client = await mqtt.connectAsync(broker, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0 });
+    const client = await mqtt.connectAsync(broker, {
+      clientId: device.id,
+      username: device.id,
+      password: device.password,
+      reconnectPeriod: 0,
+    });
     const answers: Ack[] = [];
     client.on('message', (_topic, payload) => answers.push(JSON.parse(payload.toString()) as Ack));
     await client.subscribeAsync(`${device.topic}ack`, { qos: 1 });
     const [code] = await register(ctx, world);
-    const door = JSON.stringify({ v: 1, msgId: 'door-again', seq: 0, bootId: 'b', deviceTime: new Date().toISOString(), compartment: world.loc('C1'), side: 'front', state: 'open', credential: { username: 'nobody-again', password: 'wrong-password' }, itemCodes: [code] });
+    const door = JSON.stringify({
+      v: 1,
+      msgId: 'door-again',
+      seq: 0,
+      bootId: 'b',
+      deviceTime: new Date().toISOString(),
+      compartment: world.loc('C1'),
+      side: 'front',
+      state: 'open',
+      credential: { username: 'nobody-again', password: 'wrong-password' },
+      itemCodes: [code],
+    });
     try {
       for (let i = 0; i < 2; i++) {
         await client.publishAsync(`${device.topic}evt/door`, door, { qos: 1 });
         for (let wait = 0; wait < 100 && answers.length <= i; wait++) await sleep(50);
       }
       expect(answers.map((a) => a.status)).toEqual(['committed', 'duplicate']);
-      const [failures] = await ctx.orm.em.fork().execute<{ n: string }[]>(`select count(*) as n from login_failures where address = ?`, [`locker:${device.id}`]);
+      const [failures] = await ctx.orm.em
+        .fork()
+        .execute<{ n: string }[]>(`select count(*) as n from login_failures where address = ?`, [
+          `locker:${device.id}`,
+        ]);
       expect(Number(failures!.n)).toBe(1);
     } finally {
       await client.endAsync();
@@ -366,12 +566,30 @@ describe('sign-in throttling at lockers', () => {
 });
 
 test("a scanner publishing under a locker's topic with its own id is cut off, and nothing is handled", async () => {
-  const device = await registerDevice({ code: 'SCAN-POSER', kind: 'scanner', mode: 'check_in', locationCode: world.loc('LOCKER') });
+  const device = await registerDevice({
+    code: 'SCAN-POSER',
+    kind: 'scanner',
+    mode: 'check_in',
+    locationCode: world.loc('LOCKER'),
+  });
   const station = await connect(device);
   station.client.on('error', () => undefined);
   const closed = closedWithin(station.client, 3000);
   const before = (await alerts('forced_door')).length;
-  station.client.publish(`custody/v1/locker/${device.id}/evt/door`, JSON.stringify({ v: 1, msgId: 'pose', seq: 0, bootId: 'b', deviceTime: new Date().toISOString(), compartment: world.loc('C1'), side: 'back', state: 'open' }), { qos: 1 });
+  station.client.publish(
+    `custody/v1/locker/${device.id}/evt/door`,
+    JSON.stringify({
+      v: 1,
+      msgId: 'pose',
+      seq: 0,
+      bootId: 'b',
+      deviceTime: new Date().toISOString(),
+      compartment: world.loc('C1'),
+      side: 'back',
+      state: 'open',
+    }),
+    { qos: 1 },
+  );
   expect(await closed).toBe(true);
   await sleep(300);
   expect(await alerts('forced_door')).toHaveLength(before);

@@ -37,7 +37,9 @@ const countOf = (statuses: number[], status: number) => statuses.filter((s) => s
 describe('guessing passwords concurrently', () => {
   test('25 concurrent sign-ins for one username (24 wrong, one right) check at most the policy number of passwords', async () => {
     const { user } = await signedIn(ctx);
-    const attempts = Array.from({ length: 25 }, (_, i) => login(user.username, i === 12 ? TEST_PASSWORD : `wrong guess ${i}`));
+    const attempts = Array.from({ length: 25 }, (_, i) =>
+      login(user.username, i === 12 ? TEST_PASSWORD : `wrong guess ${i}`),
+    );
     const statuses = (await Promise.all(attempts)).map((res) => res.status);
     // A 401 or a 200 is a password that was checked; a 429 one that was not.
     expect(countOf(statuses, 401) + countOf(statuses, 200)).toBeLessThanOrEqual(throttle.refuseAfter);
@@ -49,7 +51,10 @@ describe('guessing passwords concurrently', () => {
     const [code] = await register(ctx, world);
     const attempts = Array.from({ length: 25 }, (_, i) =>
       as(ctx, world.people.warehouse)
-        .post('/handovers', { itemCodes: [code], handedOverBy: { username: officer.user.username, password: `wrong guess ${i}` } })
+        .post('/handovers', {
+          itemCodes: [code],
+          handedOverBy: { username: officer.user.username, password: `wrong guess ${i}` },
+        })
         .set('X-Forwarded-For', nextAddress()),
     );
     const statuses = (await Promise.all(attempts)).map((res) => res.status);
@@ -63,11 +68,16 @@ describe('the attempt count and the command', () => {
     const [code] = await register(ctx, world);
     const key = `refused-handover-${world.loc('K')}`;
     const res = await as(ctx, world.people.warehouse)
-      .post('/handovers', { itemCodes: [code], handedOverBy: { username: world.people.officer2.user.username, password: 'not the password' } })
+      .post('/handovers', {
+        itemCodes: [code],
+        handedOverBy: { username: world.people.officer2.user.username, password: 'not the password' },
+      })
       .set('Idempotency-Key', key)
       .set('X-Forwarded-For', nextAddress());
     expect(res.status).toBe(422);
-    const [row] = await ctx.orm.em.fork().execute<{ carried_out: boolean }[]>('select carried_out from idempotency_keys where key = ?', [key]);
+    const [row] = await ctx.orm.em
+      .fork()
+      .execute<{ carried_out: boolean }[]>('select carried_out from idempotency_keys where key = ?', [key]);
     expect(row!.carried_out).toBe(false);
   });
 });
@@ -93,24 +103,34 @@ describe('password policy', () => {
     expect(res.body.errors).toEqual([expect.objectContaining({ in: 'body', field: 'password' })]);
   });
 
-  test.each(['P@ssw0rd!2024', 'Correct-Horse-Battery-Staple1', 'zhangwei19880101', '0987654321098', 'zyxwvutsrqpo', 'short pw'])(
-    'the policy refuses %s',
-    (password) => {
-      expect(passwordWeakness(password, 'li')).not.toBeNull();
-    },
-  );
+  test.each([
+    'P@ssw0rd!2024',
+    'Correct-Horse-Battery-Staple1',
+    'zhangwei19880101',
+    '0987654321098',
+    'zyxwvutsrqpo',
+    'short pw',
+  ])('the policy refuses %s', (password) => {
+    expect(passwordWeakness(password, 'li')).not.toBeNull();
+  });
 
   test('the password every test user has passes the policy', () => {
     expect(passwordWeakness(TEST_PASSWORD, 'user-0a1b2c3d')).toBeNull();
   });
 
-  test.each(['a long enough password', 'tr0ub4dor&3 horse', '门口的银杏树叶子全都黄了', 'first start passphrase 2026'])('the policy accepts %s', (password) => {
-    expect(passwordWeakness(password, 'li')).toBeNull();
-  });
+  test.each(['a long enough password', 'tr0ub4dor&3 horse', '门口的银杏树叶子全都黄了', 'first start passphrase 2026'])(
+    'the policy accepts %s',
+    (password) => {
+      expect(passwordWeakness(password, 'li')).toBeNull();
+    },
+  );
 
   test('a user cannot change their own password to a trivial one, and the old one stays', async () => {
     const user = await signedIn(ctx);
-    const res = await request(ctx.app).post('/api/v1/auth/password').set('Authorization', user.auth).send({ currentPassword: TEST_PASSWORD, newPassword: 'bbbbbbbbbbbb' });
+    const res = await request(ctx.app)
+      .post('/api/v1/auth/password')
+      .set('Authorization', user.auth)
+      .send({ currentPassword: TEST_PASSWORD, newPassword: 'bbbbbbbbbbbb' });
     expect(res.status).toBe(400);
     expect(res.body.errors[0].field).toBe('newPassword');
     expect((await login(user.user.username, TEST_PASSWORD)).status).toBe(200);
@@ -132,11 +152,22 @@ describe('a stolen token', () => {
 
   test('signing out everywhere refuses every token of the user, also in another API process', async () => {
     const { user } = await signedIn(ctx);
-    const tokens = [(await login(user.username, TEST_PASSWORD)).body.accessToken, (await login(user.username, TEST_PASSWORD)).body.accessToken] as string[];
+    const tokens = [
+      (await login(user.username, TEST_PASSWORD)).body.accessToken,
+      (await login(user.username, TEST_PASSWORD)).body.accessToken,
+    ] as string[];
     // A second instance on the same database, with caches of its own that learn of changes by notification.
     const callers = callerCache(ctx.orm);
     await callers.watch(ctx.url, createLogger({ logLevel: 'silent' }));
-    const other = createApp({ orm: ctx.orm, config: ctx.config, logger: createLogger({ logLevel: 'silent' }), tokens: ctx.tokens, ledger: ctx.ledger, callers, placements: new GroupCommit(ctx.orm) });
+    const other = createApp({
+      orm: ctx.orm,
+      config: ctx.config,
+      logger: createLogger({ logLevel: 'silent' }),
+      tokens: ctx.tokens,
+      ledger: ctx.ledger,
+      callers,
+      placements: new GroupCommit(ctx.orm),
+    });
     try {
       for (const token of tokens) expect((await request(other).get('/api/v1/me').set(bearer(token))).status).toBe(200);
       expect((await request(ctx.app).post('/api/v1/auth/logout-everywhere').set(bearer(tokens[0]!))).status).toBe(204);
@@ -144,7 +175,9 @@ describe('a stolen token', () => {
       const deadline = Date.now() + 2000;
       let statuses: number[] = [];
       do {
-        statuses = await Promise.all(tokens.map(async (token) => (await request(other).get('/api/v1/me').set(bearer(token))).status));
+        statuses = await Promise.all(
+          tokens.map(async (token) => (await request(other).get('/api/v1/me').set(bearer(token))).status),
+        );
       } while (statuses.some((s) => s !== 401) && Date.now() < deadline);
       expect(statuses).toEqual([401, 401]);
     } finally {
@@ -156,11 +189,17 @@ describe('a stolen token', () => {
     const { user } = await signedIn(ctx);
     const stolen = (await login(user.username, TEST_PASSWORD)).body.accessToken as string;
     const mine = (await login(user.username, TEST_PASSWORD)).body.accessToken as string;
-    const wrong = await request(ctx.app).post('/api/v1/auth/password').set(bearer(stolen)).send({ currentPassword: 'not my password', newPassword: 'a new and private passphrase' });
+    const wrong = await request(ctx.app)
+      .post('/api/v1/auth/password')
+      .set(bearer(stolen))
+      .send({ currentPassword: 'not my password', newPassword: 'a new and private passphrase' });
     expect(wrong.status).toBe(422);
     expect((await me(stolen)).status).toBe(200);
 
-    const changed = await request(ctx.app).post('/api/v1/auth/password').set(bearer(mine)).send({ currentPassword: TEST_PASSWORD, newPassword: 'a new and private passphrase' });
+    const changed = await request(ctx.app)
+      .post('/api/v1/auth/password')
+      .set(bearer(mine))
+      .send({ currentPassword: TEST_PASSWORD, newPassword: 'a new and private passphrase' });
     expect(changed.status).toBe(200);
     expect(changed.body.passwordChangeRequired).toBe(false);
     expect((await me(changed.body.accessToken)).status).toBe(200);
@@ -174,7 +213,9 @@ describe('a stolen token', () => {
   test("an administrator's new password for a user refuses the user's tokens and must be changed at the next sign-in", async () => {
     const victim = await signedIn(ctx, { roles: ['officer'], agency: world.agencies.police });
     expect((await me(victim.token)).status).toBe(200);
-    const reset = await as(ctx, world.people.admin).post(`/users/${victim.user.id}/password`, { password: 'set by the administrator' });
+    const reset = await as(ctx, world.people.admin).post(`/users/${victim.user.id}/password`, {
+      password: 'set by the administrator',
+    });
     expect(reset.status).toBe(200);
     expect((await me(victim.token)).status).toBe(401);
 
@@ -185,7 +226,10 @@ describe('a stolen token', () => {
     const refused = await request(ctx.app).get('/api/v1/cases').set(bearer(limited));
     expect(refused.status).toBe(403);
     expect(refused.body.detail).toMatch(/change the password/);
-    const changed = await request(ctx.app).post('/api/v1/auth/password').set(bearer(limited)).send({ currentPassword: 'set by the administrator', newPassword: 'chosen by the officer alone' });
+    const changed = await request(ctx.app)
+      .post('/api/v1/auth/password')
+      .set(bearer(limited))
+      .send({ currentPassword: 'set by the administrator', newPassword: 'chosen by the officer alone' });
     expect(changed.status).toBe(200);
     expect((await request(ctx.app).get('/api/v1/cases').set(bearer(changed.body.accessToken))).status).toBe(200);
   });
@@ -201,7 +245,14 @@ describe('a stolen token', () => {
     expect(created.status).toBe(201);
     const signIn = await login('first.signin', 'given at the counter');
     expect(signIn.body.passwordChangeRequired).toBe(true);
-    expect((await request(ctx.app).post(`/api/v1/cases`).set(bearer(signIn.body.accessToken)).send({ caseNumber: 'X-1', title: 'x', openedOn: '2026-11-01' })).status).toBe(403);
+    expect(
+      (
+        await request(ctx.app)
+          .post(`/api/v1/cases`)
+          .set(bearer(signIn.body.accessToken))
+          .send({ caseNumber: 'X-1', title: 'x', openedOn: '2026-11-01' })
+      ).status,
+    ).toBe(403);
   });
 
   test('a deactivated user can be reactivated by an administrator, and not by anyone else', async () => {
@@ -220,20 +271,49 @@ describe('the directory log', () => {
   const log = async () => {
     const res = await as(ctx, world.people.inspector).get('/directory/log?limit=200');
     expect(res.status).toBe(200);
-    return res.body as { items: { seq: number; leafHash: string; entry: { action: string; actor: unknown; subject: { id: string }; change: unknown } }[]; total: number };
+    return res.body as {
+      items: {
+        seq: number;
+        leafHash: string;
+        entry: { action: string; actor: unknown; subject: { id: string }; change: unknown };
+      }[];
+      total: number;
+    };
   };
 
   test("an administrator's changes to agencies, users, locations and devices are in the log, in order, with who made them", async () => {
     const admin = as(ctx, world.people.admin);
     const before = (await log()).total;
-    const agency = await admin.post('/agencies', { code: `LOG-${world.loc('A')}`, name: 'Logged agency', kind: 'police' });
-    const user = await admin.post('/users', { username: `logged.${world.loc('u').toLowerCase()}`, displayName: 'Logged', agencyCode: agency.body.code, roles: ['officer'], password: 'the secret password 42' });
-    await request(ctx.app).put(`/api/v1/users/${user.body.id}/roles`).set('Authorization', world.people.admin.auth).send({ roles: ['officer', 'approver'] });
+    const agency = await admin.post('/agencies', {
+      code: `LOG-${world.loc('A')}`,
+      name: 'Logged agency',
+      kind: 'police',
+    });
+    const user = await admin.post('/users', {
+      username: `logged.${world.loc('u').toLowerCase()}`,
+      displayName: 'Logged',
+      agencyCode: agency.body.code,
+      roles: ['officer'],
+      password: 'the secret password 42',
+    });
+    await request(ctx.app)
+      .put(`/api/v1/users/${user.body.id}/roles`)
+      .set('Authorization', world.people.admin.auth)
+      .send({ roles: ['officer', 'approver'] });
     await admin.post(`/users/${user.body.id}/password`, { password: 'another secret password 43' });
     await admin.post(`/users/${user.body.id}/deactivate`);
     await admin.post(`/users/${user.body.id}/reactivate`);
-    const location = await admin.post('/locations', { code: world.loc('LOGGED-SHELF'), name: 'Logged shelf', kind: 'shelf', parentCode: world.loc('ROOM-1') });
-    const device = await admin.post('/devices', { code: world.loc('LOGGED-SCANNER'), kind: 'scanner', mode: 'check_in' });
+    const location = await admin.post('/locations', {
+      code: world.loc('LOGGED-SHELF'),
+      name: 'Logged shelf',
+      kind: 'shelf',
+      parentCode: world.loc('ROOM-1'),
+    });
+    const device = await admin.post('/devices', {
+      code: world.loc('LOGGED-SCANNER'),
+      kind: 'scanner',
+      mode: 'check_in',
+    });
     await admin.post(`/devices/${device.body.id}/rotate-password`);
     await admin.post(`/devices/${device.body.id}/disable`);
 
@@ -252,20 +332,32 @@ describe('the directory log', () => {
       'device.password_rotated',
       'device.disabled',
     ]);
-    for (const e of added) expect(e.entry.actor).toEqual({ id: world.people.admin.user.id, username: world.people.admin.user.username });
-    expect(added.map((e) => e.entry.subject.id)).toEqual([agency.body.id, ...Array(5).fill(user.body.id), location.body.id, ...Array(3).fill(device.body.id)]);
+    for (const e of added)
+      expect(e.entry.actor).toEqual({ id: world.people.admin.user.id, username: world.people.admin.user.username });
+    expect(added.map((e) => e.entry.subject.id)).toEqual([
+      agency.body.id,
+      ...Array(5).fill(user.body.id),
+      location.body.id,
+      ...Array(3).fill(device.body.id),
+    ]);
     expect(added[2]!.entry.change).toEqual({ roles: { from: ['officer'], to: ['officer', 'approver'] } });
     const text = JSON.stringify(added);
     expect(text).not.toMatch(/secret password|scrypt|passwordHash|\$6\$/);
     expect(text).not.toContain(device.body.password);
 
     const ofUser = await as(ctx, world.people.inspector).get(`/directory/log?subjectId=${user.body.id}`);
-    expect(ofUser.body.items.map((e: { entry: { action: string } }) => e.entry.action)).toEqual(added.slice(1, 6).map((e) => e.entry.action));
+    expect(ofUser.body.items.map((e: { entry: { action: string } }) => e.entry.action)).toEqual(
+      added.slice(1, 6).map((e) => e.entry.action),
+    );
   });
 
   test('a refused change appends nothing', async () => {
     const before = (await log()).total;
-    const res = await as(ctx, world.people.admin).post('/agencies', { code: world.agencies.police.code, name: 'Duplicate', kind: 'police' });
+    const res = await as(ctx, world.people.admin).post('/agencies', {
+      code: world.agencies.police.code,
+      name: 'Duplicate',
+      kind: 'police',
+    });
     expect(res.status).toBe(409);
     expect((await log()).total).toBe(before);
   });
@@ -284,7 +376,11 @@ describe('the directory log', () => {
     const db = new pg.Client({ connectionString: ctx.url });
     await db.connect();
     try {
-      for (const sql of ["update directory_log set entry = '{}'", 'delete from directory_log', 'truncate directory_log']) {
+      for (const sql of [
+        "update directory_log set entry = '{}'",
+        'delete from directory_log',
+        'truncate directory_log',
+      ]) {
         await expect(db.query(sql)).rejects.toThrow(/append-only/);
       }
     } finally {
@@ -300,17 +396,22 @@ describe('the directory log', () => {
     try {
       await db.query('begin');
       await db.query('alter table directory_log disable trigger directory_log_append_only');
-      await db.query(`update directory_log set entry = replace(entry, '"action":"', '"action":"x') where seq = $1`, [target.seq]);
+      await db.query(`update directory_log set entry = replace(entry, '"action":"', '"action":"x') where seq = $1`, [
+        target.seq,
+      ]);
       const res = await as(ctx, world.people.inspector).get('/directory/log/verify');
       // The tampering is not committed yet: this connection sees the original.
       expect(res.body.ok).toBe(true);
-      const text = (await db.query('select entry from directory_log where seq = $1', [target.seq])).rows[0].entry as string;
+      const text = (await db.query('select entry from directory_log where seq = $1', [target.seq])).rows[0]
+        .entry as string;
       expect(text).toContain('"action":"x');
       await db.query('commit');
       const after = await as(ctx, world.people.inspector).get('/directory/log/verify');
       expect(after.body).toMatchObject({ ok: false, failure: { seq: target.seq } });
     } finally {
-      await db.query('alter table directory_log enable always trigger directory_log_append_only').catch(() => undefined);
+      await db
+        .query('alter table directory_log enable always trigger directory_log_append_only')
+        .catch(() => undefined);
       await db.end();
     }
   });
@@ -319,14 +420,23 @@ describe('the directory log', () => {
 describe('metrics and alerts', () => {
   test('/metrics is refused without the scraper token and served with it', async () => {
     expect((await request(ctx.app).get('/metrics')).status).toBe(401);
-    expect((await request(ctx.app).get('/metrics').set(bearer('wrong-token-wrong-token-wrong-token'))).status).toBe(401);
+    expect((await request(ctx.app).get('/metrics').set(bearer('wrong-token-wrong-token-wrong-token'))).status).toBe(
+      401,
+    );
     const res = await request(ctx.app).get('/metrics').set(bearer(METRICS_TOKEN));
     expect(res.status).toBe(200);
     expect(res.text).toContain('custody_http_requests_total');
   });
 
   test('/metrics is refused to everyone when no METRICS_TOKEN is configured', async () => {
-    const app = createApp({ orm: ctx.orm, config: loadConfig({ LOG_LEVEL: 'silent', CUSTODY_DATA_DIR: '/nonexistent' }), logger: createLogger({ logLevel: 'silent' }), tokens: ctx.tokens, ledger: ctx.ledger, placements: new GroupCommit(ctx.orm) });
+    const app = createApp({
+      orm: ctx.orm,
+      config: loadConfig({ LOG_LEVEL: 'silent', CUSTODY_DATA_DIR: '/nonexistent' }),
+      logger: createLogger({ logLevel: 'silent' }),
+      tokens: ctx.tokens,
+      ledger: ctx.ledger,
+      placements: new GroupCommit(ctx.orm),
+    });
     const res = await request(app).get('/metrics');
     expect(res.status).toBe(404);
     expect(res.body.detail).toMatch(/METRICS_TOKEN/);
@@ -336,7 +446,10 @@ describe('metrics and alerts', () => {
     const [code] = await register(ctx, world);
     const em = ctx.orm.em.fork();
     const [item] = await em.execute<{ id: string }[]>('select id from items where code = ?', [code]);
-    await em.execute(`insert into alerts (id, kind, item_id, message) values (gen_random_uuid(), 'return_mismatch', ?, 'own agency item'), (gen_random_uuid(), 'locker_silent', null, 'a locker of the centre is silent')`, [item!.id]);
+    await em.execute(
+      `insert into alerts (id, kind, item_id, message) values (gen_random_uuid(), 'return_mismatch', ?, 'own agency item'), (gen_random_uuid(), 'locker_silent', null, 'a locker of the centre is silent')`,
+      [item!.id],
+    );
     const mine = await as(ctx, world.people.approver).get('/alerts?limit=200');
     expect(mine.status).toBe(200);
     const messages = mine.body.items.map((a: { message: string }) => a.message);
@@ -345,19 +458,32 @@ describe('metrics and alerts', () => {
     const other = await as(ctx, world.people.procApprover).get('/alerts?limit=200');
     expect(other.body.items.map((a: { message: string }) => a.message)).toEqual([]);
     const warehouse = await as(ctx, world.people.warehouse).get('/alerts?limit=200');
-    expect(warehouse.body.items.map((a: { message: string }) => a.message)).toEqual(expect.arrayContaining(['own agency item', 'a locker of the centre is silent']));
+    expect(warehouse.body.items.map((a: { message: string }) => a.message)).toEqual(
+      expect.arrayContaining(['own agency item', 'a locker of the centre is silent']),
+    );
   });
 
   test("an item's alerts move with legal custody: the approver of the agency that transferred it neither lists nor resolves them", async () => {
     const [code] = await stored(ctx, world);
     const em = ctx.orm.em.fork();
     const [item] = await em.execute<{ id: string }[]>('select id from items where code = ?', [code]);
-    const [alert] = await em.execute<{ id: string }[]>(`insert into alerts (id, kind, item_id, message) values (gen_random_uuid(), 'return_mismatch', ?, 'transferred item') returning id`, [item!.id]);
-    const transfer = await as(ctx, world.people.officer).post('/requests', { kind: 'transfer', itemCodes: [code], reason: '移送审查起诉', toAgencyCode: world.agencies.procuratorate.code });
+    const [alert] = await em.execute<{ id: string }[]>(
+      `insert into alerts (id, kind, item_id, message) values (gen_random_uuid(), 'return_mismatch', ?, 'transferred item') returning id`,
+      [item!.id],
+    );
+    const transfer = await as(ctx, world.people.officer).post('/requests', {
+      kind: 'transfer',
+      itemCodes: [code],
+      reason: '移送审查起诉',
+      toAgencyCode: world.agencies.procuratorate.code,
+    });
     expect((await as(ctx, world.people.approver).post(`/requests/${transfer.body.id}/approve`, {})).status).toBe(200);
-    expect((await as(ctx, world.people.procClerk).post(`/requests/${transfer.body.id}/accept`, {})).body.status).toBe('carried_out');
+    expect((await as(ctx, world.people.procClerk).post(`/requests/${transfer.body.id}/accept`, {})).body.status).toBe(
+      'carried_out',
+    );
 
-    const messages = async (who: keyof World['people']) => (await as(ctx, world.people[who]).get('/alerts?limit=200')).body.items.map((a: { message: string }) => a.message);
+    const messages = async (who: keyof World['people']) =>
+      (await as(ctx, world.people[who]).get('/alerts?limit=200')).body.items.map((a: { message: string }) => a.message);
     expect(await messages('approver')).not.toContain('transferred item');
     expect(await messages('procApprover')).toContain('transferred item');
     expect((await as(ctx, world.people.approver).post(`/alerts/${alert!.id}/resolve`)).status).toBe(404);

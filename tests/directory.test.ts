@@ -19,20 +19,30 @@ describe('agencies and users', () => {
     expect(agency.body).toMatchObject({ code: 'PSB-NORTH', name: '北区公安分局', kind: 'police' });
     expect(agency.headers.location).toBe(`/api/v1/agencies/${agency.body.id}`);
 
-    const user = await request(ctx.app).post('/api/v1/users').set('Authorization', admin.auth).send({
-      username: 'wang.wei',
-      displayName: '王伟',
-      agencyCode: 'PSB-NORTH',
-      roles: ['officer', 'officer'],
-      password: 'a long enough password',
-    });
+    const user = await request(ctx.app)
+      .post('/api/v1/users')
+      .set('Authorization', admin.auth)
+      .send({
+        username: 'wang.wei',
+        displayName: '王伟',
+        agencyCode: 'PSB-NORTH',
+        roles: ['officer', 'officer'],
+        password: 'a long enough password',
+      });
     expect(user.status).toBe(201);
-    expect(user.body).toMatchObject({ username: 'wang.wei', agencyCode: 'PSB-NORTH', roles: ['officer'], active: true });
+    expect(user.body).toMatchObject({
+      username: 'wang.wei',
+      agencyCode: 'PSB-NORTH',
+      roles: ['officer'],
+      active: true,
+    });
     expect(JSON.stringify(user.body)).not.toMatch(/a long enough password|scrypt|passwordHash/i);
     // Chosen by the administrator: the user must change it at the first sign-in.
     expect(user.body.mustChangePassword).toBe(true);
 
-    const login = await request(ctx.app).post('/api/v1/auth/login').send({ username: 'wang.wei', password: 'a long enough password' });
+    const login = await request(ctx.app)
+      .post('/api/v1/auth/login')
+      .send({ username: 'wang.wei', password: 'a long enough password' });
     expect(login.status).toBe(200);
     expect(login.body.passwordChangeRequired).toBe(true);
 
@@ -55,23 +65,36 @@ describe('agencies and users', () => {
 
   test('an admin cannot deactivate themselves', async () => {
     const admin = await signedIn(ctx, { roles: ['admin'] });
-    const res = await request(ctx.app).post(`/api/v1/users/${admin.user.id}/deactivate`).set('Authorization', admin.auth);
+    const res = await request(ctx.app)
+      .post(`/api/v1/users/${admin.user.id}/deactivate`)
+      .set('Authorization', admin.auth);
     expect(res.status).toBe(409);
   });
 
   test('unknown records are 404 problems', async () => {
     const admin = await signedIn(ctx, { roles: ['admin'] });
     const missing = '00000000-0000-4000-8000-000000000000';
-    expect((await request(ctx.app).get(`/api/v1/agencies/${missing}`).set('Authorization', admin.auth)).status).toBe(404);
+    expect((await request(ctx.app).get(`/api/v1/agencies/${missing}`).set('Authorization', admin.auth)).status).toBe(
+      404,
+    );
     expect((await request(ctx.app).get(`/api/v1/users/${missing}`).set('Authorization', admin.auth)).status).toBe(404);
-    expect((await request(ctx.app).put(`/api/v1/users/${missing}/roles`).set('Authorization', admin.auth).send({ roles: ['clerk'] })).status).toBe(404);
+    expect(
+      (
+        await request(ctx.app)
+          .put(`/api/v1/users/${missing}/roles`)
+          .set('Authorization', admin.auth)
+          .send({ roles: ['clerk'] })
+      ).status,
+    ).toBe(404);
   });
 
   test('agencies are listed by kind, paginated', async () => {
     const em = ctx.orm.em.fork();
     for (let i = 0; i < 3; i++) await makeAgency(em, { kind: 'commission' });
     const officer = await signedIn(ctx, { roles: ['officer'] });
-    const page = await request(ctx.app).get('/api/v1/agencies?kind=commission&limit=2').set('Authorization', officer.auth);
+    const page = await request(ctx.app)
+      .get('/api/v1/agencies?kind=commission&limit=2')
+      .set('Authorization', officer.auth);
     expect(page.status).toBe(200);
     expect(page.body.items).toHaveLength(2);
     expect(page.body.total).toBeGreaterThanOrEqual(3);
@@ -88,12 +111,15 @@ describe('role and agency checks', () => {
     ['approver', 'put', '/api/v1/users/00000000-0000-4000-8000-000000000000/roles'],
   ] as const)('a %s is refused %s %s with 403', async (role, method, path) => {
     const caller = await signedIn(ctx, { roles: [role] });
-    const res = await request(ctx.app)[method](path).set('Authorization', caller.auth).send({ roles: ['clerk'], code: 'X', name: 'X', kind: 'court' });
+    const res = await request(ctx.app)
+      [method](path)
+      .set('Authorization', caller.auth)
+      .send({ roles: ['clerk'], code: 'X', name: 'X', kind: 'court' });
     expect(res.status).toBe(403);
     expect(res.body.detail).toMatch(/needs one of the roles/);
   });
 
-  test('an approver sees only their own agency\'s users, and another agency\'s user is 404', async () => {
+  test("an approver sees only their own agency's users, and another agency's user is 404", async () => {
     const em = ctx.orm.em.fork();
     const mine = await makeAgency(em);
     const theirs = await makeAgency(em);
@@ -107,8 +133,12 @@ describe('role and agency checks', () => {
     expect(ids).not.toContain(stranger.user.id);
     expect(list.body.total).toBe(2);
 
-    expect((await request(ctx.app).get(`/api/v1/users/${stranger.user.id}`).set('Authorization', approver.auth)).status).toBe(404);
-    const filtered = await request(ctx.app).get(`/api/v1/users?agencyCode=${theirs.code}`).set('Authorization', approver.auth);
+    expect(
+      (await request(ctx.app).get(`/api/v1/users/${stranger.user.id}`).set('Authorization', approver.auth)).status,
+    ).toBe(404);
+    const filtered = await request(ctx.app)
+      .get(`/api/v1/users?agencyCode=${theirs.code}`)
+      .set('Authorization', approver.auth);
     expect(filtered.body.items).toEqual([]);
   });
 

@@ -9,7 +9,14 @@ let ctx: TestContext;
 let sql: pg.Client;
 /** The bytes of two COPYs one after the other, as verification reads them: events 0–2, then the rest. */
 let stream: Buffer;
-let expected: { index: number; itemId: string; itemSeq: number; canonical: string; leafHash: string; prevItemHash: string | null }[];
+let expected: {
+  index: number;
+  itemId: string;
+  itemSeq: number;
+  canonical: string;
+  leafHash: string;
+  prevItemHash: string | null;
+}[];
 
 async function copied(after: number, limit: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -29,7 +36,14 @@ beforeAll(async () => {
   const { rows } = await sql.query(
     `select idx, item_id, item_seq, canonical, encode(leaf_hash, 'hex') as leaf, encode(prev_item_hash, 'hex') as prev from ledger_events order by idx`,
   );
-  expected = rows.map((r) => ({ index: Number(r.idx), itemId: r.item_id, itemSeq: r.item_seq, canonical: r.canonical, leafHash: r.leaf, prevItemHash: r.prev }));
+  expected = rows.map((r) => ({
+    index: Number(r.idx),
+    itemId: r.item_id,
+    itemSeq: r.item_seq,
+    canonical: r.canonical,
+    leafHash: r.leaf,
+    prevItemHash: r.prev,
+  }));
 });
 afterAll(async () => {
   await sql.end();
@@ -51,7 +65,9 @@ function decode(size: number, wanted: (itemByte: number) => boolean = () => true
   });
   const rows: { index: number; itemId: string; event: ReturnType<typeof shown> | null }[] = [];
   for (let at = 0; at < bytes.length; at += size) {
-    reader.read(bytes.subarray(at, at + size), wanted, (index, event) => rows.push({ index, itemId: reader.itemId(), event: event && shown(event) }));
+    reader.read(bytes.subarray(at, at + size), wanted, (index, event) =>
+      rows.push({ index, itemId: reader.itemId(), event: event && shown(event) }),
+    );
   }
   return rows;
 }
@@ -62,10 +78,15 @@ test('the ledger has events enough to cut the stream in many places', () => {
   expect(expected.some((e) => Buffer.byteLength(e.canonical) > e.canonical.length)).toBe(true);
 });
 
-test.each([1, 2, 3, 5, 19, 21, 64, 997, 1 << 30])('cut every %i bytes, two COPYs give every row once, as stored', (size) => {
-  const rows = decode(size);
-  expect(rows.map((r) => r.event)).toEqual(expected.map((e) => ({ ...e, leaf: leafHash(e.canonical).toString('hex') })));
-});
+test.each([1, 2, 3, 5, 19, 21, 64, 997, 1 << 30])(
+  'cut every %i bytes, two COPYs give every row once, as stored',
+  (size) => {
+    const rows = decode(size);
+    expect(rows.map((r) => r.event)).toEqual(
+      expected.map((e) => ({ ...e, leaf: leafHash(e.canonical).toString('hex') })),
+    );
+  },
+);
 
 test('the leaf is hashed from the bytes as they arrived, and matches the stored leaf hash', () => {
   for (const { event } of decode(7)) expect(event!.leaf).toBe(event!.leafHash);
@@ -81,7 +102,13 @@ test('rows not wanted are counted with their index and item, and not decoded', (
 });
 
 test('bytes that are not a binary COPY are refused', () => {
-  expect(() => new EventCopyReader().read(Buffer.from('idx\titem\n0\tx\n'.repeat(3)), () => true, () => undefined)).toThrow(/not a binary COPY/);
+  expect(() =>
+    new EventCopyReader().read(
+      Buffer.from('idx\titem\n0\tx\n'.repeat(3)),
+      () => true,
+      () => undefined,
+    ),
+  ).toThrow(/not a binary COPY/);
 });
 
 test('the bounds of the COPY must be integers', () => {

@@ -14,7 +14,10 @@ const sharedHash = () => (testHash ??= hashPassword(TEST_PASSWORD));
 
 const unique = () => randomBytes(4).toString('hex');
 
-export async function makeAgency(em: EntityManager, overrides: Partial<{ code: string; name: string; kind: AgencyKind }> = {}) {
+export async function makeAgency(
+  em: EntityManager,
+  overrides: Partial<{ code: string; name: string; kind: AgencyKind }> = {},
+) {
   const agency = em.create(Agency, {
     code: overrides.code ?? `AG-${unique().toUpperCase()}`,
     name: overrides.name ?? 'Test agency',

@@ -53,18 +53,37 @@ describe('the server (and with it the embedded broker) killed with SIGKILL in th
   test('every acknowledged command and scan is in the ledger exactly once, the rest whole or absent, and verify passes', async () => {
     ctx = await createTestContext();
     world = await buildWorld(ctx);
-    const scanner = (await as(ctx, world.people.admin).post('/devices', { code: 'FAULT-SCAN', kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-2') })).body as { id: string; password: string; topic: string };
+    const scanner = (
+      await as(ctx, world.people.admin).post('/devices', {
+        code: 'FAULT-SCAN',
+        kind: 'scanner',
+        mode: 'check_in',
+        locationCode: world.loc('SHELF-2'),
+      })
+    ).body as { id: string; password: string; topic: string };
     const commandItems = await received(ctx, world, 300);
     const scanItems = await received(ctx, world, 60);
     const [port, mqttPort] = [await freePort(), await freePort()];
-    const env = { DATABASE_URL: ctx.serverUrl, DATABASE_OWNER_URL: ctx.url, JWT_SECRET: ctx.tokens.secret, PORT: String(port), MQTT_PORT: String(mqttPort), CUSTODY_DATA_DIR: tempDir('custody-faults-') };
+    const env = {
+      DATABASE_URL: ctx.serverUrl,
+      DATABASE_OWNER_URL: ctx.url,
+      JWT_SECRET: ctx.tokens.secret,
+      PORT: String(port),
+      MQTT_PORT: String(mqttPort),
+      CUSTODY_DATA_DIR: tempDir('custody-faults-'),
+    };
     servers.push(startServer(env));
     await servers[0]!.ready(port);
 
     // The scanner keeps every scan until the server acknowledges it, and sends the unacknowledged ones again
     // when it reconnects, as a real one does with its buffer.
     const acks = new Map<string, string>();
-    const device = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, { clientId: scanner.id, username: scanner.id, password: scanner.password, reconnectPeriod: 200 });
+    const device = mqtt.connect(`mqtt://127.0.0.1:${mqttPort}`, {
+      clientId: scanner.id,
+      username: scanner.id,
+      password: scanner.password,
+      reconnectPeriod: 200,
+    });
     devices.push(device);
     device.on('message', (_topic, payload) => {
       const ack = JSON.parse(payload.toString()) as { msgId: string; status: string };
@@ -74,7 +93,19 @@ describe('the server (and with it the embedded broker) killed with SIGKILL in th
     let seq = 0;
     let session = '';
     const scan = (code: string) =>
-      device.publish(`${scanner.topic}evt/scan`, JSON.stringify({ v: 1, msgId: `kill-${code}`, seq: seq++, bootId: 'faults', deviceTime: new Date().toISOString(), code, session }), { qos: 1 });
+      device.publish(
+        `${scanner.topic}evt/scan`,
+        JSON.stringify({
+          v: 1,
+          msgId: `kill-${code}`,
+          seq: seq++,
+          bootId: 'faults',
+          deviceTime: new Date().toISOString(),
+          code,
+          session,
+        }),
+        { qos: 1 },
+      );
     await new Promise<void>((resolve) => device.once('connect', () => resolve()));
     await device.subscribeAsync(`${scanner.topic}ack`, { qos: 1 });
     session = await signInAt(`http://127.0.0.1:${port}/api/v1`, world.people.warehouse.auth, device, scanner);
@@ -84,7 +115,11 @@ describe('the server (and with it the embedded broker) killed with SIGKILL in th
     const checkIn = (code: string) =>
       fetch(`http://127.0.0.1:${port}/api/v1/items/${code}/check-in`, {
         method: 'POST',
-        headers: { authorization: world.people.warehouse.auth, 'content-type': 'application/json', 'idempotency-key': `kill-${code}` },
+        headers: {
+          authorization: world.people.warehouse.auth,
+          'content-type': 'application/json',
+          'idempotency-key': `kill-${code}`,
+        },
         body: JSON.stringify({ locationCode: world.loc('SHELF-2') }),
       });
     const acknowledged: string[] = [];
@@ -129,10 +164,12 @@ describe('the server (and with it the embedded broker) killed with SIGKILL in th
 
     const em = ctx.orm.em.fork();
     const checkIns = new Map(
-      (await em.execute<{ code: string; n: string }[]>(
-        `select i.code, count(e.idx) as n from items i left join ledger_events e on e.item_id = i.id and e.type = 'check_in' where i.code = any (?::text[]) group by i.code`,
-        [`{${[...commandItems, ...scanItems].join(',')}}`],
-      )).map((r) => [r.code, Number(r.n)]),
+      (
+        await em.execute<{ code: string; n: string }[]>(
+          `select i.code, count(e.idx) as n from items i left join ledger_events e on e.item_id = i.id and e.type = 'check_in' where i.code = any (?::text[]) group by i.code`,
+          [`{${[...commandItems, ...scanItems].join(',')}}`],
+        )
+      ).map((r) => [r.code, Number(r.n)]),
     );
     for (const code of acknowledged) expect({ code, checkIns: checkIns.get(code) }).toEqual({ code, checkIns: 1 });
     for (const code of unanswered) expect([0, 1]).toContain(checkIns.get(code));
@@ -140,11 +177,27 @@ describe('the server (and with it the embedded broker) killed with SIGKILL in th
     // committed before the kill, refused as still in progress if it was cut short (its key is not yet abandoned).
     for (const code of unanswered) {
       const retry = await checkIn(code);
-      const after = Number((await ctx.orm.em.fork().execute<{ n: string }[]>(
-        `select count(*) as n from ledger_events e join items i on i.id = e.item_id where i.code = ? and e.type = 'check_in'`, [code],
-      ))[0]!.n);
-      const outcome = retry.status === 200 ? 'ran' : ((await retry.json()) as { detail: string }).detail.includes('was carried out') ? 'carried out' : 'in progress';
-      expect({ code, outcome, checkIns: after }).toEqual({ code, outcome, checkIns: outcome === 'in progress' ? 0 : 1 });
+      const after = Number(
+        (
+          await ctx.orm.em
+            .fork()
+            .execute<{ n: string }[]>(
+              `select count(*) as n from ledger_events e join items i on i.id = e.item_id where i.code = ? and e.type = 'check_in'`,
+              [code],
+            )
+        )[0]!.n,
+      );
+      const outcome =
+        retry.status === 200
+          ? 'ran'
+          : ((await retry.json()) as { detail: string }).detail.includes('was carried out')
+            ? 'carried out'
+            : 'in progress';
+      expect({ code, outcome, checkIns: after }).toEqual({
+        code,
+        outcome,
+        checkIns: outcome === 'in progress' ? 0 : 1,
+      });
       if (outcome === 'carried out') expect(checkIns.get(code)).toBe(1);
     }
     // Scans: acknowledged before the kill or after the resend, each exactly once (a resend of one already
@@ -172,10 +225,20 @@ describe('PostgreSQL stopped and started again under load', () => {
     const url = stdout.match(/DATABASE_URL=(\S+)/)![1]!;
     const port = await freePort();
     const password = 'fault test passphrase 2026';
-    server = startServer({ DATABASE_URL: url, PORT: String(port), MQTT_PORT: String(await freePort()), CUSTODY_DATA_DIR: tempDir('custody-pg-server-'), CUSTODY_ADMIN_PASSWORD: password });
+    server = startServer({
+      DATABASE_URL: url,
+      PORT: String(port),
+      MQTT_PORT: String(await freePort()),
+      CUSTODY_DATA_DIR: tempDir('custody-pg-server-'),
+      CUSTODY_ADMIN_PASSWORD: password,
+    });
     await server.ready(port);
     const base = `http://127.0.0.1:${port}`;
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'admin', password }) });
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
     const { accessToken } = (await login.json()) as { accessToken: string };
 
     // Four clients create agencies without pause; every answer is recorded, and none may take 10 s.
@@ -192,7 +255,12 @@ describe('PostgreSQL stopped and started again under load', () => {
             body: JSON.stringify({ code, name: 'Created under load', kind: 'court' }),
             signal: AbortSignal.timeout(10_000),
           });
-          answers.push({ status: res.status, type: res.headers.get('content-type') ?? '', body: (await res.json()) as object, code });
+          answers.push({
+            status: res.status,
+            type: res.headers.get('content-type') ?? '',
+            body: (await res.json()) as object,
+            code,
+          });
           if (res.status !== 201) await sleep(50);
         }
       }),
@@ -208,24 +276,40 @@ describe('PostgreSQL stopped and started again under load', () => {
     await run(cluster, ['start', dir]);
     await until(async () => (await readiness()) === 200, '/readyz to recover', 60_000);
     const recoveredAt = answers.length;
-    await until(() => answers.slice(recoveredAt).filter((a) => a.status === 201).length >= 5, 'commands to succeed again');
+    await until(
+      () => answers.slice(recoveredAt).filter((a) => a.status === 201).length >= 5,
+      'commands to succeed again',
+    );
     loading = false;
     await load;
 
     // On a failure, the server's error lines say why.
-    if (answers.some((a) => a.status === 500)) console.log(server.output().split('\n').filter((l) => l.includes('"level":50')).join('\n'));
+    if (answers.some((a) => a.status === 500))
+      console.log(
+        server
+          .output()
+          .split('\n')
+          .filter((l) => l.includes('"level":50'))
+          .join('\n'),
+      );
     expect(server.child.exitCode).toBeNull();
     const refused = answers.filter((a) => a.status !== 201);
     expect(refused.length).toBeGreaterThan(0);
     for (const a of refused) {
-      expect({ status: a.status, type: a.type }).toEqual({ status: 503, type: expect.stringContaining('application/problem+json') });
+      expect({ status: a.status, type: a.type }).toEqual({
+        status: 503,
+        type: expect.stringContaining('application/problem+json'),
+      });
       expect(a.body).toMatchObject({ status: 503, detail: expect.stringMatching(/database/) });
     }
     // Every agency the server said it created is there; none of the refused ones is.
     const db = new pg.Client({ connectionString: url });
     await db.connect();
-    const codes = new Set((await db.query<{ code: string }>(`select code from agencies where code like 'FAULT-%'`)).rows.map((r) => r.code));
+    const codes = new Set(
+      (await db.query<{ code: string }>(`select code from agencies where code like 'FAULT-%'`)).rows.map((r) => r.code),
+    );
     await db.end();
-    for (const a of answers) expect({ code: a.code, created: codes.has(a.code) }).toEqual({ code: a.code, created: a.status === 201 });
+    for (const a of answers)
+      expect({ code: a.code, created: codes.has(a.code) }).toEqual({ code: a.code, created: a.status === 201 });
   }, 180_000);
 });

@@ -25,9 +25,16 @@ beforeAll(async () => {
   ctx = await createTestContext();
   world = await buildWorld(ctx);
   [itemCode] = (await register(ctx, world)) as [string];
-  const doc = (await request(ctx.app).get('/api/v1/openapi.json')).body as { paths: Record<string, Record<string, { security?: unknown[]; 'x-roles'?: string[] }>> };
+  const doc = (await request(ctx.app).get('/api/v1/openapi.json')).body as {
+    paths: Record<string, Record<string, { security?: unknown[]; 'x-roles'?: string[] }>>;
+  };
   routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
-    Object.entries(methods).map(([method, op]) => ({ method: method as 'get', path, public: Array.isArray(op.security) && op.security.length === 0, roles: op['x-roles'] })),
+    Object.entries(methods).map(([method, op]) => ({
+      method: method as 'get',
+      path,
+      public: Array.isArray(op.security) && op.security.length === 0,
+      roles: op['x-roles'],
+    })),
   );
 });
 beforeEach(async () => {
@@ -48,7 +55,8 @@ const concrete = (path: string) =>
     .replace('barcode.{format}', 'barcode.png')
     .replace('{format}', 'pdf')}`;
 
-const eventCount = async () => Number((await ctx.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from ledger_events'))[0]!.n);
+const eventCount = async () =>
+  Number((await ctx.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from ledger_events'))[0]!.n);
 
 test('every route but the public ones refuses a request without a token, and one with a forged token', async () => {
   expect(routes.length).toBeGreaterThan(60);
@@ -57,7 +65,10 @@ test('every route but the public ones refuses a request without a token, and one
     for (const auth of [undefined, `Bearer ${forged}`]) {
       const req = request(ctx.app)[route.method](concrete(route.path));
       const res = await (auth ? req.set('Authorization', auth) : req);
-      expect({ route: `${route.method} ${route.path}`, status: res.status }).toEqual({ route: `${route.method} ${route.path}`, status: 401 });
+      expect({ route: `${route.method} ${route.path}`, status: res.status }).toEqual({
+        route: `${route.method} ${route.path}`,
+        status: 401,
+      });
     }
   }
 });
@@ -71,8 +82,14 @@ test('every route that needs a role refuses a token that holds every other role'
     if (others.length === 0) continue;
     const key = others.join(',');
     if (!holders.has(key)) holders.set(key, await signedIn(ctx, { roles: others, agency: world.agencies.police }));
-    const res = await request(ctx.app)[route.method](concrete(route.path)).set('Authorization', holders.get(key)!.auth).send({});
-    expect({ route: `${route.method} ${route.path}`, status: res.status }).toEqual({ route: `${route.method} ${route.path}`, status: 403 });
+    const res = await request(ctx.app)
+      [route.method](concrete(route.path))
+      .set('Authorization', holders.get(key)!.auth)
+      .send({});
+    expect({ route: `${route.method} ${route.path}`, status: res.status }).toEqual({
+      route: `${route.method} ${route.path}`,
+      status: 403,
+    });
     checked++;
   }
   expect(checked).toBeGreaterThan(30);
@@ -97,12 +114,17 @@ test("another agency's officer, clerk and approver are refused on every route of
     'post /items/{code}/locker-retrieve': {},
   };
   const before = await eventCount();
-  const foreign = routes.filter((r) => !r.public && (r.path.startsWith('/items/{code}') || r.path.startsWith('/cases/{id}')));
+  const foreign = routes.filter(
+    (r) => !r.public && (r.path.startsWith('/items/{code}') || r.path.startsWith('/cases/{id}')),
+  );
   expect(foreign.length).toBeGreaterThan(20);
   for (const route of foreign) {
     const name = `${route.method} ${route.path}`;
     const req = request(ctx.app)[route.method](concrete(route.path)).set('Authorization', stranger.auth);
-    const res = route.path.endsWith('/attachments') && route.method === 'post' ? await req.set('Content-Type', 'image/jpeg').send(Buffer.from('jpeg')) : await req.send(bodies[name] ?? {});
+    const res =
+      route.path.endsWith('/attachments') && route.method === 'post'
+        ? await req.set('Content-Type', 'image/jpeg').send(Buffer.from('jpeg'))
+        : await req.send(bodies[name] ?? {});
     expect({ route: name, refused: [403, 404].includes(res.status) }).toEqual({ route: name, refused: true });
   }
   expect(await eventCount()).toBe(before);
@@ -128,7 +150,26 @@ const hostile = fc.oneof(
   fc.dictionary(fc.string({ maxLength: 8 }), fc.string({ maxLength: 8 }), { maxKeys: 3 }),
 );
 const bodies = fc.oneof(
-  fc.dictionary(fc.constantFrom('code', 'items', 'itemCodes', 'locationCode', 'witness', 'requestId', 'kind', 'username', 'password', 'roles', 'reason', 'note', 'changes', 'correctsIndex'), hostile, { maxKeys: 5 }),
+  fc.dictionary(
+    fc.constantFrom(
+      'code',
+      'items',
+      'itemCodes',
+      'locationCode',
+      'witness',
+      'requestId',
+      'kind',
+      'username',
+      'password',
+      'roles',
+      'reason',
+      'note',
+      'changes',
+      'correctsIndex',
+    ),
+    hostile,
+    { maxKeys: 5 },
+  ),
   hostile,
 );
 
@@ -138,7 +179,8 @@ test('hostile bodies to every state-changing route: never a 500, and a refused r
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...writers), bodies, async (route, body) => {
       const before = await eventCount();
-      const res = await request(ctx.app)[route.method](concrete(route.path))
+      const res = await request(ctx.app)
+        [route.method](concrete(route.path))
         .set('Authorization', everything.auth)
         .set('Content-Type', 'application/json')
         .send(JSON.stringify(body));
@@ -153,11 +195,16 @@ test('hostile bodies to every state-changing route: never a 500, and a refused r
 
 test('hostile values for every correctable particular: never a 500, and a refused correction changes nothing', async () => {
   const items = () => request(ctx.app).get(`/api/v1/items/${itemCode}`).set('Authorization', everything.auth);
-  const correctsIndex = (await request(ctx.app).get(`/api/v1/items/${itemCode}/events`).set('Authorization', everything.auth)).body.items[0].index;
+  const correctsIndex = (
+    await request(ctx.app).get(`/api/v1/items/${itemCode}/events`).set('Authorization', everything.auth)
+  ).body.items[0].index;
   await fc.assert(
     fc.asyncProperty(fc.constantFrom(...CORRECTABLE), hostile, async (field, v) => {
       const before = { events: await eventCount(), item: (await items()).body };
-      const res = await request(ctx.app).post(`/api/v1/items/${itemCode}/corrections`).set('Authorization', everything.auth).send({ correctsIndex, changes: { [field]: v }, note: 'hostile' });
+      const res = await request(ctx.app)
+        .post(`/api/v1/items/${itemCode}/corrections`)
+        .set('Authorization', everything.auth)
+        .send({ correctsIndex, changes: { [field]: v }, note: 'hostile' });
       expect({ field, status: res.status < 500 }).toEqual({ field, status: true });
       if (res.status >= 400) expect({ events: await eventCount(), item: (await items()).body }).toEqual(before);
     }),
@@ -167,15 +214,64 @@ test('hostile values for every correctable particular: never a 500, and a refuse
 
 test('hostile path parameters and query strings on every route that reads: never a 500', async () => {
   const readers = routes.filter((r) => r.method === 'get' && !r.public);
-  const text = fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom("' or 1=1 --", '<svg onload=alert(1)>', '../../etc/passwd', '%00', '9'.repeat(400), '-1', '1e308', 'NaN', '黑'.repeat(300)));
-  const query = fc.dictionary(fc.oneof(fc.constantFrom('limit', 'offset', 'q', 'state', 'category', 'lang', 'size', 'index', 'from', 'to', 'caseId', 'kind', 'symbology', 'location', 'agency', 'sort', 'order', 'status'), fc.string({ maxLength: 8 })), text, { maxKeys: 4 });
+  const text = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.constantFrom(
+      "' or 1=1 --",
+      '<svg onload=alert(1)>',
+      '../../etc/passwd',
+      '%00',
+      '9'.repeat(400),
+      '-1',
+      '1e308',
+      'NaN',
+      '黑'.repeat(300),
+    ),
+  );
+  const query = fc.dictionary(
+    fc.oneof(
+      fc.constantFrom(
+        'limit',
+        'offset',
+        'q',
+        'state',
+        'category',
+        'lang',
+        'size',
+        'index',
+        'from',
+        'to',
+        'caseId',
+        'kind',
+        'symbology',
+        'location',
+        'agency',
+        'sort',
+        'order',
+        'status',
+      ),
+      fc.string({ maxLength: 8 }),
+    ),
+    text,
+    { maxKeys: 4 },
+  );
   await fc.assert(
-    fc.asyncProperty(fc.constantFrom(...readers), fc.option(text, { nil: undefined }), query, async (route, param, q) => {
-      const path = param === undefined ? concrete(route.path) : `/api/v1${route.path.replace(/\{[^}]+\}/, encodeURIComponent(param)).replace(/\{[^}]+\}/g, 'x')}`;
-      const res = await request(ctx.app).get(`${path}?${new URLSearchParams(q)}`).set('Authorization', everything.auth);
-      expect({ route: route.path, status: res.status < 500 }).toEqual({ route: route.path, status: true });
-      expect(res.headers['content-type'] ?? '').not.toMatch(/text\/html/);
-    }),
+    fc.asyncProperty(
+      fc.constantFrom(...readers),
+      fc.option(text, { nil: undefined }),
+      query,
+      async (route, param, q) => {
+        const path =
+          param === undefined
+            ? concrete(route.path)
+            : `/api/v1${route.path.replace(/\{[^}]+\}/, encodeURIComponent(param)).replace(/\{[^}]+\}/g, 'x')}`;
+        const res = await request(ctx.app)
+          .get(`${path}?${new URLSearchParams(q)}`)
+          .set('Authorization', everything.auth);
+        expect({ route: route.path, status: res.status < 500 }).toEqual({ route: route.path, status: true });
+        expect(res.headers['content-type'] ?? '').not.toMatch(/text\/html/);
+      },
+    ),
     { numRuns: 1000 },
   );
 });
@@ -183,10 +279,22 @@ test('hostile path parameters and query strings on every route that reads: never
 test('deep JSON, invalid UTF-8 and an absurd query string are refused with a problem, not a crash', async () => {
   const deep = `${'{"a":'.repeat(5000)}1${'}'.repeat(5000)}`;
   const cases = [
-    request(ctx.app).post('/api/v1/agencies').set('Authorization', world.people.admin.auth).set('Content-Type', 'application/json').send(deep),
-    request(ctx.app).post('/api/v1/agencies').set('Authorization', world.people.admin.auth).set('Content-Type', 'application/json').send(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])),
-    request(ctx.app).get(`/api/v1/items?q=${'%27'.repeat(2000)}&limit=-5`).set('Authorization', world.people.admin.auth),
-    request(ctx.app).get(`/api/v1/items/${'Z'.repeat(5000)}`).set('Authorization', world.people.admin.auth),
+    request(ctx.app)
+      .post('/api/v1/agencies')
+      .set('Authorization', world.people.admin.auth)
+      .set('Content-Type', 'application/json')
+      .send(deep),
+    request(ctx.app)
+      .post('/api/v1/agencies')
+      .set('Authorization', world.people.admin.auth)
+      .set('Content-Type', 'application/json')
+      .send(Buffer.from([0x7b, 0x22, 0x61, 0x22, 0x3a, 0x22, 0xff, 0xfe, 0x22, 0x7d])),
+    request(ctx.app)
+      .get(`/api/v1/items?q=${'%27'.repeat(2000)}&limit=-5`)
+      .set('Authorization', world.people.admin.auth),
+    request(ctx.app)
+      .get(`/api/v1/items/${'Z'.repeat(5000)}`)
+      .set('Authorization', world.people.admin.auth),
   ];
   for (const res of await Promise.all(cases)) {
     expect(res.status).toBeGreaterThanOrEqual(400);
@@ -207,36 +315,52 @@ describe('text that cannot be stored, or would print as something else', () => {
     ['a first-strong isolate', '\\u2068'],
   ] as const;
 
-  test.each(UNSAFE)('%s anywhere in a JSON body is refused with 400 naming the field, on every route that is sent one, and appends nothing', async (_name, escape) => {
-    const withBody = routes.filter((r) => r.method !== 'get' && !(r.path.endsWith('/attachments') && r.method === 'post'));
-    expect(withBody.length).toBeGreaterThan(30);
-    const before = await eventCount();
-    const bodies: [string, string][] = [
-      [`{"note":"seen ${escape} here"}`, 'note'],
-      [`{"items":[{"description":"手机"},{"description":"a${escape}"}]}`, 'items.1.description'],
-      [`{"changes":{"x${escape}":"y"}}`, `changes.x[${escape.replace('\\u', 'U+').toUpperCase()}]`],
-    ];
-    for (const route of withBody) {
-      for (const [body, field] of bodies) {
-        const res = await request(ctx.app)[route.method](concrete(route.path))
-          .set('Authorization', everything.auth)
-          .set('Content-Type', 'application/json')
-          .send(body);
-        const seen = { route: `${route.method} ${route.path}`, status: res.status, field: res.body.errors?.[0]?.field };
-        expect(seen).toEqual({ route: seen.route, status: 400, field });
-        expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
-        expect(res.body.detail).toMatch(/surrogate|control/);
+  test.each(UNSAFE)(
+    '%s anywhere in a JSON body is refused with 400 naming the field, on every route that is sent one, and appends nothing',
+    async (_name, escape) => {
+      const withBody = routes.filter(
+        (r) => r.method !== 'get' && !(r.path.endsWith('/attachments') && r.method === 'post'),
+      );
+      expect(withBody.length).toBeGreaterThan(30);
+      const before = await eventCount();
+      const bodies: [string, string][] = [
+        [`{"note":"seen ${escape} here"}`, 'note'],
+        [`{"items":[{"description":"手机"},{"description":"a${escape}"}]}`, 'items.1.description'],
+        [`{"changes":{"x${escape}":"y"}}`, `changes.x[${escape.replace('\\u', 'U+').toUpperCase()}]`],
+      ];
+      for (const route of withBody) {
+        for (const [body, field] of bodies) {
+          const res = await request(ctx.app)
+            [route.method](concrete(route.path))
+            .set('Authorization', everything.auth)
+            .set('Content-Type', 'application/json')
+            .send(body);
+          const seen = {
+            route: `${route.method} ${route.path}`,
+            status: res.status,
+            field: res.body.errors?.[0]?.field,
+          };
+          expect(seen).toEqual({ route: seen.route, status: 400, field });
+          expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+          expect(res.body.detail).toMatch(/surrogate|control/);
+        }
       }
-    }
-    expect(await eventCount()).toBe(before);
-  });
+      expect(await eventCount()).toBe(before);
+    },
+  );
 
   test('a case title with NUL, once a 500, is a 400 that names the title; a sign-in with NUL in the username too', async () => {
-    const res = await request(ctx.app).post('/api/v1/cases').set('Authorization', world.people.officer.auth).set('Content-Type', 'application/json')
+    const res = await request(ctx.app)
+      .post('/api/v1/cases')
+      .set('Authorization', world.people.officer.auth)
+      .set('Content-Type', 'application/json')
       .send('{"caseNumber":"NUL-1","title":"a\\u0000b","openedOn":"2026-11-01"}');
     expect(res.status).toBe(400);
     expect(res.body.detail).toBe('body title: holds a control character (U+0000), which no record may contain');
-    const signIn = await request(ctx.app).post('/api/v1/auth/login').set('Content-Type', 'application/json').send('{"username":"a\\u0000","password":"x"}');
+    const signIn = await request(ctx.app)
+      .post('/api/v1/auth/login')
+      .set('Content-Type', 'application/json')
+      .send('{"username":"a\\u0000","password":"x"}');
     expect(signIn.status).toBe(400);
     expect(signIn.body.errors[0]).toMatchObject({ in: 'body', field: 'username' });
   });
@@ -250,7 +374,9 @@ describe('text that cannot be stored, or would print as something else', () => {
   });
 
   test('ordinary text is untouched: Chinese, emoji, tabs and new lines are accepted', async () => {
-    const res = await request(ctx.app).post(`/api/v1/cases/${world.caseId}/items`).set('Authorization', world.people.officer.auth)
+    const res = await request(ctx.app)
+      .post(`/api/v1/cases/${world.caseId}/items`)
+      .set('Authorization', world.people.officer.auth)
       .send({ items: [{ ...phone, description: '黑色手机\t一部\n屏幕碎裂 📱' }] });
     expect(res.status).toBe(201);
   });

@@ -42,7 +42,9 @@ describe('problem+json errors', () => {
     expectProblem(res, 400);
     const fields = res.body.errors.map((e: { field: string }) => e.field).sort();
     expect(fields).toEqual(['displayName', 'password', 'roles.0', 'username']);
-    expect(res.body.errors.every((e: { in: string; detail: string }) => e.in === 'body' && e.detail.length > 0)).toBe(true);
+    expect(res.body.errors.every((e: { in: string; detail: string }) => e.in === 'body' && e.detail.length > 0)).toBe(
+      true,
+    );
   });
 
   test('an unexpected field is refused rather than ignored', async () => {
@@ -95,10 +97,18 @@ describe('problem+json errors', () => {
 
   test('a duplicate is a 409 problem and a reference to a missing agency a 422', async () => {
     const body = { code: 'DUP-1', name: 'First', kind: 'court' };
-    expect((await request(ctx.app).post('/api/v1/agencies').set('Authorization', admin.auth).send(body)).status).toBe(201);
+    expect((await request(ctx.app).post('/api/v1/agencies').set('Authorization', admin.auth).send(body)).status).toBe(
+      201,
+    );
     expectProblem(await request(ctx.app).post('/api/v1/agencies').set('Authorization', admin.auth).send(body), 409);
 
-    const user = { username: 'ghost', displayName: 'Ghost', agencyCode: 'NO-SUCH', roles: ['clerk'], password: 'long enough password' };
+    const user = {
+      username: 'ghost',
+      displayName: 'Ghost',
+      agencyCode: 'NO-SUCH',
+      roles: ['clerk'],
+      password: 'long enough password',
+    };
     const res = await request(ctx.app).post('/api/v1/users').set('Authorization', admin.auth).send(user);
     expectProblem(res, 422);
     expect(res.body.detail).toContain('NO-SUCH');
@@ -116,7 +126,7 @@ describe('problem+json errors', () => {
     expect(JSON.stringify(res.body)).not.toMatch(/secret internals|thing\.ts|at /);
   });
 
-  test('every response carries a request id, the caller\'s own when it is safe', async () => {
+  test("every response carries a request id, the caller's own when it is safe", async () => {
     const own = await request(ctx.app).get('/healthz').set('X-Request-Id', 'abc-123');
     expect(own.headers['x-request-id']).toBe('abc-123');
     const unsafe = await request(ctx.app).get('/healthz').set('X-Request-Id', 'bad id\twith tab');
@@ -128,9 +138,17 @@ describe('problem+json errors', () => {
     await request(ctx.app).get('/api/v1/agencies').set('X-Request-Id', 'log-refused-1');
     const lines = (id: string) => ctx.logs.map((line) => JSON.parse(line)).filter((entry) => entry.req?.id === id);
     expect(lines('log-ok-1')).toEqual([
-      expect.objectContaining({ level: 30, msg: 'request completed', req: expect.objectContaining({ method: 'GET', url: '/api/v1/agencies' }), res: { statusCode: 200 }, responseTime: expect.any(Number) }),
+      expect.objectContaining({
+        level: 30,
+        msg: 'request completed',
+        req: expect.objectContaining({ method: 'GET', url: '/api/v1/agencies' }),
+        res: { statusCode: 200 },
+        responseTime: expect.any(Number),
+      }),
     ]);
-    expect(lines('log-refused-1')).toEqual([expect.objectContaining({ level: 40, msg: 'request completed', res: { statusCode: 401 } })]);
+    expect(lines('log-refused-1')).toEqual([
+      expect.objectContaining({ level: 40, msg: 'request completed', res: { statusCode: 401 } }),
+    ]);
   });
 
   test('security headers are set', async () => {
@@ -151,7 +169,14 @@ describe('health, readiness and metrics', () => {
 
   test('/readyz answers 503 when the database is unreachable', async () => {
     const orm = await initOrm({ url: ctx.url });
-    const app = createApp({ orm, config: ctx.config, logger: createLogger({ logLevel: 'silent' }), tokens: ctx.tokens, ledger: ctx.ledger, placements: new GroupCommit(orm) });
+    const app = createApp({
+      orm,
+      config: ctx.config,
+      logger: createLogger({ logLevel: 'silent' }),
+      tokens: ctx.tokens,
+      ledger: ctx.ledger,
+      placements: new GroupCommit(orm),
+    });
     await orm.close(true);
     const res = await request(app).get('/readyz');
     expectProblem(res, 503);
@@ -162,7 +187,9 @@ describe('health, readiness and metrics', () => {
     await request(ctx.app).get(`/api/v1/agencies/${admin.agency.id}`).set('Authorization', admin.auth);
     const res = await request(ctx.app).get('/metrics').set('Authorization', `Bearer ${METRICS_TOKEN}`);
     expect(res.status).toBe(200);
-    expect(res.text).toMatch(/custody_http_requests_total\{method="GET",route="\/api\/v1\/agencies\/:id",status="200"\} \d+/);
+    expect(res.text).toMatch(
+      /custody_http_requests_total\{method="GET",route="\/api\/v1\/agencies\/:id",status="200"\} \d+/,
+    );
     expect(res.text).not.toContain(admin.agency.id);
     expect(res.text).toMatch(/custody_db_pool_connections\{state="used"\}/);
     expect(res.text).toMatch(/custody_process_resident_memory_bytes/);
@@ -207,7 +234,10 @@ describe('OpenAPI', () => {
     );
     expect(paths['/agencies/{id}'].get.parameters[0]).toMatchObject({ name: 'id', in: 'path', required: true });
     expect(paths['/items/{code}/check-in'].post.parameters).toEqual(
-      expect.arrayContaining([expect.objectContaining({ name: 'code', in: 'path' }), expect.objectContaining({ name: 'Idempotency-Key', in: 'header' })]),
+      expect.arrayContaining([
+        expect.objectContaining({ name: 'code', in: 'path' }),
+        expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }),
+      ]),
     );
   });
 });

@@ -1,8 +1,17 @@
 import fc from 'fast-check';
-import { CODE_ALPHABET, CODE_LENGTH, checkCharacter, formatItemCode, generateItemCode, parseItemCode } from '../src/custody/items/item-code';
+import {
+  CODE_ALPHABET,
+  CODE_LENGTH,
+  checkCharacter,
+  formatItemCode,
+  generateItemCode,
+  parseItemCode,
+} from '../src/custody/items/item-code';
 import { ValidationError } from '../src/errors';
 
-const body = fc.array(fc.constantFrom(...CODE_ALPHABET), { minLength: CODE_LENGTH - 1, maxLength: CODE_LENGTH - 1 }).map((cs) => cs.join(''));
+const body = fc
+  .array(fc.constantFrom(...CODE_ALPHABET), { minLength: CODE_LENGTH - 1, maxLength: CODE_LENGTH - 1 })
+  .map((cs) => cs.join(''));
 const code = body.map((b) => b + checkCharacter(b));
 
 describe('item codes', () => {
@@ -14,7 +23,7 @@ describe('item codes', () => {
     }
   });
 
-  test('people\'s spellings (lower case, hyphens, O for 0, I and L for 1) are accepted', () => {
+  test("people's spellings (lower case, hyphens, O for 0, I and L for 1) are accepted", () => {
     fc.assert(
       fc.property(code, (c) => {
         const typed = formatItemCode(c).toLowerCase().replace(/0/g, 'o').replace(/1/g, 'l');
@@ -52,7 +61,10 @@ describe('item codes', () => {
           chars[i + 1] = b;
           const body = chars.slice(0, CODE_LENGTH - 1).join('');
           // When the pair ends on the check position, the check character decides b: build from the body.
-          const c = i + 1 < CODE_LENGTH - 1 ? body + checkCharacter(body) : chars.slice(0, i).join('') + a + checkCharacter(chars.slice(0, i).join('') + a);
+          const c =
+            i + 1 < CODE_LENGTH - 1
+              ? body + checkCharacter(body)
+              : chars.slice(0, i).join('') + a + checkCharacter(chars.slice(0, i).join('') + a);
           if (c[i] === c[i + 1]) continue;
           const swapped = c.slice(0, i) + c[i + 1] + c[i] + c.slice(i + 2);
           expect(() => parseItemCode(swapped)).toThrow(/check character/);

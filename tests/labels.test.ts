@@ -27,16 +27,32 @@ describe('the label renderer', () => {
   });
 
   test.each(LABEL_SIZES)('at %s both symbols of every label decode to the exact code', async (size) => {
-    const labels: LabelContent[] = CODES.map((code) => ({ code, displayCode: code, lines: ['案号 X · 第1件', '电子设备 · 手机', '扣押 2026-11-02', '单位 PSB'] }));
+    const labels: LabelContent[] = CODES.map((code) => ({
+      code,
+      displayCode: code,
+      lines: ['案号 X · 第1件', '电子设备 · 手机', '扣押 2026-11-02', '单位 PSB'],
+    }));
     const pdf = await collect(renderLabels(labels, size, 'test'));
     const symbols = size === 'a4' ? await decodePdfGrid(pdf, 3, 8) : await decodePdf(pdf);
-    expect(symbols.filter((s) => s.type === 'CODE-128').map((s) => s.data).sort()).toEqual([...CODES].sort());
-    expect(symbols.filter((s) => s.type === 'QR-Code').map((s) => s.data).sort()).toEqual([...CODES].sort());
+    expect(
+      symbols
+        .filter((s) => s.type === 'CODE-128')
+        .map((s) => s.data)
+        .sort(),
+    ).toEqual([...CODES].sort());
+    expect(
+      symbols
+        .filter((s) => s.type === 'QR-Code')
+        .map((s) => s.data)
+        .sort(),
+    ).toEqual([...CODES].sort());
   });
 
   test('long text is shortened with an ellipsis and never runs past the label', async () => {
     const long = '黑色华为手机一部'.repeat(20);
-    const pdf = await collect(renderLabels([{ code: CODES[0]!, displayCode: CODES[0]!, lines: [long] }], '2x1in', 'test'));
+    const pdf = await collect(
+      renderLabels([{ code: CODES[0]!, displayCode: CODES[0]!, lines: [long] }], '2x1in', 'test'),
+    );
     const text = await pdfText(pdf);
     expect(text).toContain('…');
     expect(text).not.toContain(long);
@@ -61,18 +77,32 @@ describe('label routes', () => {
 
   // Decoding 150 labels with zbarimg is most of its time: on a loaded two-core machine, more than 30 s.
   test('a 50-item case prints as one PDF in each size, and every label decodes to its item code', async () => {
-    const codes = await register(ctx, world, Array.from({ length: 50 }, (_, i) => ({ ...phone, description: `物品 ${i + 1}` })));
+    const codes = await register(
+      ctx,
+      world,
+      Array.from({ length: 50 }, (_, i) => ({ ...phone, description: `物品 ${i + 1}` })),
+    );
     for (const size of LABEL_SIZES) {
       const reason = size === '100x50mm' ? '' : '&reason=another%20size';
-      const res = await pdf(as(ctx, world.people.officer).get(`/cases/${world.caseId}/labels.pdf?size=${size}${reason}`));
+      const res = await pdf(
+        as(ctx, world.people.officer).get(`/cases/${world.caseId}/labels.pdf?size=${size}${reason}`),
+      );
       expect(res.status).toBe(200);
       expect(res.headers['content-type']).toBe('application/pdf');
       const symbols = size === 'a4' ? await decodePdfGrid(res.body, 3, 8) : await decodePdf(res.body);
       for (const type of ['CODE-128', 'QR-Code']) {
-        expect(symbols.filter((s) => s.type === type).map((s) => s.data).sort()).toEqual([...codes].sort());
+        expect(
+          symbols
+            .filter((s) => s.type === type)
+            .map((s) => s.data)
+            .sort(),
+        ).toEqual([...codes].sort());
       }
     }
-    const text = await pdfText((await pdf(as(ctx, world.people.officer).get(`/labels.pdf?codes=${codes.slice(0, 2).join(',')}&reason=test`))).body);
+    const text = await pdfText(
+      (await pdf(as(ctx, world.people.officer).get(`/labels.pdf?codes=${codes.slice(0, 2).join(',')}&reason=test`)))
+        .body,
+    );
     expect(text).toContain('物品 1');
     expect(text).toContain('电子设备');
   }, 120_000);
@@ -85,8 +115,12 @@ describe('label routes', () => {
     expect(again.status).toBe(422);
     expect(again.headers['content-type']).toMatch(/problem\+json/);
     expect(again.body.detail).toMatch(/reprint needs a reason/);
-    expect((await pdf(officer.get(`/items/${code}/label.pdf?reason=${encodeURIComponent('标签破损')}&lang=en`))).status).toBe(200);
-    const events = (await officer.get(`/items/${code}/events`)).body.items.filter((e: { type: string }) => e.type === 'label_printed');
+    expect(
+      (await pdf(officer.get(`/items/${code}/label.pdf?reason=${encodeURIComponent('标签破损')}&lang=en`))).status,
+    ).toBe(200);
+    const events = (await officer.get(`/items/${code}/events`)).body.items.filter(
+      (e: { type: string }) => e.type === 'label_printed',
+    );
     expect(events.map((e: { envelope: { actor: string; payload: object } }) => e.envelope.payload)).toEqual([
       expect.objectContaining({ copies: '2', reprint: false, reason: null, format: 'pdf', size: '100x50mm' }),
       expect.objectContaining({ copies: '1', reprint: true, reason: '标签破损' }),
@@ -115,7 +149,9 @@ describe('label routes', () => {
     const zpl = await as(ctx, world.people.officer).get(`/items/${code}/label.pdf?format=zpl&size=2x1in`);
     expect(zpl.status).toBe(200);
     expect(zpl.text).toContain(`^FD${code}^FS`);
-    expect((await as(ctx, world.people.officer).get(`/items/${code}/label.pdf?format=zpl&size=a4&reason=x`)).status).toBe(422);
+    expect(
+      (await as(ctx, world.people.officer).get(`/items/${code}/label.pdf?format=zpl&size=a4&reason=x`)).status,
+    ).toBe(422);
   });
 
   test('a single barcode as PNG decodes, and as SVG is an SVG', async () => {
@@ -132,7 +168,10 @@ describe('label routes', () => {
   test('location labels for a subtree decode to the location codes', async () => {
     const res = await pdf(as(ctx, world.people.warehouse).get(`/locations/${world.loc('LOCKER')}/labels.pdf?size=a4`));
     expect(res.status).toBe(200);
-    const decoded = (await decodePdf(res.body)).filter((s) => s.type === 'CODE-128').map((s) => s.data).sort();
+    const decoded = (await decodePdf(res.body))
+      .filter((s) => s.type === 'CODE-128')
+      .map((s) => s.data)
+      .sort();
     expect(decoded).toEqual([world.loc('C1'), world.loc('C2'), world.loc('LOCKER')].sort());
   });
 
@@ -140,7 +179,13 @@ describe('label routes', () => {
     // Registered below the API, which now refuses such text: as a record made before that check would be.
     const officer = (await loadCaller(ctx.orm.em.fork(), { id: world.people.officer.user.id }))!;
     const [event] = await registerItems(ctx.orm.em.fork(), officer, world.caseId, [
-      { category: 'electronics', description: '\u202Egpj\u0007', quantity: '1', unit: '部', seizedAt: '2026-11-02T08:00:00.000Z' },
+      {
+        category: 'electronics',
+        description: '\u202Egpj\u0007',
+        quantity: '1',
+        unit: '部',
+        seizedAt: '2026-11-02T08:00:00.000Z',
+      },
     ]);
     const code = event!.envelope.payload.code as string;
     const text = await pdfText((await pdf(as(ctx, world.people.officer).get(`/items/${code}/label.pdf`))).body);
@@ -151,12 +196,18 @@ describe('label routes', () => {
   });
 
   test(`one request prints at most ${MAX_LABELS_PER_REQUEST} labels, copies included: more is a clear problem and records no print`, async () => {
-    const codes = await register(ctx, world, Array.from({ length: 101 }, (_, i) => ({ ...phone, description: `批量 ${i + 1}` })));
+    const codes = await register(
+      ctx,
+      world,
+      Array.from({ length: 101 }, (_, i) => ({ ...phone, description: `批量 ${i + 1}` })),
+    );
     const officer = as(ctx, world.people.officer);
     const refused = await officer.get(`/labels.pdf?codes=${codes.join(',')}&copies=10`);
     expect(refused.status).toBe(422);
     expect(refused.headers['content-type']).toMatch(/problem\+json/);
-    expect(refused.body.detail).toBe(`this would print 1010 labels (101 × 10 copies); at most ${MAX_LABELS_PER_REQUEST} are printed at a time: print them in parts`);
+    expect(refused.body.detail).toBe(
+      `this would print 1010 labels (101 × 10 copies); at most ${MAX_LABELS_PER_REQUEST} are printed at a time: print them in parts`,
+    );
     for (const code of codes) expect((await officer.get(`/items/${code}`)).body.labelPrints).toBe(0);
     expect((await pdf(officer.get(`/labels.pdf?codes=${codes.slice(0, 100).join(',')}&copies=10`))).status).toBe(200);
   });

@@ -44,5 +44,9 @@ test('only the programs in cli/ import cli/', () => {
 
 test('the check reads imports across folders: devices/ imports custody/', () => {
   // Else the two tests above would pass on a check that never found an import.
-  expect(sources(path.join(SRC, 'devices')).flatMap(importedFolders).map((i) => i.folder)).toContain('custody');
+  expect(
+    sources(path.join(SRC, 'devices'))
+      .flatMap(importedFolders)
+      .map((i) => i.folder),
+  ).toContain('custody');
 });

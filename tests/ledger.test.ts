@@ -81,7 +81,10 @@ describe.each([
   }
 
   test('an edited event is named by its index', async () => {
-    const result = await tamper(`update ledger_events set canonical = replace(canonical, '"handover"', '"check_in"') where idx = $1`, [index]);
+    const result = await tamper(
+      `update ledger_events set canonical = replace(canonical, '"handover"', '"check_in"') where idx = $1`,
+      [index],
+    );
     expect(result.failure).toMatchObject({ index, reason: expect.stringMatching(/leaf hash does not match/) });
   });
 
@@ -97,15 +100,24 @@ describe.each([
 
   test('a deleted event is found as a gap in the global index', async () => {
     const result = await tamper(`delete from ledger_events where idx = $1`, [index]);
-    expect(result.failure).toMatchObject({ index: index + 1, reason: expect.stringMatching(new RegExp(`index ${index} is missing`)) });
+    expect(result.failure).toMatchObject({
+      index: index + 1,
+      reason: expect.stringMatching(new RegExp(`index ${index} is missing`)),
+    });
   });
 
   test('an items row changed without an event differs from the replay', async () => {
     const result = await inRolledBackTransaction(async () => {
-      await sql.query(`update items set location_id = null where id = (select item_id from ledger_events where idx = $1)`, [index]);
+      await sql.query(
+        `update items set location_id = null where id = (select item_id from ledger_events where idx = $1)`,
+        [index],
+      );
       return verifyInTamperingTransaction(threads, batch);
     });
-    expect(result.failure).toMatchObject({ index: null, reason: expect.stringMatching(/differs from the ledger’s replay in locationId/) });
+    expect(result.failure).toMatchObject({
+      index: null,
+      reason: expect.stringMatching(/differs from the ledger’s replay in locationId/),
+    });
   });
 });
 
@@ -118,11 +130,18 @@ describe('concurrency', () => {
   test('20 clients racing to check out one item: exactly one succeeds, the others get 409', async () => {
     const [code] = await stored(ctx, world);
     const loan = await as(ctx, world.people.officer).post('/requests', {
-      kind: 'loan', itemCodes: [code], reason: 'court', borrower: 'Court', purpose: 'court', dueAt: new Date(Date.now() + 86400_000).toISOString(),
+      kind: 'loan',
+      itemCodes: [code],
+      reason: 'court',
+      borrower: 'Court',
+      purpose: 'court',
+      dueAt: new Date(Date.now() + 86400_000).toISOString(),
     });
     await as(ctx, world.people.approver).post(`/requests/${loan.body.id}/approve`, {});
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => as(ctx, world.people.warehouse).post(`/items/${code}/check-out`, { requestId: loan.body.id, condition: 'ok' })),
+      Array.from({ length: 20 }, () =>
+        as(ctx, world.people.warehouse).post(`/items/${code}/check-out`, { requestId: loan.body.id, condition: 'ok' }),
+      ),
     );
     const statuses = results.map((r) => r.status).sort();
     expect(statuses.filter((s) => s === 200)).toHaveLength(1);
@@ -132,12 +151,18 @@ describe('concurrency', () => {
   });
 
   test('8 writers on different items leave a gap-free global index and a valid tree', async () => {
-    const codes = await stored(ctx, world, Array.from({ length: 8 }, () => phone));
+    const codes = await stored(
+      ctx,
+      world,
+      Array.from({ length: 8 }, () => phone),
+    );
     await Promise.all(
       codes.map(async (code) => {
         for (let i = 0; i < 5; i++) {
           const shelf = i % 2 === 0 ? 'SHELF-2' : 'SHELF-1';
-          const res = await as(ctx, world.people.warehouse).post(`/items/${code}/move`, { locationCode: world.loc(shelf) });
+          const res = await as(ctx, world.people.warehouse).post(`/items/${code}/move`, {
+            locationCode: world.loc(shelf),
+          });
           expect(res.status).toBe(200);
         }
       }),
@@ -148,19 +173,26 @@ describe('concurrency', () => {
   });
 
   test('verification while commands append events sees one consistent ledger and passes', async () => {
-    const codes = await stored(ctx, world, Array.from({ length: 4 }, () => phone));
+    const codes = await stored(
+      ctx,
+      world,
+      Array.from({ length: 4 }, () => phone),
+    );
     let writing = true;
     const writers = Promise.all(
       codes.map(async (code) => {
         for (let i = 0; i < 15; i++) {
-          const res = await as(ctx, world.people.warehouse).post(`/items/${code}/move`, { locationCode: world.loc(i % 2 === 0 ? 'SHELF-2' : 'SHELF-1') });
+          const res = await as(ctx, world.people.warehouse).post(`/items/${code}/move`, {
+            locationCode: world.loc(i % 2 === 0 ? 'SHELF-2' : 'SHELF-1'),
+          });
           expect(res.status).toBe(200);
         }
       }),
     ).finally(() => (writing = false));
     const results = [];
     // In this thread and in workers, and several COPYs each, so that events land between the statements.
-    for (let round = 0; writing; round++) results.push(await verifyLedger(ctx.orm.em.fork(), { threads: round % 2 === 0 ? 0 : 2, batch: 50 }));
+    for (let round = 0; writing; round++)
+      results.push(await verifyLedger(ctx.orm.em.fork(), { threads: round % 2 === 0 ? 0 : 2, batch: 50 }));
     await writers;
     expect(results.length).toBeGreaterThanOrEqual(2);
     expect(results.filter((r) => !r.ok)).toEqual([]);
@@ -170,7 +202,20 @@ describe('concurrency', () => {
 });
 
 describe('property: any sequence of commands leaves items equal to a replay of the ledger', () => {
-  const COMMANDS = ['handover', 'check_in', 'move', 'loan', 'return', 'hold', 'release', 'correct', 'deposit', 'retrieve', 'transfer', 'dispose'] as const;
+  const COMMANDS = [
+    'handover',
+    'check_in',
+    'move',
+    'loan',
+    'return',
+    'hold',
+    'release',
+    'correct',
+    'deposit',
+    'retrieve',
+    'transfer',
+    'dispose',
+  ] as const;
 
   test('random command sequences verify', async () => {
     const warehouse = as(ctx, world.people.warehouse);
@@ -186,34 +231,63 @@ describe('property: any sequence of commands leaves items equal to a replay of t
         case 'move':
           return warehouse.post(`/items/${code}/move`, { locationCode: world.loc('SHELF-2') });
         case 'loan': {
-          const r = await officer.post('/requests', { kind: 'loan', itemCodes: [code], reason: 'x', borrower: 'Lab', purpose: 'lab', dueAt: due() });
+          const r = await officer.post('/requests', {
+            kind: 'loan',
+            itemCodes: [code],
+            reason: 'x',
+            borrower: 'Lab',
+            purpose: 'lab',
+            dueAt: due(),
+          });
           if (r.status !== 201) return r;
           await approver.post(`/requests/${r.body.id}/approve`, {});
           return warehouse.post(`/items/${code}/check-out`, { requestId: r.body.id, condition: 'ok' });
         }
         case 'return':
-          return warehouse.post(`/items/${code}/return`, { locationCode: world.loc('SHELF-1'), condition: 'ok', sealNumber: 'S-0002' });
+          return warehouse.post(`/items/${code}/return`, {
+            locationCode: world.loc('SHELF-1'),
+            condition: 'ok',
+            sealNumber: 'S-0002',
+          });
         case 'hold':
           return approver.post(`/items/${code}/hold`, { reason: 'appeal' });
         case 'release':
           return approver.delete(`/items/${code}/hold`, { reason: 'over' });
         case 'correct':
-          return officer.post(`/items/${code}/corrections`, { correctsIndex: 0, changes: { description: 'x' }, note: 'n' });
+          return officer.post(`/items/${code}/corrections`, {
+            correctsIndex: 0,
+            changes: { description: 'x' },
+            note: 'n',
+          });
         case 'deposit':
           return officer.post(`/items/${code}/locker-deposit`, { compartmentCode: world.loc('C2') });
         case 'retrieve':
           return warehouse.post(`/items/${code}/locker-retrieve`);
         case 'transfer': {
-          const r = await officer.post('/requests', { kind: 'transfer', itemCodes: [code], reason: 'x', toAgencyCode: world.agencies.procuratorate.code });
+          const r = await officer.post('/requests', {
+            kind: 'transfer',
+            itemCodes: [code],
+            reason: 'x',
+            toAgencyCode: world.agencies.procuratorate.code,
+          });
           if (r.status !== 201) return r;
           await approver.post(`/requests/${r.body.id}/approve`, {});
           return as(ctx, world.people.procClerk).post(`/requests/${r.body.id}/refuse`, { note: 'no' });
         }
         case 'dispose': {
-          const r = await officer.post('/requests', { kind: 'disposal', itemCodes: [code], reason: 'x', method: 'destroyed', orderReference: 'O-1' });
+          const r = await officer.post('/requests', {
+            kind: 'disposal',
+            itemCodes: [code],
+            reason: 'x',
+            method: 'destroyed',
+            orderReference: 'O-1',
+          });
           if (r.status !== 201) return r;
           await approver.post(`/requests/${r.body.id}/approve`, {});
-          return warehouse.post(`/items/${code}/dispose`, { requestId: r.body.id, witness: credentialsOf(world.people.warehouse2) });
+          return warehouse.post(`/items/${code}/dispose`, {
+            requestId: r.body.id,
+            witness: credentialsOf(world.people.warehouse2),
+          });
         }
       }
     };

@@ -57,7 +57,9 @@ describe('RFC 6962 test vectors', () => {
 });
 
 describe('Merkle tree properties', () => {
-  const leafSet = fc.array(fc.uint8Array({ maxLength: 8 }), { minLength: 1, maxLength: 70 }).map((data) => data.map((d) => leafHash(Buffer.from(d))));
+  const leafSet = fc
+    .array(fc.uint8Array({ maxLength: 8 }), { minLength: 1, maxLength: 70 })
+    .map((data) => data.map((d) => leafHash(Buffer.from(d))));
 
   test('the frontier, appended leaf by leaf, gives the same root as the whole tree at every size', () => {
     fc.assert(
@@ -128,22 +130,30 @@ describe('RFC 8785 canonical JSON', () => {
    */
   function variant(value: Json, seed: number): string {
     let state = seed >>> 0 || 1;
-    const chance = (p: number) => ((state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32) < p;
+    const chance = (p: number) => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32 < p;
     const space = () => (chance(0.03) ? ' ' : '');
     const str = (s: string) =>
-      `"${[...JSON.stringify(s).slice(1, -1).matchAll(/\\u[0-9a-f]{4}|\\.|[\s\S]/g)]
+      `"${[
+        ...JSON.stringify(s)
+          .slice(1, -1)
+          .matchAll(/\\u[0-9a-f]{4}|\\.|[\s\S]/g),
+      ]
         .map(([piece]) => {
           if (piece === '/' && chance(0.3)) return '\\/';
           // A lone surrogate as the raw code unit, which JSON.stringify escapes.
           if (/^\\ud[89a-f]/.test(piece) && chance(0.3)) return JSON.parse(`"${piece}"`);
           if (!chance(0.05)) return piece;
-          const code = (piece.length === 1 ? piece : JSON.parse(`"${piece}"`)).charCodeAt(0).toString(16).padStart(4, '0');
+          const code = (piece.length === 1 ? piece : JSON.parse(`"${piece}"`))
+            .charCodeAt(0)
+            .toString(16)
+            .padStart(4, '0');
           return `\\u${chance(0.5) ? code : code.toUpperCase()}`;
         })
         .join('')}"`;
     const write = (v: Json): string => {
       if (typeof v === 'string') return str(v);
-      if (typeof v === 'number') return !Number.isSafeInteger(v) || !chance(0.15) ? JSON.stringify(v) : chance(0.5) ? `${v}.0` : `${v}e0`;
+      if (typeof v === 'number')
+        return !Number.isSafeInteger(v) || !chance(0.15) ? JSON.stringify(v) : chance(0.5) ? `${v}.0` : `${v}e0`;
       if (v === null || typeof v !== 'object') return JSON.stringify(v);
       if (Array.isArray(v)) return `[${space()}${v.map(write).join(`,${space()}`)}]`;
       let keys = Object.keys(v).sort();
@@ -161,16 +171,43 @@ describe('RFC 8785 canonical JSON', () => {
     let not = 0;
     fc.assert(
       // Characters each written in its own way: plain, escaped short, escaped \u, a pair, lone halves.
-      fc.property(fc.jsonValue({ maxDepth: 4, stringUnit: fc.oneof(fc.constantFrom('/', '"', '\\', '\n', '\b', '\u0001', '\u007f', '\u2028', 'a', '0', '黑', 'é', '😀', '\ud800', '\udfff', ' '), fc.string({ unit: 'binary', maxLength: 1 })) }), fc.integer(), (value, seed) => {
-        const exact = canonicalJson(value as Json);
-        expect(isCanonical(JSON.parse(exact), exact)).toBe(true);
-        const text = variant(value as Json, seed);
-        const parsed = JSON.parse(text);
-        const expected = canonicalJson(parsed) === text;
-        expect(isCanonical(parsed, text)).toBe(expected);
-        if (expected) canonical++;
-        else not++;
-      }),
+      fc.property(
+        fc.jsonValue({
+          maxDepth: 4,
+          stringUnit: fc.oneof(
+            fc.constantFrom(
+              '/',
+              '"',
+              '\\',
+              '\n',
+              '\b',
+              '\u0001',
+              '\u007f',
+              '\u2028',
+              'a',
+              '0',
+              '黑',
+              'é',
+              '😀',
+              '\ud800',
+              '\udfff',
+              ' ',
+            ),
+            fc.string({ unit: 'binary', maxLength: 1 }),
+          ),
+        }),
+        fc.integer(),
+        (value, seed) => {
+          const exact = canonicalJson(value as Json);
+          expect(isCanonical(JSON.parse(exact), exact)).toBe(true);
+          const text = variant(value as Json, seed);
+          const parsed = JSON.parse(text);
+          const expected = canonicalJson(parsed) === text;
+          expect(isCanonical(parsed, text)).toBe(expected);
+          if (expected) canonical++;
+          else not++;
+        },
+      ),
       { numRuns: 3000 },
     );
     expect(canonical).toBeGreaterThan(300);

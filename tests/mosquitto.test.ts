@@ -29,10 +29,15 @@ let broker: ChildProcess;
 let brokerUrl: string;
 const servers: (ServerProcess & { port: number; dataDir: string })[] = [];
 
-
 async function startBroker(): Promise<void> {
   broker = spawn(MOSQUITTO, ['-c', path.join(dir, 'mosquitto.conf')]);
-  await waitFor(async () => (await mqtt.connectAsync(brokerUrl, { username: 'custody-server', password: SERVER_PASSWORD, reconnectPeriod: 0 }).then((c) => c.endAsync())) === undefined, 'Mosquitto');
+  await waitFor(
+    async () =>
+      (await mqtt
+        .connectAsync(brokerUrl, { username: 'custody-server', password: SERVER_PASSWORD, reconnectPeriod: 0 })
+        .then((c) => c.endAsync())) === undefined,
+    'Mosquitto',
+  );
 }
 
 async function waitFor(check: () => Promise<boolean>, what: string): Promise<void> {
@@ -52,10 +57,20 @@ beforeAll(async () => {
   ctx = await createTestContext();
   world = await buildWorld(ctx);
   const registerDevice = async (code: string) =>
-    (await request(ctx.app).post('/api/v1/devices').set('Authorization', world.people.admin.auth).send({ code, kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-1') })).body;
+    (
+      await request(ctx.app)
+        .post('/api/v1/devices')
+        .set('Authorization', world.people.admin.auth)
+        .send({ code, kind: 'scanner', mode: 'check_in', locationCode: world.loc('SHELF-1') })
+    ).body;
   device = await registerDevice('MQ-SCAN-1');
   other = await registerDevice('MQ-SCAN-2');
-  locker = (await request(ctx.app).post('/api/v1/devices').set('Authorization', world.people.admin.auth).send({ code: 'MQ-LOCKER', kind: 'locker', locationCode: world.loc('LOCKER') })).body;
+  locker = (
+    await request(ctx.app)
+      .post('/api/v1/devices')
+      .set('Authorization', world.people.admin.auth)
+      .send({ code: 'MQ-LOCKER', kind: 'locker', locationCode: world.loc('LOCKER') })
+  ).body;
 
   const files = await mosquittoFiles(ctx.orm.em.fork(), { username: 'custody-server', password: SERVER_PASSWORD });
   fs.writeFileSync(path.join(dir, 'passwords'), files.passwords, { mode: 0o644 });
@@ -107,7 +122,12 @@ const apiOf = (server: (typeof servers)[number]) => `http://127.0.0.1:${server.p
 
 /** A scanner through Mosquitto, the warehouse user signed in at it. */
 async function connect(d: typeof device) {
-  const client = await mqtt.connectAsync(brokerUrl, { clientId: d.id, username: d.id, password: d.password, reconnectPeriod: 0 });
+  const client = await mqtt.connectAsync(brokerUrl, {
+    clientId: d.id,
+    username: d.id,
+    password: d.password,
+    reconnectPeriod: 0,
+  });
   const acks = new Map<string, (ack: Record<string, unknown>) => void>();
   client.on('message', (_topic, payload) => {
     const ack = JSON.parse(payload.toString());
@@ -132,7 +152,9 @@ async function connect(d: typeof device) {
 const received = async () => (await receivedItems(ctx, world))[0]!;
 
 const checkIns = async (code: string) =>
-  ((await as(ctx, world.people.inspector).get(`/items/${code}/events`)).body.items as { type: string }[]).filter((e) => e.type === 'check_in').length;
+  ((await as(ctx, world.people.inspector).get(`/items/${code}/events`)).body.items as { type: string }[]).filter(
+    (e) => e.type === 'check_in',
+  ).length;
 
 test('through Mosquitto with two API instances, each scan is committed once, and a redelivery is a duplicate', async () => {
   const { client, scan } = await connect(device);
@@ -149,8 +171,15 @@ test('through Mosquitto with two API instances, each scan is committed once, and
 });
 
 test("Mosquitto's password file refuses a wrong password, and its ACL keeps a device to its own topics", async () => {
-  await expect(mqtt.connectAsync(brokerUrl, { clientId: device.id, username: device.id, password: 'wrong', reconnectPeriod: 0 })).rejects.toThrow(/Not authorized|Bad username or password/i);
-  const client = await mqtt.connectAsync(brokerUrl, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 0 });
+  await expect(
+    mqtt.connectAsync(brokerUrl, { clientId: device.id, username: device.id, password: 'wrong', reconnectPeriod: 0 }),
+  ).rejects.toThrow(/Not authorized|Bad username or password/i);
+  const client = await mqtt.connectAsync(brokerUrl, {
+    clientId: device.id,
+    username: device.id,
+    password: device.password,
+    reconnectPeriod: 0,
+  });
   const theirs = await connect(other);
   try {
     // Mosquitto grants the subscription but, by the ACL, delivers nothing of another device's topic.
@@ -161,7 +190,11 @@ test("Mosquitto's password file refuses a wrong password, and its ACL keeps a de
     expect(overheard).toEqual([]);
 
     const code = await received();
-    await client.publishAsync(`${other.topic}evt/scan`, JSON.stringify({ v: 1, msgId: 'spoof', seq: 0, bootId: 'b', deviceTime: new Date().toISOString(), code }), { qos: 1 });
+    await client.publishAsync(
+      `${other.topic}evt/scan`,
+      JSON.stringify({ v: 1, msgId: 'spoof', seq: 0, bootId: 'b', deviceTime: new Date().toISOString(), code }),
+      { qos: 1 },
+    );
     await new Promise((r) => setTimeout(r, 800));
     expect(await checkIns(code)).toBe(0);
   } finally {
@@ -170,8 +203,13 @@ test("Mosquitto's password file refuses a wrong password, and its ACL keeps a de
   }
 });
 
-test('a locker through Mosquitto: a deposit with the officer\'s credentials, and a forced door raising an alert', async () => {
-  const client = await mqtt.connectAsync(brokerUrl, { clientId: locker.id, username: locker.id, password: locker.password, reconnectPeriod: 0 });
+test("a locker through Mosquitto: a deposit with the officer's credentials, and a forced door raising an alert", async () => {
+  const client = await mqtt.connectAsync(brokerUrl, {
+    clientId: locker.id,
+    username: locker.id,
+    password: locker.password,
+    reconnectPeriod: 0,
+  });
   const acks = new Map<string, (ack: Record<string, unknown>) => void>();
   client.on('message', (_topic, payload) => {
     const ack = JSON.parse(payload.toString());
@@ -181,13 +219,30 @@ test('a locker through Mosquitto: a deposit with the officer\'s credentials, and
   const door = (msgId: string, body: object) =>
     new Promise<Record<string, unknown>>((resolve) => {
       acks.set(msgId, resolve);
-      void client.publishAsync(`${locker.topic}evt/door`, JSON.stringify({ v: 1, msgId, seq: 0, bootId: 'b', deviceTime: new Date().toISOString(), ...body }), { qos: 1 });
+      void client.publishAsync(
+        `${locker.topic}evt/door`,
+        JSON.stringify({ v: 1, msgId, seq: 0, bootId: 'b', deviceTime: new Date().toISOString(), ...body }),
+        { qos: 1 },
+      );
     });
   try {
     const [code] = await register(ctx, world);
-    expect(await door('d-1', { compartment: world.loc('C1'), side: 'front', state: 'open', credential: credentialsOf(world.people.officer), itemCodes: [code] })).toMatchObject({ status: 'committed', reason: '1 deposited' });
-    expect(await door('d-2', { compartment: world.loc('C1'), side: 'back', state: 'open' })).toMatchObject({ status: 'committed', reason: expect.stringMatching(/alert raised/) });
-    const history = (await as(ctx, world.people.inspector).get(`/items/${code}/events`)).body.items.map((e: { type: string }) => e.type);
+    expect(
+      await door('d-1', {
+        compartment: world.loc('C1'),
+        side: 'front',
+        state: 'open',
+        credential: credentialsOf(world.people.officer),
+        itemCodes: [code],
+      }),
+    ).toMatchObject({ status: 'committed', reason: '1 deposited' });
+    expect(await door('d-2', { compartment: world.loc('C1'), side: 'back', state: 'open' })).toMatchObject({
+      status: 'committed',
+      reason: expect.stringMatching(/alert raised/),
+    });
+    const history = (await as(ctx, world.people.inspector).get(`/items/${code}/events`)).body.items.map(
+      (e: { type: string }) => e.type,
+    );
     expect(history).toEqual(['registered', 'locker_deposit', 'alert']);
   } finally {
     await client.endAsync();
@@ -196,11 +251,13 @@ test('a locker through Mosquitto: a deposit with the officer\'s credentials, and
 
 /** A check-in through one of the API instances; returns the HTTP status. */
 const checkInThrough = async (server: (typeof servers)[number], code: string) =>
-  (await fetch(`http://127.0.0.1:${server.port}/api/v1/items/${code}/check-in`, {
-    method: 'POST',
-    headers: { authorization: world.people.warehouse.auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ locationCode: world.loc('SHELF-2') }),
-  })).status;
+  (
+    await fetch(`http://127.0.0.1:${server.port}/api/v1/items/${code}/check-in`, {
+      method: 'POST',
+      headers: { authorization: world.people.warehouse.auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ locationCode: world.loc('SHELF-2') }),
+    })
+  ).status;
 
 test('two API instances each taking commands and scans at once: a gap-free, verifiable ledger, no scan twice, one signer', async () => {
   const scanned = await receivedItems(ctx, world, 15);
@@ -214,25 +271,43 @@ test('two API instances each taking commands and scans at once: a gap-free, veri
   } finally {
     await client.endAsync();
   }
-  for (const code of [...scanned, ...commanded]) expect({ code, checkIns: await checkIns(code) }).toEqual({ code, checkIns: 1 });
+  for (const code of [...scanned, ...commanded])
+    expect({ code, checkIns: await checkIns(code) }).toEqual({ code, checkIns: 1 });
 
   const em = ctx.orm.em.fork();
-  const [{ n, last }] = (await em.execute<{ n: string; last: string }[]>('select count(*) as n, max(idx) as last from ledger_events')) as [{ n: string; last: string }];
+  const [{ n, last }] = (await em.execute<{ n: string; last: string }[]>(
+    'select count(*) as n, max(idx) as last from ledger_events',
+  )) as [{ n: string; last: string }];
   expect(Number(last) + 1).toBe(Number(n));
   expect(await verifyLedger(ctx.orm.em.fork())).toMatchObject({ ok: true, failure: null });
 
   // Checkpoints catch up with the whole ledger, all signed by the same one of the two instances.
-  await waitFor(async () => Number((await em.execute<{ size: string }[]>('select max(size) as size from checkpoints'))[0]!.size) === Number(n), 'a checkpoint of the whole ledger');
+  await waitFor(
+    async () =>
+      Number((await em.execute<{ size: string }[]>('select max(size) as size from checkpoints'))[0]!.size) ===
+      Number(n),
+    'a checkpoint of the whole ledger',
+  );
   const signedBy = servers.map((s) => {
     const file = path.join(s.dataDir, 'checkpoints.log');
-    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith('\u2014 ')).length : 0;
+    return fs.existsSync(file)
+      ? fs
+          .readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((line) => line.startsWith('\u2014 ')).length
+      : 0;
   });
   expect(signedBy.filter((count) => count > 0)).toHaveLength(1);
 }, 60_000);
 
 test('Mosquitto restarted: the servers and a device reconnect, and the scans the device kept meanwhile are committed once', async () => {
   const codes = await receivedItems(ctx, world, 5);
-  const client = mqtt.connect(brokerUrl, { clientId: device.id, username: device.id, password: device.password, reconnectPeriod: 200 });
+  const client = mqtt.connect(brokerUrl, {
+    clientId: device.id,
+    username: device.id,
+    password: device.password,
+    reconnectPeriod: 200,
+  });
   client.on('error', () => undefined);
   const acks = new Map<string, string>();
   client.on('message', (_topic, payload) => {
@@ -241,7 +316,19 @@ test('Mosquitto restarted: the servers and a device reconnect, and the scans the
   });
   let session = '';
   const send = (i: number) =>
-    client.publish(`${device.topic}evt/scan`, JSON.stringify({ v: 1, msgId: `restart-${i}`, seq: 100 + i, bootId: 'b', deviceTime: new Date().toISOString(), code: codes[i], session }), { qos: 1 });
+    client.publish(
+      `${device.topic}evt/scan`,
+      JSON.stringify({
+        v: 1,
+        msgId: `restart-${i}`,
+        seq: 100 + i,
+        bootId: 'b',
+        deviceTime: new Date().toISOString(),
+        code: codes[i],
+        session,
+      }),
+      { qos: 1 },
+    );
   try {
     await new Promise<void>((resolve) => client.once('connect', () => resolve()));
     await client.subscribeAsync(`${device.topic}ack`, { qos: 1 });
@@ -269,7 +356,12 @@ test('Mosquitto restarted: the servers and a device reconnect, and the scans the
 test('when the signing instance stops, the other one takes over signing', async () => {
   const signatures = (server: (typeof servers)[number]) => {
     const file = path.join(server.dataDir, 'checkpoints.log');
-    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').split('\n').filter((line) => line.startsWith('\u2014 ')).length : 0;
+    return fs.existsSync(file)
+      ? fs
+          .readFileSync(file, 'utf8')
+          .split('\n')
+          .filter((line) => line.startsWith('\u2014 ')).length
+      : 0;
   };
   expect(await checkInThrough(servers[0]!, (await receivedItems(ctx, world))[0]!)).toBe(200);
   await waitFor(async () => servers.some((s) => signatures(s) > 0), 'a first checkpoint');
@@ -282,6 +374,11 @@ test('when the signing instance stops, the other one takes over signing', async 
   expect(await checkInThrough(other, (await receivedItems(ctx, world))[0]!)).toBe(200);
   const em = ctx.orm.em.fork();
   const size = async () => Number((await em.execute<{ n: string }[]>('select count(*) as n from ledger_events'))[0]!.n);
-  await waitFor(async () => Number((await em.execute<{ size: string }[]>('select max(size) as size from checkpoints'))[0]!.size) === (await size()), 'a checkpoint signed by the other instance');
+  await waitFor(
+    async () =>
+      Number((await em.execute<{ size: string }[]>('select max(size) as size from checkpoints'))[0]!.size) ===
+      (await size()),
+    'a checkpoint signed by the other instance',
+  );
   expect(signatures(other)).toBeGreaterThan(0);
 }, 60_000);

@@ -26,19 +26,30 @@ afterAll(async () => {
 });
 
 const storedKey = async (key: string) =>
-  (await ctx.orm.em.fork().execute<{ response: unknown; request_hash: Buffer }[]>('select response, request_hash from idempotency_keys where key = ?', [key]))[0];
+  (
+    await ctx.orm.em
+      .fork()
+      .execute<{ response: unknown; request_hash: Buffer }[]>(
+        'select response, request_hash from idempotency_keys where key = ?',
+        [key],
+      )
+  )[0];
 
 describe('idempotency keys keep no secret', () => {
   test('a device registered with an Idempotency-Key leaves no password in the database, and a retry gets none', async () => {
     const admin = as(ctx, world.people.admin);
     const key = `device-${world.loc('SCANNER')}`;
-    const first = await admin.post('/devices', { code: world.loc('SCANNER'), kind: 'scanner', mode: 'check_in' }).set('Idempotency-Key', key);
+    const first = await admin
+      .post('/devices', { code: world.loc('SCANNER'), kind: 'scanner', mode: 'check_in' })
+      .set('Idempotency-Key', key);
     expect(first.status).toBe(201);
     const password = first.body.password as string;
     expect(password.length).toBeGreaterThan(10);
 
     expect(JSON.stringify((await storedKey(key))!.response)).not.toContain(password);
-    const retry = await admin.post('/devices', { code: world.loc('SCANNER'), kind: 'scanner', mode: 'check_in' }).set('Idempotency-Key', key);
+    const retry = await admin
+      .post('/devices', { code: world.loc('SCANNER'), kind: 'scanner', mode: 'check_in' })
+      .set('Idempotency-Key', key);
     expect(retry.status).toBe(409);
     expect(retry.headers['content-type']).toMatch(/problem\+json/);
     expect(retry.body.detail).toMatch(/was carried out/);
@@ -66,7 +77,9 @@ describe('idempotency keys keep no secret', () => {
     // What an attacker with a dump computes for each guess; the right guess must not match.
     const guess = (password: string) =>
       createHash('sha256')
-        .update(`POST /api/v1/handovers\n${JSON.stringify({ ...body, handedOverBy: { ...body.handedOverBy, password } })}`)
+        .update(
+          `POST /api/v1/handovers\n${JSON.stringify({ ...body, handedOverBy: { ...body.handedOverBy, password } })}`,
+        )
         .digest();
     const { request_hash } = (await storedKey(key))!;
     expect(request_hash.equals(guess(body.handedOverBy.password))).toBe(false);
@@ -83,9 +96,13 @@ describe('idempotency keys keep no secret', () => {
     const [code] = await stored(ctx, world);
     const key = `hold-${code}`;
     const approver = as(ctx, world.people.approver);
-    expect((await approver.post(`/items/${code}/hold`, { reason: 'court order 1' }).set('Idempotency-Key', key)).status).toBe(200);
+    expect(
+      (await approver.post(`/items/${code}/hold`, { reason: 'court order 1' }).set('Idempotency-Key', key)).status,
+    ).toBe(200);
     expect((await approver.delete(`/items/${code}/hold`, { reason: 'lifted' })).status).toBe(200);
-    await ctx.orm.em.fork().execute(`update idempotency_keys set created_at = now() - interval '25 hours' where key = ?`, [key]);
+    await ctx.orm.em
+      .fork()
+      .execute(`update idempotency_keys set created_at = now() - interval '25 hours' where key = ?`, [key]);
 
     const again = await approver.post(`/items/${code}/hold`, { reason: 'court order 1' }).set('Idempotency-Key', key);
     expect(again.status).toBe(200);
@@ -93,16 +110,24 @@ describe('idempotency keys keep no secret', () => {
     const item = await officer.get(`/items/${code}`);
     expect(item.body.legalHold).toBe(true);
 
-    await ctx.orm.em.fork().execute(`update idempotency_keys set created_at = now() - interval '25 hours' where key = ?`, [key]);
+    await ctx.orm.em
+      .fork()
+      .execute(`update idempotency_keys set created_at = now() - interval '25 hours' where key = ?`, [key]);
     await purgeExpiredKeys(ctx.orm.em.fork());
     expect(await storedKey(key)).toBeUndefined();
   });
 });
 
-const eventCount = async () => Number((await ctx.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from ledger_events'))[0]!.n);
+const eventCount = async () =>
+  Number((await ctx.orm.em.fork().execute<{ n: string }[]>('select count(*) as n from ledger_events'))[0]!.n);
 const attachmentsDir = () => path.join(ctx.config.dataDir, 'attachments');
 const storedFiles = (): string[] =>
-  fs.existsSync(attachmentsDir()) ? fs.readdirSync(attachmentsDir(), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name) : [];
+  fs.existsSync(attachmentsDir())
+    ? fs
+        .readdirSync(attachmentsDir(), { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => e.name)
+    : [];
 
 /** IHDR with another width and height, its CRC made right, so that only the size is wrong. */
 function rewrittenIhdr(png: Buffer, width: number, height: number): Buffer {
@@ -124,18 +149,54 @@ describe('attachments are what their type says', () => {
   });
 
   test.each<[string, string, () => Buffer]>([
-    ['a web page declared image/png', 'image/png', () => Buffer.from('<!doctype html><script>fetch("/api/v1/me")</script>')],
-    ['an SVG declared application/pdf', 'application/pdf', () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>')],
+    [
+      'a web page declared image/png',
+      'image/png',
+      () => Buffer.from('<!doctype html><script>fetch("/api/v1/me")</script>'),
+    ],
+    [
+      'an SVG declared application/pdf',
+      'application/pdf',
+      () => Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'),
+    ],
     ['random bytes declared image/jpeg', 'image/jpeg', () => randomBytes(4096)],
     ['a JPEG declared image/png', 'image/png', () => jpeg],
-    ['a PNG whose chunk CRC is wrong', 'image/png', () => Buffer.concat([png.subarray(0, 20), Buffer.from([png[20]! ^ 1]), png.subarray(21)])],
-    ['a PNG whose image data is shorter than its header says', 'image/png', () => makePng(16, 9, { raw: Buffer.alloc(20) })],
-    ['a PNG whose image data inflates beyond its header (a decompression bomb)', 'image/png', () => makePng(16, 9, { raw: Buffer.alloc(8 << 20) })],
-    ['a PNG claiming 100000×100000 pixels', 'image/png', () => Buffer.concat([png.subarray(0, 16), rewrittenIhdr(png, 100_000, 100_000), png.subarray(33)])],
-    ['a PNG signature followed by HTML', 'image/png', () => Buffer.concat([png.subarray(0, 8), Buffer.from('<html><script>alert(1)</script></html>')])],
+    [
+      'a PNG whose chunk CRC is wrong',
+      'image/png',
+      () => Buffer.concat([png.subarray(0, 20), Buffer.from([png[20]! ^ 1]), png.subarray(21)]),
+    ],
+    [
+      'a PNG whose image data is shorter than its header says',
+      'image/png',
+      () => makePng(16, 9, { raw: Buffer.alloc(20) }),
+    ],
+    [
+      'a PNG whose image data inflates beyond its header (a decompression bomb)',
+      'image/png',
+      () => makePng(16, 9, { raw: Buffer.alloc(8 << 20) }),
+    ],
+    [
+      'a PNG claiming 100000×100000 pixels',
+      'image/png',
+      () => Buffer.concat([png.subarray(0, 16), rewrittenIhdr(png, 100_000, 100_000), png.subarray(33)]),
+    ],
+    [
+      'a PNG signature followed by HTML',
+      'image/png',
+      () => Buffer.concat([png.subarray(0, 8), Buffer.from('<html><script>alert(1)</script></html>')]),
+    ],
     ['a JPEG cut short', 'image/jpeg', () => jpeg.subarray(0, jpeg.length - 64)],
-    ['a JPEG start marker followed by HTML', 'image/jpeg', () => Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.from('<html></html>')])],
-    ['a PDF header and %%EOF around HTML', 'application/pdf', () => Buffer.from('%PDF-1.7\n<html><script>alert(1)</script></html>\nstartxref\n9\n%%EOF\n')],
+    [
+      'a JPEG start marker followed by HTML',
+      'image/jpeg',
+      () => Buffer.concat([Buffer.from([0xff, 0xd8]), Buffer.from('<html></html>')]),
+    ],
+    [
+      'a PDF header and %%EOF around HTML',
+      'application/pdf',
+      () => Buffer.from('%PDF-1.7\n<html><script>alert(1)</script></html>\nstartxref\n9\n%%EOF\n'),
+    ],
     ['a PDF cut short', 'application/pdf', () => pdf.subarray(0, pdf.length - 200)],
   ])('%s is refused with 422, and nothing is stored or appended', async (_what, type, bytes) => {
     const [code] = await register(ctx, world);
@@ -152,13 +213,20 @@ describe('attachments are what their type says', () => {
   test('bytes that are no image do not count as the photograph valuables need before check-in', async () => {
     const [code] = await register(ctx, world, [{ ...phone, category: 'valuables', description: '金项链一条' }]);
     const warehouse = as(ctx, world.people.warehouse);
-    expect((await warehouse.post('/handovers', { itemCodes: [code], handedOverBy: credentialsOf(world.people.officer) })).status).toBe(201);
-    expect((await warehouse.upload(`/items/${code}/attachments?filename=front.jpg`, 'image/jpeg', randomBytes(2048))).status).toBe(422);
+    expect(
+      (await warehouse.post('/handovers', { itemCodes: [code], handedOverBy: credentialsOf(world.people.officer) }))
+        .status,
+    ).toBe(201);
+    expect(
+      (await warehouse.upload(`/items/${code}/attachments?filename=front.jpg`, 'image/jpeg', randomBytes(2048))).status,
+    ).toBe(422);
     const checkIn = { locationCode: world.loc('SAFE'), witness: credentialsOf(world.people.warehouse2) };
     const refused = await warehouse.post(`/items/${code}/check-in`, checkIn);
     expect(refused.status).toBe(422);
     expect(refused.body.detail).toMatch(/must be photographed/);
-    expect((await warehouse.upload(`/items/${code}/attachments?filename=front.jpg`, 'image/jpeg', jpeg)).status).toBe(201);
+    expect((await warehouse.upload(`/items/${code}/attachments?filename=front.jpg`, 'image/jpeg', jpeg)).status).toBe(
+      201,
+    );
     expect((await warehouse.post(`/items/${code}/check-in`, checkIn)).status).toBe(200);
   });
 
@@ -185,7 +253,9 @@ describe('attachments are what their type says', () => {
     fs.writeFileSync(path.join(dir, 'ab', 'abcdef'), 'evidence', { mode: 0o644 });
     fs.chmodSync(dir, 0o755);
     await keepAttachmentsPrivate(dir);
-    expect([dir, path.join(dir, 'ab'), path.join(dir, 'ab', 'abcdef')].map((p) => fs.statSync(p).mode & 0o777)).toEqual([0o700, 0o700, 0o600]);
+    expect([dir, path.join(dir, 'ab'), path.join(dir, 'ab', 'abcdef')].map((p) => fs.statSync(p).mode & 0o777)).toEqual(
+      [0o700, 0o700, 0o600],
+    );
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
@@ -194,7 +264,12 @@ describe('reading a whole history leaves a trace', () => {
   test("every read of an item's events (each page) and of its proof bundle is in its report-access log", async () => {
     const [code] = await stored(ctx, world);
     const inspector = as(ctx, world.people.inspector);
-    const log = async () => (await inspector.get(`/items/${code}/report-access`)).body.items as { kind: string; format: string; username: string }[];
+    const log = async () =>
+      (await inspector.get(`/items/${code}/report-access`)).body.items as {
+        kind: string;
+        format: string;
+        username: string;
+      }[];
     expect(await log()).toEqual([]);
 
     expect((await as(ctx, world.people.officer).get(`/items/${code}/events`)).status).toBe(200);

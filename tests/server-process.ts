@@ -21,7 +21,10 @@ export interface ServerProcess {
 export const ROOT = path.join(__dirname, '..');
 
 /** The words of package.json's start script (`tsx`, node's flags, `src/main.ts`). */
-const startScript = () => (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }).scripts.start.split(' ');
+const startScript = () =>
+  (
+    JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { scripts: { start: string } }
+  ).scripts.start.split(' ');
 
 /**
  * `through: 'npm start'` runs it as `npm start` does, through the tsx command, which relays signals to the
@@ -29,8 +32,14 @@ const startScript = () => (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.j
  */
 export function startServer(env: Record<string, string>, through: 'node' | 'npm start' = 'node'): ServerProcess {
   let output = '';
-  const [command, args] = through === 'node' ? [process.execPath, ['--import', 'tsx', 'src/main.ts']] : [path.join(ROOT, 'node_modules', '.bin', 'tsx'), startScript().slice(1)];
-  const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', ...env } });
+  const [command, args] =
+    through === 'node'
+      ? [process.execPath, ['--import', 'tsx', 'src/main.ts']]
+      : [path.join(ROOT, 'node_modules', '.bin', 'tsx'), startScript().slice(1)];
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, DATABASE_URL: '', LOG_LEVEL: 'warn', ...env },
+  });
   child.stdout!.on('data', (chunk) => (output += chunk));
   child.stderr!.on('data', (chunk) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
@@ -42,7 +51,13 @@ export function startServer(env: Record<string, string>, through: 'node' | 'npm 
       const deadline = Date.now() + timeoutMs;
       while (Date.now() < deadline) {
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`server exited: ${output}`);
-        if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return;
+        if (
+          await fetch(`http://127.0.0.1:${port}/readyz`).then(
+            (r) => r.ok,
+            () => false,
+          )
+        )
+          return;
         await new Promise((r) => setTimeout(r, 100));
       }
       throw new Error(`server not ready in ${timeoutMs} ms: ${output}`);

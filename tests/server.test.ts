@@ -27,7 +27,13 @@ describe('the server process on embedded PostgreSQL', () => {
 
   beforeAll(async () => {
     port = await freePort();
-    env = { LOG_LEVEL: 'info', PORT: String(port), CUSTODY_DATA_DIR: dataDir, CUSTODY_PG_PORT: String(await freePort()), CUSTODY_ADMIN_PASSWORD: ADMIN_PASSWORD };
+    env = {
+      LOG_LEVEL: 'info',
+      PORT: String(port),
+      CUSTODY_DATA_DIR: dataDir,
+      CUSTODY_PG_PORT: String(await freePort()),
+      CUSTODY_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    };
   });
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
@@ -52,20 +58,28 @@ describe('the server process on embedded PostgreSQL', () => {
     const second = startServer(env, 'npm start');
     await second.ready(port);
     // Same JWT secret from the data folder: the token issued before the restart still works.
-    const agencies = await fetch(`http://127.0.0.1:${port}/api/v1/agencies`, { headers: { authorization: `Bearer ${token}` } });
+    const agencies = await fetch(`http://127.0.0.1:${port}/api/v1/agencies`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(agencies.status).toBe(200);
     const body = (await agencies.json()) as { items: { code: string }[] };
     expect(body.items.map((a) => a.code)).toEqual(expect.arrayContaining(['CENTRE', 'KEPT']));
     expect(await second.stop('SIGINT')).toBe(0);
   }, 90_000);
 
-  test('serves as its own PostgreSQL role, set up again on every start, which cannot switch the ledger\'s triggers off', async () => {
+  test("serves as its own PostgreSQL role, set up again on every start, which cannot switch the ledger's triggers off", async () => {
     const server = startServer(env);
     await server.ready(port);
     const passwordFile = path.join(dataDir, 'postgres', 'server-password');
     expect(fs.statSync(passwordFile).mode & 0o777).toBe(0o600);
     const password = fs.readFileSync(passwordFile, 'utf8').trim();
-    const sql = new pg.Client({ host: '127.0.0.1', port: Number(env.CUSTODY_PG_PORT), user: 'custody_server', password, database: 'custody' });
+    const sql = new pg.Client({
+      host: '127.0.0.1',
+      port: Number(env.CUSTODY_PG_PORT),
+      user: 'custody_server',
+      password,
+      database: 'custody',
+    });
     await sql.connect();
     try {
       const { rows } = await sql.query(

@@ -19,7 +19,13 @@ const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
 describe('configuration', () => {
   test('defaults apply when nothing is set', () => {
     const config = loadConfig({});
-    expect(config).toMatchObject({ port: 3000, host: '127.0.0.1', databaseUrl: undefined, logLevel: 'info', tokenTtlSeconds: 28800 });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      databaseUrl: undefined,
+      logLevel: 'info',
+      tokenTtlSeconds: 28800,
+    });
     expect(config.dataDir).toBe(path.resolve('./data'));
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -47,9 +53,10 @@ describe('configuration', () => {
   });
 
   test('the server exits with code 1 and one line naming the variable', async () => {
-    const failure = await run(tsx, ['src/main.ts'], { env: { ...process.env, PORT: 'not-a-port' }, cwd: path.join(__dirname, '..') }).catch(
-      (err: { code: number; stderr: string; stdout: string }) => err,
-    );
+    const failure = await run(tsx, ['src/main.ts'], {
+      env: { ...process.env, PORT: 'not-a-port' },
+      cwd: path.join(__dirname, '..'),
+    }).catch((err: { code: number; stderr: string; stdout: string }) => err);
     expect(failure).toMatchObject({ code: 1 });
     const stderr = (failure as { stderr: string }).stderr.trim();
     expect(stderr.split('\n')).toHaveLength(1);
@@ -77,7 +84,10 @@ describe('first start', () => {
   afterAll(() => ctx.close());
 
   test('an empty database gets the CENTRE agency and an admin whose generated password signs in, once', async () => {
-    const results = await Promise.all([bootstrap(ctx.orm.em.fork(), undefined), bootstrap(ctx.orm.em.fork(), undefined)]);
+    const results = await Promise.all([
+      bootstrap(ctx.orm.em.fork(), undefined),
+      bootstrap(ctx.orm.em.fork(), undefined),
+    ]);
     const created = results.filter((r) => r.created);
     expect(created).toHaveLength(1);
     const password = created[0]!.generatedPassword!;
@@ -98,7 +108,9 @@ describe('first start', () => {
     const roles = new Set(accounts.flatMap((a) => a.roles));
     for (const role of ['officer', 'clerk', 'warehouse', 'approver', 'inspector']) expect(roles).toContain(role);
     for (const account of accounts) {
-      const res = await request(ctx.app).post('/api/v1/auth/login').send({ username: account.username, password: account.password });
+      const res = await request(ctx.app)
+        .post('/api/v1/auth/login')
+        .send({ username: account.username, password: account.password });
       expect(res.status).toBe(200);
     }
     expect(await ctx.orm.em.fork().count(Location, { code: { $like: 'HQ%' } })).toBeGreaterThan(5);
@@ -117,7 +129,9 @@ describe('bootstrap with a configured password', () => {
   test('CUSTODY_ADMIN_PASSWORD is used and nothing is generated', async () => {
     const result = await bootstrap(ctx.orm.em.fork(), 'configured admin password');
     expect(result).toEqual({ created: true });
-    const login = await request(ctx.app).post('/api/v1/auth/login').send({ username: 'admin', password: 'configured admin password' });
+    const login = await request(ctx.app)
+      .post('/api/v1/auth/login')
+      .send({ username: 'admin', password: 'configured admin password' });
     expect(login.status).toBe(200);
   });
 });

@@ -1,4 +1,10 @@
-import { allowedCommands, needsWitness, PHYSICAL_COMMANDS, transition, type PhysicalCommand } from '../src/custody/items/state-machine';
+import {
+  allowedCommands,
+  needsWitness,
+  PHYSICAL_COMMANDS,
+  transition,
+  type PhysicalCommand,
+} from '../src/custody/items/state-machine';
 import { PHYSICAL_STATES, type PhysicalState } from '../src/custody/items/item.entity';
 import { InvalidTransitionError } from '../src/errors';
 

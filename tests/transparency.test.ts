@@ -48,7 +48,9 @@ describe('C2SP signed notes', () => {
 
   test('the reference note opens with the reference verifier key; an altered one does not', () => {
     expect(openNote(signed, parseVerifierKey(vkey))).toBe(text);
-    expect(() => openNote(signed.replace('cryptography', 'Cryptography'), parseVerifierKey(vkey))).toThrow(/does not verify/);
+    expect(() => openNote(signed.replace('cryptography', 'Cryptography'), parseVerifierKey(vkey))).toThrow(
+      /does not verify/,
+    );
     const other = parseVerifierKey(formatVerifierKey(parseSignerKey(generateSignerKey('PeterNeumann', ED25519))));
     expect(() => openNote(signed, other)).toThrow(/no signature by PeterNeumann/);
   });
@@ -85,7 +87,9 @@ describe('checkpoints, proofs and the witness', () => {
     server = http.createServer(ctx.app).listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const key = await fetch(`${base}/api/v1/ledger/key`).then((r) => r.json() as Promise<{ verifierKey: string; origin: string }>);
+    const key = await fetch(`${base}/api/v1/ledger/key`).then(
+      (r) => r.json() as Promise<{ verifierKey: string; origin: string }>,
+    );
     logKey = parseVerifierKey(key.verifierKey);
     expect(key.origin).toBe('custody.test/ledger');
   });
@@ -96,8 +100,16 @@ describe('checkpoints, proofs and the witness', () => {
     fs.rmSync(witnessDir, { recursive: true, force: true });
   });
 
-  const witness = () => witnessOnce({ server: base, logKey, signer: witnessSigner, stateFile: path.join(witnessDir, 'state.json'), log: () => {} });
-  const bundleOf = async (code: string) => (await as(ctx, world.people.inspector).get(`/items/${code}/proof`)).body as ProofBundle;
+  const witness = () =>
+    witnessOnce({
+      server: base,
+      logKey,
+      signer: witnessSigner,
+      stateFile: path.join(witnessDir, 'state.json'),
+      log: () => {},
+    });
+  const bundleOf = async (code: string) =>
+    (await as(ctx, world.people.inspector).get(`/items/${code}/proof`)).body as ProofBundle;
 
   test('a signed checkpoint verifies with the published key, and is kept in a file outside the database too', async () => {
     await register(ctx, world);
@@ -106,7 +118,9 @@ describe('checkpoints, proofs and the witness', () => {
     const opened = openNote(res.body.note, logKey);
     expect(opened).toBe(`custody.test/ledger\n${res.body.size}\n${res.body.root}\n`);
     expect(fs.readFileSync(path.join(witnessDir, 'server-checkpoints.log'), 'utf8')).toContain(res.body.note);
-    const public_ = await fetch(`${base}/api/v1/ledger/checkpoints?size=${res.body.size}`).then((r) => r.json() as Promise<{ note: string }>);
+    const public_ = await fetch(`${base}/api/v1/ledger/checkpoints?size=${res.body.size}`).then(
+      (r) => r.json() as Promise<{ note: string }>,
+    );
     expect(public_.note).toBe(res.body.note);
   });
 
@@ -139,7 +153,9 @@ describe('checkpoints, proofs and the witness', () => {
     });
 
     test.each([0, 1, 2, 3])('one changed byte in event %i', (i) => {
-      const events = bundle.events.map((e, j) => (j === i ? { ...e, canonical: e.canonical.replace(/"(\d{4})-/, (_, y) => `"${Number(y) + 1}-`) } : e));
+      const events = bundle.events.map((e, j) =>
+        j === i ? { ...e, canonical: e.canonical.replace(/"(\d{4})-/, (_, y) => `"${Number(y) + 1}-`) } : e,
+      );
       expect(events[i]!.canonical).not.toBe(bundle.events[i]!.canonical);
       const step = failure({ ...bundle, events });
       expect(step.step).toMatch(/chain|inclusion/);
@@ -157,14 +173,20 @@ describe('checkpoints, proofs and the witness', () => {
     });
 
     test('an older checkpoint', async () => {
-      const [first] = await ctx.orm.em.fork().execute<{ note: string }[]>('select note from checkpoints order by size limit 1');
-      expect(failure({ ...bundle, checkpoint: first!.note }).detail).toMatch(/older than the item's latest event|proof is for a tree/);
+      const [first] = await ctx.orm.em
+        .fork()
+        .execute<{ note: string }[]>('select note from checkpoints order by size limit 1');
+      expect(failure({ ...bundle, checkpoint: first!.note }).detail).toMatch(
+        /older than the item's latest event|proof is for a tree/,
+      );
     });
 
     test('a checkpoint signed by another key', () => {
       const forger = parseSignerKey(generateSignerKey('custody.test/ledger', ED25519));
       const { text } = parseNote(bundle.checkpoint);
-      expect(failure({ ...bundle, checkpoint: signNote(text, forger) }).detail).toMatch(/no signature by custody.test\/ledger/);
+      expect(failure({ ...bundle, checkpoint: signNote(text, forger) }).detail).toMatch(
+        /no signature by custody.test\/ledger/,
+      );
     });
   });
 
@@ -172,10 +194,22 @@ describe('checkpoints, proofs and the witness', () => {
     const second = await initOrm({ url: ctx.url, poolMax: 3 });
     try {
       const signing = { signer: ctx.ledger.signer, file: null };
-      const codes = await register(ctx, world, Array.from({ length: 6 }, () => ({ category: 'document', description: 'file', quantity: 1, unit: 'folder', seizedAt: '2026-11-01T00:00:00Z' })));
+      const codes = await register(
+        ctx,
+        world,
+        Array.from({ length: 6 }, () => ({
+          category: 'document',
+          description: 'file',
+          quantity: 1,
+          unit: 'folder',
+          seizedAt: '2026-11-01T00:00:00Z',
+        })),
+      );
       await Promise.all(
         codes.flatMap((code, i) => [
-          as(ctx, world.people.officer).post(`/items/${code}/hold`, { reason: 'x' }).then(() => undefined),
+          as(ctx, world.people.officer)
+            .post(`/items/${code}/hold`, { reason: 'x' })
+            .then(() => undefined),
           signCheckpoint((i % 2 ? second : ctx.orm).em.fork(), signing),
           signCheckpoint((i % 2 ? ctx.orm : second).em.fork(), signing),
         ]),
@@ -183,7 +217,9 @@ describe('checkpoints, proofs and the witness', () => {
       await signCheckpoint(second.em.fork(), signing);
       const result = await verifyLedger(ctx.orm.em.fork(), { logKey });
       expect(result).toMatchObject({ ok: true });
-      const sizes = (await ctx.orm.em.fork().execute<{ size: string }[]>('select size from checkpoints order by size')).map((r) => Number(r.size));
+      const sizes = (
+        await ctx.orm.em.fork().execute<{ size: string }[]>('select size from checkpoints order by size')
+      ).map((r) => Number(r.size));
       expect(new Set(sizes).size).toBe(sizes.length);
     } finally {
       await second.close(true);
@@ -196,12 +232,14 @@ describe('checkpoints, proofs and the witness', () => {
     const bundle = await bundleOf(code!);
     fs.writeFileSync(file, JSON.stringify(bundle));
     const tsx = path.join(__dirname, '..', 'node_modules', '.bin', 'tsx');
-    const ok = await run(tsx, ['src/cli/verify.ts', file, '--log-key', formatVerifierKey(logKey)], { cwd: path.join(__dirname, '..') });
+    const ok = await run(tsx, ['src/cli/verify.ts', file, '--log-key', formatVerifierKey(logKey)], {
+      cwd: path.join(__dirname, '..'),
+    });
     expect(ok.stdout).toMatch(/VERIFIED: item/);
     fs.writeFileSync(file, JSON.stringify({ ...bundle, events: bundle.events.slice(1) }));
-    const bad = await run(tsx, ['src/cli/verify.ts', file, '--log-key', formatVerifierKey(logKey)], { cwd: path.join(__dirname, '..') }).catch(
-      (err: { code: number; stdout: string }) => err,
-    );
+    const bad = await run(tsx, ['src/cli/verify.ts', file, '--log-key', formatVerifierKey(logKey)], {
+      cwd: path.join(__dirname, '..'),
+    }).catch((err: { code: number; stdout: string }) => err);
     expect(bad).toMatchObject({ code: 1 });
     expect((bad as { stdout: string }).stdout).toMatch(/FAIL chain: event 1 .* itemSeq 2 where 1 was expected/);
   });
@@ -221,8 +259,12 @@ describe('checkpoints, proofs and the witness', () => {
       await sql.query('begin');
       await sql.query('alter table ledger_events disable trigger all');
       await sql.query('alter table ledger_head disable trigger all');
-      const { rows } = await sql.query<{ idx: string; item_id: string; canonical: string }>('select idx, item_id, canonical from ledger_events order by idx');
-      const { rows: [item] } = await sql.query<{ id: string }>('select id from items where code = $1', [code]);
+      const { rows } = await sql.query<{ idx: string; item_id: string; canonical: string }>(
+        'select idx, item_id, canonical from ledger_events order by idx',
+      );
+      const {
+        rows: [item],
+      } = await sql.query<{ id: string }>('select id from items where code = $1', [code]);
       const target = rows.find((r) => r.item_id === item!.id && JSON.parse(r.canonical).type === 'check_in')!;
       const lastLeaf = new Map<string, string>();
       const frontier = new Frontier();
@@ -235,12 +277,16 @@ describe('checkpoints, proofs and the witness', () => {
         lastLeaf.set(envelope.itemId, leaf.toString('hex'));
         frontier.append(leaf);
         if (canonical !== row.canonical) {
-          await sql.query(`update ledger_events set canonical = $1, leaf_hash = $2, prev_item_hash = decode($3, 'hex') where idx = $4`, [
-            canonical, leaf, envelope.prevItemHash, row.idx,
-          ]);
+          await sql.query(
+            `update ledger_events set canonical = $1, leaf_hash = $2, prev_item_hash = decode($3, 'hex') where idx = $4`,
+            [canonical, leaf, envelope.prevItemHash, row.idx],
+          );
         }
       }
-      await sql.query('update ledger_head set frontier = $1, root = $2', [Buffer.concat(frontier.nodes), frontier.root()]);
+      await sql.query('update ledger_head set frontier = $1, root = $2', [
+        Buffer.concat(frontier.nodes),
+        frontier.root(),
+      ]);
       for (const [table, trigger] of [
         ['ledger_events', 'ledger_events_append_only'],
         ['ledger_events', 'ledger_events_no_truncate'],
@@ -257,11 +303,17 @@ describe('checkpoints, proofs and the witness', () => {
 
     // The server refuses to sign the rewritten tree, and the witness raises its alarm …
     await register(ctx, world);
-    await expect(signCheckpoint(ctx.orm.em.fork(), { signer: ctx.ledger.signer, file: null })).rejects.toThrow(LedgerForkError);
+    await expect(signCheckpoint(ctx.orm.em.fork(), { signer: ctx.ledger.signer, file: null })).rejects.toThrow(
+      LedgerForkError,
+    );
     // Even if whoever rewrote the rows could also sign (a stolen key), the witness holds the older root:
-    const [head] = await ctx.orm.em.fork().execute<{ size: string; root: Buffer }[]>('select size, root from ledger_head');
+    const [head] = await ctx.orm.em
+      .fork()
+      .execute<{ size: string; root: Buffer }[]>('select size, root from ledger_head');
     const forged = signNote(checkpointText('custody.test/ledger', Number(head!.size), head!.root), ctx.ledger.signer);
-    await ctx.orm.em.fork().execute('insert into checkpoints (size, root, note) values (?, ?, ?)', [head!.size, head!.root, forged]);
+    await ctx.orm.em
+      .fork()
+      .execute('insert into checkpoints (size, root, note) values (?, ?, ?)', [head!.size, head!.root, forged]);
     await expect(witness()).rejects.toThrow(/rewritten history/);
     // … its own verification names the rewrite against the signed checkpoints …
     expect((await verifyLedger(ctx.orm.em.fork(), { logKey })).failure?.reason).toMatch(/history was rewritten/);
@@ -279,7 +331,16 @@ describe('the witness raises an alarm', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-witness-alarm-'));
   const signer = parseSignerKey(generateSignerKey('witness.test/w2', COSIGNATURE_V1));
   beforeAll(async () => {
-    ctx = await createTestContext({}, { ledger: { signer: parseSignerKey(generateSignerKey('custody.test/fork', ED25519)), file: null, witnesses: [parseVerifierKey(formatVerifierKey(signer))] } });
+    ctx = await createTestContext(
+      {},
+      {
+        ledger: {
+          signer: parseSignerKey(generateSignerKey('custody.test/fork', ED25519)),
+          file: null,
+          witnesses: [parseVerifierKey(formatVerifierKey(signer))],
+        },
+      },
+    );
     const world = await buildWorld(ctx);
     await register(ctx, world);
     await signCheckpoint(ctx.orm.em.fork(), ctx.ledger);
@@ -312,8 +373,13 @@ describe('the witness raises an alarm', () => {
       // The witness's memory says it saw another root at this size: what a split view looks like to it.
       const state = JSON.parse(fs.readFileSync(stateFile, 'utf8'));
       fs.writeFileSync(stateFile, JSON.stringify({ ...state, root: Buffer.alloc(32, 7).toString('base64') }));
-      await expect(witnessOnce({ server: base, logKey, signer, stateFile, alarmUrl, log: () => {} })).rejects.toThrow(WitnessAlarm);
-      expect(JSON.parse(notices[0]!)).toMatchObject({ alarm: expect.stringMatching(/^fork/), log: 'custody.test/fork' });
+      await expect(witnessOnce({ server: base, logKey, signer, stateFile, alarmUrl, log: () => {} })).rejects.toThrow(
+        WitnessAlarm,
+      );
+      expect(JSON.parse(notices[0]!)).toMatchObject({
+        alarm: expect.stringMatching(/^fork/),
+        log: 'custody.test/fork',
+      });
     } finally {
       receiver.close();
     }

@@ -13,7 +13,10 @@ export function as(ctx: TestContext, actor: Actor) {
     get: (path: string) => auth(request(ctx.app).get(`/api/v1${path}`)),
     post: (path: string, body?: object) => auth(request(ctx.app).post(`/api/v1${path}`)).send(body ?? {}),
     delete: (path: string, body?: object) => auth(request(ctx.app).delete(`/api/v1${path}`)).send(body ?? {}),
-    upload: (path: string, type: string, data: Buffer | string) => auth(request(ctx.app).post(`/api/v1${path}`)).set('Content-Type', type).send(data),
+    upload: (path: string, type: string, data: Buffer | string) =>
+      auth(request(ctx.app).post(`/api/v1${path}`))
+        .set('Content-Type', type)
+        .send(data),
   };
 }
 
@@ -55,24 +58,75 @@ export async function buildWorld(ctx: TestContext) {
     if (res.status !== 201) throw new Error(`location: ${JSON.stringify(res.body)}`);
   };
   await createLocation({ code: loc('SITE'), name: '中心库房', kind: 'site' });
-  await createLocation({ code: loc('ZONE-P'), name: 'Police zone', kind: 'zone', parentCode: loc('SITE'), reservedForAgencyCode: police.code });
+  await createLocation({
+    code: loc('ZONE-P'),
+    name: 'Police zone',
+    kind: 'zone',
+    parentCode: loc('SITE'),
+    reservedForAgencyCode: police.code,
+  });
   await createLocation({ code: loc('ROOM-1'), name: 'Room 1', kind: 'room', parentCode: loc('ZONE-P') });
-  await createLocation({ code: loc('SHELF-1'), name: 'Shelf 1', kind: 'shelf', parentCode: loc('ROOM-1'), capacity: 50 });
+  await createLocation({
+    code: loc('SHELF-1'),
+    name: 'Shelf 1',
+    kind: 'shelf',
+    parentCode: loc('ROOM-1'),
+    capacity: 50,
+  });
   await createLocation({ code: loc('SHELF-2'), name: 'Shelf 2', kind: 'shelf', parentCode: loc('ROOM-1') });
   await createLocation({ code: loc('BIN-S'), name: 'Small bin', kind: 'bin', parentCode: loc('SHELF-2'), capacity: 1 });
-  await createLocation({ code: loc('SAFE'), name: 'Safe', kind: 'room', parentCode: loc('ZONE-P'), features: ['safe'] });
-  await createLocation({ code: loc('ZONE-X'), name: 'Other agency zone', kind: 'zone', parentCode: loc('SITE'), reservedForAgencyCode: otherPolice.code });
+  await createLocation({
+    code: loc('SAFE'),
+    name: 'Safe',
+    kind: 'room',
+    parentCode: loc('ZONE-P'),
+    features: ['safe'],
+  });
+  await createLocation({
+    code: loc('ZONE-X'),
+    name: 'Other agency zone',
+    kind: 'zone',
+    parentCode: loc('SITE'),
+    reservedForAgencyCode: otherPolice.code,
+  });
   await createLocation({ code: loc('ROOM-X'), name: 'Room X', kind: 'room', parentCode: loc('ZONE-X') });
   await createLocation({ code: loc('ZONE-G'), name: 'General zone', kind: 'zone', parentCode: loc('SITE') });
-  await createLocation({ code: loc('DOCS'), name: 'Document room', kind: 'room', parentCode: loc('ZONE-G'), allowedCategories: ['document'] });
+  await createLocation({
+    code: loc('DOCS'),
+    name: 'Document room',
+    kind: 'room',
+    parentCode: loc('ZONE-G'),
+    allowedCategories: ['document'],
+  });
   await createLocation({ code: loc('LOCKER'), name: 'Locker 1', kind: 'locker', parentCode: loc('ZONE-G') });
-  await createLocation({ code: loc('C1'), name: 'Compartment 1', kind: 'compartment', parentCode: loc('LOCKER'), capacity: 1 });
-  await createLocation({ code: loc('C2'), name: 'Compartment 2', kind: 'compartment', parentCode: loc('LOCKER'), capacity: 1 });
+  await createLocation({
+    code: loc('C1'),
+    name: 'Compartment 1',
+    kind: 'compartment',
+    parentCode: loc('LOCKER'),
+    capacity: 1,
+  });
+  await createLocation({
+    code: loc('C2'),
+    name: 'Compartment 2',
+    kind: 'compartment',
+    parentCode: loc('LOCKER'),
+    capacity: 1,
+  });
 
-  const caseRes = await as(ctx, people.officer).post('/cases', { caseNumber: `东公刑[2026]${suffix}号`, title: '张某盗窃案', openedOn: '2026-11-01' });
+  const caseRes = await as(ctx, people.officer).post('/cases', {
+    caseNumber: `东公刑[2026]${suffix}号`,
+    title: '张某盗窃案',
+    openedOn: '2026-11-01',
+  });
   if (caseRes.status !== 201) throw new Error(`case: ${JSON.stringify(caseRes.body)}`);
 
-  return { agencies: { police, otherPolice, procuratorate, court, centre }, people, loc, caseId: caseRes.body.id as string };
+  return {
+    agencies: { police, otherPolice, procuratorate, court, centre },
+    people,
+    loc,
+    caseId: caseRes.body.id as string,
+  };
 }
 
 export type World = Awaited<ReturnType<typeof buildWorld>>;
@@ -116,18 +170,31 @@ export async function register(ctx: TestContext, world: World, items: object[] =
 /** Registers `count` items and hands them over to the centre (received, ready to check in); returns their codes. */
 export async function received(ctx: TestContext, world: World, count = 1): Promise<string[]> {
   const codes = await register(ctx, world, Array(count).fill(phone));
-  const handover = await as(ctx, world.people.warehouse).post('/handovers', { itemCodes: codes, handedOverBy: credentialsOf(world.people.officer) });
+  const handover = await as(ctx, world.people.warehouse).post('/handovers', {
+    itemCodes: codes,
+    handedOverBy: credentialsOf(world.people.officer),
+  });
   if (handover.status !== 201) throw new Error(`handover: ${JSON.stringify(handover.body)}`);
   return codes;
 }
 
 /** Registers, hands over and checks in items; returns their codes. */
-export async function stored(ctx: TestContext, world: World, items: object[] = [phone], shelf = 'SHELF-1'): Promise<string[]> {
+export async function stored(
+  ctx: TestContext,
+  world: World,
+  items: object[] = [phone],
+  shelf = 'SHELF-1',
+): Promise<string[]> {
   const codes = await register(ctx, world, items);
-  const handover = await as(ctx, world.people.warehouse).post('/handovers', { itemCodes: codes, handedOverBy: credentialsOf(world.people.officer) });
+  const handover = await as(ctx, world.people.warehouse).post('/handovers', {
+    itemCodes: codes,
+    handedOverBy: credentialsOf(world.people.officer),
+  });
   if (handover.status !== 201) throw new Error(`handover: ${JSON.stringify(handover.body)}`);
   for (const code of codes) {
-    const res = await as(ctx, world.people.warehouse).post(`/items/${code}/check-in`, { locationCode: world.loc(shelf) });
+    const res = await as(ctx, world.people.warehouse).post(`/items/${code}/check-in`, {
+      locationCode: world.loc(shelf),
+    });
     if (res.status !== 200) throw new Error(`check-in: ${JSON.stringify(res.body)}`);
   }
   return codes;

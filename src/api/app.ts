@@ -59,7 +59,11 @@ export function createApp(deps: AppDeps): Express {
   });
   app.get('/metrics', scraperOnly(config.metricsToken), metrics.handler);
 
-  const api = new Api({ auth: authenticate(callers, deps.tokens), idempotency: idempotency(orm), jsonLimit: config.jsonBodyLimit });
+  const api = new Api({
+    auth: authenticate(callers, deps.tokens),
+    idempotency: idempotency(orm),
+    jsonLimit: config.jsonBodyLimit,
+  });
   authRoutes(api, { ...deps, callers });
   agencyRoutes(api, deps);
   userRoutes(api, { ...deps, callers });

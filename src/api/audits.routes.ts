@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { closeAudit, findAudit, recordAuditScan, registerFoundProperty, startAudit, type AuditResult } from '../custody/items/audits';
+import {
+  closeAudit,
+  findAudit,
+  recordAuditScan,
+  registerFoundProperty,
+  startAudit,
+  type AuditResult,
+} from '../custody/items/audits';
 import { findItemView, presentItem } from '../custody/items/item-queries';
 import { formatItemCode } from '../custody/items/item-code';
 import { NotFoundError } from '../errors';
@@ -11,7 +18,14 @@ import { itemSchema, locationCode, newItemBody } from './custody.schemas';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
 
-const auditSchema = z.object({ id: z.uuid(), kind: z.string(), status: z.string(), expected: z.number().int(), scanned: z.number().int(), result: z.unknown() });
+const auditSchema = z.object({
+  id: z.uuid(),
+  kind: z.string(),
+  status: z.string(),
+  expected: z.number().int(),
+  scanned: z.number().int(),
+  result: z.unknown(),
+});
 
 export function auditRoutes(api: Api, { orm }: AppDeps): void {
   api.add({
@@ -22,7 +36,12 @@ export function auditRoutes(api: Api, { orm }: AppDeps): void {
     access: ['warehouse'],
     body: z.strictObject({
       locationCode,
-      sample: z.strictObject({ confidence: z.union([z.literal(0.9), z.literal(0.95), z.literal(0.99)]), margin: z.number().min(0.01).max(0.5) }).optional(),
+      sample: z
+        .strictObject({
+          confidence: z.union([z.literal(0.9), z.literal(0.95), z.literal(0.99)]),
+          margin: z.number().min(0.01).max(0.5),
+        })
+        .optional(),
     }),
     responses: { 201: { description: 'started', schema: auditSchema } },
     handler: async ({ res, body, caller }) => {
@@ -40,8 +59,16 @@ export function auditRoutes(api: Api, { orm }: AppDeps): void {
     query: pageQuery,
     responses: { 200: { description: 'a page of inventories', schema: pageOf(auditSchema) } },
     handler: async ({ res, query }) => {
-      const rows = await orm.em.execute<{ id: string; total: string }[]>('select id, count(*) over () as total from audits order by started_at desc, id limit ? offset ?', [query.limit, query.offset]);
-      res.json({ items: await Promise.all(rows.map((r) => findAudit(orm.em, r.id))), total: Number(rows[0]?.total ?? 0), limit: query.limit, offset: query.offset });
+      const rows = await orm.em.execute<{ id: string; total: string }[]>(
+        'select id, count(*) over () as total from audits order by started_at desc, id limit ? offset ?',
+        [query.limit, query.offset],
+      );
+      res.json({
+        items: await Promise.all(rows.map((r) => findAudit(orm.em, r.id))),
+        total: Number(rows[0]?.total ?? 0),
+        limit: query.limit,
+        offset: query.offset,
+      });
     },
   });
 
@@ -79,7 +106,17 @@ export function auditRoutes(api: Api, { orm }: AppDeps): void {
     tag: 'audits',
     access: ['warehouse'],
     params: uuidParam,
-    responses: { 200: { description: 'the result', schema: z.object({ found: z.array(z.string()), missing: z.array(z.string()), mislocated: z.array(z.unknown()), unknown: z.array(z.string()) }) } },
+    responses: {
+      200: {
+        description: 'the result',
+        schema: z.object({
+          found: z.array(z.string()),
+          missing: z.array(z.string()),
+          mislocated: z.array(z.unknown()),
+          unknown: z.array(z.string()),
+        }),
+      },
+    },
     handler: async ({ res, params, caller }) => {
       res.json(await closeAudit(orm.em, caller, params.id));
     },
@@ -92,7 +129,13 @@ export function auditRoutes(api: Api, { orm }: AppDeps): void {
     tag: 'audits',
     access: ['warehouse'],
     params: uuidParam,
-    body: z.strictObject({ code: z.string().min(1).max(64), category: newItemBody.shape.category, description: newItemBody.shape.description, quantity: newItemBody.shape.quantity, unit: newItemBody.shape.unit }),
+    body: z.strictObject({
+      code: z.string().min(1).max(64),
+      category: newItemBody.shape.category,
+      description: newItemBody.shape.description,
+      quantity: newItemBody.shape.quantity,
+      unit: newItemBody.shape.unit,
+    }),
     responses: { 201: { description: 'the new item', schema: itemSchema } },
     handler: async ({ res, params, body, caller }) => {
       const item = await registerFoundProperty(orm.em, caller, params.id, body);
@@ -114,11 +157,20 @@ export function auditRoutes(api: Api, { orm }: AppDeps): void {
       if (!audit.result) throw new NotFoundError(`inventory ${params.id} has no result: it is still open`);
       const reportId = await recordReportAccess(orm.em, caller, { kind: 'audit', format: 'pdf', subjectId: audit.id });
       const zh = query.lang === 'zh';
-      const label = { found: zh ? '在位' : 'found', missing: zh ? '缺失' : 'missing', mislocated: zh ? '错位' : 'mislocated', unknown: zh ? '未知编码' : 'unknown' };
+      const label = {
+        found: zh ? '在位' : 'found',
+        missing: zh ? '缺失' : 'missing',
+        mislocated: zh ? '错位' : 'mislocated',
+        unknown: zh ? '未知编码' : 'unknown',
+      };
       const r = audit.result as AuditResult;
       const rows = [
         ...r.missing.map((code) => [label.missing, formatItemCode(code), '']),
-        ...r.mislocated.map((m) => [label.mislocated, formatItemCode(m.code), `${m.recorded ?? '—'} → ${m.seen ?? '—'}`]),
+        ...r.mislocated.map((m) => [
+          label.mislocated,
+          formatItemCode(m.code),
+          `${m.recorded ?? '—'} → ${m.seen ?? '—'}`,
+        ]),
         ...r.unknown.map((code) => [label.unknown, code, '']),
         ...r.found.map((code) => [label.found, formatItemCode(code), '']),
       ];

@@ -10,16 +10,25 @@ import type { AppDeps } from './deps';
 import type { Api } from './route';
 import { loginBody, passwordChangeBody, tokenSchema, userSchema } from './directory.schemas';
 
-export function authRoutes(api: Api, { orm, tokens, loginThrottle, callers }: AppDeps & { callers: CallerCache<Account> }): void {
+export function authRoutes(
+  api: Api,
+  { orm, tokens, loginThrottle, callers }: AppDeps & { callers: CallerCache<Account> },
+): void {
   const signedIn = async (user: User) => {
     const agency = await orm.em.findOneOrFail(Agency, { id: user.agencyId });
-    return { ...issueToken(tokens, user), tokenType: 'Bearer' as const, passwordChangeRequired: user.mustChangePassword, user: presentUser(user, agency) };
+    return {
+      ...issueToken(tokens, user),
+      tokenType: 'Bearer' as const,
+      passwordChangeRequired: user.mustChangePassword,
+      user: presentUser(user, agency),
+    };
   };
 
   api.add({
     method: 'post',
     path: '/auth/login',
-    summary: 'Sign in with a username and password; returns a bearer token (one that allows only the password change, if an administrator set the password)',
+    summary:
+      'Sign in with a username and password; returns a bearer token (one that allows only the password change, if an administrator set the password)',
     tag: 'auth',
     access: 'public',
     body: loginBody,
@@ -35,7 +44,8 @@ export function authRoutes(api: Api, { orm, tokens, loginThrottle, callers }: Ap
   api.add({
     method: 'post',
     path: '/auth/password',
-    summary: "Change one's own password, given the current one; every earlier token is refused from now on, and the answer carries a new one",
+    summary:
+      "Change one's own password, given the current one; every earlier token is refused from now on, and the answer carries a new one",
     tag: 'auth',
     access: 'authenticated',
     beforePasswordChange: true,

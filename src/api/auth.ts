@@ -48,7 +48,10 @@ function keyOf(secret: string): KeyObject {
  * A token for the user under their current token version (`tv`), with an id of its own (`jti`) by which
  * it can be signed out alone.
  */
-export function issueToken(settings: TokenSettings, user: { id: string; tokenVersion: number }): { accessToken: string; expiresIn: number } {
+export function issueToken(
+  settings: TokenSettings,
+  user: { id: string; tokenVersion: number },
+): { accessToken: string; expiresIn: number } {
   const accessToken = jwt.sign({ tv: user.tokenVersion }, keyOf(settings.secret), {
     algorithm: 'HS256',
     subject: user.id,
@@ -69,15 +72,22 @@ interface Claims {
 
 function verifyToken(settings: TokenSettings, token: string): Claims {
   try {
-    const claims = jwt.verify(token, keyOf(settings.secret), { algorithms: ALGORITHMS, issuer: ISSUER, audience: AUDIENCE });
+    const claims = jwt.verify(token, keyOf(settings.secret), {
+      algorithms: ALGORITHMS,
+      issuer: ISSUER,
+      audience: AUDIENCE,
+    });
     if (typeof claims === 'string' || typeof claims.sub !== 'string') throw new Error('no subject');
     // Without its id and version a token could be neither signed out nor ended by a new password, and
     // without an expiry it would never end.
-    if (typeof claims.jti !== 'string' || !Number.isSafeInteger(claims.tv) || typeof claims.exp !== 'number') throw new Error('no token id, version or expiry');
+    if (typeof claims.jti !== 'string' || !Number.isSafeInteger(claims.tv) || typeof claims.exp !== 'number')
+      throw new Error('no token id, version or expiry');
     return { sub: claims.sub, jti: claims.jti, tv: claims.tv as number, exp: claims.exp };
   } catch (err) {
     const expired = err instanceof jwt.TokenExpiredError;
-    throw new UnauthorizedError(expired ? 'the access token has expired; sign in again' : 'the access token is not valid');
+    throw new UnauthorizedError(
+      expired ? 'the access token has expired; sign in again' : 'the access token is not valid',
+    );
   }
 }
 
@@ -135,7 +145,11 @@ export function authenticate(callers: CallerCache<Account>, settings: TokenSetti
       throw new UnauthorizedError('this token has been signed out (by the user, or by a new password); sign in again');
     }
     req.caller = account.caller;
-    req.token = { id: claims.jti, expiresAt: new Date(claims.exp * 1000), mustChangePassword: account.mustChangePassword };
+    req.token = {
+      id: claims.jti,
+      expiresAt: new Date(claims.exp * 1000),
+      mustChangePassword: account.mustChangePassword,
+    };
     next();
   };
 }
@@ -143,7 +157,9 @@ export function authenticate(callers: CallerCache<Account>, settings: TokenSetti
 /** Refuses every route but the password change (and signing out) to a token whose password must be changed. */
 export const requireOwnPassword: RequestHandler = (req, _res, next) => {
   if (req.token?.mustChangePassword) {
-    throw new ForbiddenError('an administrator set this password: change the password first (POST /api/v1/auth/password); until then this token allows nothing else');
+    throw new ForbiddenError(
+      'an administrator set this password: change the password first (POST /api/v1/auth/password); until then this token allows nothing else',
+    );
   }
   next();
 };

@@ -59,8 +59,17 @@ export function caseRoutes(api: Api, { orm }: AppDeps): void {
           order by c.created_at desc, c.id limit ? offset ?`,
         [...visibility.params, ...(query.q ? [pattern, pattern] : []), query.limit, query.offset],
       );
-      const cases = await orm.em.find(Case, { id: { $in: rows.map((r) => r.id) } }, { orderBy: { createdAt: 'desc', id: 'asc' } });
-      res.json({ items: cases.map(presentCase), total: Number(rows[0]?.total ?? 0), limit: query.limit, offset: query.offset });
+      const cases = await orm.em.find(
+        Case,
+        { id: { $in: rows.map((r) => r.id) } },
+        { orderBy: { createdAt: 'desc', id: 'asc' } },
+      );
+      res.json({
+        items: cases.map(presentCase),
+        total: Number(rows[0]?.total ?? 0),
+        limit: query.limit,
+        offset: query.offset,
+      });
     },
   });
 

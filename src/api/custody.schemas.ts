@@ -67,7 +67,10 @@ export const newLocationBody = z.strictObject({
   features: z.array(z.enum(LOCATION_FEATURES)).optional(),
   capacity: z.number().int().positive().max(1_000_000).optional(),
 });
-export const locationListQuery = pageQuery.extend({ under: locationCode.optional(), kind: z.enum(LOCATION_KINDS).optional() });
+export const locationListQuery = pageQuery.extend({
+  under: locationCode.optional(),
+  kind: z.enum(LOCATION_KINDS).optional(),
+});
 export const locationCodeParam = z.object({ code: locationCode });
 
 export const newCaseBody = z.strictObject({ caseNumber: text(100), title: text(500), openedOn: z.iso.date() });
@@ -80,7 +83,10 @@ export const newItemBody = z.strictObject({
   unit: text(20),
   weightGrams: decimal.optional(),
   amount: decimal.optional(),
-  currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY').optional(),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code such as CNY')
+    .optional(),
   serialNumber: optionalText(100),
   sealNumber: optionalText(100),
   seizedAt: instant,
@@ -102,7 +108,10 @@ export const itemListQuery = pageQuery.extend({
 });
 
 /** Another person's confirmation: their own username and password, checked like a sign-in. */
-export const credentials = z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
+export const credentials = z.strictObject({
+  username: z.string().min(1).max(64),
+  password: z.string().min(1).max(200),
+});
 
 export const handoverBody = z.strictObject({
   itemCodes: z.array(itemCode).min(1).max(500),
@@ -112,7 +121,11 @@ export const handoverBody = z.strictObject({
 export const checkInBody = z.strictObject({ locationCode, witness: credentials.optional(), note: optionalText(1000) });
 export const moveBody = z.strictObject({ locationCode, witness: credentials.optional(), note: optionalText(1000) });
 export const lockerDepositBody = z.strictObject({ compartmentCode: locationCode });
-export const checkOutBody = z.strictObject({ requestId: z.uuid(), condition: text(1000), witness: credentials.optional() });
+export const checkOutBody = z.strictObject({
+  requestId: z.uuid(),
+  condition: text(1000),
+  witness: credentials.optional(),
+});
 export const returnBody = z.strictObject({
   locationCode,
   condition: text(1000),
@@ -161,15 +174,32 @@ export const attachmentQuery = z.object({ filename: optionalText(200) });
 
 const requestBase = { itemCodes: z.array(itemCode).min(1).max(500), reason: text(1000) };
 export const newRequestBody = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('loan'), ...requestBase, borrower: text(200), purpose: z.enum(LOAN_PURPOSES), dueAt: instant }),
+  z.strictObject({
+    kind: z.literal('loan'),
+    ...requestBase,
+    borrower: text(200),
+    purpose: z.enum(LOAN_PURPOSES),
+    dueAt: instant,
+  }),
   z.strictObject({ kind: z.literal('transfer'), ...requestBase, toAgencyCode: agencyCode }),
-  z.strictObject({ kind: z.literal('disposal'), ...requestBase, method: z.enum(DISPOSAL_METHODS), orderReference: text(200) }),
+  z.strictObject({
+    kind: z.literal('disposal'),
+    ...requestBase,
+    method: z.enum(DISPOSAL_METHODS),
+    orderReference: text(200),
+  }),
 ]);
-export const requestListQuery = pageQuery.extend({ kind: z.enum(REQUEST_KINDS).optional(), status: z.enum(REQUEST_STATUSES).optional() });
+export const requestListQuery = pageQuery.extend({
+  kind: z.enum(REQUEST_KINDS).optional(),
+  status: z.enum(REQUEST_STATUSES).optional(),
+});
 export const decisionBody = z.strictObject({ note: optionalText(1000) });
 export const requiredNoteBody = z.strictObject({ note: text(1000) });
 
-export const alertListQuery = pageQuery.extend({ status: z.enum(['open', 'resolved']).default('open'), kind: optionalText(50) });
+export const alertListQuery = pageQuery.extend({
+  status: z.enum(['open', 'resolved']).default('open'),
+  kind: optionalText(50),
+});
 
 // Response shapes, for the OpenAPI document.
 export const eventSchema = z.object({

@@ -18,7 +18,10 @@ export interface AppDeps {
   /** The log's signer (key outside the database) and the witnesses whose cosignatures are accepted. */
   ledger: CheckpointSigner & { witnesses: VerifierKey[] };
   /** The embedded broker, to cut a disabled device off; absent when no broker runs in this process. */
-  devices?: { disconnect(deviceId: string): void; command(kind: string, deviceId: string, name: string, payload: object): Promise<void> };
+  devices?: {
+    disconnect(deviceId: string): void;
+    command(kind: string, deviceId: string, name: string, payload: object): Promise<void>;
+  };
   /** Check-ins and moves, committed in groups with the device link's. */
   placements: GroupCommit;
   /** The callers authenticated, kept while their changes are listened for; loaded on every request when absent. */

@@ -11,7 +11,15 @@ import { locationCode } from './custody.schemas';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
 
-const deviceSchema = z.object({ id: z.uuid(), code: z.string(), kind: z.enum(DEVICE_KINDS), mode: z.enum(SCANNER_MODES).nullable(), active: z.boolean(), username: z.string(), topic: z.string() });
+const deviceSchema = z.object({
+  id: z.uuid(),
+  code: z.string(),
+  kind: z.enum(DEVICE_KINDS),
+  mode: z.enum(SCANNER_MODES).nullable(),
+  active: z.boolean(),
+  username: z.string(),
+  topic: z.string(),
+});
 const withPassword = deviceSchema.extend({ password: z.string() });
 
 /**
@@ -27,12 +35,21 @@ function recorded<T extends { device: Device }>(
 ): Promise<T> {
   return orm.em.transactional(async (tx) => {
     const result = await run(tx);
-    await recordDirectoryChange(tx, caller, { action, subject: { kind: 'device', id: result.device.id }, change: change(result.device) });
+    await recordDirectoryChange(tx, caller, {
+      action,
+      subject: { kind: 'device', id: result.device.id },
+      change: change(result.device),
+    });
     return result;
   });
 }
 
-const registered = (d: Device) => ({ code: d.code, kind: d.kind, locationId: d.locationId ?? null, mode: d.mode ?? null });
+const registered = (d: Device) => ({
+  code: d.code,
+  kind: d.kind,
+  locationId: d.locationId ?? null,
+  mode: d.mode ?? null,
+});
 
 export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
   api.add({
@@ -49,8 +66,17 @@ export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
     }),
     responses: { 201: { description: 'registered', schema: withPassword } },
     handler: async ({ res, body, caller }) => {
-      const { device, password } = await recorded(orm, caller, 'device.registered', (tx) => registerDevice(tx, body), registered);
-      res.status(201).location(`/api/v1/devices/${device.id}`).json({ ...presentDevice(device), password });
+      const { device, password } = await recorded(
+        orm,
+        caller,
+        'device.registered',
+        (tx) => registerDevice(tx, body),
+        registered,
+      );
+      res
+        .status(201)
+        .location(`/api/v1/devices/${device.id}`)
+        .json({ ...presentDevice(device), password });
     },
   });
 
@@ -63,7 +89,11 @@ export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
     query: pageQuery,
     responses: { 200: { description: 'a page of devices', schema: pageOf(deviceSchema) } },
     handler: async ({ res, query }) => {
-      const [list, total] = await orm.em.findAndCount(Device, {}, { orderBy: { code: 'asc' }, limit: query.limit, offset: query.offset });
+      const [list, total] = await orm.em.findAndCount(
+        Device,
+        {},
+        { orderBy: { code: 'asc' }, limit: query.limit, offset: query.offset },
+      );
       res.json({ items: list.map(presentDevice), total, limit: query.limit, offset: query.offset });
     },
   });
@@ -84,13 +114,15 @@ export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
   api.add({
     method: 'post',
     path: '/devices/{id}/rotate-password',
-    summary: "Give a device a new MQTT password (shown once); its current connection is cut",
+    summary: 'Give a device a new MQTT password (shown once); its current connection is cut',
     tag: 'devices',
     access: ['admin'],
     params: uuidParam,
     responses: { 200: { description: 'the new password', schema: withPassword } },
     handler: async ({ res, params, caller }) => {
-      const { device, password } = await recorded(orm, caller, 'device.password_rotated', (tx) => rotateDevicePassword(tx, params.id));
+      const { device, password } = await recorded(orm, caller, 'device.password_rotated', (tx) =>
+        rotateDevicePassword(tx, params.id),
+      );
       devices?.disconnect(device.id);
       res.json({ ...presentDevice(device), password });
     },
@@ -99,12 +131,18 @@ export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
   api.add({
     method: 'post',
     path: '/lockers/{deviceId}/compartments/{c}/unlock',
-    summary: "Open a compartment's back door for the caller to take its items; the command expires, and a late one does nothing",
+    summary:
+      "Open a compartment's back door for the caller to take its items; the command expires, and a late one does nothing",
     tag: 'devices',
     access: ['warehouse'],
     params: z.object({ deviceId: z.uuid(), c: locationCode }),
     body: z.strictObject({ ttlSeconds: z.number().int().min(5).max(600).default(60) }),
-    responses: { 202: { description: 'the command sent', schema: z.object({ cmdId: z.uuid(), compartment: z.string(), expiresAt: z.iso.datetime() }) } },
+    responses: {
+      202: {
+        description: 'the command sent',
+        schema: z.object({ cmdId: z.uuid(), compartment: z.string(), expiresAt: z.iso.datetime() }),
+      },
+    },
     handler: async ({ res, params, body, caller }) => {
       if (!devices) throw new UnavailableError('no broker runs in this process');
       const { device, command } = await createUnlockCommand(orm.em, caller, params.deviceId, params.c, body.ttlSeconds);
@@ -120,13 +158,20 @@ export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
     tag: 'devices',
     access: ['warehouse'],
     params: uuidParam,
-    body: z.strictObject({ sessionSeconds: z.number().int().min(60).max(SESSION_SECONDS.max).default(SESSION_SECONDS.default) }),
+    body: z.strictObject({
+      sessionSeconds: z.number().int().min(60).max(SESSION_SECONDS.max).default(SESSION_SECONDS.default),
+    }),
     // The code signs its holder in at the station: never kept in an idempotency record, and a retry gets a new one.
     withoutIdempotencyKey: true,
     responses: {
       201: {
         description: 'the code, shown to the caller only',
-        schema: z.object({ deviceId: z.uuid(), code: z.string(), codeExpiresAt: z.iso.datetime(), sessionSeconds: z.number().int() }),
+        schema: z.object({
+          deviceId: z.uuid(),
+          code: z.string(),
+          codeExpiresAt: z.iso.datetime(),
+          sessionSeconds: z.number().int(),
+        }),
       },
     },
     handler: async ({ res, params, body, caller }) => {
@@ -137,11 +182,13 @@ export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
   api.add({
     method: 'delete',
     path: '/devices/{id}/operator-session',
-    summary: "Sign the caller out at this scanner: their session there and their waiting codes end",
+    summary: 'Sign the caller out at this scanner: their session there and their waiting codes end',
     tag: 'devices',
     access: ['warehouse'],
     params: uuidParam,
-    responses: { 200: { description: 'how many sessions or codes ended', schema: z.object({ ended: z.number().int() }) } },
+    responses: {
+      200: { description: 'how many sessions or codes ended', schema: z.object({ ended: z.number().int() }) },
+    },
     handler: async ({ res, params, caller }) => {
       res.json({ ended: await closeOperatorSessions(orm.em, caller, params.id) });
     },
@@ -156,7 +203,9 @@ export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
     params: uuidParam,
     responses: { 200: { description: 'disabled', schema: deviceSchema } },
     handler: async ({ res, params, caller }) => {
-      const { device } = await recorded(orm, caller, 'device.disabled', async (tx) => ({ device: await disableDevice(tx, params.id) }));
+      const { device } = await recorded(orm, caller, 'device.disabled', async (tx) => ({
+        device: await disableDevice(tx, params.id),
+      }));
       devices?.disconnect(device.id);
       res.json(presentDevice(device));
     },

@@ -25,10 +25,13 @@ export function directoryLogRoutes(api: Api, { orm }: AppDeps): void {
   api.add({
     method: 'get',
     path: '/directory/log/verify',
-    summary: "Recompute the directory log: every entry's canonical form and leaf hash, the hash chain, the numbering and the head's root",
+    summary:
+      "Recompute the directory log: every entry's canonical form and leaf hash, the hash chain, the numbering and the head's root",
     tag: 'directory',
     access: READERS,
-    responses: { 200: { description: 'the verification result (ok or the first failure)', schema: directoryLogVerifySchema } },
+    responses: {
+      200: { description: 'the verification result (ok or the first failure)', schema: directoryLogVerifySchema },
+    },
     handler: async ({ res }) => {
       res.json(await verifyDirectoryLog(orm.em));
     },

@@ -5,7 +5,10 @@ import { pageQuery } from './common.schemas';
 
 export const agencyCode = z
   .string()
-  .regex(/^[A-Z0-9][A-Z0-9_-]{0,31}$/, 'must be 1-32 upper-case letters, digits, _ or -, starting with a letter or digit');
+  .regex(
+    /^[A-Z0-9][A-Z0-9_-]{0,31}$/,
+    'must be 1-32 upper-case letters, digits, _ or -, starting with a letter or digit',
+  );
 const displayText = z.string().trim().min(1).max(200);
 export const username = z
   .string()
@@ -53,7 +56,10 @@ export const userSchema = z.object({
 export const userListQuery = pageQuery.extend({
   agencyCode: agencyCode.optional(),
   role: z.enum(ROLES).optional(),
-  active: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+  active: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
 });
 
 export const loginBody = z.strictObject({ username: z.string().min(1).max(64), password: z.string().min(1).max(200) });
@@ -77,7 +83,9 @@ const json: z.ZodType<unknown> = z.unknown();
 export const directoryLogEntrySchema = z.object({
   seq: z.number().int(),
   leafHash: z.string(),
-  entry: json.describe('the entry as recorded: {v, seq, prevHash, action, actor, subject, change, recordedAt}; its leaf hash is SHA-256(0x00 || its canonical JSON)'),
+  entry: json.describe(
+    'the entry as recorded: {v, seq, prevHash, action, actor, subject, change, recordedAt}; its leaf hash is SHA-256(0x00 || its canonical JSON)',
+  ),
 });
 
 export const directoryLogVerifySchema = z.object({

@@ -32,7 +32,8 @@ export function handoverRoutes(api: Api, { orm, loginThrottle }: AppDeps): void 
       return { id: u.id, username: u.username, displayName: u.display_name };
     };
     const items = await itemViewsById(orm.em, record.itemIds);
-    if (!items.some((item) => canSeeItem(caller, item))) throw new NotFoundError(`hand-over ${record.id} does not exist`);
+    if (!items.some((item) => canSeeItem(caller, item)))
+      throw new NotFoundError(`hand-over ${record.id} does not exist`);
     return {
       id: record.id,
       fromUser: person(record.fromUserId),
@@ -54,7 +55,10 @@ export function handoverRoutes(api: Api, { orm, loginThrottle }: AppDeps): void 
     handler: async ({ req, res, body, caller }) => {
       const from = await confirmSecondPerson(orm, req, 'handing officer', body.handedOverBy, loginThrottle);
       const { handover } = await handOver(orm.em, caller, { itemCodes: body.itemCodes, from, note: body.note });
-      res.status(201).location(`/api/v1/handovers/${handover.id}`).json(await present(handover, caller));
+      res
+        .status(201)
+        .location(`/api/v1/handovers/${handover.id}`)
+        .json(await present(handover, caller));
     },
   });
 

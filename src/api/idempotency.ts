@@ -70,18 +70,20 @@ export function idempotency(orm: MikroORM): RequestHandler {
   return async (req, res, next) => {
     const key = req.header('idempotency-key');
     if (key === undefined) return next();
-    if (!KEY.test(key)) throw new ValidationError('Idempotency-Key must be 8 to 128 letters, digits, _ . : or -', [
-      { in: 'header', field: 'Idempotency-Key', detail: 'must be 8 to 128 letters, digits, _ . : or -' },
-    ]);
+    if (!KEY.test(key))
+      throw new ValidationError('Idempotency-Key must be 8 to 128 letters, digits, _ . : or -', [
+        { in: 'header', field: 'Idempotency-Key', detail: 'must be 8 to 128 letters, digits, _ . : or -' },
+      ]);
     const userId = req.caller!.id;
-    const body = Buffer.isBuffer(req.body) ? createHash('sha256').update(req.body).digest('hex') : JSON.stringify(req.body ?? null, withoutSecrets);
+    const body = Buffer.isBuffer(req.body)
+      ? createHash('sha256').update(req.body).digest('hex')
+      : JSON.stringify(req.body ?? null, withoutSecrets);
     const hash = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${body}`).digest();
     const connection = orm.em.getConnection();
-    await connection.execute('delete from idempotency_keys where user_id = ? and key = ? and created_at < now() - make_interval(hours => ?)', [
-      userId,
-      key,
-      KEY_LIFETIME_HOURS,
-    ]);
+    await connection.execute(
+      'delete from idempotency_keys where user_id = ? and key = ? and created_at < now() - make_interval(hours => ?)',
+      [userId, key, KEY_LIFETIME_HOURS],
+    );
     const inserted = await connection.execute<{ key: string }[]>(
       `insert into idempotency_keys (user_id, key, method, path, request_hash) values (?, ?, ?, ?, ?)
        on conflict do nothing returning key`,
@@ -97,14 +99,17 @@ export function idempotency(orm: MikroORM): RequestHandler {
       if (!stored!.request_hash.equals(hash)) {
         throw new UnprocessableError('this Idempotency-Key was already used for a different request');
       }
-      if (stored!.response && 'secretWithheld' in stored!.response) throw new ConflictError(stored!.response.secretWithheld);
+      if (stored!.response && 'secretWithheld' in stored!.response)
+        throw new ConflictError(stored!.response.secretWithheld);
       if (stored!.status !== null && stored!.response) {
         res.setHeader('Idempotent-Replayed', 'true');
         res.status(stored!.status).type(stored!.response.contentType).send(JSON.stringify(stored!.response.body));
         return;
       }
       if (stored!.carried_out) {
-        throw new ConflictError('this request was carried out, but the server stopped before answering it: read the record it changed to see the result');
+        throw new ConflictError(
+          'this request was carried out, but the server stopped before answering it: read the record it changed to see the result',
+        );
       }
       // Taken over only once, by whichever retry gets here first.
       const takenOver = stored!.abandoned
@@ -114,7 +119,8 @@ export function idempotency(orm: MikroORM): RequestHandler {
             [userId, key, stored!.created_at],
           )
         : [];
-      if (takenOver.length === 0) throw new ConflictError('a request with this Idempotency-Key is still being processed; retry shortly');
+      if (takenOver.length === 0)
+        throw new ConflictError('a request with this Idempotency-Key is still being processed; retry shortly');
     }
     const send = res.json.bind(res);
     res.json = (payload: unknown) => {
@@ -122,10 +128,17 @@ export function idempotency(orm: MikroORM): RequestHandler {
       const contentType = String(res.getHeader('content-type') ?? 'application/json').split(';')[0]!;
       const stored =
         status >= 500
-          ? connection.execute('delete from idempotency_keys where user_id = ? and key = ? and not carried_out', [userId, key])
+          ? connection.execute('delete from idempotency_keys where user_id = ? and key = ? and not carried_out', [
+              userId,
+              key,
+            ])
           : connection.execute('update idempotency_keys set status = ?, response = ? where user_id = ? and key = ?', [
               status,
-              JSON.stringify(holdsSecret(payload) ? { secretWithheld: secretWithheld(status, res.getHeader('location')) } : { contentType, body: payload }),
+              JSON.stringify(
+                holdsSecret(payload)
+                  ? { secretWithheld: secretWithheld(status, res.getHeader('location')) }
+                  : { contentType, body: payload },
+              ),
               userId,
               key,
             ]);

@@ -4,9 +4,25 @@ import type { Caller } from '../custody/directory/caller';
 import type { Placed } from '../custody/items/group-commit';
 import { findItemView, itemEvents, presentItem, searchItems, type ItemView } from '../custody/items/item-queries';
 import { correct } from '../custody/items/corrections';
-import { addAttachment, MAX_ATTACHMENT_BYTES, ATTACHMENT_TYPES, placeHold, readAttachment, releaseHold, setReviewDate } from '../custody/items/item-records';
+import {
+  addAttachment,
+  MAX_ATTACHMENT_BYTES,
+  ATTACHMENT_TYPES,
+  placeHold,
+  readAttachment,
+  releaseHold,
+  setReviewDate,
+} from '../custody/items/item-records';
 import type { AppendedEvent } from '../custody/ledger/append';
-import { checkInPlacement, checkOut, dispose, lockerDeposit, lockerRetrieve, movePlacement, returnItem } from '../custody/items/movements';
+import {
+  checkInPlacement,
+  checkOut,
+  dispose,
+  lockerDeposit,
+  lockerRetrieve,
+  movePlacement,
+  returnItem,
+} from '../custody/items/movements';
 import { Attachment } from '../custody/items/records.entity';
 import { NotFoundError, UnprocessableError } from '../errors';
 import { recordReportAccess } from '../reports/report-access';
@@ -32,7 +48,10 @@ import type { AppDeps } from './deps';
 import type { Api } from './route';
 import { confirmSecondPerson } from './second-person';
 
-const commandResult = z.object({ item: itemSchema, event: z.object({ index: z.number().int(), type: z.string(), leafHash: z.string() }) });
+const commandResult = z.object({
+  item: itemSchema,
+  event: z.object({ index: z.number().int(), type: z.string(), leafHash: z.string() }),
+});
 
 export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }: AppDeps): void {
   const attachmentsDir = `${config.dataDir}/attachments`;
@@ -41,7 +60,10 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
     given ? confirmSecondPerson(orm, req, who, given, loginThrottle) : undefined;
 
   const answer = (res: Response, item: ItemView, event: AppendedEvent, status = 200) =>
-    res.status(status).json({ item: presentItem(item), event: { index: event.index, type: event.envelope.type, leafHash: event.leafHash } });
+    res.status(status).json({
+      item: presentItem(item),
+      event: { index: event.index, type: event.envelope.type, leafHash: event.leafHash },
+    });
 
   async function reply(res: Response, caller: Caller, event: AppendedEvent, status = 200) {
     answer(res, await findItemView(orm.em, caller, event.state.code), event, status);
@@ -79,7 +101,8 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
   api.add({
     method: 'get',
     path: '/items/{code}/events',
-    summary: "The item's history: every ledger event in order, with its canonical JSON and hashes; each read is recorded in its report-access log",
+    summary:
+      "The item's history: every ledger event in order, with its canonical JSON and hashes; each read is recorded in its report-access log",
     tag: 'items',
     access: 'authenticated',
     params: itemCodeParam,
@@ -147,12 +170,21 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
     access: ['warehouse'],
     params: itemCodeParam,
     body: returnBody,
-    responses: { 200: { description: 'returned, with any mismatches', schema: commandResult.extend({ mismatches: z.array(z.string()) }) } },
+    responses: {
+      200: {
+        description: 'returned, with any mismatches',
+        schema: commandResult.extend({ mismatches: z.array(z.string()) }),
+      },
+    },
     handler: async ({ req, res, params, body, caller }) => {
       const witness = await confirm(req, 'witness', body.witness);
       const { event, mismatches } = await returnItem(orm.em, caller, params.code, { ...body, witness });
       const view = await findItemView(orm.em, caller, params.code);
-      res.json({ item: presentItem(view), event: { index: event.index, type: event.envelope.type, leafHash: event.leafHash }, mismatches });
+      res.json({
+        item: presentItem(view),
+        event: { index: event.index, type: event.envelope.type, leafHash: event.leafHash },
+        mismatches,
+      });
     },
   });
 
@@ -237,14 +269,21 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
     body: correctionBody,
     responses: {
       201: { description: 'corrected', schema: commandResult },
-      202: { description: 'filed as a correction request, to be approved', schema: commandResult.extend({ requestId: z.uuid() }) },
+      202: {
+        description: 'filed as a correction request, to be approved',
+        schema: commandResult.extend({ requestId: z.uuid() }),
+      },
     },
     handler: async ({ res, params, body, caller }) => {
       const { event, request } = await correct(orm.em, caller, params.code, body);
       if (!request) return reply(res, caller, event, 201);
       const view = await findItemView(orm.em, caller, params.code);
       res.status(202).location(`/api/v1/requests/${request.id}`);
-      res.json({ item: presentItem(view), event: { index: event.index, type: event.envelope.type, leafHash: event.leafHash }, requestId: request.id });
+      res.json({
+        item: presentItem(view),
+        event: { index: event.index, type: event.envelope.type, leafHash: event.leafHash },
+        requestId: request.id,
+      });
     },
   });
 
@@ -265,13 +304,16 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
   api.add({
     method: 'post',
     path: '/items/{code}/attachments',
-    summary: 'Attach a photograph (JPEG, PNG) or a document scan (PDF), sent as the raw body; its SHA-256 goes in the ledger',
+    summary:
+      'Attach a photograph (JPEG, PNG) or a document scan (PDF), sent as the raw body; its SHA-256 goes in the ledger',
     tag: 'custody',
     access: ['officer', 'clerk', 'warehouse', 'approver'],
     params: itemCodeParam,
     query: attachmentQuery,
     rawBody: { types: Object.keys(ATTACHMENT_TYPES), limit: `${MAX_ATTACHMENT_BYTES / 1024 / 1024}mb` },
-    responses: { 201: { description: 'attached', schema: commandResult.extend({ attachmentId: z.uuid(), sha256: z.string() }) } },
+    responses: {
+      201: { description: 'attached', schema: commandResult.extend({ attachmentId: z.uuid(), sha256: z.string() }) },
+    },
     handler: async ({ req, res, params, query, caller }) => {
       if (!Buffer.isBuffer(req.body) || req.body.length === 0) throw new UnprocessableError('the attachment is empty');
       const { attachment, event } = await addAttachment(orm.em, caller, params.code, {

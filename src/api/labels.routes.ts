@@ -65,10 +65,20 @@ export function labelRoutes(api: Api, { orm }: AppDeps): void {
   /** Records the print in each item's ledger first, then renders the labels from the items as recorded. */
   async function printItems(res: Response, caller: Caller, codes: string[], query: PrintQuery, title: string) {
     assertLabelCount(new Set(codes).size, query.copies);
-    const states = await recordLabelPrints(orm.em, caller, codes, { copies: query.copies, format: query.format, size: query.size, reason: query.reason });
+    const states = await recordLabelPrints(orm.em, caller, codes, {
+      copies: query.copies,
+      format: query.format,
+      size: query.size,
+      reason: query.reason,
+    });
     const views = await Promise.all(states.map((s) => findItemView(orm.em, caller, s.code)));
     views.sort((a, b) => a.caseNumber.localeCompare(b.caseNumber) || a.itemNo - b.itemNo);
-    sendLabels(res, views.map((v) => itemLabel(v, query.lang)), query, title);
+    sendLabels(
+      res,
+      views.map((v) => itemLabel(v, query.lang)),
+      query,
+      title,
+    );
   }
 
   const PRINTERS = ['officer', 'clerk', 'warehouse'] as const;
@@ -82,7 +92,8 @@ export function labelRoutes(api: Api, { orm }: AppDeps): void {
     params: itemCodeParam,
     query: printQuery,
     responses: LABEL_RESPONSES,
-    handler: async ({ res, params, query, caller }) => printItems(res, caller, [params.code], query, `label-${params.code}`),
+    handler: async ({ res, params, query, caller }) =>
+      printItems(res, caller, [params.code], query, `label-${params.code}`),
   });
 
   api.add({
@@ -96,11 +107,23 @@ export function labelRoutes(api: Api, { orm }: AppDeps): void {
     responses: LABEL_RESPONSES,
     handler: async ({ res, params, query, caller }) => {
       const found = await findVisibleCase(orm.em, caller, params.id);
-      const { items, total } = await searchItems(orm.em, caller, { caseId: found.id, sort: 'itemNo', order: 'asc', limit: MAX_LABELS_PER_REQUEST, offset: 0 });
+      const { items, total } = await searchItems(orm.em, caller, {
+        caseId: found.id,
+        sort: 'itemNo',
+        order: 'asc',
+        limit: MAX_LABELS_PER_REQUEST,
+        offset: 0,
+      });
       assertLabelCount(total, 1);
       const printable = items.filter((item) => item.state !== 'disposed');
       if (printable.length === 0) throw new UnprocessableError(`case ${found.caseNumber} has no item to label`);
-      await printItems(res, caller, printable.map((i) => i.code), query, `labels-case-${found.id}`);
+      await printItems(
+        res,
+        caller,
+        printable.map((i) => i.code),
+        query,
+        `labels-case-${found.id}`,
+      );
     },
   });
 
@@ -129,7 +152,12 @@ export function labelRoutes(api: Api, { orm }: AppDeps): void {
       const under = { path: { $like: `${top.path}%` } };
       assertLabelCount(await orm.em.count(Location, under), query.copies);
       const locations = await orm.em.find(Location, under, { orderBy: { path: 'asc' } });
-      sendLabels(res, locations.map((l) => locationLabel(l, query.lang)), query, `locations-${top.code}`);
+      sendLabels(
+        res,
+        locations.map((l) => locationLabel(l, query.lang)),
+        query,
+        `locations-${top.code}`,
+      );
     },
   });
 

@@ -17,10 +17,24 @@ const verifySchema = z.object({
   root: z.string(),
   checkedAt: z.iso.datetime(),
   itemsChecked: z.number().int(),
-  failure: z.object({ index: z.number().int().nullable(), itemId: z.string().nullable(), reason: z.string() }).nullable(),
+  failure: z
+    .object({ index: z.number().int().nullable(), itemId: z.string().nullable(), reason: z.string() })
+    .nullable(),
 });
-const alertSchema = z.object({ id: z.uuid(), kind: z.string(), itemCode: z.string().nullable(), message: z.string(), status: z.string(), createdAt: z.iso.datetime() });
-const dueItemSchema = z.object({ code: z.string(), description: z.string(), date: z.string(), holderName: z.string().nullable() });
+const alertSchema = z.object({
+  id: z.uuid(),
+  kind: z.string(),
+  itemCode: z.string().nullable(),
+  message: z.string(),
+  status: z.string(),
+  createdAt: z.iso.datetime(),
+});
+const dueItemSchema = z.object({
+  code: z.string(),
+  description: z.string(),
+  date: z.string(),
+  holderName: z.string().nullable(),
+});
 
 export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
   api.add({
@@ -45,7 +59,17 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
     responses: { 200: { description: 'a page of alerts', schema: pageOf(alertSchema) } },
     handler: async ({ res, query, caller }) => {
       const visibility = alertVisibility(caller);
-      const rows = await orm.em.execute<{ id: string; kind: string; code: string | null; message: string; status: string; created_at: Date; total: string }[]>(
+      const rows = await orm.em.execute<
+        {
+          id: string;
+          kind: string;
+          code: string | null;
+          message: string;
+          status: string;
+          created_at: Date;
+          total: string;
+        }[]
+      >(
         `select a.id, a.kind, i.code, a.message, a.status, a.created_at, count(*) over () as total
            from alerts a left join items i on i.id = a.item_id
           where a.status = ? and (?::text is null or a.kind = ?) and ${visibility.sql}
@@ -53,7 +77,14 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
         [query.status, query.kind ?? null, query.kind ?? null, ...visibility.params, query.limit, query.offset],
       );
       res.json({
-        items: rows.map((r) => ({ id: r.id, kind: r.kind, itemCode: r.code, message: r.message, status: r.status, createdAt: new Date(r.created_at).toISOString() })),
+        items: rows.map((r) => ({
+          id: r.id,
+          kind: r.kind,
+          itemCode: r.code,
+          message: r.message,
+          status: r.status,
+          createdAt: new Date(r.created_at).toISOString(),
+        })),
         total: Number(rows[0]?.total ?? 0),
         limit: query.limit,
         offset: query.offset,
@@ -77,7 +108,14 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
         throw new NotFoundError(`alert ${params.id} does not exist`);
       }
       const resolved = await resolveAlert(orm.em, caller, params.id);
-      res.json({ id: resolved.id, kind: resolved.kind, itemCode: state?.code ?? null, message: resolved.message, status: resolved.status, createdAt: resolved.createdAt.toISOString() });
+      res.json({
+        id: resolved.id,
+        kind: resolved.kind,
+        itemCode: state?.code ?? null,
+        message: resolved.message,
+        status: resolved.status,
+        createdAt: resolved.createdAt.toISOString(),
+      });
     },
   });
 
@@ -92,19 +130,36 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
       responses: { 200: { description: 'a page of items', schema: pageOf(dueItemSchema) } },
       handler: async ({ res, query, caller }) => {
         const visibility = itemVisibility(caller);
-        const rows = await orm.em.execute<{ code: string; description: string; due_on: string; holder_name: string | null; total: string }[]>(
+        const rows = await orm.em.execute<
+          { code: string; description: string; due_on: string; holder_name: string | null; total: string }[]
+        >(
           `select i.code, i.description, ${dateColumn} as due_on, i.holder_name, count(*) over () as total from items i
             where ${condition} and ${visibility.sql} order by ${dateColumn}, i.code limit ? offset ?`,
           [...visibility.params, query.limit, query.offset],
         );
         res.json({
-          items: rows.map((r) => ({ code: r.code, description: r.description, date: r.due_on, holderName: r.holder_name })),
+          items: rows.map((r) => ({
+            code: r.code,
+            description: r.description,
+            date: r.due_on,
+            holderName: r.holder_name,
+          })),
           total: Number(rows[0]?.total ?? 0),
           limit: query.limit,
           offset: query.offset,
         });
       },
     });
-  dueList('/loans/overdue', 'Items on loan past their due date', `i.state = 'on_loan' and i.loan_due_at < now()`, `to_char(i.loan_due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
-  dueList('/reviews/due', 'Items whose disposal review date has come', `i.state <> 'disposed' and i.review_date <= current_date`, `to_char(i.review_date, 'YYYY-MM-DD')`);
+  dueList(
+    '/loans/overdue',
+    'Items on loan past their due date',
+    `i.state = 'on_loan' and i.loan_due_at < now()`,
+    `to_char(i.loan_due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  );
+  dueList(
+    '/reviews/due',
+    'Items whose disposal review date has come',
+    `i.state <> 'disposed' and i.review_date <= current_date`,
+    `to_char(i.review_date, 'YYYY-MM-DD')`,
+  );
 }

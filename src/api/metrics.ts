@@ -81,7 +81,8 @@ const digest = (text: string) => createHash('sha256').update(text).digest();
 export function scraperOnly(token: string | undefined): RequestHandler {
   const expected = token === undefined ? undefined : digest(token);
   return (req, res, next) => {
-    if (!expected) throw new NotFoundError('/metrics is off: set METRICS_TOKEN and give it to the scraper as a bearer token');
+    if (!expected)
+      throw new NotFoundError('/metrics is off: set METRICS_TOKEN and give it to the scraper as a bearer token');
     const given = req.headers.authorization?.match(/^Bearer (\S+)$/)?.[1];
     // Digests of equal length, so that the comparison takes the same time whatever was sent.
     if (!given || !timingSafeEqual(digest(given), expected)) {

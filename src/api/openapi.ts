@@ -52,11 +52,21 @@ export function openApiDocument(routes: AnyRouteSpec[], version: string) {
         ...parameters(route.query, 'query'),
         // Every state-changing route takes an Idempotency-Key (route.ts adds the middleware to all of them).
         ...(route.method !== 'get' && route.access !== 'public'
-          ? [{ name: 'Idempotency-Key', in: 'header', required: false, description: 'a retry with the same key gets the first answer and changes nothing', schema: { type: 'string' } }]
+          ? [
+              {
+                name: 'Idempotency-Key',
+                in: 'header',
+                required: false,
+                description: 'a retry with the same key gets the first answer and changes nothing',
+                schema: { type: 'string' },
+              },
+            ]
           : []),
       ],
       ...(route.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } } }
+        ? {
+            requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } },
+          }
         : {}),
       responses,
     };

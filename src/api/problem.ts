@@ -57,7 +57,11 @@ export function sendProblem(
 const PARSER_ERRORS: Record<string, { status: number; code: string; detail: string }> = {
   'entity.parse.failed': { status: 400, code: 'malformed-json', detail: 'the request body is not valid JSON' },
   'entity.too.large': { status: 413, code: 'body-too-large', detail: 'the request body is larger than allowed' },
-  'encoding.unsupported': { status: 415, code: 'unsupported-encoding', detail: 'the content encoding is not supported' },
+  'encoding.unsupported': {
+    status: 415,
+    code: 'unsupported-encoding',
+    detail: 'the content encoding is not supported',
+  },
   'charset.unsupported': { status: 415, code: 'unsupported-charset', detail: 'only UTF-8 JSON is accepted' },
   'request.aborted': { status: 400, code: 'request-aborted', detail: 'the request was aborted by the client' },
 };
@@ -65,14 +69,12 @@ const PARSER_ERRORS: Record<string, { status: number; code: string; detail: stri
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03']);
 
 // knex reports a transaction whose connection died under it as "Transaction query already complete".
-const LOST_CONNECTION = /Knex: Timeout acquiring a connection|Connection terminated|Connection ended unexpectedly|not queryable|Transaction query already complete/i;
+const LOST_CONNECTION =
+  /Knex: Timeout acquiring a connection|Connection terminated|Connection ended unexpectedly|not queryable|Transaction query already complete/i;
 
 function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: string; name?: string; message?: string };
-  return (
-    CONNECTION_ERROR_CODES.has(String(e?.code)) ||
-    (e instanceof Error && LOST_CONNECTION.test(e.message))
-  );
+  return CONNECTION_ERROR_CODES.has(String(e?.code)) || (e instanceof Error && LOST_CONNECTION.test(e.message));
 }
 
 export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {

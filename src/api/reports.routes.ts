@@ -20,14 +20,14 @@ import type { Api } from './route';
 const langQuery = z.object({ lang: z.enum(LANGS).default('zh') });
 const pdf = { 200: { description: 'the PDF', contentType: 'application/pdf' } };
 
-
 export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
   const attachmentsDir = `${config.dataDir}/attachments`;
 
   api.add({
     method: 'get',
     path: '/items/{code}/history.{format}',
-    summary: "An item's full custody history: PDF (the inspector's report, with its proof bundle attached), CSV or JSON",
+    summary:
+      "An item's full custody history: PDF (the inspector's report, with its proof bundle attached), CSV or JSON",
     tag: 'reports',
     access: 'authenticated',
     params: itemCodeParam.extend({ format: z.enum(['pdf', 'csv', 'json']) }),
@@ -35,7 +35,11 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
     responses: pdf,
     handler: async ({ res, params, query, caller }) => {
       const item = await findItemView(orm.em, caller, params.code);
-      const reportId = await recordReportAccess(orm.em, caller, { kind: 'history', format: params.format, itemId: item.id });
+      const reportId = await recordReportAccess(orm.em, caller, {
+        kind: 'history',
+        format: params.format,
+        itemId: item.id,
+      });
       const data = await loadHistory(orm.em, item, ledger, attachmentsDir);
       const filename = `history-${item.code}.${params.format}`;
       res.setHeader('Content-Disposition', `inline; filename="${filename}"`);
@@ -50,10 +54,37 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
         res.json({ reportId, item: presentItem(item), verification: data.check, events, bundle: data.bundle });
         return;
       }
-      const header = ['itemSeq', 'index', 'occurredAt', 'recordedAt', 'type', 'actor', 'agency', 'from', 'to', 'location', 'requestId', 'payload', 'leafHash', 'prevItemHash'];
+      const header = [
+        'itemSeq',
+        'index',
+        'occurredAt',
+        'recordedAt',
+        'type',
+        'actor',
+        'agency',
+        'from',
+        'to',
+        'location',
+        'requestId',
+        'payload',
+        'leafHash',
+        'prevItemHash',
+      ];
       const rows = events.map(({ envelope: e, index, leafHash }) => [
-        e.itemSeq, index, e.occurredAt, e.recordedAt, e.type, data.names.user(e.actor), data.names.agency(e.agency), e.from, e.to,
-        data.names.location(e.location), e.requestId, JSON.stringify(e.payload), leafHash, e.prevItemHash,
+        e.itemSeq,
+        index,
+        e.occurredAt,
+        e.recordedAt,
+        e.type,
+        data.names.user(e.actor),
+        data.names.agency(e.agency),
+        e.from,
+        e.to,
+        data.names.location(e.location),
+        e.requestId,
+        JSON.stringify(e.payload),
+        leafHash,
+        e.prevItemHash,
       ]);
       res.type('text/csv; charset=utf-8').send(csv([header, ...rows]));
     },
@@ -62,7 +93,8 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
   api.add({
     method: 'get',
     path: '/items/{code}/report-access',
-    summary: "Who printed or exported this item's reports, or read its history or proof bundle through the API, and when",
+    summary:
+      "Who printed or exported this item's reports, or read its history or proof bundle through the API, and when",
     tag: 'reports',
     access: ['inspector', 'admin', 'approver'],
     params: itemCodeParam,
@@ -84,8 +116,18 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
     responses: pdf,
     handler: async ({ res, params, query, caller }) => {
       const found = await findVisibleCase(orm.em, caller, params.id);
-      const reportId = await recordReportAccess(orm.em, caller, { kind: 'inventory', format: params.format, caseId: found.id });
-      const { items } = await searchItems(orm.em, caller, { caseId: found.id, sort: 'itemNo', order: 'asc', limit: 10_000, offset: 0 });
+      const reportId = await recordReportAccess(orm.em, caller, {
+        kind: 'inventory',
+        format: params.format,
+        caseId: found.id,
+      });
+      const { items } = await searchItems(orm.em, caller, {
+        caseId: found.id,
+        sort: 'itemNo',
+        order: 'asc',
+        limit: 10_000,
+        offset: 0,
+      });
       const lastEvents = await Promise.all(items.map((i) => itemEvents(orm.em, i.id, 1, i.lastSeq - 1)));
       const lang = query.lang;
       const zh = lang === 'zh';
@@ -95,8 +137,14 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
       const rows = items.map((i, n) => {
         const last = lastEvents[n]![0];
         return [
-          String(i.itemNo), formatItemCode(i.code), categoryName(i.category, lang), i.description, i.state, i.locationCode ?? '—',
-          i.holderName ?? i.holderUsername ?? '—', last ? `${eventName(last.type, lang)} ${last.envelope.recordedAt.slice(0, 16).replace('T', ' ')}` : '—',
+          String(i.itemNo),
+          formatItemCode(i.code),
+          categoryName(i.category, lang),
+          i.description,
+          i.state,
+          i.locationCode ?? '—',
+          i.holderName ?? i.holderUsername ?? '—',
+          last ? `${eventName(last.type, lang)} ${last.envelope.recordedAt.slice(0, 16).replace('T', ' ')}` : '—',
         ];
       });
       res.setHeader('X-Report-Id', reportId);
@@ -109,7 +157,10 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
         title: `${reportWord('inventoryTitle', lang)} · ${found.caseNumber}`,
         subject: found.title,
         ...frame(reportId, caller, lang),
-        heading: [`${found.caseNumber} · ${found.title}`, `${zh ? '立案日期' : 'Opened'} ${found.openedOn} · ${items.length} ${zh ? '件' : 'items'}`],
+        heading: [
+          `${found.caseNumber} · ${found.title}`,
+          `${zh ? '立案日期' : 'Opened'} ${found.openedOn} · ${items.length} ${zh ? '件' : 'items'}`,
+        ],
         columns: header.map((title, i) => ({ title, share: [0.05, 0.13, 0.1, 0.25, 0.09, 0.13, 0.11, 0.14][i]! })),
         rows,
       }).pipe(res);
@@ -130,8 +181,13 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
       if (!record) throw new NotFoundError(`hand-over ${params.id} does not exist`);
       // The receipt is visible to whoever may see one of its items; it lists the whole batch.
       const visible = await itemViewsById(orm.em, record.itemIds);
-      if (!visible.some((item) => canSeeItem(caller, item))) throw new NotFoundError(`hand-over ${params.id} does not exist`);
-      const reportId = await recordReportAccess(orm.em, caller, { kind: 'receipt', format: 'pdf', subjectId: record.id });
+      if (!visible.some((item) => canSeeItem(caller, item)))
+        throw new NotFoundError(`hand-over ${params.id} does not exist`);
+      const reportId = await recordReportAccess(orm.em, caller, {
+        kind: 'receipt',
+        format: 'pdf',
+        subjectId: record.id,
+      });
       const names = await loadNames(orm.em);
       const lang: Lang = query.lang;
       const zh = lang === 'zh';
@@ -144,11 +200,22 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
           `${reportWord('handedOverBy', lang)}: ${names.user(record.fromUserId)} → ${reportWord('receivedBy', lang)}: ${names.user(record.toUserId)}`,
           `${zh ? '移交时间' : 'Time'}: ${record.createdAt.toISOString()} · ${visible.length} ${zh ? '件' : 'items'}${record.note ? ` · ${record.note}` : ''}`,
         ],
-        columns: (zh ? ['案号', '序号', '编码', '类别', '名称', '数量', '封签'] : ['Case', 'No.', 'Code', 'Category', 'Description', 'Quantity', 'Seal']).map((title, i) => ({
+        columns: (zh
+          ? ['案号', '序号', '编码', '类别', '名称', '数量', '封签']
+          : ['Case', 'No.', 'Code', 'Category', 'Description', 'Quantity', 'Seal']
+        ).map((title, i) => ({
           title,
           share: [0.17, 0.05, 0.14, 0.1, 0.32, 0.1, 0.12][i]!,
         })),
-        rows: visible.map((i) => [i.caseNumber, String(i.itemNo), formatItemCode(i.code), categoryName(i.category, lang), i.description, `${i.quantity} ${i.unit}`, i.sealNumber ?? '—']),
+        rows: visible.map((i) => [
+          i.caseNumber,
+          String(i.itemNo),
+          formatItemCode(i.code),
+          categoryName(i.category, lang),
+          i.description,
+          `${i.quantity} ${i.unit}`,
+          i.sealNumber ?? '—',
+        ]),
         signatures: [reportWord('handedOverBy', lang), reportWord('receivedBy', lang)],
       }).pipe(res);
     },
@@ -165,13 +232,17 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
     responses: pdf,
     handler: async ({ res, params, query, caller }) => {
       const request = await findVisibleRequest(orm.em, caller, params.id);
-      if (request.kind === 'transfer') throw new UnprocessableError('a transfer has no slip: its record is the items’ history');
+      if (request.kind === 'transfer')
+        throw new UnprocessableError('a transfer has no slip: its record is the items’ history');
       const reportId = await recordReportAccess(orm.em, caller, { kind: 'slip', format: 'pdf', subjectId: request.id });
       const names = await loadNames(orm.em);
       const lang: Lang = query.lang;
       const zh = lang === 'zh';
       const lines = await orm.em.find(RequestItem, { requestId: request.id });
-      const items = await itemViewsById(orm.em, lines.map((l) => l.itemId));
+      const items = await itemViewsById(
+        orm.em,
+        lines.map((l) => l.itemId),
+      );
       const loan = request.kind === 'loan';
       const heading = loan
         ? [
@@ -188,11 +259,22 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
         subject: request.id,
         ...frame(reportId, caller, lang),
         heading: [`${zh ? '申请编号' : 'Request'} ${request.id}`, ...heading],
-        columns: (zh ? ['案号', '序号', '编码', '名称', '数量', '封签', '状态'] : ['Case', 'No.', 'Code', 'Description', 'Quantity', 'Seal', 'State']).map((title, i) => ({
+        columns: (zh
+          ? ['案号', '序号', '编码', '名称', '数量', '封签', '状态']
+          : ['Case', 'No.', 'Code', 'Description', 'Quantity', 'Seal', 'State']
+        ).map((title, i) => ({
           title,
           share: [0.17, 0.05, 0.14, 0.34, 0.1, 0.1, 0.1][i]!,
         })),
-        rows: items.map((i) => [i.caseNumber, String(i.itemNo), formatItemCode(i.code), i.description, `${i.quantity} ${i.unit}`, i.sealNumber ?? '—', i.state]),
+        rows: items.map((i) => [
+          i.caseNumber,
+          String(i.itemNo),
+          formatItemCode(i.code),
+          i.description,
+          `${i.quantity} ${i.unit}`,
+          i.sealNumber ?? '—',
+          i.state,
+        ]),
         signatures: loan
           ? [reportWord('borrower', lang), reportWord('executedBy', lang), reportWord('approvedBy', lang)]
           : [reportWord('executedBy', lang), reportWord('witness', lang), reportWord('approvedBy', lang)],

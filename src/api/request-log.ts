@@ -14,7 +14,8 @@ declare module 'express-serve-static-core' {
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 // A 503 (database or broker unavailable) is a condition to watch, not a bug: warn, like a refusal.
-const levelOf = (status: number): Level => (status === 503 || (status >= 400 && status < 500) ? 'warn' : status >= 500 ? 'error' : 'info');
+const levelOf = (status: number): Level =>
+  status === 503 || (status >= 400 && status < 500) ? 'warn' : status >= 500 ? 'error' : 'info';
 
 /**
  * Gives each request an id (the caller's own X-Request-Id when it is safe to log, else a fresh one) and a

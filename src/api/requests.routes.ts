@@ -1,6 +1,15 @@
 import { z } from 'zod';
 import { seesAllItems, type Caller } from '../custody/directory/caller';
-import { acceptTransfer, approveRequest, cancelRequest, createRequest, findVisibleRequest, refuseTransfer, rejectRequest, requestItemCodes } from '../custody/items/requests';
+import {
+  acceptTransfer,
+  approveRequest,
+  cancelRequest,
+  createRequest,
+  findVisibleRequest,
+  refuseTransfer,
+  rejectRequest,
+  requestItemCodes,
+} from '../custody/items/requests';
 import { CustodyRequest, REQUEST_KINDS } from '../custody/items/request.entity';
 import { pageOf, uuidParam } from './common.schemas';
 import { decisionBody, newRequestBody, requestListQuery, requiredNoteBody } from './custody.schemas';
@@ -53,7 +62,10 @@ export function requestRoutes(api: Api, { orm }: AppDeps): void {
     responses: { 201: { description: 'requested', schema: requestSchema } },
     handler: async ({ res, body, caller }) => {
       const request = await createRequest(orm.em, caller, body);
-      res.status(201).location(`/api/v1/requests/${request.id}`).json(await present(request));
+      res
+        .status(201)
+        .location(`/api/v1/requests/${request.id}`)
+        .json(await present(request));
     },
   });
 
@@ -67,7 +79,9 @@ export function requestRoutes(api: Api, { orm }: AppDeps): void {
     responses: { 200: { description: 'a page of requests', schema: pageOf(requestSchema) } },
     handler: async ({ res, query, caller }) => {
       const where = {
-        ...(seesAllItems(caller) ? {} : { $or: [{ agencyId: caller.agencyId }, { toAgencyId: caller.agencyId }, { requesterId: caller.id }] }),
+        ...(seesAllItems(caller)
+          ? {}
+          : { $or: [{ agencyId: caller.agencyId }, { toAgencyId: caller.agencyId }, { requesterId: caller.id }] }),
         ...(query.kind ? { kind: query.kind } : {}),
         ...(query.status ? { status: query.status } : {}),
       };
@@ -94,11 +108,41 @@ export function requestRoutes(api: Api, { orm }: AppDeps): void {
   });
 
   const decisions = [
-    ['approve', 'Approve a request (an approver of the agency, never the requester)', ['approver'], decisionBody, (id: string, note: string | undefined, c: Caller) => approveRequest(orm.em, c, id, note)],
-    ['reject', 'Reject a request, with the reason', ['approver'], requiredNoteBody, (id: string, note: string | undefined, c: Caller) => rejectRequest(orm.em, c, id, note!)],
-    ['cancel', 'Cancel a request that has not been carried out', ['officer', 'clerk', 'warehouse', 'approver'], requiredNoteBody, (id: string, note: string | undefined, c: Caller) => cancelRequest(orm.em, c, id, note!)],
-    ['accept', 'Accept an offered transfer: the receiving agency takes legal custody', ['officer', 'clerk', 'approver'], decisionBody, (id: string, note: string | undefined, c: Caller) => acceptTransfer(orm.em, c, id, note)],
-    ['refuse', 'Refuse an offered transfer, with the reason', ['officer', 'clerk', 'approver'], requiredNoteBody, (id: string, note: string | undefined, c: Caller) => refuseTransfer(orm.em, c, id, note!)],
+    [
+      'approve',
+      'Approve a request (an approver of the agency, never the requester)',
+      ['approver'],
+      decisionBody,
+      (id: string, note: string | undefined, c: Caller) => approveRequest(orm.em, c, id, note),
+    ],
+    [
+      'reject',
+      'Reject a request, with the reason',
+      ['approver'],
+      requiredNoteBody,
+      (id: string, note: string | undefined, c: Caller) => rejectRequest(orm.em, c, id, note!),
+    ],
+    [
+      'cancel',
+      'Cancel a request that has not been carried out',
+      ['officer', 'clerk', 'warehouse', 'approver'],
+      requiredNoteBody,
+      (id: string, note: string | undefined, c: Caller) => cancelRequest(orm.em, c, id, note!),
+    ],
+    [
+      'accept',
+      'Accept an offered transfer: the receiving agency takes legal custody',
+      ['officer', 'clerk', 'approver'],
+      decisionBody,
+      (id: string, note: string | undefined, c: Caller) => acceptTransfer(orm.em, c, id, note),
+    ],
+    [
+      'refuse',
+      'Refuse an offered transfer, with the reason',
+      ['officer', 'clerk', 'approver'],
+      requiredNoteBody,
+      (id: string, note: string | undefined, c: Caller) => refuseTransfer(orm.em, c, id, note!),
+    ],
   ] as const;
 
   for (const [name, summary, roles, body, run] of decisions) {

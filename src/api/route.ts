@@ -25,7 +25,12 @@ export interface RouteContext<P, Q, B, A extends Access> {
   caller: A extends 'public' ? undefined : Caller;
 }
 
-export interface RouteSpec<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, A extends Access> {
+export interface RouteSpec<
+  P extends ZodType | undefined,
+  Q extends ZodType | undefined,
+  B extends ZodType | undefined,
+  A extends Access,
+> {
   method: 'get' | 'post' | 'put' | 'patch' | 'delete';
   /** OpenAPI style, e.g. `/agencies/{id}`. */
   path: string;
@@ -103,10 +108,14 @@ export class Api {
     // The body is read only once the caller is known to be allowed to send it.
     guards.push(
       ...(spec.rawBody
-        ? [refuseOtherMediaTypes(spec.rawBody.types), express.raw({ type: spec.rawBody.types, limit: spec.rawBody.limit })]
+        ? [
+            refuseOtherMediaTypes(spec.rawBody.types),
+            express.raw({ type: spec.rawBody.types, limit: spec.rawBody.limit }),
+          ]
         : this.json),
     );
-    if (spec.method !== 'get' && spec.access !== 'public' && !spec.withoutIdempotencyKey) guards.push(this.options.idempotency);
+    if (spec.method !== 'get' && spec.access !== 'public' && !spec.withoutIdempotencyKey)
+      guards.push(this.options.idempotency);
     const expressPath = spec.path.replace(/\{(\w+)\}/g, ':$1');
     this.router[spec.method](expressPath, ...guards, async (req, res) => {
       // Whether or not the route reads them: what it is sent is refused as a whole.

@@ -17,7 +17,8 @@ export async function confirmSecondPerson(
   try {
     return await confirmPerson(orm.em, { ...given, address: req.ip ?? 'unknown' }, throttle);
   } catch (err) {
-    if (err instanceof UnauthorizedError) throw new UnprocessableError(`the ${who}'s username or password is wrong, or the user is deactivated`);
+    if (err instanceof UnauthorizedError)
+      throw new UnprocessableError(`the ${who}'s username or password is wrong, or the user is deactivated`);
     throw err;
   }
 }

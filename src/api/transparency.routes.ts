@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { addCosignature, checkpointCovering, latestCheckpoint, listCheckpoints, signCheckpoint, type Checkpoint } from '../custody/ledger/checkpoints';
+import {
+  addCosignature,
+  checkpointCovering,
+  latestCheckpoint,
+  listCheckpoints,
+  signCheckpoint,
+  type Checkpoint,
+} from '../custody/ledger/checkpoints';
 import { findItemView } from '../custody/items/item-queries';
 import { consistencyProof, inclusionProof } from '../custody/ledger/merkle';
 import { formatVerifierKey } from '../custody/ledger/note';
@@ -11,8 +18,18 @@ import { itemCodeParam } from './custody.schemas';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
 
-const checkpointSchema = z.object({ size: z.number().int(), root: z.string(), note: z.string(), createdAt: z.iso.datetime() });
-const present = (c: Checkpoint) => ({ size: c.size, root: c.root.toString('base64'), note: c.note, createdAt: c.createdAt });
+const checkpointSchema = z.object({
+  size: z.number().int(),
+  root: z.string(),
+  note: z.string(),
+  createdAt: z.iso.datetime(),
+});
+const present = (c: Checkpoint) => ({
+  size: c.size,
+  root: c.root.toString('base64'),
+  note: c.note,
+  createdAt: c.createdAt,
+});
 const hashes = (list: Buffer[]) => list.map((h) => h.toString('base64'));
 
 async function treeSize(orm: AppDeps['orm']): Promise<number> {
@@ -32,7 +49,12 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
     summary: "The log's public key (C2SP vkey) and origin, to pin in verifiers and witnesses (public)",
     tag: 'ledger',
     access: 'public',
-    responses: { 200: { description: 'the key', schema: z.object({ origin: z.string(), keyId: z.string(), publicKey: z.string(), verifierKey: z.string() }) } },
+    responses: {
+      200: {
+        description: 'the key',
+        schema: z.object({ origin: z.string(), keyId: z.string(), publicKey: z.string(), verifierKey: z.string() }),
+      },
+    },
     handler: async ({ res }) => {
       const { signer } = ledger;
       res.json({
@@ -76,7 +98,8 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
   api.add({
     method: 'get',
     path: '/ledger/checkpoints',
-    summary: 'With ?size=, the checkpoint of that size or the smallest covering it; without, every checkpoint in order (public)',
+    summary:
+      'With ?size=, the checkpoint of that size or the smallest covering it; without, every checkpoint in order (public)',
     tag: 'ledger',
     access: 'public',
     query: z.object({
@@ -84,7 +107,12 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
       after: z.coerce.number().int().min(0).default(0),
       limit: z.coerce.number().int().min(1).max(1000).default(1000),
     }),
-    responses: { 200: { description: 'the checkpoint, or a page of checkpoints', schema: z.union([checkpointSchema, z.object({ items: z.array(checkpointSchema) })]) } },
+    responses: {
+      200: {
+        description: 'the checkpoint, or a page of checkpoints',
+        schema: z.union([checkpointSchema, z.object({ items: z.array(checkpointSchema) })]),
+      },
+    },
     handler: async ({ res, query }) => {
       if (query.size !== undefined) {
         res.json(present(await checkpointCovering(orm.em, query.size)));
@@ -101,12 +129,21 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
     tag: 'ledger',
     access: 'public',
     query: z.object({ from: z.coerce.number().int().min(1), to: z.coerce.number().int().min(1) }),
-    responses: { 200: { description: 'the proof', schema: z.object({ from: z.number(), to: z.number(), hashes: z.array(z.string()) }) } },
+    responses: {
+      200: {
+        description: 'the proof',
+        schema: z.object({ from: z.number(), to: z.number(), hashes: z.array(z.string()) }),
+      },
+    },
     handler: async ({ res, query }) => {
       if (query.from > query.to || query.to > (await treeSize(orm))) {
         throw new UnprocessableError(`sizes must satisfy 1 ≤ from ≤ to ≤ the tree size`);
       }
-      res.json({ from: query.from, to: query.to, hashes: hashes(await consistencyProof(ledgerRangeRoot(orm.em), query.from, query.to)) });
+      res.json({
+        from: query.from,
+        to: query.to,
+        hashes: hashes(await consistencyProof(ledgerRangeRoot(orm.em), query.from, query.to)),
+      });
     },
   });
 
@@ -117,19 +154,29 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
     tag: 'ledger',
     access: 'public',
     query: z.object({ index: z.coerce.number().int().min(0), size: z.coerce.number().int().min(1) }),
-    responses: { 200: { description: 'the proof', schema: z.object({ index: z.number(), size: z.number(), hashes: z.array(z.string()) }) } },
+    responses: {
+      200: {
+        description: 'the proof',
+        schema: z.object({ index: z.number(), size: z.number(), hashes: z.array(z.string()) }),
+      },
+    },
     handler: async ({ res, query }) => {
       if (query.index >= query.size || query.size > (await treeSize(orm))) {
         throw new UnprocessableError('index must be below size, and size at most the tree size');
       }
-      res.json({ index: query.index, size: query.size, hashes: hashes(await inclusionProof(ledgerRangeRoot(orm.em), query.size, query.index)) });
+      res.json({
+        index: query.index,
+        size: query.size,
+        hashes: hashes(await inclusionProof(ledgerRangeRoot(orm.em), query.size, query.index)),
+      });
     },
   });
 
   api.add({
     method: 'post',
     path: '/ledger/cosignatures',
-    summary: "A witness's cosignature of a checkpoint; authenticated by the signature itself, against the configured witness keys",
+    summary:
+      "A witness's cosignature of a checkpoint; authenticated by the signature itself, against the configured witness keys",
     tag: 'ledger',
     access: 'public',
     body: z.strictObject({ size: z.number().int().min(1), line: z.string().min(10).max(400) }),
@@ -145,8 +192,16 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
     summary: 'The whole ledger in order, as canonical JSON, for `custody verify --all`',
     tag: 'ledger',
     access: ['inspector', 'admin'],
-    query: z.object({ after: z.coerce.number().int().min(-1).default(-1), limit: z.coerce.number().int().min(1).max(10_000).default(5000) }),
-    responses: { 200: { description: 'a page of events', schema: z.object({ events: z.array(z.object({ index: z.number(), canonical: z.string() })) }) } },
+    query: z.object({
+      after: z.coerce.number().int().min(-1).default(-1),
+      limit: z.coerce.number().int().min(1).max(10_000).default(5000),
+    }),
+    responses: {
+      200: {
+        description: 'a page of events',
+        schema: z.object({ events: z.array(z.object({ index: z.number(), canonical: z.string() })) }),
+      },
+    },
     handler: async ({ res, query }) => {
       const rows = await orm.em.execute<{ idx: string; canonical: string }[]>(
         'select idx, canonical from ledger_events where idx > ? order by idx limit ?',
@@ -159,7 +214,8 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
   api.add({
     method: 'get',
     path: '/items/{code}/proof',
-    summary: "A self-contained proof bundle of the item's history: events, signed checkpoint, inclusion proof; each read is recorded in its report-access log",
+    summary:
+      "A self-contained proof bundle of the item's history: events, signed checkpoint, inclusion proof; each read is recorded in its report-access log",
     tag: 'ledger',
     access: 'authenticated',
     params: itemCodeParam,

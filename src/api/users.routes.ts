@@ -33,7 +33,10 @@ export function userRoutes(api: Api, { orm, callers }: AppDeps & { callers: Call
     handler: async ({ req, res, body, caller }) => {
       const user = await createUser(orm.em, caller, body);
       req.log.info({ userId: user.id, roles: user.roles }, 'user created');
-      res.status(201).location(`/api/v1/users/${user.id}`).json(presentUser(user, { code: body.agencyCode }));
+      res
+        .status(201)
+        .location(`/api/v1/users/${user.id}`)
+        .json(presentUser(user, { code: body.agencyCode }));
     },
   });
 
@@ -140,7 +143,8 @@ export function userRoutes(api: Api, { orm, callers }: AppDeps & { callers: Call
   api.add({
     method: 'post',
     path: '/users/{id}/password',
-    summary: "Give a user a new password: the user's tokens are refused at once, and the password must be changed at the next sign-in",
+    summary:
+      "Give a user a new password: the user's tokens are refused at once, and the password must be changed at the next sign-in",
     tag: 'users',
     access: ['admin'],
     withoutIdempotencyKey: true,

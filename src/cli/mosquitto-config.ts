@@ -13,16 +13,25 @@ import { openRuntime } from '../runtime';
  */
 async function run(): Promise<void> {
   const { values } = parseArgs({
-    options: { dir: { type: 'string' }, 'server-username': { type: 'string', default: 'custody-server' }, 'server-password': { type: 'string' } },
+    options: {
+      dir: { type: 'string' },
+      'server-username': { type: 'string', default: 'custody-server' },
+      'server-password': { type: 'string' },
+    },
   });
   if (!values.dir || !values['server-password']) {
-    process.stderr.write('usage: npm run mosquitto-config -- --dir DIR --server-password PASSWORD [--server-username custody-server]\n');
+    process.stderr.write(
+      'usage: npm run mosquitto-config -- --dir DIR --server-password PASSWORD [--server-username custody-server]\n',
+    );
     process.exit(2);
   }
   const config = loadConfig();
   const runtime = await openRuntime(config, createLogger(config));
   try {
-    const files = await mosquittoFiles(runtime.orm.em.fork(), { username: values['server-username'], password: values['server-password'] });
+    const files = await mosquittoFiles(runtime.orm.em.fork(), {
+      username: values['server-username'],
+      password: values['server-password'],
+    });
     fs.mkdirSync(values.dir, { recursive: true });
     fs.writeFileSync(path.join(values.dir, 'passwords'), files.passwords, { mode: 0o640 });
     fs.writeFileSync(path.join(values.dir, 'acl'), files.acl, { mode: 0o640 });

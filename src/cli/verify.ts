@@ -23,7 +23,12 @@ export interface FullCheck {
 }
 
 /** Replays the whole log from the API, with a progress line on stderr, and compares it with the signed checkpoint. */
-export async function verifyWholeLog(server: string, token: string, logKey: VerifierKey, progress = true): Promise<FullCheck> {
+export async function verifyWholeLog(
+  server: string,
+  token: string,
+  logKey: VerifierKey,
+  progress = true,
+): Promise<FullCheck> {
   const api = `${server.replace(/\/$/, '')}/api/v1`;
   const get = async <T>(path: string): Promise<T> => {
     const res = await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${token}` } });
@@ -32,7 +37,7 @@ export async function verifyWholeLog(server: string, token: string, logKey: Veri
   };
   // Every checkpoint the log ever signed: the replay must meet each one's root at its size.
   const signed: { size: number; root: Buffer }[] = [];
-  for (let after = 0; ; ) {
+  for (let after = 0; ;) {
     const page = await get<{ items: { note: string }[] }>(`/ledger/checkpoints?after=${after}&limit=1000`);
     if (page.items.length === 0) break;
     for (const item of page.items) signed.push(openCheckpoint(item.note, logKey));
@@ -44,8 +49,15 @@ export async function verifyWholeLog(server: string, token: string, logKey: Veri
   const replay = new LedgerReplay();
   const started = Date.now();
   while (replay.frontier.size < checkpoint.size) {
-    const page = await get<{ events: { index: number; canonical: string }[] }>(`/ledger/events?after=${replay.frontier.size - 1}&limit=10000`);
-    if (page.events.length === 0) return { ok: false, size: replay.frontier.size, detail: `the log ends at ${replay.frontier.size} events, the checkpoint says ${checkpoint.size}` };
+    const page = await get<{ events: { index: number; canonical: string }[] }>(
+      `/ledger/events?after=${replay.frontier.size - 1}&limit=10000`,
+    );
+    if (page.events.length === 0)
+      return {
+        ok: false,
+        size: replay.frontier.size,
+        detail: `the log ends at ${replay.frontier.size} events, the checkpoint says ${checkpoint.size}`,
+      };
     for (const event of page.events) {
       if (event.index >= checkpoint.size) break;
       const failure = replay.add(event);
@@ -54,18 +66,28 @@ export async function verifyWholeLog(server: string, token: string, logKey: Veri
       if (due && due.size === replay.frontier.size) {
         nextCheckpoint++;
         if (!replay.frontier.root().equals(due.root)) {
-          return { ok: false, size: due.size, detail: `the first ${due.size} events served do not give the root signed in the checkpoint of that size: the log was rewritten` };
+          return {
+            ok: false,
+            size: due.size,
+            detail: `the first ${due.size} events served do not give the root signed in the checkpoint of that size: the log was rewritten`,
+          };
         }
       }
     }
     if (progress) {
       const done = replay.frontier.size;
       const rate = Math.round(done / Math.max((Date.now() - started) / 1000, 0.001));
-      process.stderr.write(`\rverifying ${done.toLocaleString('en')} / ${checkpoint.size.toLocaleString('en')} events (${Math.floor((100 * done) / checkpoint.size)}%), ${rate.toLocaleString('en')}/s   `);
+      process.stderr.write(
+        `\rverifying ${done.toLocaleString('en')} / ${checkpoint.size.toLocaleString('en')} events (${Math.floor((100 * done) / checkpoint.size)}%), ${rate.toLocaleString('en')}/s   `,
+      );
     }
   }
   if (progress) process.stderr.write('\n');
-  return { ok: true, size: checkpoint.size, detail: `${checkpoint.size} events, ${replay.items.size} items: every hash, chain and the root match the checkpoint signed by ${logKey.name}` };
+  return {
+    ok: true,
+    size: checkpoint.size,
+    detail: `${checkpoint.size} events, ${replay.items.size} items: every hash, chain and the root match the checkpoint signed by ${logKey.name}`,
+  };
 }
 
 async function main(): Promise<void> {

@@ -3,7 +3,17 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { openCheckpoint } from '../custody/ledger/checkpoints';
 import { verifyConsistency } from '../custody/ledger/merkle';
-import { COSIGNATURE_V1, cosign, formatVerifierKey, generateSignerKey, parseNote, parseSignerKey, parseVerifierKey, type NoteSigner, type VerifierKey } from '../custody/ledger/note';
+import {
+  COSIGNATURE_V1,
+  cosign,
+  formatVerifierKey,
+  generateSignerKey,
+  parseNote,
+  parseSignerKey,
+  parseVerifierKey,
+  type NoteSigner,
+  type VerifierKey,
+} from '../custody/ledger/note';
 
 /**
  * The witness: a separate program, run by another body (the inspectorate) on its own machine. It polls the
@@ -54,7 +64,8 @@ function writeState(file: string, state: State): void {
 /** One round: fetch, check, cosign, remember. Throws WitnessAlarm when the log misbehaves. */
 export async function witnessOnce(options: WitnessOptions): Promise<{ size: number; cosigned: boolean }> {
   const api = `${options.server.replace(/\/$/, '')}/api/v1`;
-  const log = options.log ?? ((entry) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`));
+  const log =
+    options.log ?? ((entry) => process.stderr.write(`${JSON.stringify({ at: new Date().toISOString(), ...entry })}\n`));
   const alarm = async (reason: string, details: Record<string, unknown>) => {
     log({ level: 'alarm', reason, ...details });
     if (options.alarmUrl) {
@@ -62,7 +73,9 @@ export async function witnessOnce(options: WitnessOptions): Promise<{ size: numb
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ alarm: reason, log: options.logKey.name, witness: options.signer.name, ...details }),
-      }).catch((err: unknown) => log({ level: 'error', msg: 'could not deliver the alarm notice', error: String(err) }));
+      }).catch((err: unknown) =>
+        log({ level: 'error', msg: 'could not deliver the alarm notice', error: String(err) }),
+      );
     }
     throw new WitnessAlarm(reason);
   };
@@ -77,16 +90,22 @@ export async function witnessOnce(options: WitnessOptions): Promise<{ size: numb
   const previous = readState(options.stateFile);
   if (previous) {
     const details = { previousSize: previous.size, size: checkpoint.size };
-    if (checkpoint.size < previous.size) return alarm('rollback: the log presents a smaller tree than one it signed before', details);
+    if (checkpoint.size < previous.size)
+      return alarm('rollback: the log presents a smaller tree than one it signed before', details);
     const previousRoot = Buffer.from(previous.root, 'base64');
     if (checkpoint.size === previous.size && !checkpoint.root.equals(previousRoot)) {
       return alarm('fork: two different trees of the same size were signed', details);
     }
     if (checkpoint.size > previous.size) {
-      const proof = await getJson<{ hashes: string[] }>(`${api}/ledger/proof/consistency?from=${previous.size}&to=${checkpoint.size}`);
+      const proof = await getJson<{ hashes: string[] }>(
+        `${api}/ledger/proof/consistency?from=${previous.size}&to=${checkpoint.size}`,
+      );
       const hashes = proof.hashes.map((h) => Buffer.from(h, 'base64'));
       if (!verifyConsistency(previous.size, checkpoint.size, previousRoot, checkpoint.root, hashes)) {
-        return alarm('rewritten history: the new tree is not consistent with the last checkpoint this witness saw', details);
+        return alarm(
+          'rewritten history: the new tree is not consistent with the last checkpoint this witness saw',
+          details,
+        );
       }
     }
   }
@@ -98,7 +117,8 @@ export async function witnessOnce(options: WitnessOptions): Promise<{ size: numb
     body: JSON.stringify({ size: checkpoint.size, line: cosign(text, options.signer) }),
   });
   // 409: already cosigned in an earlier round.
-  if (!res.ok && res.status !== 409) throw new Error(`the log refused the cosignature: HTTP ${res.status} ${await res.text()}`);
+  if (!res.ok && res.status !== 409)
+    throw new Error(`the log refused the cosignature: HTTP ${res.status} ${await res.text()}`);
   writeState(options.stateFile, { size: checkpoint.size, root: checkpoint.root.toString('base64'), note });
   log({ level: 'info', msg: 'cosigned', size: checkpoint.size });
   return { size: checkpoint.size, cosigned: res.ok };

@@ -53,7 +53,11 @@ export function pgSql(client: pg.ClientBase): Sql {
  * issued together are sent together, each answered in turn (pg's pipeline mode): a transaction's
  * independent statements then cost one round trip, not one each.
  */
-export async function withPgConnection<T>(em: EntityManager, work: (client: pg.ClientBase) => Promise<T>, { pipeline = false } = {}): Promise<T> {
+export async function withPgConnection<T>(
+  em: EntityManager,
+  work: (client: pg.ClientBase) => Promise<T>,
+  { pipeline = false } = {},
+): Promise<T> {
   const pool = em.getConnection().getKnex().client;
   const client = (await pool.acquireConnection()) as pg.ClientBase & { pipeline: boolean };
   // The pool's clients are made by knex, without pg's option; it is read on every query, and switched
@@ -84,7 +88,8 @@ export function sendTogether<T>(client: pg.ClientBase, send: () => T): T {
 
 /** Statements outside any transaction, each on a borrowed bare connection: for reads on every request. */
 export function pooledSql(orm: MikroORM): Sql {
-  const execute = (sql: string, params?: unknown[]) => withPgConnection(orm.em, (client) => pgSql(client).execute(sql, params));
+  const execute = (sql: string, params?: unknown[]) =>
+    withPgConnection(orm.em, (client) => pgSql(client).execute(sql, params));
   return { execute } as Sql;
 }
 

@@ -41,7 +41,9 @@ export function findUnsafeText(value: unknown): { field: string; detail: string 
       const detail = unsafeTextReason(current);
       if (detail) return { field: field(path), detail };
     } else if (current && typeof current === 'object') {
-      const entries = Array.isArray(current) ? current.map((inner, i) => [String(i), inner] as const) : Object.entries(current);
+      const entries = Array.isArray(current)
+        ? current.map((inner, i) => [String(i), inner] as const)
+        : Object.entries(current);
       // Pushed in reverse, so that the first field is reported first.
       for (const [key, inner] of entries.reverse()) {
         const nameReason = unsafeTextReason(key);

@@ -31,14 +31,23 @@ export interface BrokerOptions {
   service: { username: string; password: string };
 }
 
-const refusal = (message: string, returnCode: number): AuthenticateError => Object.assign(new Error(message), { returnCode }) as AuthenticateError;
+const refusal = (message: string, returnCode: number): AuthenticateError =>
+  Object.assign(new Error(message), { returnCode }) as AuthenticateError;
 
 /**
  * The embedded MQTT broker (aedes, MQTT 3.1.1). Each device signs in with its id and password, must use its
  * id as client id, and may publish and subscribe only under its own topic prefix (its kind and its id).
  * Every connection is bounded before aedes buffers anything (CONNECTION_LIMITS).
  */
-export async function startEmbeddedBroker({ orm, logger, host, port, service, tls: tlsOptions, wsPort }: BrokerOptions): Promise<EmbeddedBroker> {
+export async function startEmbeddedBroker({
+  orm,
+  logger,
+  host,
+  port,
+  service,
+  tls: tlsOptions,
+  wsPort,
+}: BrokerOptions): Promise<EmbeddedBroker> {
   // Clients that signed in with the service account (any client id: one per server process).
   const services = new WeakSet<object>();
   // Each device's kind, from its registration: it may use only its own kind's prefix.
@@ -54,7 +63,9 @@ export async function startEmbeddedBroker({ orm, logger, host, port, service, tl
     authenticate: (client, username, password, done) => {
       const secret = password?.toString() ?? '';
       if (username === service.username) {
-        const ok = secret.length === service.password.length && timingSafeEqual(Buffer.from(secret), Buffer.from(service.password));
+        const ok =
+          secret.length === service.password.length &&
+          timingSafeEqual(Buffer.from(secret), Buffer.from(service.password));
         if (ok) {
           services.add(client);
           authenticated.add(client.conn);
@@ -97,11 +108,18 @@ export async function startEmbeddedBroker({ orm, logger, host, port, service, tl
   });
   // aedes reports some failures as 'error' events on itself; unheard, one would end the process.
   (broker as unknown as NodeJS.EventEmitter).on('error', (err: Error) => logger.error({ err }, 'MQTT broker error'));
-  broker.on('clientError', (client: { id: string }, err: Error) => logger.debug({ clientId: client?.id, err: err.message }, 'MQTT client error'));
+  broker.on('clientError', (client: { id: string }, err: Error) =>
+    logger.debug({ clientId: client?.id, err: err.message }, 'MQTT client error'),
+  );
   // No Nagle delay: acknowledgements are small and a scanner waits for each one.
   const handle = broker.handle as (stream: Duplex, request?: IncomingMessage) => void;
   const guard = (stream: Duplex) =>
-    guardConnection(stream, () => authenticated.has(stream), (reason) => logger.warn({ clientId: (stream as { client?: { id?: string } }).client?.id, reason }, 'MQTT connection cut'));
+    guardConnection(
+      stream,
+      () => authenticated.has(stream),
+      (reason) =>
+        logger.warn({ clientId: (stream as { client?: { id?: string } }).client?.id, reason }, 'MQTT connection cut'),
+    );
   const onSocket = (socket: net.Socket) => {
     socket.setNoDelay(true);
     guard(socket);
@@ -116,18 +134,24 @@ export async function startEmbeddedBroker({ orm, logger, host, port, service, tl
   const actual = await listen(server, port);
   const servers: (net.Server | tls.Server | http.Server)[] = [server];
   if (tlsOptions) {
-    const secure = tls.createServer({ cert: fs.readFileSync(tlsOptions.cert), key: fs.readFileSync(tlsOptions.key) }, onSocket);
+    const secure = tls.createServer(
+      { cert: fs.readFileSync(tlsOptions.cert), key: fs.readFileSync(tlsOptions.key) },
+      onSocket,
+    );
     logger.info({ port: await listen(secure, tlsOptions.port) }, 'embedded MQTT broker listening with TLS');
     servers.push(secure);
   }
   if (wsPort !== undefined) {
     const web = http.createServer();
     // A WebSocket message is buffered whole before the stream sees it: bound it to one packet too.
-    new WebSocketServer({ server: web, maxPayload: CONNECTION_LIMITS.packetBytes + 8 }).on('connection', (socket, request) => {
-      const stream = createWebSocketStream(socket);
-      guard(stream);
-      handle(stream, request);
-    });
+    new WebSocketServer({ server: web, maxPayload: CONNECTION_LIMITS.packetBytes + 8 }).on(
+      'connection',
+      (socket, request) => {
+        const stream = createWebSocketStream(socket);
+        guard(stream);
+        handle(stream, request);
+      },
+    );
     logger.info({ port: await listen(web, wsPort) }, 'embedded MQTT broker listening for WebSocket');
     servers.push(web);
   }

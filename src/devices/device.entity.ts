@@ -11,7 +11,10 @@ export const Device = defineEntity({
   name: 'Device',
   tableName: 'devices',
   properties: (p) => ({
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     code: p.string().unique(),
     kind: p.enum([...DEVICE_KINDS]),
     locationId: p.uuid().nullable(),
@@ -28,7 +31,10 @@ export const Device = defineEntity({
 export type Device = InferEntity<typeof Device>;
 
 /** What handling a device's message needs to know of it. */
-export type DeviceRef = Pick<Device, 'id' | 'code' | 'kind' | 'locationId' | 'mode' | 'scanLocationId' | 'online' | 'lastSeenAt'>;
+export type DeviceRef = Pick<
+  Device,
+  'id' | 'code' | 'kind' | 'locationId' | 'mode' | 'scanLocationId' | 'online' | 'lastSeenAt'
+>;
 
 /** An active device, read without an entity: it is looked up for every message a device sends. */
 export async function findActiveDevice(em: EntityManager, id: string): Promise<DeviceRef | null> {

@@ -55,7 +55,12 @@ class Framing {
  * and must authenticate within `authMs`; after, each packet may be `packetBytes`. A connection over a bound
  * is destroyed at once. aedes reads its connection with `read()`, which is where the bytes are counted.
  */
-export function guardConnection(stream: Duplex, authenticated: () => boolean, cut: (reason: string) => void, limits = CONNECTION_LIMITS): void {
+export function guardConnection(
+  stream: Duplex,
+  authenticated: () => boolean,
+  cut: (reason: string) => void,
+  limits = CONNECTION_LIMITS,
+): void {
   const framing = new Framing();
   let before = 0;
   const refuse = (reason: string) => {
@@ -72,7 +77,8 @@ export function guardConnection(stream: Duplex, authenticated: () => boolean, cu
     const signedIn = authenticated();
     if (!signedIn) before += chunk.length;
     if (before > limits.beforeAuthBytes && !signedIn) refuse('too many bytes before authentication');
-    else if (!framing.accepts(chunk, signedIn ? limits.packetBytes : limits.beforeAuthBytes)) refuse('packet too large');
+    else if (!framing.accepts(chunk, signedIn ? limits.packetBytes : limits.beforeAuthBytes))
+      refuse('packet too large');
     return stream.destroyed ? null : chunk;
   };
 }

@@ -60,39 +60,71 @@ export function withoutNagle(client: MqttClient): MqttClient {
  * command the API uses, and answers on the device's ack topic only after the database commit. Messages of
  * one device are handled one after another, in the order they came.
  */
-export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, logger: Logger, options: LinkOptions): Promise<DeviceLink> {
-  const client: MqttClient = withoutNagle(await mqtt.connectAsync(options.url, {
-    username: options.username,
-    password: options.password,
-    clientId: `custody-server-${process.pid}-${randomBytes(3).toString('hex')}`,
-    protocolVersion: options.shared ? 5 : 4,
-    clean: true,
-    reconnectPeriod: 1000,
-  }));
+export async function connectDeviceLink(
+  orm: MikroORM,
+  placements: GroupCommit,
+  logger: Logger,
+  options: LinkOptions,
+): Promise<DeviceLink> {
+  const client: MqttClient = withoutNagle(
+    await mqtt.connectAsync(options.url, {
+      username: options.username,
+      password: options.password,
+      clientId: `custody-server-${process.pid}-${randomBytes(3).toString('hex')}`,
+      protocolVersion: options.shared ? 5 : 4,
+      clean: true,
+      reconnectPeriod: 1000,
+    }),
+  );
   const queues = new Map<string, Promise<void>>();
 
   const answer = (kind: string, deviceId: string, ack: Ack) =>
-    client.publishAsync(deviceTopic(kind, deviceId, 'ack'), JSON.stringify(ack), { qos: 1 }).catch((err: unknown) => logger.warn({ err, deviceId }, 'ack not sent'));
+    client
+      .publishAsync(deviceTopic(kind, deviceId, 'ack'), JSON.stringify(ack), { qos: 1 })
+      .catch((err: unknown) => logger.warn({ err, deviceId }, 'ack not sent'));
 
-  const once = <M extends { msgId: string }>(perform: (tx: EntityManager, device: DeviceRef, message: M, receivedAt: Date) => Promise<Outcome>) =>
+  const once =
+    <M extends { msgId: string }>(
+      perform: (tx: EntityManager, device: DeviceRef, message: M, receivedAt: Date) => Promise<Outcome>,
+    ) =>
     (em: EntityManager, device: DeviceRef, topic: string, message: M, receivedAt: Date) =>
       exactlyOnce(em, device.id, topic, message.msgId, (tx) => perform(tx, device, message, receivedAt));
   // What each kind of device may say: a scanner's words from a locker (or a locker's from a scanner) are not handled.
-  const EVENTS: Record<DeviceKind, Record<string, { schema: z.ZodType<{ msgId: string }>; answer: (em: EntityManager, device: DeviceRef, topic: string, m: never, receivedAt: Date) => Promise<Ack> }>> = {
+  const EVENTS: Record<
+    DeviceKind,
+    Record<
+      string,
+      {
+        schema: z.ZodType<{ msgId: string }>;
+        answer: (em: EntityManager, device: DeviceRef, topic: string, m: never, receivedAt: Date) => Promise<Ack>;
+      }
+    >
+  > = {
     scanner: {
       'evt/scan': {
         schema: scanMessage,
-        answer: (em: EntityManager, device: DeviceRef, topic: string, m: ScanMessage, receivedAt: Date) => handleScan(em, placements, device, topic, m, receivedAt),
+        answer: (em: EntityManager, device: DeviceRef, topic: string, m: ScanMessage, receivedAt: Date) =>
+          handleScan(em, placements, device, topic, m, receivedAt),
       },
       'evt/operator': {
         schema: operatorMessage,
-        answer: once((tx, device, m: OperatorMessage, receivedAt) => (m.action === 'sign_in' ? signInOperator(tx, device, m.code, receivedAt) : signOutOperator(tx, device, m.session, receivedAt))),
+        answer: once((tx, device, m: OperatorMessage, receivedAt) =>
+          m.action === 'sign_in'
+            ? signInOperator(tx, device, m.code, receivedAt)
+            : signOutOperator(tx, device, m.session, receivedAt),
+        ),
       },
     },
     locker: {
       'evt/door': { schema: doorMessage, answer: answerDoor },
-      'evt/occupancy': { schema: occupancyMessage, answer: once((tx, device, m: OccupancyMessage, receivedAt) => handleOccupancy(tx, device, m, receivedAt)) },
-      'evt/tamper': { schema: tamperMessage, answer: once((tx, device, m: TamperMessage, receivedAt) => handleTamper(tx, device, m, receivedAt)) },
+      'evt/occupancy': {
+        schema: occupancyMessage,
+        answer: once((tx, device, m: OccupancyMessage, receivedAt) => handleOccupancy(tx, device, m, receivedAt)),
+      },
+      'evt/tamper': {
+        schema: tamperMessage,
+        answer: once((tx, device, m: TamperMessage, receivedAt) => handleTamper(tx, device, m, receivedAt)),
+      },
     },
   };
 
@@ -102,7 +134,13 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
     try {
       body = JSON.parse(payload.toString('utf8'));
     } catch {
-      if (parsed.rest.startsWith('evt/')) await answer(parsed.kind, parsed.deviceId, { v: 1, msgId: '', status: 'rejected', reason: 'the message is not JSON' });
+      if (parsed.rest.startsWith('evt/'))
+        await answer(parsed.kind, parsed.deviceId, {
+          v: 1,
+          msgId: '',
+          status: 'rejected',
+          reason: 'the message is not JSON',
+        });
       return;
     }
     const em = orm.em.fork();
@@ -127,7 +165,10 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
       const result = commandResult.safeParse(body);
       if (result.success && !result.data.ok) {
         // A command already spent stays spent.
-        await em.execute(`update locker_commands set status = 'failed', result = ? where id = ? and device_id = ? and status = 'sent'`, [result.data.reason ?? 'failed', result.data.cmdId, device.id]);
+        await em.execute(
+          `update locker_commands set status = 'failed', result = ? where id = ? and device_id = ? and status = 'sent'`,
+          [result.data.reason ?? 'failed', result.data.cmdId, device.id],
+        );
       }
       return;
     }
@@ -140,16 +181,32 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
     // As on every HTTP route: text that cannot be stored, or would print as something else, is refused.
     const unsafe = findUnsafeText(body);
     if (unsafe) {
-      await answer(parsed.kind, parsed.deviceId, { v: 1, msgId: unsafeTextReason(msgId) ? '' : msgId, status: 'rejected', reason: `${unsafe.field}: ${unsafe.detail}` });
+      await answer(parsed.kind, parsed.deviceId, {
+        v: 1,
+        msgId: unsafeTextReason(msgId) ? '' : msgId,
+        status: 'rejected',
+        reason: `${unsafe.field}: ${unsafe.detail}`,
+      });
       return;
     }
     const message = handler.schema.safeParse(body);
     if (!message.success) {
       const first = zodFieldErrors('body', message.error)[0]!;
-      await answer(parsed.kind, parsed.deviceId, { v: 1, msgId, status: 'rejected', reason: `${first.field}: ${first.detail}` });
+      await answer(parsed.kind, parsed.deviceId, {
+        v: 1,
+        msgId,
+        status: 'rejected',
+        reason: `${first.field}: ${first.detail}`,
+      });
       return;
     }
-    const answerOf = handler.answer as (em: EntityManager, device: DeviceRef, topic: string, m: typeof message.data, receivedAt: Date) => Promise<Ack>;
+    const answerOf = handler.answer as (
+      em: EntityManager,
+      device: DeviceRef,
+      topic: string,
+      m: typeof message.data,
+      receivedAt: Date,
+    ) => Promise<Ack>;
     await answer(parsed.kind, parsed.deviceId, await answerOf(em, device, topic, message.data, receivedAt));
   }
 
@@ -166,12 +223,20 @@ export async function connectDeviceLink(orm: MikroORM, placements: GroupCommit, 
     queues.set(deviceId, next);
     void next.finally(() => queues.get(deviceId) === next && queues.delete(deviceId));
   });
-  const topics = [`${TOPIC_ROOT}/+/+/evt/#`, `${TOPIC_ROOT}/+/+/tele`, `${TOPIC_ROOT}/+/+/status`, `${TOPIC_ROOT}/+/+/cmd/res`];
+  const topics = [
+    `${TOPIC_ROOT}/+/+/evt/#`,
+    `${TOPIC_ROOT}/+/+/tele`,
+    `${TOPIC_ROOT}/+/+/status`,
+    `${TOPIC_ROOT}/+/+/cmd/res`,
+  ];
   await client.subscribeAsync(options.shared ? topics.map((t) => `$share/custody/${t}`) : topics, { qos: 1 });
   logger.info({ shared: options.shared }, 'listening to devices');
   return {
     command: async (kind, deviceId, name, payload) => {
-      await client.publishAsync(deviceTopic(kind, deviceId, `cmd/${name}`), JSON.stringify(payload), { qos: 1, retain: false });
+      await client.publishAsync(deviceTopic(kind, deviceId, `cmd/${name}`), JSON.stringify(payload), {
+        qos: 1,
+        retain: false,
+      });
     },
     close: () => client.endAsync(),
   };

@@ -43,18 +43,36 @@ export async function raiseCompartmentAlert(
   live = !origin?.replayed,
 ): Promise<Outcome> {
   const codes = compartment
-    ? (await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [compartment.id])).map((r) => r.code)
+    ? (
+        await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [
+          compartment.id,
+        ])
+      ).map((r) => r.code)
     : [];
   const items = await lockItems(tx, codes);
   await appendEvents(
     tx,
     items.map((item) => {
       const from = fromDevice(origin, item);
-      return { item, type: 'alert' as const, actor: null, device: device.id, ...from.envelope, to: item.state, payload: { kind, message, ...from.payload } };
+      return {
+        item,
+        type: 'alert' as const,
+        actor: null,
+        device: device.id,
+        ...from.envelope,
+        to: item.state,
+        payload: { kind, message, ...from.payload },
+      };
     }),
   );
   if (live) {
-    tx.create(Alert, { kind, itemId: null, locationId: compartment?.id ?? device.locationId ?? null, deviceId: device.id, message });
+    tx.create(Alert, {
+      kind,
+      itemId: null,
+      locationId: compartment?.id ?? device.locationId ?? null,
+      deviceId: device.id,
+      message,
+    });
     await tx.flush();
   }
   return { reason: `alert raised: ${message}` };
@@ -65,7 +83,13 @@ export async function raiseCompartmentAlert(
  * outside the message's transaction: the sign-in throttle may hold the attempt for seconds, and it counts
  * failures per locker (its own address), so wrong credentials at one locker slow only that one.
  */
-export async function answerDoor(em: EntityManager, device: DeviceRef, topic: string, door: DoorMessage, receivedAt: Date): Promise<Ack> {
+export async function answerDoor(
+  em: EntityManager,
+  device: DeviceRef,
+  topic: string,
+  door: DoorMessage,
+  receivedAt: Date,
+): Promise<Ack> {
   const first = await recordedAnswer(em, device.id, door.msgId);
   if (first) return { ...first, status: 'duplicate' };
   const depositor =
@@ -75,7 +99,9 @@ export async function answerDoor(em: EntityManager, device: DeviceRef, topic: st
           throw err;
         })
       : null;
-  return exactlyOnce(em, device.id, topic, door.msgId, (tx) => handleDoor(tx, device, door, depositor, originOf(device, door, receivedAt)));
+  return exactlyOnce(em, device.id, topic, door.msgId, (tx) =>
+    handleDoor(tx, device, door, depositor, originOf(device, door, receivedAt)),
+  );
 }
 
 /**
@@ -83,20 +109,41 @@ export async function answerDoor(em: EntityManager, device: DeviceRef, topic: st
  * the items they scanned; a back door opened by a live unlock command is a retrieval by the warehouse user
  * who asked; any other opening is a forced door.
  */
-async function handleDoor(tx: EntityManager, device: DeviceRef, door: DoorMessage, depositor: Person | null, origin: DeviceOrigin): Promise<Outcome> {
+async function handleDoor(
+  tx: EntityManager,
+  device: DeviceRef,
+  door: DoorMessage,
+  depositor: Person | null,
+  origin: DeviceOrigin,
+): Promise<Outcome> {
   const compartment = await compartmentOf(tx, device, door.compartment);
   if (door.state === 'closed') return { reason: 'closed' };
-  if (door.side === 'front' && door.itemCodes?.length && depositor?.roles.some((r) => r === 'officer' || r === 'clerk')) {
+  if (
+    door.side === 'front' &&
+    door.itemCodes?.length &&
+    depositor?.roles.some((r) => r === 'officer' || r === 'clerk')
+  ) {
     const officer = await callerById(tx, depositor.id);
     const events: AppendedEvent[] = [];
-    for (const code of door.itemCodes) events.push(await lockerDeposit(tx, officer, parseItemCode(code), compartment.code, origin));
-    return { reason: `${events.length} deposited`, event: { index: events.at(-1)!.index, leafHash: events.at(-1)!.leafHash } };
+    for (const code of door.itemCodes)
+      events.push(await lockerDeposit(tx, officer, parseItemCode(code), compartment.code, origin));
+    return {
+      reason: `${events.length} deposited`,
+      event: { index: events.at(-1)!.index, leafHash: events.at(-1)!.leafHash },
+    };
   }
   if (door.side === 'back' && door.cmdId) {
     const opened = await openedByCommand(tx, device, compartment, door.cmdId, origin);
     if (opened) return opened;
   }
-  return raiseCompartmentAlert(tx, device, compartment, 'forced_door', `the ${door.side} door of ${compartment.code} opened without a valid credential or command`, origin);
+  return raiseCompartmentAlert(
+    tx,
+    device,
+    compartment,
+    'forced_door',
+    `the ${door.side} door of ${compartment.code} opened without a valid credential or command`,
+    origin,
+  );
 }
 
 /**
@@ -106,7 +153,13 @@ async function handleDoor(tx: EntityManager, device: DeviceRef, door: DoorMessag
  * the locker says it replays it, and nothing is done in the name of the user who asked for it.
  * Null when no command of this compartment has that id.
  */
-async function openedByCommand(tx: EntityManager, device: DeviceRef, compartment: Location, cmdId: string, origin: DeviceOrigin): Promise<Outcome | null> {
+async function openedByCommand(
+  tx: EntityManager,
+  device: DeviceRef,
+  compartment: Location,
+  cmdId: string,
+  origin: DeviceOrigin,
+): Promise<Outcome | null> {
   const [command] = await tx.execute<{ requested_by: string; status: string; expires_at: string; live: boolean }[]>(
     `select requested_by, status, expires_at, expires_at > ?::timestamptz as live from locker_commands where id = ? and device_id = ? and compartment_id = ? for update`,
     [origin.receivedAt, cmdId, device.id, compartment.id],
@@ -114,15 +167,25 @@ async function openedByCommand(tx: EntityManager, device: DeviceRef, compartment
   if (!command) return null;
   if (command.status === 'sent' && command.live) {
     const keeper = await callerById(tx, command.requested_by);
-    const codes = (await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [compartment.id])).map((r) => r.code);
+    const codes = (
+      await tx.execute<{ code: string }[]>(`select code from items where location_id = ? and state = 'in_locker'`, [
+        compartment.id,
+      ])
+    ).map((r) => r.code);
     for (const code of codes) await lockerRetrieve(tx, keeper, code, origin);
-    await tx.execute(`update locker_commands set status = 'done', spent_at = ? where id = ?`, [origin.receivedAt, cmdId]);
+    await tx.execute(`update locker_commands set status = 'done', spent_at = ? where id = ?`, [
+      origin.receivedAt,
+      cmdId,
+    ]);
     return { reason: `${codes.length} retrieved` };
   }
   let why: string;
   if (command.status === 'sent') {
     why = `expired at ${new Date(command.expires_at).toISOString()}`;
-    await tx.execute(`update locker_commands set status = 'expired', spent_at = ? where id = ?`, [origin.receivedAt, cmdId]);
+    await tx.execute(`update locker_commands set status = 'expired', spent_at = ? where id = ?`, [
+      origin.receivedAt,
+      cmdId,
+    ]);
   } else {
     why = command.status === 'failed' ? `was reported failed by the locker` : `was already used (${command.status})`;
   }
@@ -131,19 +194,47 @@ async function openedByCommand(tx: EntityManager, device: DeviceRef, compartment
   return { status: 'rejected', reason: `refused, alert raised: unlock command ${why}` };
 }
 
-export async function handleOccupancy(tx: EntityManager, device: DeviceRef, message: OccupancyMessage, receivedAt: Date): Promise<Outcome> {
+export async function handleOccupancy(
+  tx: EntityManager,
+  device: DeviceRef,
+  message: OccupancyMessage,
+  receivedAt: Date,
+): Promise<Outcome> {
   const compartment = await compartmentOf(tx, device, message.compartment);
   if (!message.doorClosed) return { reason: 'noted' };
-  return raiseCompartmentAlert(tx, device, compartment, 'occupancy_changed', `${compartment.code} became ${message.occupied ? 'occupied' : 'empty'} behind a closed door`, originOf(device, message, receivedAt));
+  return raiseCompartmentAlert(
+    tx,
+    device,
+    compartment,
+    'occupancy_changed',
+    `${compartment.code} became ${message.occupied ? 'occupied' : 'empty'} behind a closed door`,
+    originOf(device, message, receivedAt),
+  );
 }
 
-export async function handleTamper(tx: EntityManager, device: DeviceRef, message: TamperMessage, receivedAt: Date): Promise<Outcome> {
+export async function handleTamper(
+  tx: EntityManager,
+  device: DeviceRef,
+  message: TamperMessage,
+  receivedAt: Date,
+): Promise<Outcome> {
   const compartment = message.compartment ? await compartmentOf(tx, device, message.compartment) : null;
-  return raiseCompartmentAlert(tx, device, compartment, 'tamper', `tamper (${message.kind}) at ${compartment?.code ?? device.code}`, originOf(device, message, receivedAt));
+  return raiseCompartmentAlert(
+    tx,
+    device,
+    compartment,
+    'tamper',
+    `tamper (${message.kind}) at ${compartment?.code ?? device.code}`,
+    originOf(device, message, receivedAt),
+  );
 }
 
 /** A reading out of range for a cold compartment raises one alert until it is resolved. */
-export async function handleTelemetry(em: EntityManager, device: DeviceRef, reading: { compartment: string; temperature?: number }): Promise<void> {
+export async function handleTelemetry(
+  em: EntityManager,
+  device: DeviceRef,
+  reading: { compartment: string; temperature?: number },
+): Promise<void> {
   if (reading.temperature === undefined) return;
   const compartment = await em.findOne(Location, { code: reading.compartment, parentId: device.locationId });
   if (!compartment) return;
@@ -153,12 +244,24 @@ export async function handleTelemetry(em: EntityManager, device: DeviceRef, read
   await em.transactional(async (tx) => {
     await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`alert:${compartment.id}`]);
     if (await tx.count(Alert, { kind: 'temperature', locationId: compartment.id, status: 'open' })) return;
-    await raiseCompartmentAlert(tx, device, compartment, 'temperature', `${compartment.code} is at ${reading.temperature} °C, outside ${COLD_RANGE.min}–${COLD_RANGE.max} °C`);
+    await raiseCompartmentAlert(
+      tx,
+      device,
+      compartment,
+      'temperature',
+      `${compartment.code} is at ${reading.temperature} °C, outside ${COLD_RANGE.min}–${COLD_RANGE.max} °C`,
+    );
   });
 }
 
 /** Records an unlock command; the caller publishes it. It is valid until `expiresAt`, then it does nothing. */
-export async function createUnlockCommand(em: EntityManager, caller: Caller, deviceId: string, compartmentCode: string, ttlSeconds: number) {
+export async function createUnlockCommand(
+  em: EntityManager,
+  caller: Caller,
+  deviceId: string,
+  compartmentCode: string,
+  ttlSeconds: number,
+) {
   const device = await em.findOne(Device, { id: deviceId, kind: 'locker', active: true });
   if (!device) throw new UnprocessableError(`${deviceId} is not an active locker`);
   const compartment = await compartmentOf(em, device, compartmentCode);
@@ -166,7 +269,19 @@ export async function createUnlockCommand(em: EntityManager, caller: Caller, dev
   const expiresAt = new Date(Date.now() + ttlSeconds * 1000);
   // A transaction even for one insert: a request's Idempotency-Key is marked carried out when one commits.
   await em.transactional((tx) =>
-    tx.execute('insert into locker_commands (id, device_id, compartment_id, requested_by, expires_at) values (?, ?, ?, ?, ?)', [id, device.id, compartment.id, caller.id, expiresAt]),
+    tx.execute(
+      'insert into locker_commands (id, device_id, compartment_id, requested_by, expires_at) values (?, ?, ?, ?, ?)',
+      [id, device.id, compartment.id, caller.id, expiresAt],
+    ),
   );
-  return { device, command: { v: 1 as const, cmdId: id, compartment: compartment.code, side: 'back' as const, expiresAt: expiresAt.toISOString() } };
+  return {
+    device,
+    command: {
+      v: 1 as const,
+      cmdId: id,
+      compartment: compartment.code,
+      side: 'back' as const,
+      expiresAt: expiresAt.toISOString(),
+    },
+  };
 }

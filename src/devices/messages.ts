@@ -26,7 +26,11 @@ export type ScanMessage = z.infer<typeof scanMessage>;
 
 /** A warehouse user signing in at a scanner with the code the console gave them, or the station signing them out. */
 export const operatorMessage = z.discriminatedUnion('action', [
-  z.strictObject({ ...envelope, action: z.literal('sign_in'), code: z.string().regex(/^[0-9]{6}$/, 'must be the 6 digits the console shows') }),
+  z.strictObject({
+    ...envelope,
+    action: z.literal('sign_in'),
+    code: z.string().regex(/^[0-9]{6}$/, 'must be the 6 digits the console shows'),
+  }),
   z.strictObject({ ...envelope, action: z.literal('sign_out'), session: z.uuid() }),
 ]);
 export type OperatorMessage = z.infer<typeof operatorMessage>;
@@ -75,7 +79,12 @@ export const teleMessage = z.object({
   humidity: z.number().min(0).max(100).optional(),
 });
 
-export const commandResult = z.object({ v: z.literal(1), cmdId: z.uuid(), ok: z.boolean(), reason: z.string().max(200).optional() });
+export const commandResult = z.object({
+  v: z.literal(1),
+  cmdId: z.uuid(),
+  ok: z.boolean(),
+  reason: z.string().max(200).optional(),
+});
 
 export type AckStatus = 'committed' | 'duplicate' | 'rejected';
 
@@ -92,7 +101,11 @@ export interface Ack {
 }
 
 /** What a device's event claims about its time, and when the server received it (by the server's clock). */
-export const originOf = (device: { id: string }, message: { deviceTime: string; replayed?: boolean }, receivedAt: Date): DeviceOrigin => ({
+export const originOf = (
+  device: { id: string },
+  message: { deviceTime: string; replayed?: boolean },
+  receivedAt: Date,
+): DeviceOrigin => ({
   device: device.id,
   deviceTime: message.deviceTime,
   receivedAt: receivedAt.toISOString(),

@@ -9,9 +9,19 @@ import { TOPIC_ROOT } from './topics';
  * subscribe under its own prefix only, its kind's and its id's. Mosquitto's patterns know the username
  * (%u, the device id) but not the kind, so each device has a section of its own.
  */
-export async function mosquittoFiles(em: EntityManager, server: { username: string; password: string }): Promise<{ passwords: string; acl: string }> {
-  const devices = await em.find(Device, { active: true, mosquittoHash: { $ne: null } }, { fields: ['id', 'kind', 'mosquittoHash'], orderBy: { id: 'asc' } });
-  const passwords = [`${server.username}:${mosquittoHash(server.password)}`, ...devices.map((d) => `${d.id}:${d.mosquittoHash}`)].join('\n');
+export async function mosquittoFiles(
+  em: EntityManager,
+  server: { username: string; password: string },
+): Promise<{ passwords: string; acl: string }> {
+  const devices = await em.find(
+    Device,
+    { active: true, mosquittoHash: { $ne: null } },
+    { fields: ['id', 'kind', 'mosquittoHash'], orderBy: { id: 'asc' } },
+  );
+  const passwords = [
+    `${server.username}:${mosquittoHash(server.password)}`,
+    ...devices.map((d) => `${d.id}:${d.mosquittoHash}`),
+  ].join('\n');
   const sections = devices.map((d) => {
     const prefix = `${TOPIC_ROOT}/${d.kind}/${d.id}`;
     return [

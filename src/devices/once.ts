@@ -12,7 +12,10 @@ export type Outcome = Omit<Ack, 'v' | 'msgId' | 'status'> & { status?: 'rejected
 
 /** The answer a message got when it was first handled, or null. */
 export async function recordedAnswer(sql: Sql, deviceId: string, msgId: string): Promise<Ack | null> {
-  const [stored] = await sql.execute<{ answer: Ack }[]>('select answer from device_messages where device_id = ? and message_id = ?', [deviceId, msgId]);
+  const [stored] = await sql.execute<{ answer: Ack }[]>(
+    'select answer from device_messages where device_id = ? and message_id = ?',
+    [deviceId, msgId],
+  );
   return stored?.answer ?? null;
 }
 
@@ -45,7 +48,9 @@ export async function exactlyOnce(
   };
   try {
     try {
-      return await em.transactional(async (tx) => record(tx, { v: 1, msgId, status: 'committed', ...(await perform(tx)) }));
+      return await em.transactional(async (tx) =>
+        record(tx, { v: 1, msgId, status: 'committed', ...(await perform(tx)) }),
+      );
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
       return await em.transactional((tx) => record(tx, { v: 1, msgId, status: 'rejected', reason: err.message }));
@@ -88,14 +93,25 @@ export const deviceMessages: ReceiptBook = {
       [arrayLiteral(messages.map((m) => m.deviceId)), arrayLiteral(messages.map((m) => m.msgId))],
     );
     const answers = new Map(rows.map((row) => [`${row.device_id} ${row.message_id}`, row.answer]));
-    return new Map(messages.filter((m) => answers.has(`${m.deviceId} ${m.msgId}`)).map((m) => [m, answers.get(`${m.deviceId} ${m.msgId}`)]));
+    return new Map(
+      messages
+        .filter((m) => answers.has(`${m.deviceId} ${m.msgId}`))
+        .map((m) => [m, answers.get(`${m.deviceId} ${m.msgId}`)]),
+    );
   },
   async record(sql: Sql, answered: (readonly [Receipt, unknown])[]) {
-    const column = (value: (message: MessageReceipt, ack: Ack) => string) => arrayLiteral(answered.map(([m, ack]) => value(m as MessageReceipt, ack as Ack)));
+    const column = (value: (message: MessageReceipt, ack: Ack) => string) =>
+      arrayLiteral(answered.map(([m, ack]) => value(m as MessageReceipt, ack as Ack)));
     await sql.execute(
       `insert into device_messages (device_id, message_id, topic, status, answer)
        select * from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::jsonb[])`,
-      [column((m) => m.deviceId), column((m) => m.msgId), column((m) => m.topic), column((_, ack) => ack.status), column((_, ack) => JSON.stringify(ack))],
+      [
+        column((m) => m.deviceId),
+        column((m) => m.msgId),
+        column((m) => m.topic),
+        column((_, ack) => ack.status),
+        column((_, ack) => JSON.stringify(ack)),
+      ],
     );
   },
   taken(err: unknown) {

@@ -24,20 +24,32 @@ export const SESSION_SECONDS = { default: 8 * 3600, max: 12 * 3600 };
 // hash, keyed by the device, is enough to keep it out of a database dump's hands for its short life.
 const codeHash = (deviceId: string, code: string) => createHash('sha256').update(`${deviceId}:${code}`).digest();
 
-const NO_SESSION = 'no operator is signed in at this station (or the session has ended): sign in with a code from the console';
+const NO_SESSION =
+  'no operator is signed in at this station (or the session has ended): sign in with a code from the console';
 
 /** Gives the caller a code to sign in at this scanner; their earlier unused codes for it are void. */
 export async function openOperatorCode(em: EntityManager, caller: Caller, deviceId: string, lifetimeSeconds: number) {
   const device = await em.findOne(Device, { id: deviceId });
   if (!device) throw new NotFoundError(`device ${deviceId} does not exist`);
-  if (device.kind !== 'scanner' || !device.active) throw new UnprocessableError(`${device.code} is not an active scanner`);
+  if (device.kind !== 'scanner' || !device.active)
+    throw new UnprocessableError(`${device.code} is not an active scanner`);
   return em.transactional(async (tx) => {
     // One writer of a device's codes at a time, so two waiting codes are never the same.
     await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`operator-codes:${device.id}`]);
-    await tx.execute('update operator_sessions set ended_at = now() where device_id = ? and user_id = ? and started_at is null and ended_at is null', [device.id, caller.id]);
+    await tx.execute(
+      'update operator_sessions set ended_at = now() where device_id = ? and user_id = ? and started_at is null and ended_at is null',
+      [device.id, caller.id],
+    );
     let code: string;
     do code = String(randomInt(0, 1_000_000)).padStart(6, '0');
-    while ((await tx.execute(`select 1 from operator_sessions where device_id = ? and code_hash = ? and ended_at is null`, [device.id, codeHash(device.id, code)])).length);
+    while (
+      (
+        await tx.execute(`select 1 from operator_sessions where device_id = ? and code_hash = ? and ended_at is null`, [
+          device.id,
+          codeHash(device.id, code),
+        ])
+      ).length
+    );
     const codeExpiresAt = new Date(Date.now() + CODE_SECONDS * 1000);
     await tx.execute(
       'insert into operator_sessions (id, device_id, user_id, code_hash, code_expires_at, lifetime_seconds) values (?, ?, ?, ?, ?, ?)',
@@ -50,7 +62,10 @@ export async function openOperatorCode(em: EntityManager, caller: Caller, device
 /** Ends the caller's session and waiting codes at a device (signing out from the console). */
 export async function closeOperatorSessions(em: EntityManager, caller: Caller, deviceId: string): Promise<number> {
   return em.transactional(async (tx) => {
-    const ended = await tx.execute<{ id: string }[]>('update operator_sessions set ended_at = now() where device_id = ? and user_id = ? and ended_at is null returning id', [deviceId, caller.id]);
+    const ended = await tx.execute<{ id: string }[]>(
+      'update operator_sessions set ended_at = now() where device_id = ? and user_id = ? and ended_at is null returning id',
+      [deviceId, caller.id],
+    );
     return ended.length;
   });
 }
@@ -60,7 +75,12 @@ export async function closeOperatorSessions(em: EntityManager, caller: Caller, d
  * arrived, and ends the station's previous one (one person at a station); a wrong one is counted against
  * every code waiting at this device, and is a refusal whose count is committed.
  */
-export async function signInOperator(tx: EntityManager, device: DeviceRef, code: string, receivedAt: Date): Promise<Outcome> {
+export async function signInOperator(
+  tx: EntityManager,
+  device: DeviceRef,
+  code: string,
+  receivedAt: Date,
+): Promise<Outcome> {
   const [waiting] = await tx.execute<{ id: string; user_id: string; lifetime_seconds: number }[]>(
     `select id, user_id, lifetime_seconds from operator_sessions
       where device_id = ? and code_hash = ? and started_at is null and ended_at is null and code_expires_at > ? for update`,
@@ -75,22 +95,47 @@ export async function signInOperator(tx: EntityManager, device: DeviceRef, code:
     );
     return { status: 'rejected', reason: 'wrong or expired code: ask the console for a new one' };
   }
-  await tx.execute('update operator_sessions set ended_at = ? where device_id = ? and started_at is not null and ended_at is null', [receivedAt, device.id]);
+  await tx.execute(
+    'update operator_sessions set ended_at = ? where device_id = ? and started_at is not null and ended_at is null',
+    [receivedAt, device.id],
+  );
   const expiresAt = new Date(receivedAt.getTime() + waiting.lifetime_seconds * 1000);
-  await tx.execute('update operator_sessions set started_at = ?, expires_at = ?, code_hash = null where id = ?', [receivedAt, expiresAt, waiting.id]);
-  return { reason: `signed in: ${operator.username}`, session: { id: waiting.id, operator: operator.username, expiresAt: expiresAt.toISOString() } };
+  await tx.execute('update operator_sessions set started_at = ?, expires_at = ?, code_hash = null where id = ?', [
+    receivedAt,
+    expiresAt,
+    waiting.id,
+  ]);
+  return {
+    reason: `signed in: ${operator.username}`,
+    session: { id: waiting.id, operator: operator.username, expiresAt: expiresAt.toISOString() },
+  };
 }
 
-export async function signOutOperator(tx: EntityManager, device: DeviceRef, session: string, receivedAt: Date): Promise<Outcome> {
-  const ended = await tx.execute<{ id: string }[]>('update operator_sessions set ended_at = ? where id = ? and device_id = ? and ended_at is null returning id', [receivedAt, session, device.id]);
-  return ended.length ? { reason: 'signed out' } : { status: 'rejected', reason: 'that session is not open at this station' };
+export async function signOutOperator(
+  tx: EntityManager,
+  device: DeviceRef,
+  session: string,
+  receivedAt: Date,
+): Promise<Outcome> {
+  const ended = await tx.execute<{ id: string }[]>(
+    'update operator_sessions set ended_at = ? where id = ? and device_id = ? and ended_at is null returning id',
+    [receivedAt, session, device.id],
+  );
+  return ended.length
+    ? { reason: 'signed out' }
+    : { status: 'rejected', reason: 'that session is not open at this station' };
 }
 
 /**
  * Who a scan is done by: the warehouse user of the live session it names at this device, when it arrived.
  * A scan naming no session, another device's, or an ended one is refused.
  */
-export async function operatorAt(sql: Sql, device: DeviceRef, scan: { session?: string; operator?: string }, receivedAt: Date): Promise<Caller> {
+export async function operatorAt(
+  sql: Sql,
+  device: DeviceRef,
+  scan: { session?: string; operator?: string },
+  receivedAt: Date,
+): Promise<Caller> {
   if (!scan.session) throw new UnprocessableError(NO_SESSION);
   const [session] = await sql.execute<{ user_id: string }[]>(
     `select user_id from operator_sessions where id = ? and device_id = ? and started_at is not null and ended_at is null and expires_at > ?`,
@@ -98,7 +143,9 @@ export async function operatorAt(sql: Sql, device: DeviceRef, scan: { session?: 
   );
   if (!session) throw new UnprocessableError(NO_SESSION);
   const operator = await loadCaller(sql, { id: session.user_id });
-  if (!operator || !operator.roles.includes('warehouse')) throw new UnprocessableError('the operator signed in here is no longer active warehouse staff');
-  if (scan.operator !== undefined && scan.operator !== operator.username) throw new UnprocessableError(`${scan.operator} is not the operator signed in here`);
+  if (!operator || !operator.roles.includes('warehouse'))
+    throw new UnprocessableError('the operator signed in here is no longer active warehouse staff');
+  if (scan.operator !== undefined && scan.operator !== operator.username)
+    throw new UnprocessableError(`${scan.operator} is not the operator signed in here`);
   return operator;
 }

@@ -6,7 +6,11 @@ import { Device } from './device.entity';
  * Lockers must be heard from (a message, a reading or a status) at least every `silenceSeconds`: a last will
  * is not always delivered, so silence itself raises an alert, once, and a device heard again resolves it.
  */
-export async function sweepSilentLockers(em: EntityManager, silenceSeconds: number, now = new Date()): Promise<{ silent: number; heard: number }> {
+export async function sweepSilentLockers(
+  em: EntityManager,
+  silenceSeconds: number,
+  now = new Date(),
+): Promise<{ silent: number; heard: number }> {
   return em.transactional(async (tx) => {
     // One sweeper at a time across instances, so an alert is raised once.
     await tx.execute(`select pg_advisory_xact_lock(hashtext('custody.presence'))`);
@@ -16,11 +20,20 @@ export async function sweepSilentLockers(em: EntityManager, silenceSeconds: numb
 
 async function sweep(em: EntityManager, silenceSeconds: number, now: Date): Promise<{ silent: number; heard: number }> {
   const cutoff = new Date(now.getTime() - silenceSeconds * 1000);
-  const silent = await em.find(Device, { kind: 'locker', active: true, $or: [{ lastSeenAt: { $lt: cutoff } }, { lastSeenAt: null, createdAt: { $lt: cutoff } }] });
+  const silent = await em.find(Device, {
+    kind: 'locker',
+    active: true,
+    $or: [{ lastSeenAt: { $lt: cutoff } }, { lastSeenAt: null, createdAt: { $lt: cutoff } }],
+  });
   let raised = 0;
   for (const device of silent) {
     if (await em.count(Alert, { kind: 'device_silent', deviceId: device.id, status: 'open' })) continue;
-    em.create(Alert, { kind: 'device_silent', deviceId: device.id, locationId: device.locationId ?? null, message: `locker ${device.code} has not been heard from since ${device.lastSeenAt?.toISOString() ?? 'it was registered'}` });
+    em.create(Alert, {
+      kind: 'device_silent',
+      deviceId: device.id,
+      locationId: device.locationId ?? null,
+      message: `locker ${device.code} has not been heard from since ${device.lastSeenAt?.toISOString() ?? 'it was registered'}`,
+    });
     raised++;
   }
   await em.flush();

@@ -24,15 +24,20 @@ export interface NewDevice {
 }
 
 /** Registers a device; its MQTT password is returned this once and only its hash is kept. */
-export async function registerDevice(em: EntityManager, input: NewDevice): Promise<{ device: Device; password: string }> {
-  if (input.kind === 'scanner' && !input.mode) throw new UnprocessableError('a scanner needs a mode: check_in, check_out or audit');
+export async function registerDevice(
+  em: EntityManager,
+  input: NewDevice,
+): Promise<{ device: Device; password: string }> {
+  if (input.kind === 'scanner' && !input.mode)
+    throw new UnprocessableError('a scanner needs a mode: check_in, check_out or audit');
   return em.transactional(async (tx) => {
     if (await tx.count(Device, { code: input.code })) throw new ConflictError(`device ${input.code} already exists`);
     let locationId: string | null = null;
     if (input.locationCode) {
       const location = await tx.findOne(Location, { code: input.locationCode });
       if (!location) throw new UnprocessableError(`location ${input.locationCode} does not exist`);
-      if (input.kind === 'locker' && location.kind !== 'locker') throw new UnprocessableError(`${input.locationCode} is a ${location.kind}, not a locker`);
+      if (input.kind === 'locker' && location.kind !== 'locker')
+        throw new UnprocessableError(`${input.locationCode} is a ${location.kind}, not a locker`);
       locationId = location.id;
     }
     const password = newPassword();
@@ -56,7 +61,10 @@ export async function findDevice(em: EntityManager, id: string): Promise<Device>
   return device;
 }
 
-export async function rotateDevicePassword(em: EntityManager, id: string): Promise<{ device: Device; password: string }> {
+export async function rotateDevicePassword(
+  em: EntityManager,
+  id: string,
+): Promise<{ device: Device; password: string }> {
   return em.transactional(async (tx) => {
     const device = await findDevice(tx, id);
     const password = newPassword();

@@ -13,7 +13,6 @@ import { originOf, type Ack, type ScanMessage } from './messages';
 import { exactlyOnce, MessageReceipt, type Outcome } from './once';
 import { operatorAt } from './operators';
 
-
 async function approvedLoanFor(em: EntityManager, itemCode: string): Promise<string> {
   const [row] = await em.execute<{ id: string }[]>(
     `select r.id from requests r join request_items ri on ri.request_id = r.id join items i on i.id = ri.item_id
@@ -29,8 +28,16 @@ async function approvedLoanFor(em: EntityManager, itemCode: string): Promise<str
  * the group commit, its message recorded in the batch's transaction; every other scan is a transaction of
  * its own (`exactlyOnce`).
  */
-export async function handleScan(em: EntityManager, placements: GroupCommit, device: DeviceRef, topic: string, scan: ScanMessage, receivedAt: Date): Promise<Ack> {
-  const once = (perform: (tx: EntityManager) => Promise<Outcome>) => exactlyOnce(em, device.id, topic, scan.msgId, perform);
+export async function handleScan(
+  em: EntityManager,
+  placements: GroupCommit,
+  device: DeviceRef,
+  topic: string,
+  scan: ScanMessage,
+  receivedAt: Date,
+): Promise<Ack> {
+  const once = (perform: (tx: EntityManager) => Promise<Outcome>) =>
+    exactlyOnce(em, device.id, topic, scan.msgId, perform);
   const origin = originOf(device, scan, receivedAt);
   let code: string;
   try {
@@ -45,10 +52,19 @@ export async function handleScan(em: EntityManager, placements: GroupCommit, dev
   if (device.mode === 'check_out') {
     return once(async (tx) => {
       const operator = await operatorAt(tx, device, scan, receivedAt);
-      return answered(await checkOut(tx, operator, code, { requestId: await approvedLoanFor(tx, code), condition: 'as scanned', origin }), code, null);
+      return answered(
+        await checkOut(tx, operator, code, {
+          requestId: await approvedLoanFor(tx, code),
+          condition: 'as scanned',
+          origin,
+        }),
+        code,
+        null,
+      );
     });
   }
-  if (device.mode !== 'check_in') return once(async (tx) => countForAudit(tx, device, await operatorAt(tx, device, scan, receivedAt), code));
+  if (device.mode !== 'check_in')
+    return once(async (tx) => countForAudit(tx, device, await operatorAt(tx, device, scan, receivedAt), code));
 
   let station: { operator: Caller; locationCode: string };
   try {
@@ -57,7 +73,9 @@ export async function handleScan(em: EntityManager, placements: GroupCommit, dev
     if (!(err instanceof AppError)) throw err;
     return once(() => Promise.reject(err));
   }
-  const receipt = new MessageReceipt(device.id, topic, scan.msgId, (placed) => answered(placed.event, code, station.locationCode));
+  const receipt = new MessageReceipt(device.id, topic, scan.msgId, (placed) =>
+    answered(placed.event, code, station.locationCode),
+  );
   const placement = checkInPlacement(station.operator, code, { locationCode: station.locationCode, origin });
   try {
     return receipt.answer(await placements.place(station.operator, placement, receipt));
@@ -69,15 +87,26 @@ export async function handleScan(em: EntityManager, placements: GroupCommit, dev
 }
 
 /** Where the items checked in at this station go: the last location label scanned, or its own. */
-async function checkInStation(sql: Sql, device: DeviceRef, operator: Caller): Promise<{ operator: Caller; locationCode: string }> {
+async function checkInStation(
+  sql: Sql,
+  device: DeviceRef,
+  operator: Caller,
+): Promise<{ operator: Caller; locationCode: string }> {
   const place = device.scanLocationId ?? device.locationId;
-  const [location] = place ? await sql.execute<{ code: string }[]>('select code from locations where id = ?', [place]) : [];
+  const [location] = place
+    ? await sql.execute<{ code: string }[]>('select code from locations where id = ?', [place])
+    : [];
   if (!location) throw new UnprocessableError('scan a location label first');
   return { operator, locationCode: location.code };
 }
 
 /** A location label: the items scanned next at this station go there. Neither an item's nor a location's, it is refused as the item code it is not. */
-async function scanLocationLabel(tx: EntityManager, device: DeviceRef, scan: ScanMessage, notAnItem: unknown): Promise<Outcome> {
+async function scanLocationLabel(
+  tx: EntityManager,
+  device: DeviceRef,
+  scan: ScanMessage,
+  notAnItem: unknown,
+): Promise<Outcome> {
   const location = await tx.findOne(Location, { code: scan.code });
   if (!location) throw notAnItem;
   await tx.execute('update devices set scan_location_id = ? where id = ?', [location.id, device.id]);
@@ -104,4 +133,3 @@ const answered = (event: AppendedEvent, code: string, location: string | null): 
   item: { code, state: event.state.state, location },
   event: { index: event.index, leafHash: event.leafHash },
 });
-

@@ -1,5 +1,14 @@
 import { z } from 'zod';
-import { commandResult, doorMessage, occupancyMessage, operatorMessage, scanMessage, statusMessage, tamperMessage, teleMessage } from './messages';
+import {
+  commandResult,
+  doorMessage,
+  occupancyMessage,
+  operatorMessage,
+  scanMessage,
+  statusMessage,
+  tamperMessage,
+  teleMessage,
+} from './messages';
 
 const ack = z.object({
   v: z.literal(1),
@@ -11,7 +20,13 @@ const ack = z.object({
   session: z.object({ id: z.uuid(), operator: z.string(), expiresAt: z.iso.datetime() }).optional(),
 });
 
-const unlockCommand = z.object({ v: z.literal(1), cmdId: z.uuid(), compartment: z.string(), side: z.literal('back'), expiresAt: z.iso.datetime() });
+const unlockCommand = z.object({
+  v: z.literal(1),
+  cmdId: z.uuid(),
+  compartment: z.string(),
+  side: z.literal('back'),
+  expiresAt: z.iso.datetime(),
+});
 
 /** The JSON Schema of the device messages, for device makers (docs/device-messages.schema.json is this). */
 export function deviceMessageSchemas() {

@@ -14,7 +14,8 @@ export function parseTopic(topic: string): DeviceTopic | null {
   return { kind: parts[2]!, deviceId: parts[3]!, rest: parts.slice(4).join('/') };
 }
 
-export const deviceTopic = (kind: string, deviceId: string, rest: string) => `${TOPIC_ROOT}/${kind}/${deviceId}/${rest}`;
+export const deviceTopic = (kind: string, deviceId: string, rest: string) =>
+  `${TOPIC_ROOT}/${kind}/${deviceId}/${rest}`;
 
 /** What a device may publish under its own prefix, and what it may subscribe to. */
 export function devicePublishAllowed(rest: string): boolean {

@@ -80,19 +80,34 @@ export function createReport(frame: ReportFrame): { doc: Doc; newPage: () => voi
   });
   doc.registerFont('regular', fontData('regular'));
   doc.registerFont('bold', fontData('bold'));
-  for (const weight of ['regular', 'bold'] as const) withoutShaping((doc.font(weight) as unknown as { _font: EmbeddedFont })._font);
+  for (const weight of ['regular', 'bold'] as const)
+    withoutShaping((doc.font(weight) as unknown as { _font: EmbeddedFont })._font);
   let page = 0;
   const newPage = () => {
     page += 1;
     doc.addPage();
-    doc.font('bold').fontSize(11).fillColor('black').text(frame.title, PAGE.margin, PAGE.margin, { width: CONTENT_WIDTH, lineBreak: false });
-    doc.font('regular').fontSize(8).text(frame.subject, PAGE.margin, PAGE.margin + 14, { width: CONTENT_WIDTH, lineBreak: false });
-    doc.moveTo(PAGE.margin, CONTENT_TOP - 4).lineTo(PAGE.width - PAGE.margin, CONTENT_TOP - 4).lineWidth(0.5).stroke();
+    doc
+      .font('bold')
+      .fontSize(11)
+      .fillColor('black')
+      .text(frame.title, PAGE.margin, PAGE.margin, { width: CONTENT_WIDTH, lineBreak: false });
+    doc
+      .font('regular')
+      .fontSize(8)
+      .text(frame.subject, PAGE.margin, PAGE.margin + 14, { width: CONTENT_WIDTH, lineBreak: false });
+    doc
+      .moveTo(PAGE.margin, CONTENT_TOP - 4)
+      .lineTo(PAGE.width - PAGE.margin, CONTENT_TOP - 4)
+      .lineWidth(0.5)
+      .stroke();
     doc.font('regular').fontSize(7.5).fillColor('#333333');
     // The footer sits in the bottom margin: without lifting it, pdfkit would start a new page for it.
     const bottom = doc.page.margins.bottom;
     doc.page.margins.bottom = 0;
-    doc.text(fitText(doc, footer(frame, page), CONTENT_WIDTH), PAGE.margin, PAGE.height - PAGE.margin - 10, { width: CONTENT_WIDTH, lineBreak: false });
+    doc.text(fitText(doc, footer(frame, page), CONTENT_WIDTH), PAGE.margin, PAGE.height - PAGE.margin - 10, {
+      width: CONTENT_WIDTH,
+      lineBreak: false,
+    });
     doc.page.margins.bottom = bottom;
     doc.fillColor('black');
   };
@@ -110,7 +125,15 @@ interface Fragment {
 }
 
 /** One line of text that never wraps or overflows `width`, with any control character shown as its code point. */
-export function line(doc: Doc, given: string, x: number, y: number, width: number, font: 'regular' | 'bold' | 'mono' = 'regular', size = 8.5): void {
+export function line(
+  doc: Doc,
+  given: string,
+  x: number,
+  y: number,
+  width: number,
+  font: 'regular' | 'bold' | 'mono' = 'regular',
+  size = 8.5,
+): void {
   const text = visibleText(given);
   doc.font(ASCII.test(text) || font === 'mono' ? BUILT_IN[font] : font).fontSize(size);
   // Already shortened to fit, so set directly: doc.text() would measure the string three more times (to wrap,
@@ -121,9 +144,24 @@ export function line(doc: Doc, given: string, x: number, y: number, width: numbe
 }
 
 /** A table with fixed columns: every cell one line, shortened to fit. Returns the y after the last row. */
-export function table(doc: Doc, columns: { title: string; width: number }[], rows: string[][], x: number, y: number, rowHeight = 14): number {
+export function table(
+  doc: Doc,
+  columns: { title: string; width: number }[],
+  rows: string[][],
+  x: number,
+  y: number,
+  rowHeight = 14,
+): number {
   let cursor = x;
-  doc.rect(x, y, columns.reduce((a, c) => a + c.width, 0), rowHeight).fill('#eeeeee').fillColor('black');
+  doc
+    .rect(
+      x,
+      y,
+      columns.reduce((a, c) => a + c.width, 0),
+      rowHeight,
+    )
+    .fill('#eeeeee')
+    .fillColor('black');
   for (const column of columns) {
     line(doc, column.title, cursor + 2, y + 3, column.width - 4, 'bold', 8);
     cursor += column.width;
@@ -135,7 +173,13 @@ export function table(doc: Doc, columns: { title: string; width: number }[], row
       line(doc, cell, cursor + 2, top + 3, columns[i]!.width - 4, 'regular', 8);
       cursor += columns[i]!.width;
     });
-    doc.moveTo(x, top + rowHeight).lineTo(cursor, top + rowHeight).lineWidth(0.25).strokeColor('#bbbbbb').stroke().strokeColor('black');
+    doc
+      .moveTo(x, top + rowHeight)
+      .lineTo(cursor, top + rowHeight)
+      .lineWidth(0.25)
+      .strokeColor('#bbbbbb')
+      .stroke()
+      .strokeColor('black');
     top += rowHeight;
   }
   return top;
@@ -147,7 +191,11 @@ export function signatureBoxes(doc: Doc, labels: string[], y: number, dateLabel:
   labels.forEach((label, i) => {
     const x = PAGE.margin + i * width;
     line(doc, label, x, y, width - 10, 'bold', 9);
-    doc.moveTo(x, y + 46).lineTo(x + width - 20, y + 46).lineWidth(0.5).stroke();
+    doc
+      .moveTo(x, y + 46)
+      .lineTo(x + width - 20, y + 46)
+      .lineWidth(0.5)
+      .stroke();
     line(doc, `${dateLabel}: ____________`, x, y + 54, width - 10, 'regular', 8);
   });
 }

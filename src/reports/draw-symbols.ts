@@ -5,7 +5,14 @@ const CODE128_QUIET = 10;
 const QR_QUIET = 4;
 
 /** Code 128 as vector bars filling `width` (quiet zones included). */
-export function drawCode128(doc: PDFKit.PDFDocument, text: string, x: number, y: number, width: number, height: number): void {
+export function drawCode128(
+  doc: PDFKit.PDFDocument,
+  text: string,
+  x: number,
+  y: number,
+  width: number,
+  height: number,
+): void {
   const widths = code128Widths(text);
   const module = width / (widths.reduce((a, b) => a + b, 0) + 2 * CODE128_QUIET);
   let cursor = x + CODE128_QUIET * module;

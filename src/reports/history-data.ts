@@ -37,7 +37,9 @@ export interface HistoryData {
 
 export async function loadNames(em: EntityManager): Promise<Names> {
   const [users, agencies, locations] = await Promise.all([
-    em.execute<{ id: string; display_name: string; code: string }[]>('select u.id, u.display_name, a.code from users u join agencies a on a.id = u.agency_id'),
+    em.execute<{ id: string; display_name: string; code: string }[]>(
+      'select u.id, u.display_name, a.code from users u join agencies a on a.id = u.agency_id',
+    ),
     em.execute<{ id: string; code: string }[]>('select id, code from agencies'),
     em.execute<{ id: string; code: string }[]>('select id, code from locations'),
   ]);
@@ -61,7 +63,11 @@ export async function loadHistory(
   const bundle = await buildProofBundle(em, item, signing);
   const check = verifyBundle(bundle, signing.signer, signing.witnesses, 0);
   const photos: Buffer[] = [];
-  for (const attachment of await em.find(Attachment, { itemId: item.id, kind: 'photo' }, { orderBy: { createdAt: 'asc' }, limit: 4 })) {
+  for (const attachment of await em.find(
+    Attachment,
+    { itemId: item.id, kind: 'photo' },
+    { orderBy: { createdAt: 'asc' }, limit: 4 },
+  )) {
     photos.push(await readAttachment(attachmentsDir, attachment).catch(() => Buffer.alloc(0)));
   }
   const corrections = await em.execute<{ corrects: string; item_seq: number }[]>(
@@ -71,7 +77,11 @@ export async function loadHistory(
   // The events are those of the bundle, exactly what was verified; each is parsed only when drawn.
   function* events(): Generator<HistoryEvent> {
     for (const event of bundle.events) {
-      yield { index: event.index, envelope: JSON.parse(event.canonical) as Envelope, leafHash: leafHash(event.canonical).toString('hex') };
+      yield {
+        index: event.index,
+        envelope: JSON.parse(event.canonical) as Envelope,
+        leafHash: leafHash(event.canonical).toString('hex'),
+      };
     }
   }
   return {

@@ -59,7 +59,13 @@ function drawEvent(doc: Doc, report: HistoryReport, e: Envelope, index: number, 
   const title = `#${e.itemSeq}  ${e.occurredAt.replace('T', ' ').replace('Z', ' UTC')}  ${eventName(e.type, report.lang)}  · idx ${index}${corrected ? `  [${w('correctedBy', corrected)}]` : ''}`;
   line(doc, title, x, y, CONTENT_WIDTH, 'bold', 9);
   const witness = typeof e.payload.witnessId === 'string' ? names.user(e.payload.witnessId) : w('none');
-  line(doc, `${w('actor')}: ${names.user(e.actor)} · ${w('witness')}: ${witness}${e.device ? ` · device ${e.device}` : ''}`, x + 12, y + LINE, CONTENT_WIDTH - 12);
+  line(
+    doc,
+    `${w('actor')}: ${names.user(e.actor)} · ${w('witness')}: ${witness}${e.device ? ` · device ${e.device}` : ''}`,
+    x + 12,
+    y + LINE,
+    CONTENT_WIDTH - 12,
+  );
   const holder = e.type === 'handover' ? names.user(String(e.payload.toUserId)) : '';
   line(
     doc,
@@ -72,9 +78,23 @@ function drawEvent(doc: Doc, report: HistoryReport, e: Envelope, index: number, 
   doc.font('regular').fontSize(7).fillColor('#444444');
   // The previous hash in full is the hash of the event above (and in the attached bundle): its start is enough here.
   // Set a little lower than the line grid: the CJK font's descent above would otherwise touch it.
-  line(doc, `hash ${leafHash}  prev ${e.prevItemHash ? `${e.prevItemHash.slice(0, 16)}...` : '-'}`, x + 12, y + 4 * LINE + 2, CONTENT_WIDTH - 12, 'mono', 6.5);
+  line(
+    doc,
+    `hash ${leafHash}  prev ${e.prevItemHash ? `${e.prevItemHash.slice(0, 16)}...` : '-'}`,
+    x + 12,
+    y + 4 * LINE + 2,
+    CONTENT_WIDTH - 12,
+    'mono',
+    6.5,
+  );
   doc.fillColor('black');
-  doc.moveTo(x, y + EVENT_HEIGHT - 4).lineTo(x + CONTENT_WIDTH, y + EVENT_HEIGHT - 4).lineWidth(0.25).strokeColor('#cccccc').stroke().strokeColor('black');
+  doc
+    .moveTo(x, y + EVENT_HEIGHT - 4)
+    .lineTo(x + CONTENT_WIDTH, y + EVENT_HEIGHT - 4)
+    .lineWidth(0.25)
+    .strokeColor('#cccccc')
+    .stroke()
+    .strokeColor('black');
 }
 
 function drawParticulars(doc: Doc, report: HistoryReport): void {
@@ -88,13 +108,19 @@ function drawParticulars(doc: Doc, report: HistoryReport): void {
     [zh ? '案号' : 'Case', `${item.caseNumber} · ${zh ? `第${item.itemNo}件` : `item ${item.itemNo}`}`],
     [zh ? '类别' : 'Category', categoryName(item.category, lang)],
     [zh ? '名称及特征' : 'Description', item.description],
-    [zh ? '数量' : 'Quantity', `${item.quantity} ${item.unit}${item.weightGrams ? ` · ${item.weightGrams} g` : ''}${item.amount ? ` · ${item.amount} ${item.currency ?? ''}` : ''}`],
+    [
+      zh ? '数量' : 'Quantity',
+      `${item.quantity} ${item.unit}${item.weightGrams ? ` · ${item.weightGrams} g` : ''}${item.amount ? ` · ${item.amount} ${item.currency ?? ''}` : ''}`,
+    ],
     [zh ? '序列号 / 封签' : 'Serial / seal', `${item.serialNumber ?? '—'} / ${item.sealNumber ?? '—'}`],
     [zh ? '扣押时间、地点' : 'Seized', `${item.seizedAt} · ${item.seizedPlace ?? '—'} · ${item.seizedFrom ?? '—'}`],
     [zh ? '扣押人' : 'Seized by', report.data.names.user(item.seizedBy)],
     [zh ? '保管单位' : 'Legal custody', item.owningAgencyCode],
     [zh ? '当前状态' : 'State', `${item.state}${item.legalHold ? (zh ? ' · 冻结中' : ' · under legal hold') : ''}`],
-    [zh ? '当前位置 / 持有人' : 'Location / holder', `${item.locationCode ?? '—'} / ${item.holderName ?? item.holderUsername ?? '—'}`],
+    [
+      zh ? '当前位置 / 持有人' : 'Location / holder',
+      `${item.locationCode ?? '—'} / ${item.holderName ?? item.holderUsername ?? '—'}`,
+    ],
     [zh ? '处置审查日期' : 'Review date', item.reviewDate],
   ];
   y += 18;
@@ -115,7 +141,8 @@ function drawParticulars(doc: Doc, report: HistoryReport): void {
   if (photos.length === 0) line(doc, reportWord('none', lang), PAGE.margin, y, 200);
   photos.forEach((photo, i) => {
     const x = PAGE.margin + i * 128;
-    if (photo.length === 0) line(doc, zh ? '照片文件与账本记录不符' : 'photo does not match its ledger hash', x, y, 120, 'bold', 8);
+    if (photo.length === 0)
+      line(doc, zh ? '照片文件与账本记录不符' : 'photo does not match its ledger hash', x, y, 120, 'bold', 8);
     else doc.image(photo, x, y, { fit: [120, 120] });
   });
 }
@@ -127,7 +154,15 @@ function drawVerification(doc: Doc, report: HistoryReport): void {
   line(doc, reportWord('verification', lang), PAGE.margin, y, 300, 'bold', 12);
   y += 22;
   doc.fillColor(check.ok ? '#006400' : '#b00000');
-  line(doc, check.ok ? reportWord('verified', lang) : `${reportWord('notVerified', lang)}: ${check.steps.at(-1)?.detail ?? ''}`, PAGE.margin, y, CONTENT_WIDTH, 'bold', 11);
+  line(
+    doc,
+    check.ok ? reportWord('verified', lang) : `${reportWord('notVerified', lang)}: ${check.steps.at(-1)?.detail ?? ''}`,
+    PAGE.margin,
+    y,
+    CONTENT_WIDTH,
+    'bold',
+    11,
+  );
   doc.fillColor('black');
   y += 20;
   for (const step of check.steps) {
@@ -141,10 +176,34 @@ function drawVerification(doc: Doc, report: HistoryReport): void {
   y += 14;
   doc.font('regular').fontSize(8).text(bundle.checkpoint, PAGE.margin, y, { width: 300 });
   y = Math.max(y + 90, doc.y + 8);
-  line(doc, `${lang === 'zh' ? '最新事件' : 'Latest event'}: idx ${last.index} · ${reportWord('hash', lang)} ${leafHash(last.canonical).toString('hex')}`, PAGE.margin, y, 320, 'regular', 6.5);
-  line(doc, `${lang === 'zh' ? '包含证明' : 'Inclusion proof'}: ${leaf.hashes.length} hashes, tree ${leaf.treeSize}`, PAGE.margin, y + 12, CONTENT_WIDTH, 'regular', 8);
+  line(
+    doc,
+    `${lang === 'zh' ? '最新事件' : 'Latest event'}: idx ${last.index} · ${reportWord('hash', lang)} ${leafHash(last.canonical).toString('hex')}`,
+    PAGE.margin,
+    y,
+    320,
+    'regular',
+    6.5,
+  );
+  line(
+    doc,
+    `${lang === 'zh' ? '包含证明' : 'Inclusion proof'}: ${leaf.hashes.length} hashes, tree ${leaf.treeSize}`,
+    PAGE.margin,
+    y + 12,
+    CONTENT_WIDTH,
+    'regular',
+    8,
+  );
   drawQr(doc, proofQrText(report), PAGE.margin + 330, CONTENT_TOP + 150, 180);
-  line(doc, reportWord('attached', lang, `proof-${report.data.item.code}.json`), PAGE.margin, y + 34, CONTENT_WIDTH, 'regular', 8.5);
+  line(
+    doc,
+    reportWord('attached', lang, `proof-${report.data.item.code}.json`),
+    PAGE.margin,
+    y + 34,
+    CONTENT_WIDTH,
+    'regular',
+    8.5,
+  );
 }
 
 /** What the closing page's QR code carries: the signed checkpoint and the item's latest leaf. */

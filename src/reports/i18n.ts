@@ -92,7 +92,10 @@ const REPORT_WORDS = {
   checkpoint: ['签名检查点', 'Signed checkpoint'],
   cosigned: ['见证方副签', 'Cosigned by'],
   none: ['无', 'none'],
-  attached: ['本 PDF 附有证明包 {n}，可用 npm run verify 离线核验。', 'The proof bundle {n} is attached to this PDF; check it offline with npm run verify.'],
+  attached: [
+    '本 PDF 附有证明包 {n}，可用 npm run verify 离线核验。',
+    'The proof bundle {n} is attached to this PDF; check it offline with npm run verify.',
+  ],
   handedOverBy: ['移交人', 'Handed over by'],
   receivedBy: ['接收人', 'Received by'],
   approvedBy: ['批准人', 'Approved by'],

@@ -15,11 +15,12 @@ export type LabelSize = (typeof LABEL_SIZES)[number];
 
 const MM = 72 / 25.4;
 /** Thermal sizes print one label per page; A4 is a 3 × 8 grid of 70 × 37.1 mm labels. */
-const GEOMETRY: Record<LabelSize, { page: [number, number]; label: [number, number]; columns: number; rows: number }> = {
-  '100x50mm': { page: [100 * MM, 50 * MM], label: [100 * MM, 50 * MM], columns: 1, rows: 1 },
-  '2x1in': { page: [144, 72], label: [144, 72], columns: 1, rows: 1 },
-  a4: { page: [210 * MM, 297 * MM], label: [70 * MM, (297 / 8) * MM], columns: 3, rows: 8 },
-};
+const GEOMETRY: Record<LabelSize, { page: [number, number]; label: [number, number]; columns: number; rows: number }> =
+  {
+    '100x50mm': { page: [100 * MM, 50 * MM], label: [100 * MM, 50 * MM], columns: 1, rows: 1 },
+    '2x1in': { page: [144, 72], label: [144, 72], columns: 1, rows: 1 },
+    a4: { page: [210 * MM, 297 * MM], label: [70 * MM, (297 / 8) * MM], columns: 3, rows: 8 },
+  };
 
 type Doc = PDFKit.PDFDocument;
 
@@ -53,7 +54,11 @@ function drawLabel(doc: Doc, label: LabelContent, x: number, y: number, w: numbe
   const codeSize = h * 0.09;
   doc.font('bold').fontSize(codeSize);
   const codeTop = y + margin + barHeight + h * 0.01;
-  doc.text(visibleText(label.displayCode), x + margin, codeTop, { width: w - 2 * margin, align: 'center', lineBreak: false });
+  doc.text(visibleText(label.displayCode), x + margin, codeTop, {
+    width: w - 2 * margin,
+    align: 'center',
+    lineBreak: false,
+  });
 
   const top = codeTop + codeSize * 1.35;
   const bottom = y + h - margin;
@@ -74,7 +79,12 @@ function drawLabel(doc: Doc, label: LabelContent, x: number, y: number, w: numbe
  */
 export function renderLabels(labels: LabelContent[], size: LabelSize, title: string): PDFKit.PDFDocument {
   const geometry = GEOMETRY[size];
-  const doc = new PDFDocument({ size: geometry.page, margin: 0, autoFirstPage: false, info: { Title: title, Creator: 'Custody' } });
+  const doc = new PDFDocument({
+    size: geometry.page,
+    margin: 0,
+    autoFirstPage: false,
+    info: { Title: title, Creator: 'Custody' },
+  });
   doc.registerFont('regular', fontData('regular'));
   doc.registerFont('bold', fontData('bold'));
   const perPage = geometry.columns * geometry.rows;

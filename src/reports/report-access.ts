@@ -18,7 +18,12 @@ export interface Access {
 
 /** What every printed report says about itself: its id, when and by whom, in which language. */
 export function reportFrame(reportId: string, caller: Caller, lang: Lang) {
-  return { reportId, lang, generatedAt: `${new Date().toISOString().replace('T', ' ').slice(0, 19)} UTC`, generatedBy: `${caller.displayName} (${caller.agencyCode})` };
+  return {
+    reportId,
+    lang,
+    generatedAt: `${new Date().toISOString().replace('T', ' ').slice(0, 19)} UTC`,
+    generatedBy: `${caller.displayName} (${caller.agencyCode})`,
+  };
 }
 
 /** Records who is reading which report, before it is sent; returns the report id printed on every page. */
@@ -32,10 +37,19 @@ export async function recordReportAccess(em: EntityManager, caller: Caller, acce
 }
 
 export async function itemReportAccess(em: EntityManager, itemId: string) {
-  const rows = await em.execute<{ id: string; kind: string; format: string; accessed_at: Date; username: string; display_name: string }[]>(
+  const rows = await em.execute<
+    { id: string; kind: string; format: string; accessed_at: Date; username: string; display_name: string }[]
+  >(
     `select r.id, r.kind, r.format, r.accessed_at, u.username, u.display_name from report_access r join users u on u.id = r.user_id
       where r.item_id = ? order by r.accessed_at, r.id`,
     [itemId],
   );
-  return rows.map((r) => ({ reportId: r.id, kind: r.kind, format: r.format, at: new Date(r.accessed_at).toISOString(), username: r.username, displayName: r.display_name }));
+  return rows.map((r) => ({
+    reportId: r.id,
+    kind: r.kind,
+    format: r.format,
+    at: new Date(r.accessed_at).toISOString(),
+    username: r.username,
+    displayName: r.display_name,
+  }));
 }

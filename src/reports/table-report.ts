@@ -1,4 +1,14 @@
-import { CONTENT_BOTTOM, CONTENT_TOP, CONTENT_WIDTH, createReport, line, PAGE, signatureBoxes, table, type Doc } from './document';
+import {
+  CONTENT_BOTTOM,
+  CONTENT_TOP,
+  CONTENT_WIDTH,
+  createReport,
+  line,
+  PAGE,
+  signatureBoxes,
+  table,
+  type Doc,
+} from './document';
 import { reportWord, type Lang } from './i18n';
 
 export interface TableReport {
@@ -28,7 +38,8 @@ export function renderTableReport(report: TableReport): Doc {
   let pages = 1 + Math.ceil(rest / perPage);
   const lastRows = rest === 0 ? report.rows.length : rest - (pages - 2) * perPage;
   const lastTop = pages === 1 ? firstTop : CONTENT_TOP;
-  const needsSignaturePage = report.signatures && lastTop + (lastRows + 1) * ROW + SIGNATURE_SPACE + 20 > CONTENT_BOTTOM;
+  const needsSignaturePage =
+    report.signatures && lastTop + (lastRows + 1) * ROW + SIGNATURE_SPACE + 20 > CONTENT_BOTTOM;
   if (needsSignaturePage) pages += 1;
 
   const { doc, newPage } = createReport({
@@ -42,7 +53,17 @@ export function renderTableReport(report: TableReport): Doc {
   });
   const columns = report.columns.map((c) => ({ title: c.title, width: CONTENT_WIDTH * c.share }));
   newPage();
-  report.heading.forEach((text, i) => line(doc, text, PAGE.margin, CONTENT_TOP + 8 + i * 13, CONTENT_WIDTH, i === 0 ? 'bold' : 'regular', i === 0 ? 10 : 8.5));
+  report.heading.forEach((text, i) =>
+    line(
+      doc,
+      text,
+      PAGE.margin,
+      CONTENT_TOP + 8 + i * 13,
+      CONTENT_WIDTH,
+      i === 0 ? 'bold' : 'regular',
+      i === 0 ? 10 : 8.5,
+    ),
+  );
   let y = table(doc, columns, report.rows.slice(0, perFirst), PAGE.margin, firstTop, ROW);
   for (let start = perFirst; start < report.rows.length; start += perPage) {
     newPage();

@@ -31,10 +31,12 @@ export function renderZpl(labels: LabelContent[], size: Exclude<LabelSize, 'a4'>
         `^FO${margin + 10 * module},${margin}^BY${module}^BCN,${barHeight},N,N,N^FD${escape(label.code)}^FS`,
         `^FO${margin},${margin + barHeight + 4}^FB${w - 2 * margin},1,0,C^A0N,${codeSize},${codeSize}^FD${escape(label.displayCode)}^FS`,
         `^FO${w - margin - 29 * qrMagnification},${top - 10}^BQN,2,${qrMagnification}^FDMA,${escape(label.code)}^FS`,
-        ...label.lines.slice(0, 4).map(
-          (line, i) =>
-            `^FO${margin},${top + i * lineHeight}^FB${w - 3 * margin - 29 * qrMagnification},1^A@N,${Math.round(lineHeight * 0.8)},${Math.round(lineHeight * 0.8)},${ZPL_CJK_FONT}^FD${escape(line)}^FS`,
-        ),
+        ...label.lines
+          .slice(0, 4)
+          .map(
+            (line, i) =>
+              `^FO${margin},${top + i * lineHeight}^FB${w - 3 * margin - 29 * qrMagnification},1^A@N,${Math.round(lineHeight * 0.8)},${Math.round(lineHeight * 0.8)},${ZPL_CJK_FONT}^FD${escape(line)}^FS`,
+          ),
         `^PQ${copies}`,
         '^XZ',
       ].join('\n'),

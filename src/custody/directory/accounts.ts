@@ -21,7 +21,12 @@ export interface PasswordChange {
  * Changes the caller's own password, given the current one (so that a stolen token alone cannot take the
  * account). Every token issued before is refused from now on, this one too: the caller gets a new one.
  */
-export async function changeOwnPassword(em: EntityManager, caller: Caller, change: PasswordChange, throttle?: ThrottlePolicy): Promise<User> {
+export async function changeOwnPassword(
+  em: EntityManager,
+  caller: Caller,
+  change: PasswordChange,
+  throttle?: ThrottlePolicy,
+): Promise<User> {
   checkPassword(change.newPassword, caller.username, 'newPassword');
   if (change.newPassword === change.currentPassword) {
     throw new ValidationError('body newPassword: must differ from the current password', [
@@ -29,7 +34,11 @@ export async function changeOwnPassword(em: EntityManager, caller: Caller, chang
     ]);
   }
   try {
-    await signIn(em, { username: caller.username, password: change.currentPassword, address: change.address }, throttle);
+    await signIn(
+      em,
+      { username: caller.username, password: change.currentPassword, address: change.address },
+      throttle,
+    );
   } catch (err) {
     if (err instanceof UnauthorizedError) throw new UnprocessableError('the current password is wrong');
     throw err;
@@ -41,15 +50,26 @@ export async function changeOwnPassword(em: EntityManager, caller: Caller, chang
     user.mustChangePassword = false;
     user.tokenVersion += 1;
     await tx.flush();
-    await recordDirectoryChange(tx, caller, { action: 'user.password_changed', subject: { kind: 'user', id: user.id }, change: {} });
+    await recordDirectoryChange(tx, caller, {
+      action: 'user.password_changed',
+      subject: { kind: 'user', id: user.id },
+      change: {},
+    });
     return user;
   });
 }
 
 /** Refuses one token from now on, until it would have expired anyway. */
-export async function signOut(em: EntityManager, caller: Caller, token: { id: string; expiresAt: Date }): Promise<void> {
+export async function signOut(
+  em: EntityManager,
+  caller: Caller,
+  token: { id: string; expiresAt: Date },
+): Promise<void> {
   await em.transactional(async (tx) => {
-    await tx.execute('insert into revoked_tokens (token_id, user_id, expires_at) values (?, ?, ?) on conflict do nothing', [token.id, caller.id, token.expiresAt]);
+    await tx.execute(
+      'insert into revoked_tokens (token_id, user_id, expires_at) values (?, ?, ?) on conflict do nothing',
+      [token.id, caller.id, token.expiresAt],
+    );
     // What has expired is refused as expired: it need not be kept.
     await tx.execute('delete from revoked_tokens where expires_at < now()');
   });
@@ -61,6 +81,10 @@ export async function signOutEverywhere(em: EntityManager, caller: Caller): Prom
     const user = await lockUser(tx, caller.id);
     user.tokenVersion += 1;
     await tx.flush();
-    await recordDirectoryChange(tx, caller, { action: 'user.signed_out_everywhere', subject: { kind: 'user', id: user.id }, change: {} });
+    await recordDirectoryChange(tx, caller, {
+      action: 'user.signed_out_everywhere',
+      subject: { kind: 'user', id: user.id },
+      change: {},
+    });
   });
 }

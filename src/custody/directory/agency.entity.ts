@@ -8,7 +8,10 @@ export const Agency = defineEntity({
   name: 'Agency',
   tableName: 'agencies',
   properties: (p) => ({
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     code: p.string().unique(),
     name: p.string(),
     kind: p.enum([...AGENCY_KINDS]),

@@ -41,7 +41,13 @@ export async function bootstrap(em: EntityManager, adminPassword: string | undef
     await recordDirectoryChange(tx, null, {
       action: 'user.created',
       subject: { kind: 'user', id: admin.id },
-      change: { username: admin.username, displayName: admin.displayName, agencyCode: centre.code, roles: admin.roles, mustChangePassword: false },
+      change: {
+        username: admin.username,
+        displayName: admin.displayName,
+        agencyCode: centre.code,
+        roles: admin.roles,
+        mustChangePassword: false,
+      },
     });
     return adminPassword ? { created: true } : { created: true, generatedPassword: password };
   });

@@ -58,13 +58,20 @@ export class CallerCache<T = Caller> {
    * listening, or once it could not (the database down: it tries again then too).
    */
   async watch(url: string, logger: Pick<Logger, 'info' | 'warn'>): Promise<void> {
-    const client = new pg.Client({ connectionString: url, application_name: 'custody caller changes', keepAlive: true });
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: 'custody caller changes',
+      keepAlive: true,
+    });
     let gone = false;
     const lost = (err?: Error) => {
       if (gone) return;
       gone = true;
       if (this.listener === client) {
-        logger.warn({ err: err && { message: err.message } }, 'lost the caller-change notifications: callers are loaded on every request until they are back');
+        logger.warn(
+          { err: err && { message: err.message } },
+          'lost the caller-change notifications: callers are loaded on every request until they are back',
+        );
       }
       this.drop(client);
       if (!this.closed && !this.reconnect) {

@@ -73,6 +73,11 @@ export async function loadAccount(sql: Sql, id: string): Promise<Account | null>
     [id],
   );
   return row
-    ? { caller: callerOf(row), tokenVersion: row.token_version, mustChangePassword: row.must_change_password, revokedTokenIds: new Set(row.revoked ?? []) }
+    ? {
+        caller: callerOf(row),
+        tokenVersion: row.token_version,
+        mustChangePassword: row.must_change_password,
+        revokedTokenIds: new Set(row.revoked ?? []),
+      }
     : null;
 }

@@ -29,22 +29,28 @@ const VERSION = '1';
 const nfc = (value: Json): Json => {
   if (typeof value === 'string') return value.normalize('NFC');
   if (Array.isArray(value)) return value.map(nfc);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.normalize('NFC'), nfc(v)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k.normalize('NFC'), nfc(v)]));
   return value;
 };
-
 
 /**
  * Appends one entry for `change`, made by `actor` (null: the server itself, e.g. the demo's set-up).
  * MUST run inside the transaction of the change, so that both commit or neither; the head row's lock
  * keeps the numbering gap-free and in commit order.
  */
-export async function recordDirectoryChange(tx: EntityManager, actor: Caller | null, change: DirectoryChange): Promise<void> {
+export async function recordDirectoryChange(
+  tx: EntityManager,
+  actor: Caller | null,
+  change: DirectoryChange,
+): Promise<void> {
   if (!tx.isInTransaction()) throw new Error('a directory change is recorded in the transaction that makes it');
   // The server's role may not lock the head row (FOR UPDATE needs UPDATE): appenders take turns by this
   // lock, held to COMMIT, so that the head read here is still the head when custody_directory_append runs.
   await tx.execute(`select pg_advisory_xact_lock(hashtext('custody.directory_log'))`);
-  const [head] = await tx.execute<{ size: string; last_hash: Buffer }[]>('select size, last_hash from directory_log_head');
+  const [head] = await tx.execute<{ size: string; last_hash: Buffer }[]>(
+    'select size, last_hash from directory_log_head',
+  );
   const seq = Number(head!.size) + 1;
   const entry = canonicalJson(
     nfc({
@@ -59,7 +65,11 @@ export async function recordDirectoryChange(tx: EntityManager, actor: Caller | n
     }),
   );
   // The owner's function extends the tree and moves the head: the server's role cannot write either.
-  await tx.execute('select custody_directory_append(?, ?, ?)', [entry, Buffer.from(leafHash(entry)), change.subject.id]);
+  await tx.execute('select custody_directory_append(?, ?, ?)', [
+    entry,
+    Buffer.from(leafHash(entry)),
+    change.subject.id,
+  ]);
 }
 
 export interface DirectoryLogEntry {
@@ -79,7 +89,11 @@ export async function directoryLogPage(
     [page.subjectId ?? null, page.subjectId ?? null, page.limit, page.offset],
   );
   return {
-    items: rows.map((r) => ({ seq: Number(r.seq), leafHash: r.leaf_hash.toString('hex'), entry: JSON.parse(r.entry) as Json })),
+    items: rows.map((r) => ({
+      seq: Number(r.seq),
+      leafHash: r.leaf_hash.toString('hex'),
+      entry: JSON.parse(r.entry) as Json,
+    })),
     total: Number(rows[0]?.total ?? 0),
   };
 }
@@ -97,7 +111,11 @@ export interface DirectoryLogVerification {
 const BATCH = 1000;
 
 /** Why one stored entry does not check, or null. */
-function entryFault(row: { seq: string; entry: string; leaf_hash: Buffer; subject_id: string }, seq: number, prevHash: string): string | null {
+function entryFault(
+  row: { seq: string; entry: string; leaf_hash: Buffer; subject_id: string },
+  seq: number,
+  prevHash: string,
+): string | null {
   if (Number(row.seq) !== seq) return `entry ${seq} is missing: the next one is ${row.seq}`;
   let value: { v?: unknown; seq?: unknown; prevHash?: unknown; subject?: { id?: unknown } };
   try {
@@ -143,10 +161,18 @@ export async function verifyDirectoryLog(em: EntityManager): Promise<DirectoryLo
         }
         if (rows.length < BATCH) break;
       }
-      const [head] = await tx.execute<{ size: string; last_hash: Buffer; root: Buffer }[]>('select size, last_hash, root from directory_log_head');
-      if (!head || Number(head.size) !== frontier.size) return result({ seq: null, reason: `the head row counts ${head?.size ?? 'no'} entries, the log has ${frontier.size}` });
-      if (head.last_hash.toString('hex') !== prevHash) return result({ seq: null, reason: "the head row's last hash is not the last entry's" });
-      if (!head.root.equals(frontier.root())) return result({ seq: null, reason: "the head row's root is not the tree's" });
+      const [head] = await tx.execute<{ size: string; last_hash: Buffer; root: Buffer }[]>(
+        'select size, last_hash, root from directory_log_head',
+      );
+      if (!head || Number(head.size) !== frontier.size)
+        return result({
+          seq: null,
+          reason: `the head row counts ${head?.size ?? 'no'} entries, the log has ${frontier.size}`,
+        });
+      if (head.last_hash.toString('hex') !== prevHash)
+        return result({ seq: null, reason: "the head row's last hash is not the last entry's" });
+      if (!head.root.equals(frontier.root()))
+        return result({ seq: null, reason: "the head row's root is not the tree's" });
       return result(null);
     },
     { isolationLevel: IsolationLevel.REPEATABLE_READ, readOnly: true },

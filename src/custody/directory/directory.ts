@@ -45,7 +45,12 @@ export interface NewUser {
  * Creates a user with a password someone else chose: by default the user must change it at the first
  * sign-in (the demo's and the first start's accounts need not).
  */
-export async function createUser(em: EntityManager, actor: Caller | null, input: NewUser, { mustChangePassword = true } = {}): Promise<User> {
+export async function createUser(
+  em: EntityManager,
+  actor: Caller | null,
+  input: NewUser,
+  { mustChangePassword = true } = {},
+): Promise<User> {
   checkPassword(input.password, input.username, 'password');
   // Hash outside the transaction: it is slow on purpose and needs no lock.
   const passwordHash = await hashPassword(input.password);
@@ -67,7 +72,13 @@ export async function createUser(em: EntityManager, actor: Caller | null, input:
     await recordDirectoryChange(tx, actor, {
       action: 'user.created',
       subject: { kind: 'user', id: user.id },
-      change: { username: user.username, displayName: user.displayName, agencyCode: agency.code, roles: user.roles, mustChangePassword },
+      change: {
+        username: user.username,
+        displayName: user.displayName,
+        agencyCode: agency.code,
+        roles: user.roles,
+        mustChangePassword,
+      },
     });
     return user;
   });
@@ -86,7 +97,11 @@ export async function setUserRoles(em: EntityManager, actor: Caller, id: string,
     const from = user.roles;
     user.roles = [...new Set(roles)];
     await tx.flush();
-    await recordDirectoryChange(tx, actor, { action: 'user.roles_changed', subject: { kind: 'user', id }, change: { roles: { from, to: user.roles } } });
+    await recordDirectoryChange(tx, actor, {
+      action: 'user.roles_changed',
+      subject: { kind: 'user', id },
+      change: { roles: { from, to: user.roles } },
+    });
     return user;
   });
 }
@@ -131,7 +146,11 @@ export async function setPassword(em: EntityManager, actor: Caller, id: string, 
     user.mustChangePassword = true;
     user.tokenVersion += 1;
     await tx.flush();
-    await recordDirectoryChange(tx, actor, { action: 'user.password_set', subject: { kind: 'user', id }, change: { mustChangePassword: true } });
+    await recordDirectoryChange(tx, actor, {
+      action: 'user.password_set',
+      subject: { kind: 'user', id },
+      change: { mustChangePassword: true },
+    });
     return user;
   });
 }

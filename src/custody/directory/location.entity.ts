@@ -12,7 +12,10 @@ export const Location = defineEntity({
   name: 'Location',
   tableName: 'locations',
   properties: (p) => ({
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     code: p.string().unique(),
     name: p.string(),
     kind: p.enum([...LOCATION_KINDS]),

@@ -25,7 +25,8 @@ const RANK: Record<LocationKind, number> = { site: 0, zone: 1, room: 2, locker: 
 
 export async function createLocation(em: EntityManager, input: NewLocation): Promise<Location> {
   return em.transactional(async (tx) => {
-    if (await tx.count(Location, { code: input.code })) throw new ConflictError(`location ${input.code} already exists`);
+    if (await tx.count(Location, { code: input.code }))
+      throw new ConflictError(`location ${input.code} already exists`);
     let parent: Location | null = null;
     if (input.parentCode) {
       parent = await tx.findOne(Location, { code: input.parentCode });
@@ -146,7 +147,12 @@ export async function readPlaceChains(sql: Sql, codes: string[]): Promise<Map<st
  * (专区), accepting its category, and providing what the category needs (a safe, cold storage…). Whether
  * it has room is the caller's to check, under a lock (`lockCapacities`), for a location with a capacity.
  */
-export function checkPlace(item: ItemState, code: string, chain: PlaceChain | undefined, kinds = STORAGE_KINDS): ChainRow {
+export function checkPlace(
+  item: ItemState,
+  code: string,
+  chain: PlaceChain | undefined,
+  kinds = STORAGE_KINDS,
+): ChainRow {
   const location = chain?.[0];
   if (!chain || !location) throw new UnprocessableError(`location ${code} does not exist`);
   if (!kinds.includes(location.kind)) {
@@ -154,10 +160,14 @@ export function checkPlace(item: ItemState, code: string, chain: PlaceChain | un
   }
   for (const place of chain) {
     if (place.reserved_agency_id && place.reserved_agency_id !== item.owningAgencyId) {
-      throw new UnprocessableError(`${place.place_kind} ${place.place_code} is reserved for items of ${place.reserved_agency_code}`);
+      throw new UnprocessableError(
+        `${place.place_kind} ${place.place_code} is reserved for items of ${place.reserved_agency_code}`,
+      );
     }
     if (place.allowed_categories && !place.allowed_categories.includes(item.category)) {
-      throw new UnprocessableError(`${place.place_kind} ${place.place_code} takes only ${place.allowed_categories.join(', ')}, not ${item.category}`);
+      throw new UnprocessableError(
+        `${place.place_kind} ${place.place_code} takes only ${place.allowed_categories.join(', ')}, not ${item.category}`,
+      );
     }
   }
   const need = REQUIRED_FEATURE[item.category];
@@ -180,7 +190,10 @@ export async function lockCapacities(sql: Sql, codes: string[]): Promise<Map<str
   // Sent together (in one round trip on a pipelined connection): the count runs after the lock, in a
   // statement of its own, so that it sees what the lock's previous holder committed.
   const [locked, rows] = await Promise.all([
-    sql.execute<{ id: string }[]>('select id from locations where code = any (?::text[]) and capacity is not null order by id for update', [list]),
+    sql.execute<{ id: string }[]>(
+      'select id from locations where code = any (?::text[]) and capacity is not null order by id for update',
+      [list],
+    ),
     // Counted per location through the items' location index, whatever the planner thinks of the tables.
     sql.execute<{ id: string; stored: string }[]>(
       `select l.id, (select count(*) from items i where i.location_id = l.id and i.state in ('stored', 'in_locker')) as stored
@@ -192,14 +205,16 @@ export async function lockCapacities(sql: Sql, codes: string[]): Promise<Map<str
   return new Map(locked.map(({ id }) => [id, stored.get(id)!]));
 }
 
-export const fullError = (code: string, capacity: number) => new UnprocessableError(`location ${code} is full (capacity ${capacity})`);
+export const fullError = (code: string, capacity: number) =>
+  new UnprocessableError(`location ${code} is full (capacity ${capacity})`);
 
 /** Checks `item` may go in location `code` (see checkPlace), with room for it, and returns the place. */
 export async function placeItem(tx: Sql, item: ItemState, code: string, kinds = STORAGE_KINDS): Promise<Place> {
   const location = checkPlace(item, code, (await readPlaceChains(tx, [code])).get(code), kinds);
   if (location.capacity != null) {
     const stored = (await lockCapacities(tx, [code])).get(location.id)!;
-    if (stored - (item.locationId === location.id ? 1 : 0) >= location.capacity) throw fullError(code, location.capacity);
+    if (stored - (item.locationId === location.id ? 1 : 0) >= location.capacity)
+      throw fullError(code, location.capacity);
   }
   return { id: location.id, code: location.code };
 }

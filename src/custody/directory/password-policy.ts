@@ -4,11 +4,13 @@ import { COMMON_PASSWORDS } from './common-passwords';
 export const MIN_PASSWORD_LENGTH = 12;
 
 // Runs that people type as "random": the digits, the alphabet and the keyboard's rows, either way round.
-const RUNS = ['0123456789', 'abcdefghijklmnopqrstuvwxyz', 'qwertyuiopasdfghjklzxcvbnm', '1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p'].flatMap((run) => [
-  run,
-  [...run].reverse().join(''),
-]);
-const LEET: Record<string, string> = { '@': 'a', '4': 'a', '0': 'o', '1': 'i', '3': 'e', '$': 's', '5': 's', '7': 't' };
+const RUNS = [
+  '0123456789',
+  'abcdefghijklmnopqrstuvwxyz',
+  'qwertyuiopasdfghjklzxcvbnm',
+  '1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p',
+].flatMap((run) => [run, [...run].reverse().join('')]);
+const LEET: Record<string, string> = { '@': 'a', '4': 'a', '0': 'o', '1': 'i', '3': 'e', $: 's', '5': 's', '7': 't' };
 
 const normalize = (text: string) => text.normalize('NFKC').toLowerCase().replace(/\s+/gu, '');
 
@@ -39,7 +41,8 @@ export function passwordWeakness(password: string, username: string): string | n
   if (isRun(text)) return 'must not be a run of the keyboard, the alphabet or the digits';
   // A short username (`li`) is part of too many good passwords to refuse every one that contains it.
   const name = normalize(username);
-  if (name.length >= 4 && (text.includes(name) || text.includes([...name].reverse().join('')))) return 'must not contain the username';
+  if (name.length >= 4 && (text.includes(name) || text.includes([...name].reverse().join(''))))
+    return 'must not contain the username';
   if (isCommon(text)) return 'is one of the most common passwords: choose another';
   return null;
 }

@@ -95,7 +95,9 @@ export async function signIn(em: EntityManager, attempt: Attempt, policy = DEFAU
     // learn which usernames exist.
     throw new UnauthorizedError('the username or password is wrong, or the user is deactivated');
   }
-  await em.getConnection().execute('delete from login_failures where username = ? or id = ?', [attempt.username, claim.id]);
+  await em
+    .getConnection()
+    .execute('delete from login_failures where username = ? or id = ?', [attempt.username, claim.id]);
   return user;
 }
 

@@ -8,7 +8,10 @@ export const User = defineEntity({
   name: 'User',
   tableName: 'users',
   properties: (p) => ({
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     username: p.string().unique(),
     displayName: p.string(),
     agencyId: p.uuid(),
@@ -21,7 +24,10 @@ export const User = defineEntity({
     // Never serialized: a password hash is not for any response or log.
     passwordHash: p.string().hidden(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   }),
 });
 export type User = InferEntity<typeof User>;

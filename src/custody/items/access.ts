@@ -11,7 +11,9 @@ export function canSeeItem(caller: Caller, item: ItemState): boolean {
 
 /** SQL condition (on alias `i`) for the items the caller may see. */
 export function itemVisibility(caller: Caller): { sql: string; params: string[] } {
-  return seesAllItems(caller) ? { sql: 'true', params: [] } : { sql: '? = any (i.held_by_agency_ids)', params: [caller.agencyId] };
+  return seesAllItems(caller)
+    ? { sql: 'true', params: [] }
+    : { sql: '? = any (i.held_by_agency_ids)', params: [caller.agencyId] };
 }
 
 /**
@@ -21,7 +23,9 @@ export function itemVisibility(caller: Caller): { sql: string; params: string[] 
  * place or a device (no item) is the centre's.
  */
 export function alertVisibility(caller: Caller): { sql: string; params: string[] } {
-  return seesAllItems(caller) ? { sql: 'true', params: [] } : { sql: 'i.owning_agency_id = ?', params: [caller.agencyId] };
+  return seesAllItems(caller)
+    ? { sql: 'true', params: [] }
+    : { sql: 'i.owning_agency_id = ?', params: [caller.agencyId] };
 }
 
 /** Whether the caller may see (and so resolve) an alert about `item`, or about no item: as alertVisibility. */
@@ -51,7 +55,10 @@ export async function withLockedItems<T>(
       const item = byCode.get(code);
       if (!item || !canSeeItem(caller, item)) throw notFound(code);
     }
-    return change(tx, unique.map((code) => byCode.get(code)!));
+    return change(
+      tx,
+      unique.map((code) => byCode.get(code)!),
+    );
   };
   // Inside a caller's transaction (a device message), joined rather than nested: a savepoint would cost two
   // more round trips, and a failure rolls the whole message back anyway.
@@ -61,5 +68,8 @@ export async function withLockedItems<T>(
 /** Only the agency that holds legal custody decides about an item. */
 export function assertOwningAgency(caller: Caller, items: ItemState[], action: string): void {
   const foreign = items.find((item) => item.owningAgencyId !== caller.agencyId);
-  if (foreign) throw new ForbiddenError(`item ${foreign.code} is in the legal custody of another agency; only that agency can ${action}`);
+  if (foreign)
+    throw new ForbiddenError(
+      `item ${foreign.code} is in the legal custody of another agency; only that agency can ${action}`,
+    );
 }

@@ -33,7 +33,11 @@ async function dueCodes(em: EntityManager, kind: DueKind, now: string, limit: nu
  * has come due; resolves due alerts whose condition has passed. Safe to run from several instances at once:
  * each item is locked and its condition checked again before anything is written.
  */
-export async function raiseDueAlerts(em: EntityManager, now = new Date(), batch = 200): Promise<{ raised: number; resolved: number }> {
+export async function raiseDueAlerts(
+  em: EntityManager,
+  now = new Date(),
+  batch = 200,
+): Promise<{ raised: number; resolved: number }> {
   const at = now.toISOString();
   let raised = 0;
   for (const kind of Object.keys(DUE_CONDITION) as DueKind[]) {
@@ -48,9 +52,22 @@ export async function raiseDueAlerts(em: EntityManager, now = new Date(), batch 
         const due = items.filter((item) => still.some((r) => r.id === item.id));
         const events = await appendEvents(
           tx,
-          due.map((item) => ({ item, type: 'alert' as const, actor: null, to: item.state, payload: { kind, message: dueMessage(kind, item) } })),
+          due.map((item) => ({
+            item,
+            type: 'alert' as const,
+            actor: null,
+            to: item.state,
+            payload: { kind, message: dueMessage(kind, item) },
+          })),
         );
-        events.forEach((event, i) => tx.create(Alert, { kind, itemId: due[i]!.id, message: String(event.envelope.payload.message), eventIdx: event.index }));
+        events.forEach((event, i) =>
+          tx.create(Alert, {
+            kind,
+            itemId: due[i]!.id,
+            message: String(event.envelope.payload.message),
+            eventIdx: event.index,
+          }),
+        );
         await tx.flush();
         return due.length;
       });

@@ -10,7 +10,12 @@ import { checkPdfStructure } from './pdf-structure';
  * PNG, inflate the whole image); they do not render it.
  */
 export async function checkAttachmentContent(contentType: string, data: Buffer): Promise<void> {
-  const problem = contentType === 'image/png' ? await pngProblem(data) : contentType === 'image/jpeg' ? jpegProblem(data) : checkPdfStructure(data);
+  const problem =
+    contentType === 'image/png'
+      ? await pngProblem(data)
+      : contentType === 'image/jpeg'
+        ? jpegProblem(data)
+        : checkPdfStructure(data);
   if (problem) throw new UnprocessableError(`the attachment is declared ${contentType} but is not one: ${problem}`);
 }
 
@@ -41,13 +46,17 @@ const ADAM7 = [
 function pngRawSize(width: number, height: number, bitsPerPixel: number, interlaced: boolean): number {
   const rows = (w: number, h: number) => (w === 0 || h === 0 ? 0 : h * (1 + Math.ceil((w * bitsPerPixel) / 8)));
   if (!interlaced) return rows(width, height);
-  return ADAM7.reduce((sum, [x0, y0, dx, dy]) => sum + rows(Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy)), 0);
+  return ADAM7.reduce(
+    (sum, [x0, y0, dx, dy]) => sum + rows(Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy)),
+    0,
+  );
 }
 
 async function pngProblem(data: Buffer): Promise<string | null> {
   if (data.length < 8 || !data.subarray(0, 8).equals(PNG_SIGNATURE)) return 'no PNG signature';
   let offset = 8;
-  let header: { width: number; height: number; bitsPerPixel: number; interlaced: boolean; colourType: number } | null = null;
+  let header: { width: number; height: number; bitsPerPixel: number; interlaced: boolean; colourType: number } | null =
+    null;
   let palette = false;
   const idat: Buffer[] = [];
   let idatEnded = false;
@@ -55,10 +64,12 @@ async function pngProblem(data: Buffer): Promise<string | null> {
     if (offset + 12 > data.length) return `a chunk is cut short at byte ${offset}`;
     const length = data.readUInt32BE(offset);
     const type = data.toString('latin1', offset + 4, offset + 8);
-    if (length > 0x7fffffff || offset + 12 + length > data.length) return `chunk ${JSON.stringify(type)} at byte ${offset} runs past the end`;
+    if (length > 0x7fffffff || offset + 12 + length > data.length)
+      return `chunk ${JSON.stringify(type)} at byte ${offset} runs past the end`;
     if (!/^[A-Za-z]{4}$/.test(type)) return `a chunk at byte ${offset} has no valid type`;
     const body = data.subarray(offset + 8, offset + 8 + length);
-    if (zlib.crc32(data.subarray(offset + 4, offset + 8 + length)) !== data.readUInt32BE(offset + 8 + length)) return `chunk ${type} has a wrong CRC`;
+    if (zlib.crc32(data.subarray(offset + 4, offset + 8 + length)) !== data.readUInt32BE(offset + 8 + length))
+      return `chunk ${type} has a wrong CRC`;
     offset += 12 + length;
     if (!header && type !== 'IHDR') return 'the first chunk is not IHDR';
     if (type === 'IHDR') {
@@ -67,9 +78,12 @@ async function pngProblem(data: Buffer): Promise<string | null> {
       const [width, height] = [body.readUInt32BE(0), body.readUInt32BE(4)];
       const [depth, colourType, compression, filter, interlace] = [body[8]!, body[9]!, body[10]!, body[11]!, body[12]!];
       const colour = PNG_COLOUR[colourType];
-      if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) return 'IHDR gives no valid width and height';
-      if (!colour || !colour.depths.includes(depth)) return `colour type ${colourType} with bit depth ${depth} is not PNG`;
-      if (compression !== 0 || filter !== 0 || interlace > 1) return 'IHDR names an unknown compression, filter or interlace method';
+      if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff)
+        return 'IHDR gives no valid width and height';
+      if (!colour || !colour.depths.includes(depth))
+        return `colour type ${colourType} with bit depth ${depth} is not PNG`;
+      if (compression !== 0 || filter !== 0 || interlace > 1)
+        return 'IHDR names an unknown compression, filter or interlace method';
       header = { width, height, bitsPerPixel: depth * colour.channels, interlaced: interlace === 1, colourType };
     } else if (type === 'PLTE') {
       palette = true;
@@ -81,7 +95,8 @@ async function pngProblem(data: Buffer): Promise<string | null> {
       if (idat.length === 0) return 'there is no IDAT';
       if (header!.colourType === 3 && !palette) return 'a palette image has no PLTE';
       const expected = pngRawSize(header!.width, header!.height, header!.bitsPerPixel, header!.interlaced);
-      if (expected > MAX_PNG_RAW_BYTES) return `the image is ${header!.width}×${header!.height}, larger than is accepted`;
+      if (expected > MAX_PNG_RAW_BYTES)
+        return `the image is ${header!.width}×${header!.height}, larger than is accepted`;
       return inflatedSizeProblem(Buffer.concat(idat), expected);
     }
     if (idat.length > 0 && type !== 'IDAT') idatEnded = true;
@@ -137,18 +152,34 @@ function jpegProblem(data: Buffer): string | null {
     if (isFrameMarker(marker)) {
       if (frame) return 'more than one frame header';
       if (segment.length < 6) return 'the frame header is cut short';
-      const [precision, height, width, components] = [segment[0]!, segment.readUInt16BE(1), segment.readUInt16BE(3), segment[5]!];
-      if (![8, 12, 16].includes(precision) || height === 0 || width === 0) return 'the frame header gives no valid precision or size';
-      if (components < 1 || components > 4 || segment.length !== 6 + 3 * components) return 'the frame header gives no valid components';
+      const [precision, height, width, components] = [
+        segment[0]!,
+        segment.readUInt16BE(1),
+        segment.readUInt16BE(3),
+        segment[5]!,
+      ];
+      if (![8, 12, 16].includes(precision) || height === 0 || width === 0)
+        return 'the frame header gives no valid precision or size';
+      if (components < 1 || components > 4 || segment.length !== 6 + 3 * components)
+        return 'the frame header gives no valid components';
       frame = true;
     }
     if (marker === 0xda) {
       if (!frame || !quantization) return 'a scan comes before the frame header or the quantization tables';
       const components = segment[0] ?? 0;
-      if (components < 1 || components > 4 || segment.length !== 4 + 2 * components) return 'a scan header gives no valid components';
+      if (components < 1 || components > 4 || segment.length !== 4 + 2 * components)
+        return 'a scan header gives no valid components';
       // Entropy-coded data runs to the next marker that is neither a stuffed 0xFF00 nor a restart.
       const start = offset;
-      while (offset < data.length && !(data[offset] === 0xff && data[offset + 1] !== 0x00 && !(data[offset + 1]! >= 0xd0 && data[offset + 1]! <= 0xd7))) offset++;
+      while (
+        offset < data.length &&
+        !(
+          data[offset] === 0xff &&
+          data[offset + 1] !== 0x00 &&
+          !(data[offset + 1]! >= 0xd0 && data[offset + 1]! <= 0xd7)
+        )
+      )
+        offset++;
       scanData += offset - start;
     }
   }

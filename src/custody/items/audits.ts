@@ -48,7 +48,15 @@ export async function startAudit(em: EntityManager, caller: Caller, input: NewAu
   const id = randomUUID();
   await em.execute(
     `insert into audits (id, location_id, kind, confidence, margin, expected_item_ids, started_by) values (?, ?, ?, ?, ?, ?::uuid[], ?)`,
-    [id, top.id, input.sample ? 'sample' : 'full', input.sample?.confidence ?? null, input.sample?.margin ?? null, `{${expected.join(',')}}`, caller.id],
+    [
+      id,
+      top.id,
+      input.sample ? 'sample' : 'full',
+      input.sample?.confidence ?? null,
+      input.sample?.margin ?? null,
+      `{${expected.join(',')}}`,
+      caller.id,
+    ],
   );
   return findAudit(em, id);
 }
@@ -74,7 +82,9 @@ export interface AuditResult {
 export async function findAudit(em: EntityManager, id: string) {
   const [row] = await em.execute<AuditRow[]>('select * from audits where id = ?', [id]);
   if (!row) throw new NotFoundError(`inventory ${id} does not exist`);
-  const [{ n }] = (await em.execute<{ n: string }[]>('select count(*) as n from audit_scans where audit_id = ?', [id])) as [{ n: string }];
+  const [{ n }] = (await em.execute<{ n: string }[]>('select count(*) as n from audit_scans where audit_id = ?', [
+    id,
+  ])) as [{ n: string }];
   return {
     id: row.id,
     locationId: row.location_id,
@@ -89,7 +99,12 @@ export async function findAudit(em: EntityManager, id: string) {
 }
 
 /** Records that a code was seen during an inventory, and where (the first sighting of a code counts). */
-export async function recordAuditScan(em: EntityManager, caller: Caller, auditId: string, input: { code: string; locationCode?: string; deviceId?: string }) {
+export async function recordAuditScan(
+  em: EntityManager,
+  caller: Caller,
+  auditId: string,
+  input: { code: string; locationCode?: string; deviceId?: string },
+) {
   const [audit] = await em.execute<{ status: string }[]>('select status from audits where id = ?', [auditId]);
   if (!audit) throw new NotFoundError(`inventory ${auditId} does not exist`);
   if (audit.status !== 'open') throw new ConflictError(`inventory ${auditId} is closed`);
@@ -118,25 +133,46 @@ export async function closeAudit(em: EntityManager, caller: Caller, auditId: str
     const [audit] = await tx.execute<AuditRow[]>('select * from audits where id = ? for update', [auditId]);
     if (!audit) throw new NotFoundError(`inventory ${auditId} does not exist`);
     if (audit.status !== 'open') throw new ConflictError(`inventory ${auditId} is already closed`);
-    const scans = await tx.execute<{ code: string; item_id: string | null; location_id: string | null; seen: string | null }[]>(
+    const scans = await tx.execute<
+      { code: string; item_id: string | null; location_id: string | null; seen: string | null }[]
+    >(
       `select s.code, s.item_id, s.location_id, l.code as seen from audit_scans s left join locations l on l.id = s.location_id where s.audit_id = ?`,
       [auditId],
     );
     const expected = new Set(audit.expected_item_ids);
     const seenItems = scans.filter((s) => s.item_id && expected.has(s.item_id));
-    const items = await lockItems(tx, (await tx.execute<{ code: string }[]>('select code from items where id = any (?::uuid[])', [`{${audit.expected_item_ids.join(',')}}`])).map((r) => r.code));
+    const items = await lockItems(
+      tx,
+      (
+        await tx.execute<{ code: string }[]>('select code from items where id = any (?::uuid[])', [
+          `{${audit.expected_item_ids.join(',')}}`,
+        ])
+      ).map((r) => r.code),
+    );
     const byId = new Map(items.map((i) => [i.id, i]));
-    const locations = new Map((await tx.execute<{ id: string; code: string }[]>('select id, code from locations')).map((l) => [l.id, l.code]));
+    const locations = new Map(
+      (await tx.execute<{ id: string; code: string }[]>('select id, code from locations')).map((l) => [l.id, l.code]),
+    );
     const result: AuditResult = { found: [], missing: [], mislocated: [], unknown: [] };
     for (const scan of seenItems) {
       const item = byId.get(scan.item_id!)!;
       if (scan.location_id && scan.location_id !== item.locationId) {
-        result.mislocated.push({ code: item.code, recorded: item.locationId ? (locations.get(item.locationId) ?? null) : null, seen: scan.seen });
+        result.mislocated.push({
+          code: item.code,
+          recorded: item.locationId ? (locations.get(item.locationId) ?? null) : null,
+          seen: scan.seen,
+        });
       } else result.found.push(item.code);
     }
     const seenIds = new Set(seenItems.map((s) => s.item_id));
-    result.missing = items.filter((i) => !seenIds.has(i.id)).map((i) => i.code).sort();
-    result.unknown = scans.filter((s) => !s.item_id || !expected.has(s.item_id)).map((s) => s.code).sort();
+    result.missing = items
+      .filter((i) => !seenIds.has(i.id))
+      .map((i) => i.code)
+      .sort();
+    result.unknown = scans
+      .filter((s) => !s.item_id || !expected.has(s.item_id))
+      .map((s) => s.code)
+      .sort();
     result.found.sort();
 
     await appendEvents(
@@ -144,14 +180,28 @@ export async function closeAudit(em: EntityManager, caller: Caller, auditId: str
       seenItems.map((scan) => {
         const item = byId.get(scan.item_id!)!;
         const mislocated = Boolean(scan.location_id && scan.location_id !== item.locationId);
-        return { item, type: 'audited' as const, actor: caller, to: item.state, payload: { auditId, seenAt: scan.seen, result: mislocated ? 'mislocated' : 'found' } };
+        return {
+          item,
+          type: 'audited' as const,
+          actor: caller,
+          to: item.state,
+          payload: { auditId, seenAt: scan.seen, result: mislocated ? 'mislocated' : 'found' },
+        };
       }),
     );
     for (const code of result.missing) {
-      tx.create(Alert, { kind: 'audit_missing', itemId: items.find((i) => i.code === code)!.id, message: `item ${code} was not found in inventory ${auditId}` });
+      tx.create(Alert, {
+        kind: 'audit_missing',
+        itemId: items.find((i) => i.code === code)!.id,
+        message: `item ${code} was not found in inventory ${auditId}`,
+      });
     }
     await tx.flush();
-    await tx.execute(`update audits set status = 'closed', closed_by = ?, closed_at = now(), result = ? where id = ?`, [caller.id, JSON.stringify(result), auditId]);
+    await tx.execute(`update audits set status = 'closed', closed_by = ?, closed_at = now(), result = ? where id = ?`, [
+      caller.id,
+      JSON.stringify(result),
+      auditId,
+    ]);
     return result;
   });
 }
@@ -171,15 +221,18 @@ export async function registerFoundProperty(
 ) {
   const audit = await findAudit(em, auditId);
   if (!audit.result) throw new ConflictError(`inventory ${auditId} is still open`);
-  if (!audit.result.unknown.includes(input.code)) throw new UnprocessableError(`${input.code} is not an unknown code of inventory ${auditId}`);
+  if (!audit.result.unknown.includes(input.code))
+    throw new UnprocessableError(`${input.code} is not an unknown code of inventory ${auditId}`);
   const [scan] = await em.execute<{ seen: string | null }[]>(
     'select l.code as seen from audit_scans s left join locations l on l.id = s.location_id where s.audit_id = ? and s.code = ?',
     [auditId, input.code],
   );
   let found = await em.findOne(Case, { agencyId: caller.agencyId, caseNumber: FOUND_CASE });
-  found ??= await createCase(em, caller, { caseNumber: FOUND_CASE, title: 'Found property / 无主财物', openedOn: new Date().toISOString().slice(0, 10) }).catch(
-    async () => (await em.findOneOrFail(Case, { agencyId: caller.agencyId, caseNumber: FOUND_CASE })),
-  );
+  found ??= await createCase(em, caller, {
+    caseNumber: FOUND_CASE,
+    title: 'Found property / 无主财物',
+    openedOn: new Date().toISOString().slice(0, 10),
+  }).catch(async () => await em.findOneOrFail(Case, { agencyId: caller.agencyId, caseNumber: FOUND_CASE }));
   const [event] = await registerItems(em, caller, found.id, [
     {
       category: input.category,

@@ -5,7 +5,10 @@ export const Case = defineEntity({
   name: 'Case',
   tableName: 'cases',
   properties: (p) => ({
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     agencyId: p.uuid(),
     caseNumber: p.string(),
     title: p.string(),

@@ -92,7 +92,11 @@ export async function registerItems(
   items: NewItem[],
 ): Promise<AppendedEvent[]> {
   return em.transactional(async (tx) => {
-    const owner = await tx.findOne(Case, { id: caseId, agencyId: caller.agencyId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    const owner = await tx.findOne(
+      Case,
+      { id: caseId, agencyId: caller.agencyId },
+      { lockMode: LockMode.PESSIMISTIC_WRITE },
+    );
     if (!owner) throw new NotFoundError(`case ${caseId} does not exist in ${caller.agencyCode}`);
     if (owner.status !== 'open') throw new ConflictError(`case ${owner.caseNumber} is closed`);
     const first = owner.nextItemNo;

@@ -28,7 +28,10 @@ export interface CorrectionInput {
 const needsFourEyes = (changes: CorrectionInput['changes']) => CONTROLLED.some((field) => field in changes);
 
 async function correctedEventType(tx: EntityManager, item: ItemState, index: number): Promise<string> {
-  const [target] = await tx.execute<{ type: string }[]>('select type from ledger_events where idx = ? and item_id = ?', [index, item.id]);
+  const [target] = await tx.execute<{ type: string }[]>(
+    'select type from ledger_events where idx = ? and item_id = ?',
+    [index, item.id],
+  );
   if (!target) throw new UnprocessableError(`event ${index} is not an event of item ${item.code}`);
   return target.type;
 }
@@ -37,7 +40,11 @@ async function correctedEventType(tx: EntityManager, item: ItemState, index: num
  * A corrected category must fit where the item is kept (a safe for cash, a room that takes the category…),
  * or the correction would leave it kept against the rules; moved first, it can be corrected.
  */
-async function assertFitsWhereItIs(tx: EntityManager, item: ItemState, changes: CorrectionInput['changes']): Promise<void> {
+async function assertFitsWhereItIs(
+  tx: EntityManager,
+  item: ItemState,
+  changes: CorrectionInput['changes'],
+): Promise<void> {
   if (!changes.category || !item.locationId) return;
   const [location] = await tx.execute<{ code: string }[]>('select code from locations where id = ?', [item.locationId]);
   const chain = (await readPlaceChains(tx, [location!.code])).get(location!.code);
@@ -45,7 +52,9 @@ async function assertFitsWhereItIs(tx: EntityManager, item: ItemState, changes: 
     checkPlace({ ...item, category: changes.category as Category }, location!.code, chain);
   } catch (err) {
     if (!(err instanceof UnprocessableError)) throw err;
-    throw new UnprocessableError(`item ${item.code} cannot be recorded as ${changes.category} where it is kept (${err.message}): move it to a place that takes it first`);
+    throw new UnprocessableError(
+      `item ${item.code} cannot be recorded as ${changes.category} where it is kept (${err.message}): move it to a place that takes it first`,
+    );
   }
 }
 
@@ -57,7 +66,13 @@ interface FourEyes {
   decisionNote: string | null;
 }
 
-async function appendCorrection(tx: EntityManager, item: ItemState, actor: Actor, input: CorrectionInput, fourEyes?: FourEyes) {
+async function appendCorrection(
+  tx: EntityManager,
+  item: ItemState,
+  actor: Actor,
+  input: CorrectionInput,
+  fourEyes?: FourEyes,
+) {
   const correctsType = await correctedEventType(tx, item, input.correctsIndex);
   const previous = Object.fromEntries(Object.keys(input.changes).map((field) => [field, item[field as Correctable]]));
   const [event] = await appendEvents(tx, [
@@ -73,7 +88,11 @@ async function appendCorrection(tx: EntityManager, item: ItemState, actor: Actor
         changes: input.changes,
         previous,
         note: input.note,
-        ...(fourEyes && { requestedBy: fourEyes.requestedBy, approvedBy: fourEyes.approvedBy, decisionNote: fourEyes.decisionNote }),
+        ...(fourEyes && {
+          requestedBy: fourEyes.requestedBy,
+          approvedBy: fourEyes.approvedBy,
+          decisionNote: fourEyes.decisionNote,
+        }),
       },
     },
   ]);
@@ -90,10 +109,16 @@ export interface Corrected {
  * Corrects an item's particulars: at once when none of them is CONTROLLED; otherwise files a correction
  * request for an approver of the item's owning agency, which changes nothing until it is approved.
  */
-export async function correct(em: EntityManager, caller: Caller, code: string, input: CorrectionInput): Promise<Corrected> {
+export async function correct(
+  em: EntityManager,
+  caller: Caller,
+  code: string,
+  input: CorrectionInput,
+): Promise<Corrected> {
   return withLockedItems(em, caller, [code], async (tx, [item]) => {
     transition(item!.code, item!.state, 'correction');
-    if (!needsFourEyes(input.changes)) return { event: await appendCorrection(tx, item!, caller, input), request: null };
+    if (!needsFourEyes(input.changes))
+      return { event: await appendCorrection(tx, item!, caller, input), request: null };
     await correctedEventType(tx, item!, input.correctsIndex);
     await assertFitsWhereItIs(tx, item!, input.changes);
     await assertNoOpenRequest(tx, [item!], 'correction');
@@ -121,7 +146,12 @@ export async function correct(em: EntityManager, caller: Caller, code: string, i
  * Carries out an approved correction request (within the approval's transaction, the item locked): its
  * one event is the correction, naming the request, its requester and its approver.
  */
-export async function carryOutCorrection(tx: EntityManager, approver: Caller, request: CustodyRequest, item: ItemState): Promise<void> {
+export async function carryOutCorrection(
+  tx: EntityManager,
+  approver: Caller,
+  request: CustodyRequest,
+  item: ItemState,
+): Promise<void> {
   assertOwningAgency(approver, [item], 'approve a correction of it');
   transition(item.code, item.state, 'correction');
   const input = { correctsIndex: request.correctsIdx!, changes: request.changes!, note: request.reason };

@@ -92,7 +92,16 @@ export class GroupCommit {
    */
   place(caller: Caller, placement: Placement, receipt?: Receipt): Promise<Placed> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ caller, placement, receipt, key: currentCommandKey(), alone: false, retried: false, resolve, reject });
+      this.queue.push({
+        caller,
+        placement,
+        receipt,
+        key: currentCommandKey(),
+        alone: false,
+        retried: false,
+        resolve,
+        reject,
+      });
       if (!this.draining) void this.drain();
     });
   }
@@ -144,7 +153,11 @@ export class GroupCommit {
       // alone, so that one command's failure is its own. A lost connection is not retried: its COMMIT
       // may have gone through. A receipt taken meanwhile is found recorded when its command runs again.
       const taken = err instanceof ReceiptTaken;
-      const again = taken ? batch.filter((pending) => !pending.retried) : batch.length > 1 && isStatementError(err) ? batch : [];
+      const again = taken
+        ? batch.filter((pending) => !pending.retried)
+        : batch.length > 1 && isStatementError(err)
+          ? batch
+          : [];
       for (const pending of batch) if (!again.includes(pending)) pending.reject(err);
       for (const pending of again) {
         pending.alone = true;
@@ -215,21 +228,29 @@ export class GroupCommit {
     let events: AppendedEvent[] = [];
     if (receipts.length) events = await appendEvents(sql, drafts);
     // Without receipts nothing waits for the append's answer: it goes with COMMIT.
-    else if (drafts.length) [events] = await sendTogether(client, () => Promise.all([appendEvents(sql, drafts), ...commit()]));
+    else if (drafts.length)
+      [events] = await sendTogether(client, () => Promise.all([appendEvents(sql, drafts), ...commit()]));
     else await client.query('rollback');
     let next = 0;
     const outcomes: Outcome[] = placed.map((p) => {
       if (p instanceof Error) return p;
       const event = events[next++]!;
       // A placement leaves the item with nobody holding it; its case and owning agency are unchanged.
-      return { event, item: { ...event.state, ...names.get(p.item.code)!, locationCode: p.place.code, holderUsername: null } };
+      return {
+        event,
+        item: { ...event.state, ...names.get(p.item.code)!, locationCode: p.place.code, holderUsername: null },
+      };
     });
     if (receipts.length) {
       const answered = batch.flatMap((p, i) =>
-        p.receipt && !(outcomes[i] instanceof AlreadyRecorded) ? [[p.receipt, p.receipt.answer(outcomes[i] as Placed | AppError)] as const] : [],
+        p.receipt && !(outcomes[i] instanceof AlreadyRecorded)
+          ? [[p.receipt, p.receipt.answer(outcomes[i] as Placed | AppError)] as const]
+          : [],
       );
       try {
-        await sendTogether(client, () => Promise.all([answered.length ? this.book().record(sql, answered) : Promise.resolve(), ...commit()]));
+        await sendTogether(client, () =>
+          Promise.all([answered.length ? this.book().record(sql, answered) : Promise.resolve(), ...commit()]),
+        );
       } catch (err) {
         throw this.book().taken(err) ? new ReceiptTaken() : err;
       }

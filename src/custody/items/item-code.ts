@@ -41,11 +41,7 @@ export function formatItemCode(code: string): string {
  * canonical form, or refuses it with a reason; a code with a wrong check character never reaches a lookup.
  */
 export function parseItemCode(input: string): string {
-  const code = input
-    .toUpperCase()
-    .replace(/[\s-]/g, '')
-    .replace(/O/g, '0')
-    .replace(/[IL]/g, '1');
+  const code = input.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
   if (code.length !== CODE_LENGTH) {
     throw new ValidationError(`item code "${input}" must have ${CODE_LENGTH} characters`);
   }

@@ -26,7 +26,10 @@ const VIEW_FROM = `items i join cases c on c.id = i.case_id join agencies a on a
 const toView = (row: Record<string, unknown>): ItemView => rowToState(row) as ItemView;
 
 /** The case number and owning agency's code of items, by code: the names an answer shows beside the ids. */
-export async function itemNames(sql: Sql, codes: string[]): Promise<Map<string, Pick<ItemView, 'caseNumber' | 'owningAgencyCode'>>> {
+export async function itemNames(
+  sql: Sql,
+  codes: string[],
+): Promise<Map<string, Pick<ItemView, 'caseNumber' | 'owningAgencyCode'>>> {
   const rows = await sql.execute<{ code: string; caseNumber: string; owningAgencyCode: string }[]>(
     `select i.code, c.case_number as "caseNumber", a.code as "owningAgencyCode"
        from items i join cases c on c.id = i.case_id join agencies a on a.id = i.owning_agency_id where i.code = any (?::text[])`,
@@ -59,7 +62,11 @@ const SORT_COLUMNS: Record<ItemFilters['sort'], string> = {
 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export async function searchItems(em: EntityManager, caller: Caller, f: ItemFilters): Promise<{ items: ItemView[]; total: number }> {
+export async function searchItems(
+  em: EntityManager,
+  caller: Caller,
+  f: ItemFilters,
+): Promise<{ items: ItemView[]; total: number }> {
   const visibility = itemVisibility(caller);
   const where = [visibility.sql];
   const params: unknown[] = [...visibility.params];
@@ -72,14 +79,26 @@ export async function searchItems(em: EntityManager, caller: Caller, f: ItemFilt
   if (f.category) add('i.category = ?', f.category);
   if (f.agency) add('a.code = ?', f.agency);
   if (f.location) {
-    add(`i.location_id in (select s.id from locations s join locations top on s.path like top.path || '%' where top.code = ?)`, f.location);
+    add(
+      `i.location_id in (select s.id from locations s join locations top on s.path like top.path || '%' where top.code = ?)`,
+      f.location,
+    );
   }
   if (f.q) {
     const pattern = likePattern(f.q);
-    add(`(i.description ilike ? or i.serial_number ilike ? or i.seal_number ilike ? or i.code = upper(?))`, pattern, pattern, pattern, f.q);
+    add(
+      `(i.description ilike ? or i.serial_number ilike ? or i.seal_number ilike ? or i.code = upper(?))`,
+      pattern,
+      pattern,
+      pattern,
+      f.q,
+    );
   }
   const direction = f.order === 'asc' ? 'asc' : 'desc';
-  const orderBy = SORT_COLUMNS[f.sort].split(', ').map((column) => `${column} ${direction}`).join(', ');
+  const orderBy = SORT_COLUMNS[f.sort]
+    .split(', ')
+    .map((column) => `${column} ${direction}`)
+    .join(', ');
   const rows = await em.execute<Record<string, unknown>[]>(
     `select ${VIEW_SELECT}, count(*) over () as "totalCount" from ${VIEW_FROM}
       where ${where.join(' and ')} order by ${orderBy}, i.id limit ? offset ?`,
@@ -99,7 +118,10 @@ export async function itemViewsById(em: EntityManager, ids: string[]): Promise<I
 }
 
 export async function findItemView(em: EntityManager, caller: Caller, code: string): Promise<ItemView> {
-  const [row] = await em.execute<Record<string, unknown>[]>(`select ${VIEW_SELECT} from ${VIEW_FROM} where i.code = ?`, [code]);
+  const [row] = await em.execute<Record<string, unknown>[]>(
+    `select ${VIEW_SELECT} from ${VIEW_FROM} where i.code = ?`,
+    [code],
+  );
   const view = row ? toView(row) : null;
   if (!view || !canSeeItem(caller, view)) throw new NotFoundError(`item ${code} does not exist`);
   return view;
@@ -129,9 +151,22 @@ export interface EventView {
   actorName: string | null;
 }
 
-export async function itemEvents(em: EntityManager, itemId: string, limit: number, offset: number): Promise<EventView[]> {
+export async function itemEvents(
+  em: EntityManager,
+  itemId: string,
+  limit: number,
+  offset: number,
+): Promise<EventView[]> {
   const rows = await em.execute<
-    { idx: string; item_seq: number; type: Envelope['type']; canonical: string; leaf_hash: Buffer; prev_item_hash: Buffer | null; actor_name: string | null }[]
+    {
+      idx: string;
+      item_seq: number;
+      type: Envelope['type'];
+      canonical: string;
+      leaf_hash: Buffer;
+      prev_item_hash: Buffer | null;
+      actor_name: string | null;
+    }[]
   >(
     `select e.idx, e.item_seq, e.type, e.canonical, e.leaf_hash, e.prev_item_hash, u.display_name as actor_name
        from ledger_events e left join users u on u.id = e.actor_id

@@ -22,8 +22,11 @@ export async function placeHold(em: EntityManager, caller: Caller, code: string,
     assertDecider(caller, 'place a legal hold');
     assertOwningAgency(caller, [item!], 'place a legal hold on it');
     transition(item!.code, item!.state, 'hold');
-    if (item!.legalHold) throw new ConflictError(`item ${item!.code} is already under a legal hold (${item!.holdReason})`);
-    const [event] = await appendEvents(tx, [{ item: item!, type: 'hold_placed', actor: caller, to: item!.state, payload: { reason } }]);
+    if (item!.legalHold)
+      throw new ConflictError(`item ${item!.code} is already under a legal hold (${item!.holdReason})`);
+    const [event] = await appendEvents(tx, [
+      { item: item!, type: 'hold_placed', actor: caller, to: item!.state, payload: { reason } },
+    ]);
     return event!;
   });
 }
@@ -34,18 +37,32 @@ export async function releaseHold(em: EntityManager, caller: Caller, code: strin
     assertOwningAgency(caller, [item!], 'release its legal hold');
     transition(item!.code, item!.state, 'hold');
     if (!item!.legalHold) throw new ConflictError(`item ${item!.code} is not under a legal hold`);
-    const [event] = await appendEvents(tx, [{ item: item!, type: 'hold_released', actor: caller, to: item!.state, payload: { reason } }]);
+    const [event] = await appendEvents(tx, [
+      { item: item!, type: 'hold_released', actor: caller, to: item!.state, payload: { reason } },
+    ]);
     return event!;
   });
 }
 
-export async function setReviewDate(em: EntityManager, caller: Caller, code: string, reviewDate: string, reason: string) {
+export async function setReviewDate(
+  em: EntityManager,
+  caller: Caller,
+  code: string,
+  reviewDate: string,
+  reason: string,
+) {
   return withLockedItems(em, caller, [code], async (tx, [item]) => {
     if (!hasRole(caller, 'approver')) throw new ForbiddenError('only an approver changes a review date');
     assertOwningAgency(caller, [item!], 'change its review date');
     transition(item!.code, item!.state, 'review_date');
     const [event] = await appendEvents(tx, [
-      { item: item!, type: 'review_date_set', actor: caller, to: item!.state, payload: { reviewDate, previous: item!.reviewDate, reason } },
+      {
+        item: item!,
+        type: 'review_date_set',
+        actor: caller,
+        to: item!.state,
+        payload: { reviewDate, previous: item!.reviewDate, reason },
+      },
     ]);
     return event!;
   });
@@ -72,7 +89,10 @@ export async function addAttachment(
   input: { dir: string; contentType: string; data: Buffer; filename?: string },
 ) {
   const kind = ATTACHMENT_TYPES[input.contentType];
-  if (!kind) throw new UnprocessableError(`attachments are ${Object.keys(ATTACHMENT_TYPES).join(', ')}; not ${input.contentType}`);
+  if (!kind)
+    throw new UnprocessableError(
+      `attachments are ${Object.keys(ATTACHMENT_TYPES).join(', ')}; not ${input.contentType}`,
+    );
   const sha256 = createHash('sha256').update(input.data).digest('hex');
   return withLockedItems(em, caller, [code], async (tx, [item]) => {
     transition(item!.code, item!.state, 'attachment');
@@ -95,7 +115,14 @@ export async function addAttachment(
         type: 'attachment_added',
         actor: caller,
         to: item!.state,
-        payload: { attachmentId: attachment.id, kind, contentType: input.contentType, sizeBytes: String(input.data.length), sha256, filename: input.filename },
+        payload: {
+          attachmentId: attachment.id,
+          kind,
+          contentType: input.contentType,
+          sizeBytes: String(input.data.length),
+          sha256,
+          filename: input.filename,
+        },
       },
     ]);
     return { attachment, event: event! };
@@ -108,7 +135,9 @@ export async function readAttachment(dir: string, attachment: Attachment): Promi
   const data = await fs.readFile(attachmentPath(dir, sha256)).catch(() => null);
   if (!data) throw new ConflictError(`the file of attachment ${attachment.id} is missing from storage`);
   if (createHash('sha256').update(data).digest('hex') !== sha256) {
-    throw new ConflictError(`the file of attachment ${attachment.id} does not match the SHA-256 recorded in the ledger: it was altered`);
+    throw new ConflictError(
+      `the file of attachment ${attachment.id} does not match the SHA-256 recorded in the ledger: it was altered`,
+    );
   }
   return data;
 }

@@ -1,7 +1,17 @@
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
 
 export const CATEGORIES = [
-  'cash', 'drugs', 'firearm', 'weapon', 'valuables', 'electronics', 'vehicle', 'document', 'biological', 'hazardous', 'other',
+  'cash',
+  'drugs',
+  'firearm',
+  'weapon',
+  'valuables',
+  'electronics',
+  'vehicle',
+  'document',
+  'biological',
+  'hazardous',
+  'other',
 ] as const;
 export type Category = (typeof CATEGORIES)[number];
 

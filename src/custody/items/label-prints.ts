@@ -19,7 +19,8 @@ export interface PrintRecord {
  * swapped item goes unnoticed). Returns the items as they stand after the event, for the label itself.
  */
 export async function recordLabelPrints(em: EntityManager, caller: Caller, codes: string[], print: PrintRecord) {
-  if (!hasRole(caller, 'officer', 'clerk', 'warehouse')) throw new ForbiddenError('only officers, clerks and warehouse staff print labels');
+  if (!hasRole(caller, 'officer', 'clerk', 'warehouse'))
+    throw new ForbiddenError('only officers, clerks and warehouse staff print labels');
   return withLockedItems(em, caller, codes, async (tx, items) => {
     for (const item of items) transition(item.code, item.state, 'label');
     const reprinted = items.filter((item) => item.labelPrints > 0);

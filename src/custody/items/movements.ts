@@ -30,7 +30,10 @@ export type DeviceTimeFlag = 'ahead_of_server_time' | 'far_from_server_time' | '
  * payload keeps the claim and says why it was set aside, so that neither a forged clock nor one that drifted
  * (nor scans buffered offline, which arrive late) can put an event before the one it follows.
  */
-export function fromDevice(origin: DeviceOrigin | undefined, item: ItemState): { envelope: Pick<EventDraft, 'device' | 'occurredAt'>; payload: { [key: string]: string | boolean } } {
+export function fromDevice(
+  origin: DeviceOrigin | undefined,
+  item: ItemState,
+): { envelope: Pick<EventDraft, 'device' | 'occurredAt'>; payload: { [key: string]: string | boolean } } {
   if (!origin) return { envelope: {}, payload: {} };
   const claimed = Date.parse(origin.deviceTime);
   const received = Date.parse(origin.receivedAt);
@@ -41,7 +44,11 @@ export function fromDevice(origin: DeviceOrigin | undefined, item: ItemState): {
   else if (claimed < received - DEVICE_CLOCK_TOLERANCE_MS) flag = 'far_from_server_time';
   // The item's last event was recorded then: its own time is no later.
   else if (claimed < Date.parse(item.lastEventAt)) flag = 'before_previous_event';
-  if (flag) return { envelope: { device: origin.device }, payload: { ...replayed, deviceTime: origin.deviceTime, deviceTimeFlag: flag } };
+  if (flag)
+    return {
+      envelope: { device: origin.device },
+      payload: { ...replayed, deviceTime: origin.deviceTime, deviceTimeFlag: flag },
+    };
   return { envelope: { device: origin.device, occurredAt: new Date(claimed).toISOString() }, payload: replayed };
 }
 
@@ -49,8 +56,14 @@ export function fromDevice(origin: DeviceOrigin | undefined, item: ItemState): {
  * Cash, drugs, firearms and valuables need a second person, who confirmed with their own credentials; so
  * does any item's first movement by someone who took part in a four-eyes correction of it.
  */
-function witnessFor(item: ItemState, command: PhysicalCommand, caller: Caller, witness: Person | undefined): string | null {
-  if (witness && witness.id === caller.id) throw new UnprocessableError('the witness must be someone other than the person acting');
+function witnessFor(
+  item: ItemState,
+  command: PhysicalCommand,
+  caller: Caller,
+  witness: Person | undefined,
+): string | null {
+  if (witness && witness.id === caller.id)
+    throw new UnprocessableError('the witness must be someone other than the person acting');
   if (!witness && needsWitness(item.category, command)) {
     throw new UnprocessableError(
       `${item.category} needs a witness at ${command}: add "witness" with a second person's username and password`,
@@ -69,7 +82,8 @@ export interface HandoverInput {
 /** An officer hands a batch of items to the centre: one hand-over record (the receipt), one event per item. */
 export async function handOver(em: EntityManager, caller: Caller, input: HandoverInput) {
   const { from } = input;
-  if (from.id === caller.id) throw new UnprocessableError('the person handing over and the person receiving must differ');
+  if (from.id === caller.id)
+    throw new UnprocessableError('the person handing over and the person receiving must differ');
   if (!from.roles.some((r) => r === 'officer' || r === 'clerk')) {
     throw new UnprocessableError(`${from.username} is not an officer or clerk and cannot hand items over`);
   }
@@ -103,7 +117,13 @@ export async function handOver(em: EntityManager, caller: Caller, input: Handove
   });
 }
 
-export async function lockerDeposit(em: EntityManager, caller: Caller, code: string, compartmentCode: string, origin?: DeviceOrigin) {
+export async function lockerDeposit(
+  em: EntityManager,
+  caller: Caller,
+  code: string,
+  compartmentCode: string,
+  origin?: DeviceOrigin,
+) {
   return withLockedItems(em, caller, [code], async (tx, [item]) => {
     const to = transition(item!.code, item!.state, 'locker_deposit');
     assertOwningAgency(caller, [item!], 'deposit it');
@@ -111,7 +131,15 @@ export async function lockerDeposit(em: EntityManager, caller: Caller, code: str
     const compartment = await placeItem(tx, item!, compartmentCode, ['compartment']);
     const device = fromDevice(origin, item!);
     const [event] = await appendEvents(tx, [
-      { item: item!, type: 'locker_deposit', actor: caller, to, location: compartment.id, ...device.envelope, payload: { compartment: compartment.code, ...device.payload } },
+      {
+        item: item!,
+        type: 'locker_deposit',
+        actor: caller,
+        to,
+        location: compartment.id,
+        ...device.envelope,
+        payload: { compartment: compartment.code, ...device.payload },
+      },
     ]);
     return event!;
   });
@@ -123,7 +151,15 @@ export async function lockerRetrieve(em: EntityManager, caller: Caller, code: st
     assertNotCorrectorAlone(item!, caller.id, null);
     const device = fromDevice(origin, item!);
     const [event] = await appendEvents(tx, [
-      { item: item!, type: 'locker_retrieve', actor: caller, to, location: null, ...device.envelope, payload: { fromLocationId: item!.locationId, ...device.payload } },
+      {
+        item: item!,
+        type: 'locker_retrieve',
+        actor: caller,
+        to,
+        location: null,
+        ...device.envelope,
+        payload: { fromLocationId: item!.locationId, ...device.payload },
+      },
     ]);
     return event!;
   });
@@ -168,11 +204,18 @@ export function checkInPlacement(caller: Caller, code: string, input: CheckInInp
       const to = transition(item.code, item.state, 'check_in');
       const witnessId = witnessFor(item, 'check_in', caller, input.witness);
       if (needsPhoto(item) && !photographed) {
-        throw new UnprocessableError(`valuables must be photographed before check-in: add a photo to item ${item.code}`);
+        throw new UnprocessableError(
+          `valuables must be photographed before check-in: add a photo to item ${item.code}`,
+        );
       }
       const device = fromDevice(input.origin, item);
       return (location) => ({
-        item, type: 'check_in', actor: caller, to, location: location.id, ...device.envelope,
+        item,
+        type: 'check_in',
+        actor: caller,
+        to,
+        location: location.id,
+        ...device.envelope,
         payload: { witnessId, note: input.note, ...device.payload },
       });
     },
@@ -194,17 +237,30 @@ export function movePlacement(caller: Caller, code: string, input: MoveInput): P
       const to = transition(item.code, item.state, 'move');
       const witnessId = witnessFor(item, 'move', caller, input.witness);
       return (location) => {
-        if (location.id === item.locationId) throw new ConflictError(`item ${item.code} is already at ${input.locationCode}`);
+        if (location.id === item.locationId)
+          throw new ConflictError(`item ${item.code} is already at ${input.locationCode}`);
         // A move records a witness only when it had one, as moves did before they could.
         const witnessed = witnessId ? { witnessId } : {};
-        return { item, type: 'move', actor: caller, to, location: location.id, payload: { fromLocationId: item.locationId, ...witnessed, note: input.note } };
+        return {
+          item,
+          type: 'move',
+          actor: caller,
+          to,
+          location: location.id,
+          payload: { fromLocationId: item.locationId, ...witnessed, note: input.note },
+        };
       };
     },
   };
 }
 
 /** Marks the item done within its approved request; the request is carried out when all its items are. */
-async function carryOut(tx: EntityManager, requestId: string, kind: RequestKind, item: ItemState): Promise<CustodyRequest> {
+async function carryOut(
+  tx: EntityManager,
+  requestId: string,
+  kind: RequestKind,
+  item: ItemState,
+): Promise<CustodyRequest> {
   const request = await tx.findOne(CustodyRequest, { id: requestId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
   if (!request || request.kind !== kind) throw new UnprocessableError(`request ${requestId} is not a ${kind} request`);
   if (request.status !== 'approved') {
@@ -212,7 +268,8 @@ async function carryOut(tx: EntityManager, requestId: string, kind: RequestKind,
   }
   const line = await tx.findOne(RequestItem, { requestId, itemId: item.id });
   if (!line) throw new UnprocessableError(`item ${item.code} is not part of request ${requestId}`);
-  if (line.carriedOutAt) throw new ConflictError(`item ${item.code} has already been handled under request ${requestId}`);
+  if (line.carriedOutAt)
+    throw new ConflictError(`item ${item.code} has already been handled under request ${requestId}`);
   line.carriedOutAt = new Date();
   await tx.flush();
   if ((await tx.count(RequestItem, { requestId, carriedOutAt: null })) === 0) request.status = 'carried_out';
@@ -336,7 +393,10 @@ export interface DisposeInput {
 export async function dispose(em: EntityManager, caller: Caller, code: string, input: DisposeInput) {
   return withLockedItems(em, caller, [code], async (tx, [item]) => {
     const to = transition(item!.code, item!.state, 'dispose');
-    if (item!.legalHold) throw new ConflictError(`item ${item!.code} is under a legal hold (${item!.holdReason}); it cannot be disposed of`);
+    if (item!.legalHold)
+      throw new ConflictError(
+        `item ${item!.code} is under a legal hold (${item!.holdReason}); it cannot be disposed of`,
+      );
     const witnessId = witnessFor(item!, 'dispose', caller, input.witness);
     const disposal = await carryOut(tx, input.requestId, 'disposal', item!);
     const [event] = await appendEvents(tx, [

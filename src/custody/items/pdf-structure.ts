@@ -18,13 +18,14 @@ export function checkPdfStructure(data: Buffer): string | null {
   const compressed = new Set<number>();
   let root: number | null = null;
   const seen = new Set<number>();
-  for (let at: number | null = Number(startxref[1]); at !== null; ) {
+  for (let at: number | null = Number(startxref[1]); at !== null;) {
     if (seen.has(at) || seen.size > 100) return 'the cross-reference sections loop';
     seen.add(at);
     const section: Section | string = text.startsWith('xref', at) ? readTable(text, at) : readStream(data, text, at);
     if (typeof section === 'string') return section;
     // The newest section comes first and wins.
-    for (const [object, offset] of section.offsets) if (!offsets.has(object) && !compressed.has(object)) offsets.set(object, offset);
+    for (const [object, offset] of section.offsets)
+      if (!offsets.has(object) && !compressed.has(object)) offsets.set(object, offset);
     for (const object of section.compressed) if (!offsets.has(object)) compressed.add(object);
     root ??= section.root;
     at = section.prev;
@@ -33,13 +34,15 @@ export function checkPdfStructure(data: Buffer): string | null {
   const objectHeader = /\s*(\d+)\s+\d+\s+obj\b/y;
   for (const [object, offset] of offsets) {
     objectHeader.lastIndex = offset;
-    if (Number(objectHeader.exec(text)?.[1]) !== object) return `object ${object} is not at byte ${offset}, where the cross-reference puts it`;
+    if (Number(objectHeader.exec(text)?.[1]) !== object)
+      return `object ${object} is not at byte ${offset}, where the cross-reference puts it`;
   }
   if (compressed.has(root)) return null;
   const catalogAt = offsets.get(root);
   if (catalogAt === undefined) return `the catalog, object ${root}, is in no cross-reference section`;
   const end = text.indexOf('endobj', catalogAt);
-  if (end < 0 || !/\/Type\s*\/Catalog\b/.test(text.slice(catalogAt, end))) return `object ${root} is not a document catalog`;
+  if (end < 0 || !/\/Type\s*\/Catalog\b/.test(text.slice(catalogAt, end)))
+    return `object ${root} is not a document catalog`;
   return null;
 }
 
@@ -50,8 +53,8 @@ interface Section {
   prev: number | null;
 }
 
-const rootOf = (dict: string) => (/\/Root\s+(\d+)\s+\d+\s+R/.exec(dict)?.[1] ?? null);
-const prevOf = (dict: string) => (/\/Prev\s+(\d+)/.exec(dict)?.[1] ?? null);
+const rootOf = (dict: string) => /\/Root\s+(\d+)\s+\d+\s+R/.exec(dict)?.[1] ?? null;
+const prevOf = (dict: string) => /\/Prev\s+(\d+)/.exec(dict)?.[1] ?? null;
 const numberOrNull = (value: string | null) => (value === null ? null : Number(value));
 
 /** A classic table: subsections of 20-byte entries, then `trailer << … >>`. */
@@ -80,12 +83,14 @@ function readTable(text: string, at: number): Section | string {
 /** A cross-reference stream (PDF 1.5): `N G obj << /Type /XRef /W [...] … >> stream … endstream`. */
 function readStream(data: Buffer, text: string, at: number): Section | string {
   const head = /^\s*\d+\s+\d+\s+obj\s*<<([\s\S]*?)>>\s*stream\r?\n/.exec(text.slice(at, at + 4096));
-  if (!head || !/\/Type\s*\/XRef\b/.test(head[1]!)) return `startxref points at byte ${at}, where there is no cross-reference`;
+  if (!head || !/\/Type\s*\/XRef\b/.test(head[1]!))
+    return `startxref points at byte ${at}, where there is no cross-reference`;
   const dict = head[1]!;
   const widths = /\/W\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s*\]/.exec(dict)?.slice(1).map(Number);
   const size = Number(/\/Size\s+(\d+)/.exec(dict)?.[1] ?? NaN);
   const length = /\/Length\s+(\d+)(?!\s+\d+\s+R)/.exec(dict)?.[1];
-  if (!widths || widths.some((w) => w > 8) || !Number.isInteger(size) || length === undefined) return 'the cross-reference stream has no valid /W, /Size or /Length';
+  if (!widths || widths.some((w) => w > 8) || !Number.isInteger(size) || length === undefined)
+    return 'the cross-reference stream has no valid /W, /Size or /Length';
   const start = at + head.index + head[0].length;
   if (start + Number(length) > data.length) return 'the cross-reference stream runs past the end';
   let rows: Buffer = data.subarray(start, start + Number(length));
@@ -105,7 +110,8 @@ function readStream(data: Buffer, text: string, at: number): Section | string {
   }
   const index = (/\/Index\s*\[([\d\s]*)\]/.exec(dict)?.[1] ?? `0 ${size}`).trim().split(/\s+/).map(Number);
   const count = index.filter((_, i) => i % 2 === 1).reduce((a, b) => a + b, 0);
-  if (index.length % 2 !== 0 || rows.length !== count * rowBytes) return 'the cross-reference stream does not hold the entries its /Index and /W say';
+  if (index.length % 2 !== 0 || rows.length !== count * rowBytes)
+    return 'the cross-reference stream does not hold the entries its /Index and /W say';
   const field = (row: number, column: number) => {
     let value = 0;
     const skip = widths.slice(0, column).reduce((a, b) => a + b, 0);

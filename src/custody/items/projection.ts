@@ -49,8 +49,18 @@ export interface ItemState {
 
 /** Particulars that a correction may change; everything else changes only through its own command. */
 export const CORRECTABLE = [
-  'description', 'quantity', 'unit', 'weightGrams', 'amount', 'currency', 'serialNumber', 'sealNumber',
-  'seizedAt', 'seizedFrom', 'seizedPlace', 'category',
+  'description',
+  'quantity',
+  'unit',
+  'weightGrams',
+  'amount',
+  'currency',
+  'serialNumber',
+  'sealNumber',
+  'seizedAt',
+  'seizedFrom',
+  'seizedPlace',
+  'category',
 ] as const;
 export type Correctable = (typeof CORRECTABLE)[number];
 
@@ -61,11 +71,26 @@ export type Correctable = (typeof CORRECTABLE)[number];
  * The others (description, serial number, when, where and from whom seized) no rule reads after
  * registration.
  */
-export const CONTROLLED: readonly Correctable[] = ['category', 'sealNumber', 'quantity', 'unit', 'weightGrams', 'amount', 'currency'];
+export const CONTROLLED: readonly Correctable[] = [
+  'category',
+  'sealNumber',
+  'quantity',
+  'unit',
+  'weightGrams',
+  'amount',
+  'currency',
+];
 
 /** The events that move an item; the first after a four-eyes correction is the one its correctors may not make alone. */
 const MOVEMENTS: ReadonlySet<Envelope['type']> = new Set([
-  'handover', 'locker_deposit', 'locker_retrieve', 'check_in', 'move', 'check_out', 'return', 'disposed',
+  'handover',
+  'locker_deposit',
+  'locker_retrieve',
+  'check_in',
+  'move',
+  'check_out',
+  'return',
+  'disposed',
 ]);
 
 type Payload = Envelope['payload'];

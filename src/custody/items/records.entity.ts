@@ -6,7 +6,10 @@ export const Handover = defineEntity({
   name: 'Handover',
   tableName: 'handovers',
   properties: (p) => ({
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     fromUserId: p.uuid(),
     toUserId: p.uuid(),
     itemIds: p.array().columnType('uuid[]'),
@@ -20,7 +23,10 @@ export const Alert = defineEntity({
   name: 'Alert',
   tableName: 'alerts',
   properties: (p) => ({
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     kind: p.string(),
     itemId: p.uuid().nullable(),
     locationId: p.uuid().nullable(),
@@ -40,7 +46,10 @@ export const Attachment = defineEntity({
   name: 'Attachment',
   tableName: 'attachments',
   properties: (p) => ({
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     itemId: p.uuid(),
     kind: p.enum(['photo', 'document']),
     contentType: p.string(),

@@ -22,7 +22,14 @@ export function requestPayload(request: CustodyRequest) {
 }
 
 /** One event of `type` per item of the request, in the caller's transaction. */
-export async function appendForRequest(tx: EntityManager, caller: Caller, request: CustodyRequest, items: ItemState[], type: EventType, extra = {}) {
+export async function appendForRequest(
+  tx: EntityManager,
+  caller: Caller,
+  request: CustodyRequest,
+  items: ItemState[],
+  type: EventType,
+  extra = {},
+) {
   return appendEvents(
     tx,
     items.map((item) => ({

@@ -6,7 +6,13 @@ export type RequestKind = (typeof REQUEST_KINDS)[number];
 export const REQUEST_STATUSES = ['requested', 'approved', 'rejected', 'cancelled', 'carried_out', 'refused'] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 export const LOAN_PURPOSES = ['lab', 'court', 'appraisal', 'remote_display', 'other'] as const;
-export const DISPOSAL_METHODS = ['returned_to_owner', 'auctioned', 'confiscated', 'destroyed', 'released_to_other_authority'] as const;
+export const DISPOSAL_METHODS = [
+  'returned_to_owner',
+  'auctioned',
+  'confiscated',
+  'destroyed',
+  'released_to_other_authority',
+] as const;
 
 /**
  * A loan, transfer, disposal or correction request: requested → approved | rejected → carried out |
@@ -16,7 +22,10 @@ export const CustodyRequest = defineEntity({
   name: 'CustodyRequest',
   tableName: 'requests',
   properties: (p) => ({
-    id: p.uuid().primary().onCreate(() => randomUUID()),
+    id: p
+      .uuid()
+      .primary()
+      .onCreate(() => randomUUID()),
     kind: p.enum([...REQUEST_KINDS]),
     status: p.enum([...REQUEST_STATUSES]),
     agencyId: p.uuid(),
@@ -37,7 +46,10 @@ export const CustodyRequest = defineEntity({
     correctsIdx: p.bigint('number').nullable(),
     changes: p.json<Record<string, string | null>>().nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
-    updatedAt: p.datetime().onCreate(() => new Date()).onUpdate(() => new Date()),
+    updatedAt: p
+      .datetime()
+      .onCreate(() => new Date())
+      .onUpdate(() => new Date()),
   }),
 });
 export type CustodyRequest = InferEntity<typeof CustodyRequest>;

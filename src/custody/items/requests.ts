@@ -13,9 +13,22 @@ import { CustodyRequest, RequestItem } from './request.entity';
 import { transition } from './state-machine';
 
 export type NewRequest =
-  | { kind: 'loan'; itemCodes: string[]; reason: string; borrower: string; purpose: NonNullable<CustodyRequest['purpose']>; dueAt: string }
+  | {
+      kind: 'loan';
+      itemCodes: string[];
+      reason: string;
+      borrower: string;
+      purpose: NonNullable<CustodyRequest['purpose']>;
+      dueAt: string;
+    }
   | { kind: 'transfer'; itemCodes: string[]; reason: string; toAgencyCode: string }
-  | { kind: 'disposal'; itemCodes: string[]; reason: string; method: NonNullable<CustodyRequest['method']>; orderReference: string };
+  | {
+      kind: 'disposal';
+      itemCodes: string[];
+      reason: string;
+      method: NonNullable<CustodyRequest['method']>;
+      orderReference: string;
+    };
 
 const OPEN = ['requested', 'approved'] as const;
 
@@ -35,7 +48,10 @@ export async function createRequest(em: EntityManager, caller: Caller, input: Ne
     for (const item of items) transition(item.code, item.state, 'request');
     if (input.kind === 'disposal') {
       const held = items.find((i) => i.legalHold);
-      if (held) throw new ConflictError(`item ${held.code} is under a legal hold (${held.holdReason}); it cannot be disposed of`);
+      if (held)
+        throw new ConflictError(
+          `item ${held.code} is under a legal hold (${held.holdReason}); it cannot be disposed of`,
+        );
     }
     await assertNoOpenRequest(tx, items, input.kind);
     const request = tx.create(CustodyRequest, {
@@ -63,7 +79,12 @@ export async function createRequest(em: EntityManager, caller: Caller, input: Ne
 
 export function canSeeRequest(caller: Caller, request: CustodyRequest): boolean {
   // A correction's requester may be of another agency than the one that decides it (the centre's staff).
-  return seesAllItems(caller) || request.agencyId === caller.agencyId || request.toAgencyId === caller.agencyId || request.requesterId === caller.id;
+  return (
+    seesAllItems(caller) ||
+    request.agencyId === caller.agencyId ||
+    request.toAgencyId === caller.agencyId ||
+    request.requesterId === caller.id
+  );
 }
 
 export async function findVisibleRequest(em: EntityManager, caller: Caller, id: string): Promise<CustodyRequest> {
@@ -108,7 +129,7 @@ async function decide<T>(
 
 function assertApprover(caller: Caller, request: CustodyRequest): void {
   if (!hasRole(caller, 'approver') || request.agencyId !== caller.agencyId) {
-    throw new ForbiddenError("only an approver of the requesting agency decides on its requests");
+    throw new ForbiddenError('only an approver of the requesting agency decides on its requests');
   }
   if (request.requesterId === caller.id) throw new ForbiddenError('nobody approves or rejects their own request');
 }
@@ -118,13 +139,28 @@ export async function approveRequest(em: EntityManager, caller: Caller, id: stri
     assertApprover(caller, request);
     if (request.kind === 'disposal') {
       const held = items.find((i) => i.legalHold);
-      if (held) throw new ConflictError(`item ${held.code} is under a legal hold (${held.holdReason}); it cannot be disposed of`);
+      if (held)
+        throw new ConflictError(
+          `item ${held.code} is under a legal hold (${held.holdReason}); it cannot be disposed of`,
+        );
     }
-    Object.assign(request, { status: 'approved', decidedBy: caller.id, decidedAt: new Date(), decisionNote: note ?? null });
+    Object.assign(request, {
+      status: 'approved',
+      decidedBy: caller.id,
+      decidedAt: new Date(),
+      decisionNote: note ?? null,
+    });
     // An approved correction is carried out at once: its one event is the correction itself.
     if (request.kind === 'correction') await carryOutCorrection(tx, caller, request, items[0]!);
     // An approved transfer is offered to the receiving agency, which accepts or refuses it.
-    else await appendForRequest(tx, caller, request, items, request.kind === 'transfer' ? 'transfer_offered' : 'request_approved');
+    else
+      await appendForRequest(
+        tx,
+        caller,
+        request,
+        items,
+        request.kind === 'transfer' ? 'transfer_offered' : 'request_approved',
+      );
     return request;
   });
 }
@@ -140,7 +176,8 @@ export async function rejectRequest(em: EntityManager, caller: Caller, id: strin
 
 export async function cancelRequest(em: EntityManager, caller: Caller, id: string, reason: string) {
   return decide(em, caller, id, OPEN, async (tx, request, items) => {
-    const mayCancel = request.requesterId === caller.id || (hasRole(caller, 'approver') && request.agencyId === caller.agencyId);
+    const mayCancel =
+      request.requesterId === caller.id || (hasRole(caller, 'approver') && request.agencyId === caller.agencyId);
     if (!mayCancel) throw new ForbiddenError('only the requester or an approver of their agency can cancel a request');
     if (await tx.count(RequestItem, { requestId: id, carriedOutAt: { $ne: null } })) {
       throw new ConflictError(`request ${id} has already been partly carried out`);
@@ -152,7 +189,8 @@ export async function cancelRequest(em: EntityManager, caller: Caller, id: strin
 }
 
 function assertReceiver(caller: Caller, request: CustodyRequest): void {
-  if (request.kind !== 'transfer') throw new UnprocessableError(`request ${request.id} is a ${request.kind}, not a transfer`);
+  if (request.kind !== 'transfer')
+    throw new UnprocessableError(`request ${request.id} is a ${request.kind}, not a transfer`);
   if (request.toAgencyId !== caller.agencyId || !hasRole(caller, 'officer', 'clerk', 'approver')) {
     throw new ForbiddenError('only the receiving agency accepts or refuses a transfer');
   }
@@ -165,7 +203,10 @@ export async function acceptTransfer(em: EntityManager, caller: Caller, id: stri
     for (const item of items) transition(item.code, item.state, 'transfer');
     Object.assign(request, { status: 'carried_out', answeredBy: caller.id, answeredAt: new Date() });
     await tx.nativeUpdate(RequestItem, { requestId: id }, { carriedOutAt: new Date() });
-    await appendForRequest(tx, caller, request, items, 'transfer_accepted', { fromAgencyId: request.agencyId, answerNote: note });
+    await appendForRequest(tx, caller, request, items, 'transfer_accepted', {
+      fromAgencyId: request.agencyId,
+      answerNote: note,
+    });
     return request;
   });
 }

@@ -15,7 +15,16 @@ export const PHYSICAL_COMMANDS = {
 export type PhysicalCommand = keyof typeof PHYSICAL_COMMANDS;
 
 /** Commands that leave the physical state as it is but are refused once an item is disposed. */
-const RECORD_COMMANDS = ['request', 'hold', 'transfer', 'correction', 'attachment', 'review_date', 'label', 'audit'] as const;
+const RECORD_COMMANDS = [
+  'request',
+  'hold',
+  'transfer',
+  'correction',
+  'attachment',
+  'review_date',
+  'label',
+  'audit',
+] as const;
 export type RecordCommand = (typeof RECORD_COMMANDS)[number];
 
 export function allowedCommands(state: PhysicalState): string[] {
@@ -28,7 +37,11 @@ export function allowedCommands(state: PhysicalState): string[] {
 }
 
 /** The state after `command`, or an error naming the current state and what is allowed. */
-export function transition(itemCode: string, state: PhysicalState, command: PhysicalCommand | RecordCommand): PhysicalState {
+export function transition(
+  itemCode: string,
+  state: PhysicalState,
+  command: PhysicalCommand | RecordCommand,
+): PhysicalState {
   const allowed = allowedCommands(state);
   if (!allowed.includes(command)) throw new InvalidTransitionError(itemCode, command, state, allowed);
   return command in PHYSICAL_COMMANDS ? PHYSICAL_COMMANDS[command as PhysicalCommand].to : state;

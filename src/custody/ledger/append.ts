@@ -57,15 +57,40 @@ export interface AppendedEvent {
 
 /** items columns and the ItemState keys they hold, in one place for writing and reading. */
 const ITEM_COLUMNS: [keyof ItemState, string][] = [
-  ['id', 'id'], ['code', 'code'], ['caseId', 'case_id'], ['itemNo', 'item_no'], ['category', 'category'],
-  ['description', 'description'], ['quantity', 'quantity'], ['unit', 'unit'], ['weightGrams', 'weight_grams'],
-  ['amount', 'amount'], ['currency', 'currency'], ['serialNumber', 'serial_number'], ['sealNumber', 'seal_number'],
-  ['seizedAt', 'seized_at'], ['seizedFrom', 'seized_from'], ['seizedPlace', 'seized_place'], ['seizedBy', 'seized_by'],
-  ['reviewDate', 'review_date'], ['legalHold', 'legal_hold'], ['holdReason', 'hold_reason'], ['state', 'state'],
-  ['owningAgencyId', 'owning_agency_id'], ['heldByAgencyIds', 'held_by_agency_ids'], ['locationId', 'location_id'],
-  ['holderUserId', 'holder_user_id'], ['holderName', 'holder_name'], ['loanRequestId', 'loan_request_id'],
-  ['loanDueAt', 'loan_due_at'], ['disposalMethod', 'disposal_method'], ['correctors', 'correctors'], ['labelPrints', 'label_prints'], ['lastSeq', 'last_seq'],
-  ['lastHash', 'last_hash'], ['lastEventAt', 'last_event_at'],
+  ['id', 'id'],
+  ['code', 'code'],
+  ['caseId', 'case_id'],
+  ['itemNo', 'item_no'],
+  ['category', 'category'],
+  ['description', 'description'],
+  ['quantity', 'quantity'],
+  ['unit', 'unit'],
+  ['weightGrams', 'weight_grams'],
+  ['amount', 'amount'],
+  ['currency', 'currency'],
+  ['serialNumber', 'serial_number'],
+  ['sealNumber', 'seal_number'],
+  ['seizedAt', 'seized_at'],
+  ['seizedFrom', 'seized_from'],
+  ['seizedPlace', 'seized_place'],
+  ['seizedBy', 'seized_by'],
+  ['reviewDate', 'review_date'],
+  ['legalHold', 'legal_hold'],
+  ['holdReason', 'hold_reason'],
+  ['state', 'state'],
+  ['owningAgencyId', 'owning_agency_id'],
+  ['heldByAgencyIds', 'held_by_agency_ids'],
+  ['locationId', 'location_id'],
+  ['holderUserId', 'holder_user_id'],
+  ['holderName', 'holder_name'],
+  ['loanRequestId', 'loan_request_id'],
+  ['loanDueAt', 'loan_due_at'],
+  ['disposalMethod', 'disposal_method'],
+  ['correctors', 'correctors'],
+  ['labelPrints', 'label_prints'],
+  ['lastSeq', 'last_seq'],
+  ['lastHash', 'last_hash'],
+  ['lastEventAt', 'last_event_at'],
 ];
 const TIMESTAMP_COLUMNS = new Set(['seized_at', 'loan_due_at', 'last_event_at']);
 const iso = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -97,7 +122,14 @@ const ITEMS_UPSERT = (() => {
 
 function itemRows(states: ItemState[]): string {
   return JSON.stringify(
-    states.map((state) => Object.fromEntries(ITEM_COLUMNS.map(([key, column]) => [column, key === 'lastHash' && state.lastHash ? `\\x${state.lastHash}` : state[key]]))),
+    states.map((state) =>
+      Object.fromEntries(
+        ITEM_COLUMNS.map(([key, column]) => [
+          column,
+          key === 'lastHash' && state.lastHash ? `\\x${state.lastHash}` : state[key],
+        ]),
+      ),
+    ),
   );
 }
 
@@ -143,13 +175,30 @@ export async function appendEvents(tx: Sql, drafts: EventDraft[]): Promise<Appen
     return { envelope, canonical, leaf, state: project(draft.item, envelope, leaf.toString('hex')) };
   });
   const events = built.map(({ envelope: e, canonical, leaf }) => ({
-    itemId: e.itemId, itemSeq: Number(e.itemSeq), type: e.type, actor: e.actor, agency: e.agency, requestId: e.requestId,
-    occurredAt: e.occurredAt, recordedAt: e.recordedAt, canonical, leaf: leaf.toString('hex'), prev: e.prevItemHash,
+    itemId: e.itemId,
+    itemSeq: Number(e.itemSeq),
+    type: e.type,
+    actor: e.actor,
+    agency: e.agency,
+    requestId: e.requestId,
+    occurredAt: e.occurredAt,
+    recordedAt: e.recordedAt,
+    canonical,
+    leaf: leaf.toString('hex'),
+    prev: e.prevItemHash,
   }));
   // One round trip: the items rows, then everything that holds the head row (custody_ledger_append).
-  const [appended] = await tx.execute<{ first: string }[]>(APPEND, [itemRows(built.map((b) => b.state)), JSON.stringify(events)]);
+  const [appended] = await tx.execute<{ first: string }[]>(APPEND, [
+    itemRows(built.map((b) => b.state)),
+    JSON.stringify(events),
+  ]);
   const first = Number(appended!.first);
-  return built.map((b, i) => ({ index: first + i, envelope: b.envelope, leafHash: b.leaf.toString('hex'), state: b.state }));
+  return built.map((b, i) => ({
+    index: first + i,
+    envelope: b.envelope,
+    leafHash: b.leaf.toString('hex'),
+    state: b.state,
+  }));
 }
 
 const LOCK_ITEMS = `select ${ITEM_SELECT} from items i where i.code = any (?::text[]) order by i.id for update`;

@@ -6,7 +6,8 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 
 export function canonicalJson(value: Json): string {
   if (value === null || typeof value !== 'object') {
-    if (typeof value === 'number' && !Number.isFinite(value)) throw new TypeError('JCS cannot encode a non-finite number');
+    if (typeof value === 'number' && !Number.isFinite(value))
+      throw new TypeError('JCS cannot encode a non-finite number');
     return JSON.stringify(value);
   }
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -55,7 +56,7 @@ function scanCanonical(text: string): boolean | null {
   const keyStarts: number[] = [];
   const keyEnds: number[] = [];
   let expectKey = false;
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     const c = text.charCodeAt(i);
     if (c === QUOTE) {
       const j = text.indexOf('"', i + 1);

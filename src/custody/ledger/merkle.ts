@@ -75,7 +75,10 @@ export class Frontier {
 /** Where proofs get the root of any leaf range [start, end): an array in memory, or the ledger's tables. */
 export type RangeRoot = (start: number, end: number) => Buffer | Promise<Buffer>;
 
-export const arrayRangeRoot = (leaves: readonly Buffer[]): RangeRoot => (start, end) => rootOf(leaves.slice(start, end));
+export const arrayRangeRoot =
+  (leaves: readonly Buffer[]): RangeRoot =>
+  (start, end) =>
+    rootOf(leaves.slice(start, end));
 
 /** Inclusion proof (audit path) of leaf `index` in the tree of `size` leaves (RFC 6962 §2.1.1). */
 export async function inclusionProof(root: RangeRoot, size: number, index: number): Promise<Buffer[]> {
@@ -130,7 +133,13 @@ export function rootFromInclusionProof(index: number, size: number, leaf: Buffer
 }
 
 /** Checks that the tree of size `size2` with root2 extends the tree of size `size1` with root1 (RFC 9162 §2.1.4.2). */
-export function verifyConsistency(size1: number, size2: number, root1: Buffer, root2: Buffer, proof: readonly Buffer[]): boolean {
+export function verifyConsistency(
+  size1: number,
+  size2: number,
+  root1: Buffer,
+  root2: Buffer,
+  proof: readonly Buffer[],
+): boolean {
   if (size1 < 1 || size1 > size2) return false;
   if (size1 === size2) return proof.length === 0 && root1.equals(root2);
   const path = [...proof];

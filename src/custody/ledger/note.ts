@@ -1,4 +1,12 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, sign, verify, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
 
 /**
  * C2SP signed notes (c2sp.org/signed-note) with Ed25519 keys: the checkpoints of the custody ledger are
@@ -30,7 +38,13 @@ const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const NAME = /^[^\s+]+$/u;
 
 export function keyId(name: string, type: KeyType, publicKey: Buffer): Buffer {
-  return createHash('sha256').update(name).update('\n').update(Buffer.from([type])).update(publicKey).digest().subarray(0, 4);
+  return createHash('sha256')
+    .update(name)
+    .update('\n')
+    .update(Buffer.from([type]))
+    .update(publicKey)
+    .digest()
+    .subarray(0, 4);
 }
 
 function publicKeyObject(raw: Buffer): KeyObject {
@@ -48,7 +62,8 @@ export function parseVerifierKey(vkey: string): VerifierKey {
   const [, name, id, material] = match as unknown as [string, string, string, string];
   const bytes = Buffer.from(material, 'base64');
   const type = bytes[0];
-  if ((type !== ED25519 && type !== COSIGNATURE_V1) || bytes.length !== 33) throw new NoteError(`unsupported key type in ${vkey}`);
+  if ((type !== ED25519 && type !== COSIGNATURE_V1) || bytes.length !== 33)
+    throw new NoteError(`unsupported key type in ${vkey}`);
   const publicKey = bytes.subarray(1);
   const computed = keyId(name, type, publicKey);
   if (computed.toString('hex') !== id) throw new NoteError(`the key id of ${vkey} does not match its key`);
@@ -62,8 +77,13 @@ export function parseSignerKey(skey: string): NoteSigner {
   const [, name, id, material] = match as unknown as [string, string, string, string];
   const bytes = Buffer.from(material, 'base64');
   const type = bytes[0];
-  if ((type !== ED25519 && type !== COSIGNATURE_V1) || bytes.length !== 33) throw new NoteError('unsupported signer key type');
-  const privateKey = createPrivateKey({ key: Buffer.concat([PKCS8_PREFIX, bytes.subarray(1)]), format: 'der', type: 'pkcs8' });
+  if ((type !== ED25519 && type !== COSIGNATURE_V1) || bytes.length !== 33)
+    throw new NoteError('unsupported signer key type');
+  const privateKey = createPrivateKey({
+    key: Buffer.concat([PKCS8_PREFIX, bytes.subarray(1)]),
+    format: 'der',
+    type: 'pkcs8',
+  });
   const publicKey = createPublicKey(privateKey).export({ format: 'der', type: 'spki' }).subarray(SPKI_PREFIX.length);
   const computed = keyId(name, type, publicKey);
   if (computed.toString('hex') !== id) throw new NoteError('the key id of the signer key does not match its key');
@@ -79,7 +99,8 @@ export function generateSignerKey(name: string, type: KeyType): string {
   return `PRIVATE+KEY+${name}+${id}+${Buffer.concat([Buffer.from([type]), seed]).toString('base64')}`;
 }
 
-const signatureLine = (key: VerifierKey, signature: Buffer) => `— ${key.name} ${Buffer.concat([key.keyId, signature]).toString('base64')}\n`;
+const signatureLine = (key: VerifierKey, signature: Buffer) =>
+  `— ${key.name} ${Buffer.concat([key.keyId, signature]).toString('base64')}\n`;
 
 /** Signs note text (which ends in a newline) with an Ed25519 note key. */
 export function signNote(text: string, signer: NoteSigner): string {
@@ -160,7 +181,8 @@ export function checkpointText(origin: string, size: number, root: Buffer): stri
 
 export function parseCheckpoint(text: string): { origin: string; size: number; root: Buffer } {
   const [origin, size, root] = text.split('\n');
-  if (!origin || !size || !/^\d+$/.test(size) || !root) throw new NoteError('not a checkpoint (origin, size, root hash)');
+  if (!origin || !size || !/^\d+$/.test(size) || !root)
+    throw new NoteError('not a checkpoint (origin, size, root hash)');
   const hash = Buffer.from(root, 'base64');
   if (hash.length !== 32) throw new NoteError('the checkpoint root hash is not 32 bytes');
   return { origin, size: Number(size), root: hash };

@@ -21,7 +21,11 @@ export interface ProofBundle {
 }
 
 /** Builds the bundle, signing a checkpoint first if the item's latest event is not yet in one. */
-export async function buildProofBundle(em: EntityManager, item: ItemState, signing: CheckpointSigner): Promise<ProofBundle> {
+export async function buildProofBundle(
+  em: EntityManager,
+  item: ItemState,
+  signing: CheckpointSigner,
+): Promise<ProofBundle> {
   const events = await em.execute<{ idx: string; canonical: string }[]>(
     'select idx, canonical from ledger_events where item_id = ? order by item_seq',
     [item.id],

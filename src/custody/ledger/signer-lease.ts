@@ -24,14 +24,17 @@ export class SignerLease {
         await client.connect();
         this.client = client;
       }
-      const { rows } = await this.client.query<{ ok: boolean }>(`select pg_try_advisory_lock(hashtext('custody.signer')) as ok`);
+      const { rows } = await this.client.query<{ ok: boolean }>(
+        `select pg_try_advisory_lock(hashtext('custody.signer')) as ok`,
+      );
       // Taking a lock this session already holds stacks it; give the extra one back so one unlock frees it.
       if (rows[0]!.ok && this.leader) await this.client.query(`select pg_advisory_unlock(hashtext('custody.signer'))`);
       if (rows[0]!.ok && !this.leader) this.logger.info('this instance now signs checkpoints');
       this.leader = rows[0]!.ok;
       return this.leader;
     } catch (err) {
-      if (this.leader) this.logger.warn({ err: { message: (err as Error).message } }, 'lost the checkpoint signer lock');
+      if (this.leader)
+        this.logger.warn({ err: { message: (err as Error).message } }, 'lost the checkpoint signer lock');
       if (this.client) this.drop(this.client);
       return false;
     }

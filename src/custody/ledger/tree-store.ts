@@ -24,7 +24,10 @@ export function ledgerRangeRoot(em: EntityManager): RangeRoot {
 
   /** Roots of the complete tiles [first, last], computing and keeping the missing ones. */
   const tiles = async (first: number, last: number): Promise<Buffer[]> => {
-    const rows = await em.execute<{ tile: string; root: Buffer }[]>('select tile, root from merkle_tiles where tile between ? and ? order by tile', [first, last]);
+    const rows = await em.execute<{ tile: string; root: Buffer }[]>(
+      'select tile, root from merkle_tiles where tile between ? and ? order by tile',
+      [first, last],
+    );
     const known = new Map(rows.map((r) => [Number(r.tile), r.root]));
     const roots: Buffer[] = [];
     for (let tile = first; tile <= last; tile++) {
@@ -63,4 +66,3 @@ export function ledgerRangeRoot(em: EntityManager): RangeRoot {
   };
   return range;
 }
-

@@ -8,7 +8,8 @@ import { hash } from 'node:crypto';
 
 /** Up to `limit` events after global index `after`, in index order. Both are integers this module was given. */
 export function eventCopy(after: number, limit: number): string {
-  if (!Number.isSafeInteger(after) || !Number.isSafeInteger(limit)) throw new RangeError('event COPY bounds must be integers');
+  if (!Number.isSafeInteger(after) || !Number.isSafeInteger(limit))
+    throw new RangeError('event COPY bounds must be integers');
   return `copy (select idx, item_id::text, item_seq, canonical, leaf_hash, prev_item_hash from ledger_events
                  where idx > ${after} order by idx limit ${limit}) to stdout (format binary)`;
 }
@@ -53,13 +54,18 @@ export class EventCopyReader {
    * whether a row is decoded, by the number of its item id's first two hex digits (0–255); the others get
    * `null` for the event. Changes bytes of `chunk`: it must not be read again.
    */
-  read(chunk: Buffer, wanted: (itemByte: number) => boolean, row: (index: number, event: CopiedEvent | null) => void): void {
+  read(
+    chunk: Buffer,
+    wanted: (itemByte: number) => boolean,
+    row: (index: number, event: CopiedEvent | null) => void,
+  ): void {
     const buf = this.rest ? Buffer.concat([this.rest, chunk]) : chunk;
     let at = 0;
     for (;;) {
       if (this.inHeader) {
         if (buf.length - at < HEADER) break;
-        if (!buf.subarray(at, at + SIGNATURE.length).equals(SIGNATURE)) throw new Error('not a binary COPY of the ledger');
+        if (!buf.subarray(at, at + SIGNATURE.length).equals(SIGNATURE))
+          throw new Error('not a binary COPY of the ledger');
         const extension = buf.readUInt32BE(at + HEADER - 4);
         if (buf.length - at < HEADER + extension) break;
         at += HEADER + extension;
@@ -96,18 +102,15 @@ export class EventCopyReader {
       // The leaf is SHA-256(0x00 || bytes). The byte before the canonical bytes is the last of their length
       // field, already read: set to 0x00, it makes the hash's input in place, with no copy.
       buf[canonical - 1] = 0x00;
-      row(
+      row(index, {
         index,
-        {
-          index,
-          itemId: this.itemId(),
-          itemSeq: buf.readInt32BE(seq),
-          canonical: buf.toString('utf8', canonical, canonical + lengths[3]!),
-          leaf: hash('sha256', buf.subarray(canonical - 1, canonical + lengths[3]!), 'hex'),
-          leafHash: buf.toString('hex', leafHash, leafHash + lengths[4]!),
-          prevItemHash: lengths[5]! < 0 ? null : buf.toString('hex', prev, prev + lengths[5]!),
-        },
-      );
+        itemId: this.itemId(),
+        itemSeq: buf.readInt32BE(seq),
+        canonical: buf.toString('utf8', canonical, canonical + lengths[3]!),
+        leaf: hash('sha256', buf.subarray(canonical - 1, canonical + lengths[3]!), 'hex'),
+        leafHash: buf.toString('hex', leafHash, leafHash + lengths[4]!),
+        prevItemHash: lengths[5]! < 0 ? null : buf.toString('hex', prev, prev + lengths[5]!),
+      });
     }
     this.rest = at < buf.length ? buf.subarray(at) : null;
   }

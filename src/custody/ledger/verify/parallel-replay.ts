@@ -19,7 +19,14 @@ export interface ChunkOutcome {
  */
 let bundled: string | undefined;
 const workerSource = () =>
-  (bundled ??= buildSync({ entryPoints: [path.join(__dirname, 'replay-worker.ts')], bundle: true, platform: 'node', format: 'cjs', target: 'node20', write: false }).outputFiles[0]!.text);
+  (bundled ??= buildSync({
+    entryPoints: [path.join(__dirname, 'replay-worker.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+  }).outputFiles[0]!.text);
 
 // This thread also merges the answers and builds the tree, which costs about a quarter of replaying the
 // events (measured on 2 cores), so its share of the items is smaller than a worker's.

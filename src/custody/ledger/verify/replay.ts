@@ -29,7 +29,8 @@ export class ItemReplay {
    * or null. `row` is what the event's database row says, when replaying from the database.
    */
   add(canonical: string, leaf: string, row?: StoredFacts): string | null {
-    if (row && leaf !== row.leafHash) return 'the leaf hash does not match the event’s canonical JSON: the event was altered';
+    if (row && leaf !== row.leafHash)
+      return 'the leaf hash does not match the event’s canonical JSON: the event was altered';
     let envelope: Envelope;
     try {
       envelope = JSON.parse(canonical) as Envelope;
@@ -42,7 +43,8 @@ export class ItemReplay {
     }
     const previous = this.items.get(envelope.itemId) ?? null;
     const expectedSeq = (previous?.lastSeq ?? 0) + 1;
-    if (Number(envelope.itemSeq) !== expectedSeq) return `item sequence ${envelope.itemSeq} where ${expectedSeq} was expected`;
+    if (Number(envelope.itemSeq) !== expectedSeq)
+      return `item sequence ${envelope.itemSeq} where ${expectedSeq} was expected`;
     const expectedPrev = previous?.lastHash ?? null;
     if (envelope.prevItemHash !== expectedPrev || (row && row.prevItemHash !== expectedPrev)) {
       return 'the event does not chain to the item’s previous event';
@@ -76,4 +78,5 @@ export class LedgerReplay {
   }
 }
 
-export const missingIndex = (expected: number, found: number) => `global index ${expected} is missing: the next event has index ${found}`;
+export const missingIndex = (expected: number, found: number) =>
+  `global index ${expected} is missing: the next event has index ${found}`;

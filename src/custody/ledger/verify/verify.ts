@@ -12,14 +12,20 @@ import { openCheckpoint } from '../checkpoints';
 import type { VerifierKey } from '../note';
 
 /** A signed checkpoint must match the tree recomputed from the events at its size, and carry a valid signature. */
-function checkCheckpoint(checkpoint: { size: string; root: Buffer; note: string }, root: Buffer, logKey: VerifierKey | undefined): string | null {
+function checkCheckpoint(
+  checkpoint: { size: string; root: Buffer; note: string },
+  root: Buffer,
+  logKey: VerifierKey | undefined,
+): string | null {
   if (!root.equals(checkpoint.root)) {
     return `the first ${checkpoint.size} events do not give the root of the checkpoint signed at that size: history was rewritten`;
   }
   if (!logKey) return null;
   try {
     const signed = openCheckpoint(checkpoint.note, logKey);
-    return signed.size === Number(checkpoint.size) && signed.root.equals(root) ? null : `the checkpoint row of ${checkpoint.size} differs from its signed note`;
+    return signed.size === Number(checkpoint.size) && signed.root.equals(root)
+      ? null
+      : `the checkpoint row of ${checkpoint.size} differs from its signed note`;
   } catch (err) {
     return `the checkpoint of ${checkpoint.size} events: ${(err as Error).message}`;
   }
@@ -91,15 +97,22 @@ export async function verifyLedger(em: EntityManager, options: VerifyOptions = {
 
 // On a bare connection, with the events read by COPY: the ORM's layers, and pg's parsing of each row,
 // cost more than the checks.
-async function verifyOn(client: pg.ClientBase, { logKey, threads, batch = BATCH }: VerifyOptions): Promise<VerifyResult> {
+async function verifyOn(
+  client: pg.ClientBase,
+  { logKey, threads, batch = BATCH }: VerifyOptions,
+): Promise<VerifyResult> {
   const sql = pgSql(client);
   const checkedAt = new Date().toISOString();
-  const [head] = await sql.execute<{ size: string; frontier: Buffer; root: Buffer }[]>('select size, frontier, root from ledger_head');
+  const [head] = await sql.execute<{ size: string; frontier: Buffer; root: Buffer }[]>(
+    'select size, frontier, root from ledger_head',
+  );
   const headSize = Number(head!.size);
   const frontier = new Frontier();
   const replayer = new ItemReplayer(threads ?? (headSize >= PARALLEL_FROM ? os.availableParallelism() - 1 : 0));
   try {
-    const checkpoints = await sql.execute<{ size: string; root: Buffer; note: string }[]>('select size, root, note from checkpoints order by size');
+    const checkpoints = await sql.execute<{ size: string; root: Buffer; note: string }[]>(
+      'select size, root, note from checkpoints order by size',
+    );
     let nextCheckpoint = 0;
     let replayed: Map<string, ItemState> | undefined;
     const states = async () => (replayed ??= await replayer.states());
@@ -119,7 +132,10 @@ async function verifyOn(client: pg.ClientBase, { logKey, threads, batch = BATCH 
         if (failure?.at === at) return { index: failure.index, itemId: failure.itemId, reason: failure.reason };
         frontier.append(leaves[at]!);
         const due = checkpoints[nextCheckpoint];
-        const bad = due && Number(due.size) === frontier.size ? checkCheckpoint(checkpoints[nextCheckpoint++]!, frontier.root(), logKey) : null;
+        const bad =
+          due && Number(due.size) === frontier.size
+            ? checkCheckpoint(checkpoints[nextCheckpoint++]!, frontier.root(), logKey)
+            : null;
         if (bad) return { index: frontier.size - 1, itemId: null, reason: bad };
       }
       return null;
@@ -146,25 +162,49 @@ async function verifyOn(client: pg.ClientBase, { logKey, threads, batch = BATCH 
     }
 
     if (nextCheckpoint < checkpoints.length) {
-      return await result({ index: null, itemId: null, reason: `a checkpoint was signed at ${checkpoints[nextCheckpoint]!.size} events, the ledger holds ${frontier.size}: events were removed` });
+      return await result({
+        index: null,
+        itemId: null,
+        reason: `a checkpoint was signed at ${checkpoints[nextCheckpoint]!.size} events, the ledger holds ${frontier.size}: events were removed`,
+      });
     }
     if (frontier.size !== headSize) {
-      return await result({ index: frontier.size, itemId: null, reason: `the head says ${headSize} events, the table holds ${frontier.size}` });
+      return await result({
+        index: frontier.size,
+        itemId: null,
+        reason: `the head says ${headSize} events, the table holds ${frontier.size}`,
+      });
     }
     if (!frontier.root().equals(head!.root) || !Buffer.concat(frontier.nodes).equals(head!.frontier)) {
-      return await result({ index: null, itemId: null, reason: 'the Merkle root recomputed from the events differs from the head’s' });
+      return await result({
+        index: null,
+        itemId: null,
+        reason: 'the Merkle root recomputed from the events differs from the head’s',
+      });
     }
     const items = await states();
     const rows = await sql.execute<Record<string, unknown>[]>(`select ${ITEM_SELECT} from items i order by i.id`);
     if (rows.length !== items.size) {
-      return await result({ index: null, itemId: null, reason: `${rows.length} items rows for ${items.size} items in the ledger` });
+      return await result({
+        index: null,
+        itemId: null,
+        reason: `${rows.length} items rows for ${items.size} items in the ledger`,
+      });
     }
     for (const row of rows) {
       const actual = rowToState(row);
       const replayed = items.get(actual.id);
-      const field = replayed ? (Object.keys(replayed) as (keyof ItemState)[]).find((k) => JSON.stringify(replayed[k]) !== JSON.stringify(actual[k])) : 'id';
+      const field = replayed
+        ? (Object.keys(replayed) as (keyof ItemState)[]).find(
+            (k) => JSON.stringify(replayed[k]) !== JSON.stringify(actual[k]),
+          )
+        : 'id';
       if (field) {
-        return await result({ index: null, itemId: actual.id, reason: `the items row of ${actual.code} differs from the ledger’s replay in ${field}` });
+        return await result({
+          index: null,
+          itemId: actual.id,
+          reason: `the items row of ${actual.code} differs from the ledger’s replay in ${field}`,
+        });
       }
     }
     return await result(null);
