@@ -8,10 +8,10 @@ import { RequestItem } from '../custody/items/request.entity';
 import { NotFoundError, UnprocessableError } from '../errors';
 import { loadHistory, loadNames } from '../reports/history-data';
 import { renderHistory } from '../reports/history';
-import { categoryName, eventName, LANGS, reportWord, type Lang } from '../reports/i18n';
+import { LANGS } from '../reports/i18n';
+import { handoverReceipt, inventoryReport, inventoryRows, requestSlip } from '../reports/table-layouts';
 import { itemReportAccess, recordReportAccess, reportFrame as frame } from '../reports/report-access';
 import { csv, renderTableReport } from '../reports/table-report';
-import { formatItemCode } from '../custody/items/item-code';
 import { uuidParam } from './common.schemas';
 import { itemCodeParam } from './custody.schemas';
 import type { AppDeps } from './deps';
@@ -129,40 +129,20 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
         offset: 0,
       });
       const lastEvents = await Promise.all(items.map((i) => itemEvents(orm.em, i.id, 1, i.lastSeq - 1)));
-      const lang = query.lang;
-      const zh = lang === 'zh';
-      const header = zh
-        ? ['序号', '编码', '类别', '名称', '状态', '位置', '持有人', '最近记录']
-        : ['No.', 'Code', 'Category', 'Description', 'State', 'Location', 'Holder', 'Last event'];
-      const rows = items.map((i, n) => {
+      const inventory = items.map((item, n) => {
         const last = lastEvents[n]![0];
-        return [
-          String(i.itemNo),
-          formatItemCode(i.code),
-          categoryName(i.category, lang),
-          i.description,
-          i.state,
-          i.locationCode ?? '—',
-          i.holderName ?? i.holderUsername ?? '—',
-          last ? `${eventName(last.type, lang)} ${last.envelope.recordedAt.slice(0, 16).replace('T', ' ')}` : '—',
-        ];
+        return { item, last: last && { type: last.type, recordedAt: last.envelope.recordedAt } };
       });
       res.setHeader('X-Report-Id', reportId);
       if (params.format === 'csv') {
+        const { header, rows } = inventoryRows(inventory, query.lang);
         res.type('text/csv; charset=utf-8').send(csv([header, ...rows]));
         return;
       }
       res.type('application/pdf');
       renderTableReport({
-        title: `${reportWord('inventoryTitle', lang)} · ${found.caseNumber}`,
-        subject: found.title,
-        ...frame(reportId, caller, lang),
-        heading: [
-          `${found.caseNumber} · ${found.title}`,
-          `${zh ? '立案日期' : 'Opened'} ${found.openedOn} · ${items.length} ${zh ? '件' : 'items'}`,
-        ],
-        columns: header.map((title, i) => ({ title, share: [0.05, 0.13, 0.1, 0.25, 0.09, 0.13, 0.11, 0.14][i]! })),
-        rows,
+        ...inventoryReport(found, inventory, query.lang),
+        ...frame(reportId, caller, query.lang),
       }).pipe(res);
     },
   });
@@ -189,34 +169,10 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
         subjectId: record.id,
       });
       const names = await loadNames(orm.em);
-      const lang: Lang = query.lang;
-      const zh = lang === 'zh';
       res.type('application/pdf');
       renderTableReport({
-        title: reportWord('receiptTitle', lang),
-        subject: record.id,
-        ...frame(reportId, caller, lang),
-        heading: [
-          `${reportWord('handedOverBy', lang)}: ${names.user(record.fromUserId)} → ${reportWord('receivedBy', lang)}: ${names.user(record.toUserId)}`,
-          `${zh ? '移交时间' : 'Time'}: ${record.createdAt.toISOString()} · ${visible.length} ${zh ? '件' : 'items'}${record.note ? ` · ${record.note}` : ''}`,
-        ],
-        columns: (zh
-          ? ['案号', '序号', '编码', '类别', '名称', '数量', '封签']
-          : ['Case', 'No.', 'Code', 'Category', 'Description', 'Quantity', 'Seal']
-        ).map((title, i) => ({
-          title,
-          share: [0.17, 0.05, 0.14, 0.1, 0.32, 0.1, 0.12][i]!,
-        })),
-        rows: visible.map((i) => [
-          i.caseNumber,
-          String(i.itemNo),
-          formatItemCode(i.code),
-          categoryName(i.category, lang),
-          i.description,
-          `${i.quantity} ${i.unit}`,
-          i.sealNumber ?? '—',
-        ]),
-        signatures: [reportWord('handedOverBy', lang), reportWord('receivedBy', lang)],
+        ...handoverReceipt(record, visible, names, query.lang),
+        ...frame(reportId, caller, query.lang),
       }).pipe(res);
     },
   });
@@ -236,48 +192,15 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
         throw new UnprocessableError('a transfer has no slip: its record is the items’ history');
       const reportId = await recordReportAccess(orm.em, caller, { kind: 'slip', format: 'pdf', subjectId: request.id });
       const names = await loadNames(orm.em);
-      const lang: Lang = query.lang;
-      const zh = lang === 'zh';
       const lines = await orm.em.find(RequestItem, { requestId: request.id });
       const items = await itemViewsById(
         orm.em,
         lines.map((l) => l.itemId),
       );
-      const loan = request.kind === 'loan';
-      const heading = loan
-        ? [
-            `${reportWord('borrower', lang)}: ${request.borrower} · ${zh ? '用途' : 'Purpose'}: ${request.purpose} · ${zh ? '归还期限' : 'Due'}: ${request.dueAt?.toISOString().slice(0, 10)}`,
-            `${zh ? '申请人' : 'Requested by'}: ${names.user(request.requesterId)} · ${reportWord('approvedBy', lang)}: ${names.user(request.decidedBy)} · ${zh ? '事由' : 'Reason'}: ${request.reason}`,
-          ]
-        : [
-            `${zh ? '处置方式' : 'Method'}: ${request.method} · ${zh ? '依据' : 'Order'}: ${request.orderReference}`,
-            `${zh ? '申请人' : 'Requested by'}: ${names.user(request.requesterId)} · ${reportWord('approvedBy', lang)}: ${names.user(request.decidedBy)} · ${zh ? '状态' : 'Status'}: ${request.status}`,
-          ];
       res.type('application/pdf');
       renderTableReport({
-        title: reportWord(loan ? 'loanTitle' : 'disposalTitle', lang),
-        subject: request.id,
-        ...frame(reportId, caller, lang),
-        heading: [`${zh ? '申请编号' : 'Request'} ${request.id}`, ...heading],
-        columns: (zh
-          ? ['案号', '序号', '编码', '名称', '数量', '封签', '状态']
-          : ['Case', 'No.', 'Code', 'Description', 'Quantity', 'Seal', 'State']
-        ).map((title, i) => ({
-          title,
-          share: [0.17, 0.05, 0.14, 0.34, 0.1, 0.1, 0.1][i]!,
-        })),
-        rows: items.map((i) => [
-          i.caseNumber,
-          String(i.itemNo),
-          formatItemCode(i.code),
-          i.description,
-          `${i.quantity} ${i.unit}`,
-          i.sealNumber ?? '—',
-          i.state,
-        ]),
-        signatures: loan
-          ? [reportWord('borrower', lang), reportWord('executedBy', lang), reportWord('approvedBy', lang)]
-          : [reportWord('executedBy', lang), reportWord('witness', lang), reportWord('approvedBy', lang)],
+        ...requestSlip(request, items, names, query.lang),
+        ...frame(reportId, caller, query.lang),
       }).pipe(res);
     },
   });
