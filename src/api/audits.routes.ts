@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   closeAudit,
   findAudit,
+  listAudits,
   recordAuditScan,
   registerFoundProperty,
   startAudit,
@@ -59,13 +60,10 @@ export function auditRoutes(api: Api, { orm }: AppDeps): void {
     query: pageQuery,
     responses: { 200: { description: 'a page of inventories', schema: pageOf(auditSchema) } },
     handler: async ({ res, query }) => {
-      const rows = await orm.em.execute<{ id: string; total: string }[]>(
-        'select id, count(*) over () as total from audits order by started_at desc, id limit ? offset ?',
-        [query.limit, query.offset],
-      );
+      const { audits, total } = await listAudits(orm.em, query);
       res.json({
-        items: await Promise.all(rows.map((r) => findAudit(orm.em, r.id))),
-        total: Number(rows[0]?.total ?? 0),
+        items: audits,
+        total,
         limit: query.limit,
         offset: query.offset,
       });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Case } from '../custody/items/case.entity';
-import { caseVisibility, createCase, findVisibleCase, registerItems } from '../custody/items/cases';
+import { createCase, findVisibleCase, listCases, registerItems } from '../custody/items/cases';
 import { findItemView, presentItem } from '../custody/items/item-queries';
 import { pageOf, uuidParam } from './common.schemas';
 import { caseListQuery, itemSchema, newCaseBody, registerItemsBody } from './custody.schemas';
@@ -51,22 +51,10 @@ export function caseRoutes(api: Api, { orm }: AppDeps): void {
     query: caseListQuery,
     responses: { 200: { description: 'a page of cases', schema: pageOf(caseSchema) } },
     handler: async ({ res, query, caller }) => {
-      const visibility = caseVisibility(caller);
-      const text = query.q ? ` and (c.case_number ilike ? or c.title ilike ?)` : '';
-      const pattern = `%${(query.q ?? '').replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-      const rows = await orm.em.execute<{ id: string; total: string }[]>(
-        `select c.id, count(*) over () as total from cases c where ${visibility.sql}${text}
-          order by c.created_at desc, c.id limit ? offset ?`,
-        [...visibility.params, ...(query.q ? [pattern, pattern] : []), query.limit, query.offset],
-      );
-      const cases = await orm.em.find(
-        Case,
-        { id: { $in: rows.map((r) => r.id) } },
-        { orderBy: { createdAt: 'desc', id: 'asc' } },
-      );
+      const { cases, total } = await listCases(orm.em, caller, query);
       res.json({
         items: cases.map(presentCase),
-        total: Number(rows[0]?.total ?? 0),
+        total,
         limit: query.limit,
         offset: query.offset,
       });

@@ -1,8 +1,8 @@
 import { z } from 'zod';
-import { alertVisibility, canSeeAlert, itemVisibility } from '../custody/items/access';
-import { resolveAlert } from '../custody/items/alerts';
+import { canSeeAlert } from '../custody/items/access';
+import { listAlerts, resolveAlert } from '../custody/items/alerts';
 import { hasRole } from '../custody/directory/caller';
-import { itemViewsById } from '../custody/items/item-queries';
+import { dueItems, itemViewsById, type DueListKind } from '../custody/items/item-queries';
 import { Alert } from '../custody/items/records.entity';
 import { verifyLedger } from '../custody/ledger/verify/verify';
 import { NotFoundError } from '../errors';
@@ -58,34 +58,10 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
     query: alertListQuery,
     responses: { 200: { description: 'a page of alerts', schema: pageOf(alertSchema) } },
     handler: async ({ res, query, caller }) => {
-      const visibility = alertVisibility(caller);
-      const rows = await orm.em.execute<
-        {
-          id: string;
-          kind: string;
-          code: string | null;
-          message: string;
-          status: string;
-          created_at: Date;
-          total: string;
-        }[]
-      >(
-        `select a.id, a.kind, i.code, a.message, a.status, a.created_at, count(*) over () as total
-           from alerts a left join items i on i.id = a.item_id
-          where a.status = ? and (?::text is null or a.kind = ?) and ${visibility.sql}
-          order by a.created_at desc, a.id limit ? offset ?`,
-        [query.status, query.kind ?? null, query.kind ?? null, ...visibility.params, query.limit, query.offset],
-      );
+      const { alerts, total } = await listAlerts(orm.em, caller, query);
       res.json({
-        items: rows.map((r) => ({
-          id: r.id,
-          kind: r.kind,
-          itemCode: r.code,
-          message: r.message,
-          status: r.status,
-          createdAt: new Date(r.created_at).toISOString(),
-        })),
-        total: Number(rows[0]?.total ?? 0),
+        items: alerts,
+        total,
         limit: query.limit,
         offset: query.offset,
       });
@@ -119,7 +95,7 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
     },
   });
 
-  const dueList = (path: string, summary: string, condition: string, dateColumn: string) =>
+  const dueList = (path: string, summary: string, kind: DueListKind) =>
     api.add({
       method: 'get',
       path,
@@ -129,37 +105,10 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
       query: pageQuery,
       responses: { 200: { description: 'a page of items', schema: pageOf(dueItemSchema) } },
       handler: async ({ res, query, caller }) => {
-        const visibility = itemVisibility(caller);
-        const rows = await orm.em.execute<
-          { code: string; description: string; due_on: string; holder_name: string | null; total: string }[]
-        >(
-          `select i.code, i.description, ${dateColumn} as due_on, i.holder_name, count(*) over () as total from items i
-            where ${condition} and ${visibility.sql} order by ${dateColumn}, i.code limit ? offset ?`,
-          [...visibility.params, query.limit, query.offset],
-        );
-        res.json({
-          items: rows.map((r) => ({
-            code: r.code,
-            description: r.description,
-            date: r.due_on,
-            holderName: r.holder_name,
-          })),
-          total: Number(rows[0]?.total ?? 0),
-          limit: query.limit,
-          offset: query.offset,
-        });
+        const { items, total } = await dueItems(orm.em, caller, kind, query);
+        res.json({ items, total, limit: query.limit, offset: query.offset });
       },
     });
-  dueList(
-    '/loans/overdue',
-    'Items on loan past their due date',
-    `i.state = 'on_loan' and i.loan_due_at < now()`,
-    `to_char(i.loan_due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
-  );
-  dueList(
-    '/reviews/due',
-    'Items whose disposal review date has come',
-    `i.state <> 'disposed' and i.review_date <= current_date`,
-    `to_char(i.review_date, 'YYYY-MM-DD')`,
-  );
+  dueList('/loans/overdue', 'Items on loan past their due date', 'loans_overdue');
+  dueList('/reviews/due', 'Items whose disposal review date has come', 'reviews_due');
 }

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError } from '../../errors';
+import { alertVisibility } from './access';
 import type { Caller } from '../directory/caller';
 import { appendEvents, lockItems } from '../ledger/append';
 import type { ItemState } from './projection';
@@ -92,4 +93,41 @@ export async function resolveAlert(em: EntityManager, caller: Caller, id: string
     await tx.flush();
     return alert;
   });
+}
+
+/** A page of the alerts the caller may see, of one status (and kind, if given), newest first. */
+export async function listAlerts(
+  em: EntityManager,
+  caller: Caller,
+  page: { status: string; kind?: string; limit: number; offset: number },
+) {
+  const visibility = alertVisibility(caller);
+  const rows = await em.execute<
+    {
+      id: string;
+      kind: string;
+      code: string | null;
+      message: string;
+      status: string;
+      created_at: Date;
+      total: string;
+    }[]
+  >(
+    `select a.id, a.kind, i.code, a.message, a.status, a.created_at, count(*) over () as total
+       from alerts a left join items i on i.id = a.item_id
+      where a.status = ? and (?::text is null or a.kind = ?) and ${visibility.sql}
+      order by a.created_at desc, a.id limit ? offset ?`,
+    [page.status, page.kind ?? null, page.kind ?? null, ...visibility.params, page.limit, page.offset],
+  );
+  return {
+    alerts: rows.map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      itemCode: r.code,
+      message: r.message,
+      status: r.status,
+      createdAt: new Date(r.created_at).toISOString(),
+    })),
+    total: Number(rows[0]?.total ?? 0),
+  };
 }

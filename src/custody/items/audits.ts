@@ -247,3 +247,12 @@ export async function registerFoundProperty(
   ]);
   return event!.state;
 }
+
+/** A page of the inventories, newest first. */
+export async function listAudits(em: EntityManager, page: { limit: number; offset: number }) {
+  const rows = await em.execute<{ id: string; total: string }[]>(
+    'select id, count(*) over () as total from audits order by started_at desc, id limit ? offset ?',
+    [page.limit, page.offset],
+  );
+  return { audits: await Promise.all(rows.map((r) => findAudit(em, r.id))), total: Number(rows[0]?.total ?? 0) };
+}

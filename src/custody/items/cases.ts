@@ -34,6 +34,28 @@ export function caseVisibility(caller: Caller): { sql: string; params: string[] 
   };
 }
 
+/** A page of the cases the caller may see, newest first, optionally those whose number or title holds `q`. */
+export async function listCases(
+  em: EntityManager,
+  caller: Caller,
+  page: { q?: string; limit: number; offset: number },
+): Promise<{ cases: Case[]; total: number }> {
+  const visibility = caseVisibility(caller);
+  const text = page.q ? ` and (c.case_number ilike ? or c.title ilike ?)` : '';
+  const pattern = `%${(page.q ?? '').replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+  const rows = await em.execute<{ id: string; total: string }[]>(
+    `select c.id, count(*) over () as total from cases c where ${visibility.sql}${text}
+      order by c.created_at desc, c.id limit ? offset ?`,
+    [...visibility.params, ...(page.q ? [pattern, pattern] : []), page.limit, page.offset],
+  );
+  const cases = await em.find(
+    Case,
+    { id: { $in: rows.map((r) => r.id) } },
+    { orderBy: { createdAt: 'desc', id: 'asc' } },
+  );
+  return { cases, total: Number(rows[0]?.total ?? 0) };
+}
+
 export async function findVisibleCase(em: EntityManager, caller: Caller, id: string): Promise<Case> {
   const visibility = caseVisibility(caller);
   const [row] = await em.execute<{ id: string }[]>(`select c.id from cases c where c.id = ? and ${visibility.sql}`, [

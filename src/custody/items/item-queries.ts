@@ -184,3 +184,37 @@ export async function itemEvents(
     actorName: r.actor_name,
   }));
 }
+
+const DUE_LISTS = {
+  loans_overdue: {
+    condition: `i.state = 'on_loan' and i.loan_due_at < now()`,
+    date: `to_char(i.loan_due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
+  },
+  reviews_due: {
+    condition: `i.state <> 'disposed' and i.review_date <= current_date`,
+    date: `to_char(i.review_date, 'YYYY-MM-DD')`,
+  },
+} as const;
+export type DueListKind = keyof typeof DUE_LISTS;
+
+/** A page of the caller's items on loan past their due date, or due for their disposal review, soonest first. */
+export async function dueItems(
+  em: EntityManager,
+  caller: Caller,
+  kind: DueListKind,
+  page: { limit: number; offset: number },
+) {
+  const { condition, date } = DUE_LISTS[kind];
+  const visibility = itemVisibility(caller);
+  const rows = await em.execute<
+    { code: string; description: string; due_on: string; holder_name: string | null; total: string }[]
+  >(
+    `select i.code, i.description, ${date} as due_on, i.holder_name, count(*) over () as total from items i
+      where ${condition} and ${visibility.sql} order by ${date}, i.code limit ? offset ?`,
+    [...visibility.params, page.limit, page.offset],
+  );
+  return {
+    items: rows.map((r) => ({ code: r.code, description: r.description, date: r.due_on, holderName: r.holder_name })),
+    total: Number(rows[0]?.total ?? 0),
+  };
+}
