@@ -6,7 +6,6 @@ import { Agency } from './custody/directory/agency.entity';
 import { User } from './custody/directory/user.entity';
 import { Location } from './custody/directory/location.entity';
 import { Case } from './custody/items/case.entity';
-import { Item } from './custody/items/item.entity';
 import { CustodyRequest, RequestItem } from './custody/items/request.entity';
 import { Alert, Attachment, Handover } from './custody/items/records.entity';
 import { Device } from './devices/device.entity';
@@ -37,7 +36,6 @@ export const entities = [
   User,
   Location,
   Case,
-  Item,
   CustodyRequest,
   RequestItem,
   Handover,

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { createTestContext, serverErrors, type TestContext } from './context';
 import { signedIn } from './factories';
-import { CATEGORIES } from '../src/custody/items/item.entity';
+import { CATEGORIES } from '../src/custody/items/item-kinds';
 import { CONTROLLED, type Correctable } from '../src/custody/items/projection';
 import { as, buildWorld, credentialsOf, phone, register, stored, type Actor, type World } from './world';
 

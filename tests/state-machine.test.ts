@@ -5,7 +5,7 @@ import {
   transition,
   type PhysicalCommand,
 } from '../src/custody/items/state-machine';
-import { PHYSICAL_STATES, type PhysicalState } from '../src/custody/items/item.entity';
+import { PHYSICAL_STATES, type PhysicalState } from '../src/custody/items/item-kinds';
 import { InvalidTransitionError } from '../src/errors';
 
 // The table of DESIGN.md: every (state, command) pair not listed here is refused.

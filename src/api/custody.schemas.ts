@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CATEGORIES, PHYSICAL_STATES } from '../custody/items/item.entity';
+import { CATEGORIES, PHYSICAL_STATES } from '../custody/items/item-kinds';
 import { parseItemCode } from '../custody/items/item-code';
 import { LOCATION_FEATURES, LOCATION_KINDS } from '../custody/directory/location.entity';
 import type { Correctable } from '../custody/items/projection';

@@ -1,4 +1,4 @@
-import type { Category } from '../custody/items/item.entity';
+import type { Category } from '../custody/items/item-kinds';
 
 export const LANGS = ['zh', 'en'] as const;
 export type Lang = (typeof LANGS)[number];

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
-import type { Category } from '../items/item.entity';
+import type { Category } from '../items/item-kinds';
 
 export const LOCATION_KINDS = ['site', 'zone', 'room', 'shelf', 'bin', 'locker', 'compartment'] as const;
 export type LocationKind = (typeof LOCATION_KINDS)[number];

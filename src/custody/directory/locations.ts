@@ -4,7 +4,7 @@ import { ConflictError, NotFoundError, UnprocessableError } from '../../errors';
 import { Agency } from './agency.entity';
 import type { Caller } from './caller';
 import { recordDirectoryChange } from './directory-log';
-import type { Category } from '../items/item.entity';
+import type { Category } from '../items/item-kinds';
 import { Location, type LocationFeature, type LocationKind } from './location.entity';
 import type { ItemState } from '../items/projection';
 import { arrayLiteral, type Sql } from '../sql';

@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError } from '../../errors';
 import { Case } from './case.entity';
 import { hasRole, type Caller } from '../directory/caller';
 import { generateItemCode } from './item-code';
-import type { Category } from './item.entity';
+import type { Category } from './item-kinds';
 import { appendEvents, type AppendedEvent } from '../ledger/append';
 
 export interface NewCase {

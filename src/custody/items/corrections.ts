@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { UnprocessableError } from '../../errors';
 import { assertOwningAgency, withLockedItems } from './access';
 import type { Caller } from '../directory/caller';
-import type { Category } from './item.entity';
+import type { Category } from './item-kinds';
 import { appendEvents, type AppendedEvent, type Actor } from '../ledger/append';
 import { checkPlace, readPlaceChains } from '../directory/locations';
 import { CONTROLLED, type Correctable, type ItemState } from './projection';

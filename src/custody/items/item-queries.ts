@@ -3,7 +3,7 @@ import { NotFoundError } from '../../errors';
 import { canSeeItem, itemVisibility } from './access';
 import type { Caller } from '../directory/caller';
 import type { Envelope } from '../ledger/events';
-import type { Category, PhysicalState } from './item.entity';
+import type { Category, PhysicalState } from './item-kinds';
 import { formatItemCode } from './item-code';
 import { ITEM_SELECT, rowToState } from '../ledger/append';
 import type { ItemState } from './projection';

@@ -1,4 +1,4 @@
-import type { Category, PhysicalState } from './item.entity';
+import type { Category, PhysicalState } from './item-kinds';
 import type { Envelope } from '../ledger/events';
 
 /**

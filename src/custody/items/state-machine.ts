@@ -1,5 +1,5 @@
 import { InvalidTransitionError } from '../../errors';
-import type { Category, PhysicalState } from './item.entity';
+import type { Category, PhysicalState } from './item-kinds';
 
 /** Commands that move an item between physical states (DESIGN.md, "The item's life"). */
 export const PHYSICAL_COMMANDS = {

@@ -1,7 +1,7 @@
 import type { Json } from './canonical-json';
 import { canonicalJson } from './canonical-json';
 import { ENVELOPE_VERSION, normalizeText, type Envelope, type EventType } from './events';
-import type { PhysicalState } from '../items/item.entity';
+import type { PhysicalState } from '../items/item-kinds';
 import { leafHash } from './merkle';
 import { project, type ItemState } from '../items/projection';
 import { arrayLiteral, type Sql } from '../sql';

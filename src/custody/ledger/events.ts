@@ -1,5 +1,5 @@
 import type { Json } from './canonical-json';
-import type { PhysicalState } from '../items/item.entity';
+import type { PhysicalState } from '../items/item-kinds';
 
 export const EVENT_TYPES = [
   'registered',
