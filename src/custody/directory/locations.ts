@@ -205,16 +205,29 @@ export async function lockCapacities(sql: Sql, codes: string[]): Promise<Map<str
   return new Map(locked.map(({ id }) => [id, stored.get(id)!]));
 }
 
-export const fullError = (code: string, capacity: number) =>
-  new UnprocessableError(`location ${code} is full (capacity ${capacity})`);
+/**
+ * The one rule of a location's capacity, for a single command and for a group commit alike: `item` fits
+ * when the items stored there, as `stored` counts them (from lockCapacities, then each placement already
+ * made in this transaction), leave room. An item already there takes no more; one leaving the location in
+ * the same transaction still counts, as it would if the two commands ran one after the other. Counts the
+ * item in.
+ */
+export function takeRoom(
+  item: ItemState,
+  location: Pick<ChainRow, 'id' | 'code' | 'capacity'>,
+  stored: Map<string, number>,
+): void {
+  if (location.capacity == null) return;
+  const count = stored.get(location.id)!;
+  if (count - (item.locationId === location.id ? 1 : 0) >= location.capacity) {
+    throw new UnprocessableError(`location ${location.code} is full (capacity ${location.capacity})`);
+  }
+  stored.set(location.id, count + 1);
+}
 
 /** Checks `item` may go in location `code` (see checkPlace), with room for it, and returns the place. */
 export async function placeItem(tx: Sql, item: ItemState, code: string, kinds = STORAGE_KINDS): Promise<Place> {
   const location = checkPlace(item, code, (await readPlaceChains(tx, [code])).get(code), kinds);
-  if (location.capacity != null) {
-    const stored = (await lockCapacities(tx, [code])).get(location.id)!;
-    if (stored - (item.locationId === location.id ? 1 : 0) >= location.capacity)
-      throw fullError(code, location.capacity);
-  }
+  if (location.capacity != null) takeRoom(item, location, await lockCapacities(tx, [code]));
   return { id: location.id, code: location.code };
 }

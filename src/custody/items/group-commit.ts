@@ -6,7 +6,7 @@ import type { Caller } from '../directory/caller';
 import { carriedOut, currentCommandKey, type CommandKey } from './command-keys';
 import { itemNames, type ItemView } from './item-queries';
 import { appendEvents, lockItems, type AppendedEvent, type EventDraft } from '../ledger/append';
-import { checkPlace, fullError, lockCapacities, readPlaceChains, type Place } from '../directory/locations';
+import { checkPlace, lockCapacities, readPlaceChains, takeRoom, type Place } from '../directory/locations';
 import { photographedItems, type Placement } from './movements';
 import { pgSql, sendTogether, withPgConnection, type Sql } from '../sql';
 
@@ -208,13 +208,7 @@ export class GroupCommit {
         if (!item || !canSeeItem(caller, item)) throw notFound(placement.code);
         const draftAt = placement.decide(item, photographed.has(item.code));
         const location = checkPlace(item, placement.locationCode, chains.get(placement.locationCode));
-        if (location.capacity != null) {
-          // Items placed earlier in this batch count; one leaving the location in it still does, as it
-          // would if the two commands ran one after the other in that order.
-          const taken = stored.get(location.id)! - (item.locationId === location.id ? 1 : 0);
-          if (taken >= location.capacity) throw fullError(location.code, location.capacity);
-          stored.set(location.id, stored.get(location.id)! + 1);
-        }
+        takeRoom(item, location, stored);
         const place: Place = { id: location.id, code: location.code };
         drafts.push(draftAt(place));
         return { item, place };
