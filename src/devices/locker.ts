@@ -10,7 +10,7 @@ import { Alert } from '../custody/items/records.entity';
 import { confirmPerson, type Person } from '../custody/directory/sign-in';
 import { Device, type DeviceRef } from './device.entity';
 import { originOf, type Ack, type DoorMessage, type OccupancyMessage, type TamperMessage } from './messages';
-import { exactlyOnce, recordedAnswer, type Outcome } from './once';
+import { duplicateOf, exactlyOnce, recordedAnswer, type Outcome } from './once';
 
 /** Readings outside these ranges raise an alert, by what the compartment's location provides. */
 const COLD_RANGE = { min: 2, max: 8 };
@@ -91,7 +91,7 @@ export async function answerDoor(
   receivedAt: Date,
 ): Promise<Ack> {
   const first = await recordedAnswer(em, device.id, door.msgId);
-  if (first) return { ...first, status: 'duplicate' };
+  if (first) return duplicateOf(first);
   const depositor =
     door.side === 'front' && door.state === 'open' && door.credential && door.itemCodes?.length
       ? await confirmPerson(em, { ...door.credential, address: `locker:${device.id}` }).catch((err: unknown) => {

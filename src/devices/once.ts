@@ -12,23 +12,21 @@ export type Outcome = Omit<Ack, 'v' | 'msgId' | 'status'> & { status?: 'rejected
 
 /** The answer a message got when it was first handled, or null. */
 export async function recordedAnswer(sql: Sql, deviceId: string, msgId: string): Promise<Ack | null> {
-  const [stored] = await sql.execute<{ answer: Ack }[]>(
-    'select answer from device_messages where device_id = ? and message_id = ?',
-    [deviceId, msgId],
-  );
-  return stored?.answer ?? null;
+  const receipt = new MessageReceipt(deviceId, '', msgId, () => ({}));
+  return ((await deviceMessages.recorded(sql, [receipt])).get(receipt) as Ack | undefined) ?? null;
 }
 
-/** The message was recorded before: its work is rolled back and the first answer given again. */
-class AlreadyHandled extends Error {}
+/** A message handled before, answered again as the duplicate it is. */
+export const duplicateOf = (first: Ack): Ack => ({ ...first, status: 'duplicate' });
 
 /**
- * Handles one device message exactly once: its id and answer are recorded in the same transaction as
- * whatever it changes, so a redelivered message gets the first answer and changes nothing. A refusal (an
- * AppError) changes nothing and is recorded on its own; any other failure leaves the message unanswered,
- * and the device sends it again. The record comes last, so that a message is one transaction of the work
- * itself and one insert; two copies handled at once meet at the record's unique key, and the second waits
- * for the first and is rolled back.
+ * Handles one device message exactly once, in a transaction of its own: its id and answer are recorded
+ * by the receipt book of the group commit (deviceMessages) in the same transaction as whatever it
+ * changes, so a redelivered message gets the first answer and changes nothing. A refusal (an AppError)
+ * changes nothing and is recorded on its own; any other failure leaves the message unanswered, and the
+ * device sends it again. The record comes last, so that a message is one transaction of the work itself
+ * and one insert; two copies handled at once meet at the record's unique key, and the second waits for
+ * the first and is rolled back.
  */
 export async function exactlyOnce(
   em: EntityManager,
@@ -37,13 +35,9 @@ export async function exactlyOnce(
   msgId: string,
   perform: (tx: EntityManager) => Promise<Outcome>,
 ): Promise<Ack> {
+  const receipt = new MessageReceipt(deviceId, topic, msgId, () => ({}));
   const record = async (tx: EntityManager, ack: Ack) => {
-    const inserted = await tx.execute<{ message_id: string }[]>(
-      `insert into device_messages (device_id, message_id, topic, status, answer) values (?, ?, ?, ?, ?)
-       on conflict do nothing returning message_id`,
-      [deviceId, msgId, topic, ack.status, JSON.stringify(ack)],
-    );
-    if (inserted.length === 0) throw new AlreadyHandled();
+    await deviceMessages.record(tx, [[receipt, ack]]);
     return ack;
   };
   try {
@@ -53,11 +47,11 @@ export async function exactlyOnce(
       );
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      return await em.transactional((tx) => record(tx, { v: 1, msgId, status: 'rejected', reason: err.message }));
+      return await em.transactional((tx) => record(tx, receipt.answer(err)));
     }
   } catch (err) {
-    if (!(err instanceof AlreadyHandled)) throw err;
-    return { ...(await recordedAnswer(em, deviceId, msgId))!, status: 'duplicate' };
+    if (!deviceMessages.taken(err)) throw err;
+    return duplicateOf((await recordedAnswer(em, deviceId, msgId))!);
   }
 }
 

@@ -10,7 +10,7 @@ import { checkInPlacement, checkOut } from '../custody/items/movements';
 import { recordAuditScan } from '../custody/items/audits';
 import type { DeviceRef } from './device.entity';
 import { originOf, type Ack, type ScanMessage } from './messages';
-import { exactlyOnce, MessageReceipt, type Outcome } from './once';
+import { duplicateOf, exactlyOnce, MessageReceipt, type Outcome } from './once';
 import { operatorAt } from './operators';
 
 async function approvedLoanFor(em: EntityManager, itemCode: string): Promise<string> {
@@ -80,7 +80,7 @@ export async function handleScan(
   try {
     return receipt.answer(await placements.place(station.operator, placement, receipt));
   } catch (err) {
-    if (err instanceof AlreadyRecorded) return { ...(err.answer as Ack), status: 'duplicate' };
+    if (err instanceof AlreadyRecorded) return duplicateOf(err.answer as Ack);
     if (err instanceof AppError) return receipt.answer(err);
     throw err;
   }
