@@ -1,0 +1,354 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createHash, randomUUID } from 'node:crypto';
+import fc from 'fast-check';
+import pg from 'pg';
+import { Frontier, leafHash } from '../src/custody/merkle';
+import { initOrm, migrate } from '../src/orm';
+import { createTestDatabase } from './context';
+
+/**
+ * The RFC 6962 fold is written twice: Frontier in src/custody/merkle.ts, and the PL/pgSQL of
+ * custody_ledger_append and custody_directory_append, which keep the frontier and the root in the head rows.
+ * Here random leaves go through the SQL functions in random batches, and at every tree size up to past
+ * 4,096 the frontier and root PostgreSQL stored must be the ones Frontier computes and the ones RFC 6962's
+ * definition gives, computed below from the leaves with node:crypto alone. Each test runs in a transaction
+ * that it rolls back, so each starts from an empty head.
+ */
+
+/** Past 2^12, so that the 4,096th leaf, which closes twelve levels at once, is among the appends. */
+const SIZES = 4_200;
+
+const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
+const refLeaf = (data: string) => sha256(Buffer.from([0x00]), Buffer.from(data));
+
+/** RFC 6962 §2.1 over leaf hashes, recursively; `memo` keeps subtrees already hashed (it changes only the time). */
+class Rfc6962 {
+  private readonly memo = new Map<number, Buffer>();
+  constructor(private readonly leaves: readonly Buffer[]) {}
+
+  mth(start: number, end: number): Buffer {
+    const n = end - start;
+    if (n === 0) return sha256();
+    if (n === 1) return this.leaves[start]!;
+    const key = start * 2 ** 24 + end;
+    let root = this.memo.get(key);
+    if (!root) {
+      let k = 1;
+      while (k * 2 < n) k *= 2;
+      root = sha256(Buffer.from([0x01]), this.mth(start, start + k), this.mth(start + k, end));
+      this.memo.set(key, root);
+    }
+    return root;
+  }
+
+  /** What the frontier of the first n leaves holds: its perfect subtrees, largest first (one per set bit of n). */
+  frontier(n: number): Buffer[] {
+    const nodes: Buffer[] = [];
+    let start = 0;
+    for (let bit = 2 ** 24; bit >= 1; bit /= 2) {
+      if (start + bit <= n) {
+        nodes.push(this.mth(start, start + bit));
+        start += bit;
+      }
+    }
+    return nodes;
+  }
+}
+
+interface Head {
+  size: number;
+  frontier: string;
+  root: string;
+}
+const hex = (b: Buffer) => b.toString('hex');
+const fromSql = (row: { size: string; frontier: Buffer; root: Buffer }): Head => ({ size: Number(row.size), frontier: hex(row.frontier), root: hex(row.root) });
+const fromFrontier = (f: Frontier): Head => ({ size: f.size, frontier: hex(Buffer.concat(f.nodes)), root: hex(f.root()) });
+const fromDefinition = (ref: Rfc6962, n: number): Head => ({ size: n, frontier: hex(Buffer.concat(ref.frontier(n))), root: hex(ref.mth(0, n)) });
+
+/** Consecutive slices of `items`, of the sizes in `sizes` taken in turn. */
+function batches<T>(items: readonly T[], sizes: readonly number[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0, j = 0; i < items.length; j++) {
+    const n = sizes[j % sizes.length]!;
+    out.push(items.slice(i, i + n));
+    i += n;
+  }
+  return out;
+}
+
+/** Leaves as canonical-looking texts of random bytes, duplicates included. */
+const texts = (min: number, max: number) =>
+  fc.array(fc.uint8Array({ maxLength: 8 }), { minLength: min, maxLength: max }).map((data) => data.map((d) => `{"d":"${Buffer.from(d).toString('hex')}"}`));
+/**
+ * Thousands of such leaves, drawn from a seed and a count, so that a failing run prints those two numbers
+ * rather than the leaves (shrinking thousands of leaves through the database would take too long).
+ */
+const many = (min: number, max: number) => fc.record({ seed: fc.integer(), count: fc.integer({ min, max }) });
+const drawn = ({ seed, count }: { seed: number; count: number }) =>
+  Array.from({ length: count }, (_, i) => `{"d":"${sha256(Buffer.from(`${seed}:${i}`)).toString('hex').slice(0, 2 * (((seed ^ i) >>> 0) % 9))}"}`);
+/** Mostly small batches, as single commands make, and now and then a large one, as group commit makes. */
+const batchSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 64, max: 800 })), {
+  minLength: 1,
+  maxLength: 30,
+});
+
+const ITEM = randomUUID();
+const AT = '2026-12-02T00:00:00.000Z';
+/** A valid ledger_events row for custody_ledger_append: one item, numbered from 1 in append order. */
+const ledgerEvent = (index: number, canonical: string, leaf: Buffer) => ({
+  itemId: ITEM,
+  itemSeq: index + 1,
+  type: 'registered',
+  actor: null,
+  agency: null,
+  requestId: null,
+  occurredAt: AT,
+  recordedAt: AT,
+  canonical,
+  leaf: hex(leaf),
+  prev: null,
+});
+
+/**
+ * Directory entries chained as recordDirectoryChange chains them: seq from 1, prevHash the previous leaf.
+ * The leaf is the entry's, unless `leaves` gives it (the function takes the caller's leaf as given).
+ */
+function directoryEntries(payloads: readonly string[], leaves?: readonly Buffer[]): { entry: string; leaf: Buffer; subject: string }[] {
+  let prevHash = '';
+  return payloads.map((payload, i) => {
+    const entry = `{"change":${payload},"prevHash":"${prevHash}","seq":"${i + 1}","v":"1"}`;
+    const leaf = leaves?.[i] ?? refLeaf(entry);
+    prevHash = hex(leaf);
+    return { entry, leaf, subject: ITEM };
+  });
+}
+
+let db: pg.Client;
+let dropDatabase: () => Promise<void>;
+
+beforeAll(async () => {
+  const database = await createTestDatabase();
+  dropDatabase = database.drop;
+  const orm = await initOrm({ url: database.url, poolMax: 1 });
+  await migrate(orm);
+  await orm.close(true);
+  db = new pg.Client({ connectionString: database.url });
+  await db.connect();
+  // Session-local helpers: apply many batches (or entries) in one round trip and return the head after each.
+  await db.query(`
+    create function pg_temp.ledger_batches(p_batches jsonb)
+    returns table (o_first bigint, o_size bigint, o_frontier bytea, o_root bytea) language plpgsql as $$
+    declare v_batch jsonb;
+    begin
+      for v_batch in select b from jsonb_array_elements(p_batches) with ordinality t(b, n) order by n loop
+        o_first := custody_ledger_append(v_batch);
+        select size, frontier, root into o_size, o_frontier, o_root from ledger_head;
+        return next;
+      end loop;
+    end $$`);
+  await db.query(`
+    create function pg_temp.directory_entries(p_entries jsonb)
+    returns table (o_seq bigint, o_size bigint, o_last bytea, o_frontier bytea, o_root bytea) language plpgsql as $$
+    declare v jsonb;
+    begin
+      for v in select e from jsonb_array_elements(p_entries) with ordinality t(e, n) order by n loop
+        o_seq := custody_directory_append(v ->> 'entry', decode(v ->> 'leaf', 'hex'), (v ->> 'subject')::uuid);
+        select size, last_hash, frontier, root into o_size, o_last, o_frontier, o_root from directory_log_head;
+        return next;
+      end loop;
+    end $$`);
+}, 60_000);
+
+afterAll(async () => {
+  await db?.end();
+  await dropDatabase?.();
+});
+
+async function rolledBack<T>(work: () => Promise<T>): Promise<T> {
+  await db.query('begin');
+  try {
+    const heads = await db.query<{ ledger: string; directory: string }>('select (select size from ledger_head) as ledger, (select size from directory_log_head) as directory');
+    expect(heads.rows[0]).toEqual({ ledger: '0', directory: '0' });
+    return await work();
+  } finally {
+    await db.query('rollback');
+  }
+}
+
+type LedgerRow = { o_first: string; o_size: string; o_frontier: Buffer; o_root: Buffer };
+
+/** Appends `sizes`-batches of `canonicals` to the ledger in one round trip; the heads after each batch. */
+async function appendLedger(canonicals: readonly string[], leaves: readonly Buffer[], sizes: readonly number[]) {
+  const events = canonicals.map((c, i) => ledgerEvent(i, c, leaves[i]!));
+  const split = batches(events, sizes);
+  const { rows } = await db.query<LedgerRow>('select * from pg_temp.ledger_batches($1::jsonb)', [JSON.stringify(split)]);
+  expect(rows).toHaveLength(split.length);
+  return rows.map((r, i) => ({ first: Number(r.o_first), count: split[i]!.length, head: fromSql({ size: r.o_size, frontier: r.o_frontier, root: r.o_root }) }));
+}
+
+/** Every head against Frontier fed the same leaves and against the definition; the rows against the leaves. */
+async function checkLedger(leaves: readonly Buffer[], heads: Awaited<ReturnType<typeof appendLedger>>) {
+  const ref = new Rfc6962(leaves);
+  const frontier = new Frontier();
+  for (const { first, count, head } of heads) {
+    expect(first).toBe(frontier.size);
+    for (let i = 0; i < count; i++) frontier.append(leaves[frontier.size]!);
+    expect(head).toEqual(fromFrontier(frontier));
+    expect(head).toEqual(fromDefinition(ref, frontier.size));
+  }
+  expect(frontier.size).toBe(leaves.length);
+  const { rows } = await db.query<{ idx: string; leaf_hash: Buffer }>('select idx, leaf_hash from ledger_events order by idx');
+  expect(rows.map((r) => `${r.idx}:${hex(r.leaf_hash)}`)).toEqual(leaves.map((l, i) => `${i}:${hex(l)}`));
+}
+
+const hashed = (canonicals: readonly string[]) =>
+  canonicals.map((c) => {
+    const leaf = refLeaf(c);
+    expect(hex(leafHash(c))).toBe(hex(leaf));
+    return leaf;
+  });
+
+describe('custody_ledger_append folds as Frontier and RFC 6962 do', () => {
+  test('the published RFC 6962 test vectors give the published roots', async () => {
+    const vectors = JSON.parse(fs.readFileSync(path.join(__dirname, 'vectors', 'rfc6962.json'), 'utf8')) as { leafInputsHex: string[]; rootsBySize: string[] };
+    const leaves = vectors.leafInputsHex.map((h) => sha256(Buffer.from([0x00]), Buffer.from(h, 'hex')));
+    await rolledBack(async () => {
+      const heads = await appendLedger(leaves.map((_, i) => `{"v":${i}}`), leaves, [1]);
+      expect(heads.map((h) => h.head.root)).toEqual(vectors.rootsBySize.slice(1));
+    });
+    await rolledBack(async () => {
+      const entries = directoryEntries(leaves.map((_, i) => `{"v":${i}}`), leaves);
+      const { rows } = await db.query<{ o_root: Buffer }>('select o_root from pg_temp.directory_entries($1::jsonb)', [
+        JSON.stringify(entries.map((e) => ({ ...e, leaf: hex(e.leaf) }))),
+      ]);
+      expect(rows.map((r) => hex(r.o_root))).toEqual(vectors.rootsBySize.slice(1));
+    });
+  });
+
+  test(`one leaf per call: the head at every size from 1 to ${SIZES}`, async () => {
+    await fc.assert(
+      fc.asyncProperty(many(SIZES, SIZES), async (drawing) => {
+        const canonicals = drawn(drawing);
+        const leaves = hashed(canonicals);
+        await rolledBack(async () => checkLedger(leaves, await appendLedger(canonicals, leaves, [1])));
+      }),
+      { numRuns: 1, endOnFailure: true },
+    );
+  });
+
+  test(`random batch sizes, one client call per batch, past ${SIZES} leaves`, async () => {
+    await fc.assert(
+      fc.asyncProperty(many(SIZES, SIZES + 100), batchSizes, async (drawing, sizes) => {
+        const canonicals = drawn(drawing);
+        const leaves = hashed(canonicals);
+        await rolledBack(async () => {
+          // As appendEvents calls it: one jsonb array per statement, then the head as a reader sees it.
+          const heads = [];
+          for (const batch of batches(canonicals.map((c, i) => ledgerEvent(i, c, leaves[i]!)), sizes)) {
+            const { rows } = await db.query<{ first: string }>('select custody_ledger_append($1::jsonb) as first', [JSON.stringify(batch)]);
+            const head = await db.query<{ size: string; frontier: Buffer; root: Buffer }>('select size, frontier, root from ledger_head');
+            heads.push({ first: Number(rows[0]!.first), count: batch.length, head: fromSql(head.rows[0]!) });
+          }
+          await checkLedger(leaves, heads);
+        });
+      }),
+      { numRuns: 3, endOnFailure: true },
+    );
+  });
+
+  test('random small trees in random batches (shrinks to the smallest disagreement)', async () => {
+    await fc.assert(
+      fc.asyncProperty(texts(1, 300), batchSizes, async (canonicals, sizes) => {
+        const leaves = hashed(canonicals);
+        await rolledBack(async () => checkLedger(leaves, await appendLedger(canonicals, leaves, sizes)));
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  test('from heads of billions of leaves (set by hand), the stored frontier and root are what Frontier computes', async () => {
+    // Frontier.append counts a size's trailing ones with 32-bit shifts: it is exact only below 2^32 - 1
+    // leaves (at 2^32 - 1 it throws), so the sizes stay below; the SQL fold works on bigint.
+    const start = fc.oneof(fc.integer({ min: 1, max: 2 ** 32 - 2_000 }), fc.constantFrom(2 ** 31 - 1, 2 ** 31 - 700, 2 ** 32 - 1_026, 2 ** 31 + 2 ** 30 - 1));
+    await fc.assert(
+      fc.asyncProperty(start, texts(1, 900), batchSizes, async (size, canonicals, sizes) => {
+        const popcount = size.toString(2).replace(/0/g, '').length;
+        const nodes = Array.from({ length: popcount }, (_, i) => sha256(Buffer.from(`node ${size} ${i}`)));
+        const frontier = new Frontier(size, nodes.slice());
+        const leaves = hashed(canonicals);
+        await rolledBack(async () => {
+          await db.query('update ledger_head set size = $1, frontier = $2, root = $3', [size, Buffer.concat(nodes), frontier.root()]);
+          const { rows } = await db.query<LedgerRow>('select * from pg_temp.ledger_batches($1::jsonb)', [
+            JSON.stringify(batches(canonicals.map((c, i) => ledgerEvent(i, c, leaves[i]!)), sizes)),
+          ]);
+          let fed = 0;
+          for (const [i, batch] of batches(leaves, sizes).entries()) {
+            expect(Number(rows[i]!.o_first)).toBe(size + fed);
+            for (const leaf of batch) frontier.append(leaf);
+            fed += batch.length;
+            expect(fromSql({ size: rows[i]!.o_size, frontier: rows[i]!.o_frontier, root: rows[i]!.o_root })).toEqual(fromFrontier(frontier));
+          }
+        });
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe('custody_directory_append folds as Frontier and RFC 6962 do', () => {
+  test(`random batches of entries: the head after every entry, at every size from 1 to ${SIZES}`, async () => {
+    await fc.assert(
+      fc.asyncProperty(many(SIZES, SIZES + 100), batchSizes, async (drawing, sizes) => {
+        const entries = directoryEntries(drawn(drawing));
+        const leaves = entries.map((e) => e.leaf);
+        entries.forEach((e) => expect(hex(leafHash(e.entry))).toBe(hex(e.leaf)));
+        await rolledBack(async () => {
+          const ref = new Rfc6962(leaves);
+          const frontier = new Frontier();
+          for (const batch of batches(entries, sizes)) {
+            const { rows } = await db.query<{ o_seq: string; o_size: string; o_last: Buffer; o_frontier: Buffer; o_root: Buffer }>(
+              'select * from pg_temp.directory_entries($1::jsonb)',
+              [JSON.stringify(batch.map((e) => ({ ...e, leaf: hex(e.leaf) })))],
+            );
+            expect(rows).toHaveLength(batch.length);
+            for (const row of rows) {
+              frontier.append(leaves[frontier.size]!);
+              expect(Number(row.o_seq)).toBe(frontier.size);
+              expect(hex(row.o_last)).toBe(hex(leaves[frontier.size - 1]!));
+              const head = fromSql({ size: row.o_size, frontier: row.o_frontier, root: row.o_root });
+              expect(head).toEqual(fromFrontier(frontier));
+              expect(head).toEqual(fromDefinition(ref, frontier.size));
+            }
+          }
+          expect(frontier.size).toBe(leaves.length);
+          const { rows } = await db.query<{ seq: string; leaf_hash: Buffer; entry: string }>('select seq, leaf_hash, entry from directory_log order by seq');
+          expect(rows.map((r) => `${r.seq}:${hex(r.leaf_hash)}`)).toEqual(leaves.map((l, i) => `${i + 1}:${hex(l)}`));
+          expect(rows.map((r) => r.entry)).toEqual(entries.map((e) => e.entry));
+        });
+      }),
+      { numRuns: 2, endOnFailure: true },
+    );
+  });
+
+  test('an entry that does not follow the head is refused and folds nothing', async () => {
+    const entries = directoryEntries(['{"a":1}', '{"a":2}', '{"a":3}']);
+    const call = (e: (typeof entries)[number]) => db.query('select custody_directory_append($1, $2, $3)', [e.entry, e.leaf, e.subject]);
+    await rolledBack(async () => {
+      await call(entries[0]!);
+      const before = (await db.query('select size, last_hash, frontier, root from directory_log_head')).rows[0];
+      await db.query('savepoint s');
+      await expect(call(entries[2]!)).rejects.toThrow(/does not follow the head/); // seq 3 after 1
+      await db.query('rollback to savepoint s');
+      await expect(call({ ...entries[1]!, entry: entries[1]!.entry.replace(/"prevHash":"[0-9a-f]+"/, `"prevHash":"${'0'.repeat(64)}"`) })).rejects.toThrow(
+        /does not follow the head/,
+      );
+      await db.query('rollback to savepoint s');
+      expect((await db.query('select size, last_hash, frontier, root from directory_log_head')).rows[0]).toEqual(before);
+      await call(entries[1]!);
+      expect(fromSql((await db.query('select size, frontier, root from directory_log_head')).rows[0])).toEqual(
+        fromDefinition(new Rfc6962(entries.map((e) => e.leaf)), 2),
+      );
+    });
+  });
+});
