@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
-import { Frontier, leafHash } from '../src/custody/merkle';
+import { Frontier, leafHash } from '../src/custody/ledger/merkle';
 import { initOrm, migrate } from '../src/orm';
 import { createTestDatabase } from './context';
 
@@ -62,9 +62,21 @@ interface Head {
   root: string;
 }
 const hex = (b: Buffer) => b.toString('hex');
-const fromSql = (row: { size: string; frontier: Buffer; root: Buffer }): Head => ({ size: Number(row.size), frontier: hex(row.frontier), root: hex(row.root) });
-const fromFrontier = (f: Frontier): Head => ({ size: f.size, frontier: hex(Buffer.concat(f.nodes)), root: hex(f.root()) });
-const fromDefinition = (ref: Rfc6962, n: number): Head => ({ size: n, frontier: hex(Buffer.concat(ref.frontier(n))), root: hex(ref.mth(0, n)) });
+const fromSql = (row: { size: string; frontier: Buffer; root: Buffer }): Head => ({
+  size: Number(row.size),
+  frontier: hex(row.frontier),
+  root: hex(row.root),
+});
+const fromFrontier = (f: Frontier): Head => ({
+  size: f.size,
+  frontier: hex(Buffer.concat(f.nodes)),
+  root: hex(f.root()),
+});
+const fromDefinition = (ref: Rfc6962, n: number): Head => ({
+  size: n,
+  frontier: hex(Buffer.concat(ref.frontier(n))),
+  root: hex(ref.mth(0, n)),
+});
 
 /** Consecutive slices of `items`, of the sizes in `sizes` taken in turn. */
 function batches<T>(items: readonly T[], sizes: readonly number[]): T[][] {
@@ -79,19 +91,30 @@ function batches<T>(items: readonly T[], sizes: readonly number[]): T[][] {
 
 /** Leaves as canonical-looking texts of random bytes, duplicates included. */
 const texts = (min: number, max: number) =>
-  fc.array(fc.uint8Array({ maxLength: 8 }), { minLength: min, maxLength: max }).map((data) => data.map((d) => `{"d":"${Buffer.from(d).toString('hex')}"}`));
+  fc
+    .array(fc.uint8Array({ maxLength: 8 }), { minLength: min, maxLength: max })
+    .map((data) => data.map((d) => `{"d":"${Buffer.from(d).toString('hex')}"}`));
 /**
  * Thousands of such leaves, drawn from a seed and a count, so that a failing run prints those two numbers
  * rather than the leaves (shrinking thousands of leaves through the database would take too long).
  */
 const many = (min: number, max: number) => fc.record({ seed: fc.integer(), count: fc.integer({ min, max }) });
 const drawn = ({ seed, count }: { seed: number; count: number }) =>
-  Array.from({ length: count }, (_, i) => `{"d":"${sha256(Buffer.from(`${seed}:${i}`)).toString('hex').slice(0, 2 * (((seed ^ i) >>> 0) % 9))}"}`);
+  Array.from(
+    { length: count },
+    (_, i) =>
+      `{"d":"${sha256(Buffer.from(`${seed}:${i}`))
+        .toString('hex')
+        .slice(0, 2 * (((seed ^ i) >>> 0) % 9))}"}`,
+  );
 /** Mostly small batches, as single commands make, and now and then a large one, as group commit makes. */
-const batchSizes = fc.array(fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 64, max: 800 })), {
-  minLength: 1,
-  maxLength: 30,
-});
+const batchSizes = fc.array(
+  fc.oneof(fc.integer({ min: 1, max: 4 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 64, max: 800 })),
+  {
+    minLength: 1,
+    maxLength: 30,
+  },
+);
 
 const ITEM = randomUUID();
 const AT = '2026-12-02T00:00:00.000Z';
@@ -114,7 +137,10 @@ const ledgerEvent = (index: number, canonical: string, leaf: Buffer) => ({
  * Directory entries chained as recordDirectoryChange chains them: seq from 1, prevHash the previous leaf.
  * The leaf is the entry's, unless `leaves` gives it (the function takes the caller's leaf as given).
  */
-function directoryEntries(payloads: readonly string[], leaves?: readonly Buffer[]): { entry: string; leaf: Buffer; subject: string }[] {
+function directoryEntries(
+  payloads: readonly string[],
+  leaves?: readonly Buffer[],
+): { entry: string; leaf: Buffer; subject: string }[] {
   let prevHash = '';
   return payloads.map((payload, i) => {
     const entry = `{"change":${payload},"prevHash":"${prevHash}","seq":"${i + 1}","v":"1"}`;
@@ -168,7 +194,9 @@ afterAll(async () => {
 async function rolledBack<T>(work: () => Promise<T>): Promise<T> {
   await db.query('begin');
   try {
-    const heads = await db.query<{ ledger: string; directory: string }>('select (select size from ledger_head) as ledger, (select size from directory_log_head) as directory');
+    const heads = await db.query<{ ledger: string; directory: string }>(
+      'select (select size from ledger_head) as ledger, (select size from directory_log_head) as directory',
+    );
     expect(heads.rows[0]).toEqual({ ledger: '0', directory: '0' });
     return await work();
   } finally {
@@ -182,9 +210,15 @@ type LedgerRow = { o_first: string; o_size: string; o_frontier: Buffer; o_root: 
 async function appendLedger(canonicals: readonly string[], leaves: readonly Buffer[], sizes: readonly number[]) {
   const events = canonicals.map((c, i) => ledgerEvent(i, c, leaves[i]!));
   const split = batches(events, sizes);
-  const { rows } = await db.query<LedgerRow>('select * from pg_temp.ledger_batches($1::jsonb)', [JSON.stringify(split)]);
+  const { rows } = await db.query<LedgerRow>('select * from pg_temp.ledger_batches($1::jsonb)', [
+    JSON.stringify(split),
+  ]);
   expect(rows).toHaveLength(split.length);
-  return rows.map((r, i) => ({ first: Number(r.o_first), count: split[i]!.length, head: fromSql({ size: r.o_size, frontier: r.o_frontier, root: r.o_root }) }));
+  return rows.map((r, i) => ({
+    first: Number(r.o_first),
+    count: split[i]!.length,
+    head: fromSql({ size: r.o_size, frontier: r.o_frontier, root: r.o_root }),
+  }));
 }
 
 /** Every head against Frontier fed the same leaves and against the definition; the rows against the leaves. */
@@ -198,7 +232,9 @@ async function checkLedger(leaves: readonly Buffer[], heads: Awaited<ReturnType<
     expect(head).toEqual(fromDefinition(ref, frontier.size));
   }
   expect(frontier.size).toBe(leaves.length);
-  const { rows } = await db.query<{ idx: string; leaf_hash: Buffer }>('select idx, leaf_hash from ledger_events order by idx');
+  const { rows } = await db.query<{ idx: string; leaf_hash: Buffer }>(
+    'select idx, leaf_hash from ledger_events order by idx',
+  );
   expect(rows.map((r) => `${r.idx}:${hex(r.leaf_hash)}`)).toEqual(leaves.map((l, i) => `${i}:${hex(l)}`));
 }
 
@@ -211,14 +247,24 @@ const hashed = (canonicals: readonly string[]) =>
 
 describe('custody_ledger_append folds as Frontier and RFC 6962 do', () => {
   test('the published RFC 6962 test vectors give the published roots', async () => {
-    const vectors = JSON.parse(fs.readFileSync(path.join(__dirname, 'vectors', 'rfc6962.json'), 'utf8')) as { leafInputsHex: string[]; rootsBySize: string[] };
+    const vectors = JSON.parse(fs.readFileSync(path.join(__dirname, 'vectors', 'rfc6962.json'), 'utf8')) as {
+      leafInputsHex: string[];
+      rootsBySize: string[];
+    };
     const leaves = vectors.leafInputsHex.map((h) => sha256(Buffer.from([0x00]), Buffer.from(h, 'hex')));
     await rolledBack(async () => {
-      const heads = await appendLedger(leaves.map((_, i) => `{"v":${i}}`), leaves, [1]);
+      const heads = await appendLedger(
+        leaves.map((_, i) => `{"v":${i}}`),
+        leaves,
+        [1],
+      );
       expect(heads.map((h) => h.head.root)).toEqual(vectors.rootsBySize.slice(1));
     });
     await rolledBack(async () => {
-      const entries = directoryEntries(leaves.map((_, i) => `{"v":${i}}`), leaves);
+      const entries = directoryEntries(
+        leaves.map((_, i) => `{"v":${i}}`),
+        leaves,
+      );
       const { rows } = await db.query<{ o_root: Buffer }>('select o_root from pg_temp.directory_entries($1::jsonb)', [
         JSON.stringify(entries.map((e) => ({ ...e, leaf: hex(e.leaf) }))),
       ]);
@@ -245,9 +291,16 @@ describe('custody_ledger_append folds as Frontier and RFC 6962 do', () => {
         await rolledBack(async () => {
           // As appendEvents calls it: one jsonb array per statement, then the head as a reader sees it.
           const heads = [];
-          for (const batch of batches(canonicals.map((c, i) => ledgerEvent(i, c, leaves[i]!)), sizes)) {
-            const { rows } = await db.query<{ first: string }>('select custody_ledger_append($1::jsonb) as first', [JSON.stringify(batch)]);
-            const head = await db.query<{ size: string; frontier: Buffer; root: Buffer }>('select size, frontier, root from ledger_head');
+          for (const batch of batches(
+            canonicals.map((c, i) => ledgerEvent(i, c, leaves[i]!)),
+            sizes,
+          )) {
+            const { rows } = await db.query<{ first: string }>('select custody_ledger_append($1::jsonb) as first', [
+              JSON.stringify(batch),
+            ]);
+            const head = await db.query<{ size: string; frontier: Buffer; root: Buffer }>(
+              'select size, frontier, root from ledger_head',
+            );
             heads.push({ first: Number(rows[0]!.first), count: batch.length, head: fromSql(head.rows[0]!) });
           }
           await checkLedger(leaves, heads);
@@ -270,7 +323,10 @@ describe('custody_ledger_append folds as Frontier and RFC 6962 do', () => {
   test('from heads of billions of leaves (set by hand), the stored frontier and root are what Frontier computes', async () => {
     // Frontier.append counts a size's trailing ones with 32-bit shifts: it is exact only below 2^32 - 1
     // leaves (at 2^32 - 1 it throws), so the sizes stay below; the SQL fold works on bigint.
-    const start = fc.oneof(fc.integer({ min: 1, max: 2 ** 32 - 2_000 }), fc.constantFrom(2 ** 31 - 1, 2 ** 31 - 700, 2 ** 32 - 1_026, 2 ** 31 + 2 ** 30 - 1));
+    const start = fc.oneof(
+      fc.integer({ min: 1, max: 2 ** 32 - 2_000 }),
+      fc.constantFrom(2 ** 31 - 1, 2 ** 31 - 700, 2 ** 32 - 1_026, 2 ** 31 + 2 ** 30 - 1),
+    );
     await fc.assert(
       fc.asyncProperty(start, texts(1, 900), batchSizes, async (size, canonicals, sizes) => {
         const popcount = size.toString(2).replace(/0/g, '').length;
@@ -278,16 +334,27 @@ describe('custody_ledger_append folds as Frontier and RFC 6962 do', () => {
         const frontier = new Frontier(size, nodes.slice());
         const leaves = hashed(canonicals);
         await rolledBack(async () => {
-          await db.query('update ledger_head set size = $1, frontier = $2, root = $3', [size, Buffer.concat(nodes), frontier.root()]);
+          await db.query('update ledger_head set size = $1, frontier = $2, root = $3', [
+            size,
+            Buffer.concat(nodes),
+            frontier.root(),
+          ]);
           const { rows } = await db.query<LedgerRow>('select * from pg_temp.ledger_batches($1::jsonb)', [
-            JSON.stringify(batches(canonicals.map((c, i) => ledgerEvent(i, c, leaves[i]!)), sizes)),
+            JSON.stringify(
+              batches(
+                canonicals.map((c, i) => ledgerEvent(i, c, leaves[i]!)),
+                sizes,
+              ),
+            ),
           ]);
           let fed = 0;
           for (const [i, batch] of batches(leaves, sizes).entries()) {
             expect(Number(rows[i]!.o_first)).toBe(size + fed);
             for (const leaf of batch) frontier.append(leaf);
             fed += batch.length;
-            expect(fromSql({ size: rows[i]!.o_size, frontier: rows[i]!.o_frontier, root: rows[i]!.o_root })).toEqual(fromFrontier(frontier));
+            expect(fromSql({ size: rows[i]!.o_size, frontier: rows[i]!.o_frontier, root: rows[i]!.o_root })).toEqual(
+              fromFrontier(frontier),
+            );
           }
         });
       }),
@@ -307,10 +374,15 @@ describe('custody_directory_append folds as Frontier and RFC 6962 do', () => {
           const ref = new Rfc6962(leaves);
           const frontier = new Frontier();
           for (const batch of batches(entries, sizes)) {
-            const { rows } = await db.query<{ o_seq: string; o_size: string; o_last: Buffer; o_frontier: Buffer; o_root: Buffer }>(
-              'select * from pg_temp.directory_entries($1::jsonb)',
-              [JSON.stringify(batch.map((e) => ({ ...e, leaf: hex(e.leaf) })))],
-            );
+            const { rows } = await db.query<{
+              o_seq: string;
+              o_size: string;
+              o_last: Buffer;
+              o_frontier: Buffer;
+              o_root: Buffer;
+            }>('select * from pg_temp.directory_entries($1::jsonb)', [
+              JSON.stringify(batch.map((e) => ({ ...e, leaf: hex(e.leaf) }))),
+            ]);
             expect(rows).toHaveLength(batch.length);
             for (const row of rows) {
               frontier.append(leaves[frontier.size]!);
@@ -322,7 +394,9 @@ describe('custody_directory_append folds as Frontier and RFC 6962 do', () => {
             }
           }
           expect(frontier.size).toBe(leaves.length);
-          const { rows } = await db.query<{ seq: string; leaf_hash: Buffer; entry: string }>('select seq, leaf_hash, entry from directory_log order by seq');
+          const { rows } = await db.query<{ seq: string; leaf_hash: Buffer; entry: string }>(
+            'select seq, leaf_hash, entry from directory_log order by seq',
+          );
           expect(rows.map((r) => `${r.seq}:${hex(r.leaf_hash)}`)).toEqual(leaves.map((l, i) => `${i + 1}:${hex(l)}`));
           expect(rows.map((r) => r.entry)).toEqual(entries.map((e) => e.entry));
         });
@@ -333,18 +407,24 @@ describe('custody_directory_append folds as Frontier and RFC 6962 do', () => {
 
   test('an entry that does not follow the head is refused and folds nothing', async () => {
     const entries = directoryEntries(['{"a":1}', '{"a":2}', '{"a":3}']);
-    const call = (e: (typeof entries)[number]) => db.query('select custody_directory_append($1, $2, $3)', [e.entry, e.leaf, e.subject]);
+    const call = (e: (typeof entries)[number]) =>
+      db.query('select custody_directory_append($1, $2, $3)', [e.entry, e.leaf, e.subject]);
     await rolledBack(async () => {
       await call(entries[0]!);
       const before = (await db.query('select size, last_hash, frontier, root from directory_log_head')).rows[0];
       await db.query('savepoint s');
       await expect(call(entries[2]!)).rejects.toThrow(/does not follow the head/); // seq 3 after 1
       await db.query('rollback to savepoint s');
-      await expect(call({ ...entries[1]!, entry: entries[1]!.entry.replace(/"prevHash":"[0-9a-f]+"/, `"prevHash":"${'0'.repeat(64)}"`) })).rejects.toThrow(
-        /does not follow the head/,
-      );
+      await expect(
+        call({
+          ...entries[1]!,
+          entry: entries[1]!.entry.replace(/"prevHash":"[0-9a-f]+"/, `"prevHash":"${'0'.repeat(64)}"`),
+        }),
+      ).rejects.toThrow(/does not follow the head/);
       await db.query('rollback to savepoint s');
-      expect((await db.query('select size, last_hash, frontier, root from directory_log_head')).rows[0]).toEqual(before);
+      expect((await db.query('select size, last_hash, frontier, root from directory_log_head')).rows[0]).toEqual(
+        before,
+      );
       await call(entries[1]!);
       expect(fromSql((await db.query('select size, frontier, root from directory_log_head')).rows[0])).toEqual(
         fromDefinition(new Rfc6962(entries.map((e) => e.leaf)), 2),
