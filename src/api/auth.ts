@@ -95,8 +95,8 @@ const MAX_VERIFIED = 10_000;
 
 /**
  * Tokens that have verified, with their subject, until they expire: a client sends the same token with
- * every request, and checking its signature and claims each time was about 6% of the server's CPU under
- * the command load (profiled). Only a token that verified is kept (every such token has an expiry); at
+ * every request, and checking its signature and claims each time was a visible share of the server's CPU
+ * under the command load (docs/benchmarks.md, "Why the code is shaped so"). Only a token that verified is kept (every such token has an expiry); at
  * its expiry it is dropped and checked again, so it is refused as expired. One per authenticate(), so a
  * token is never taken for verified under another secret.
  */

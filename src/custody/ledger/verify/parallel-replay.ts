@@ -14,8 +14,8 @@ export interface ChunkOutcome {
 
 /**
  * The worker's code: its modules bundled into one script by esbuild (which tsx uses to run the server), once
- * per process. Loaded through tsx's hooks instead, they took 40 of the worker's 65 ms to start, and ran
- * slower (measured: a 61,000-event verification 7–12% longer).
+ * per process: loaded through tsx's hooks instead, a worker starts and runs slower (docs/benchmarks.md,
+ * "Why the code is shaped so").
  */
 let bundled: string | undefined;
 const workerSource = () =>
@@ -28,8 +28,8 @@ const workerSource = () =>
     write: false,
   }).outputFiles[0]!.text);
 
-// This thread also merges the answers and builds the tree, which costs about a quarter of replaying the
-// events (measured on 2 cores), so its share of the items is smaller than a worker's.
+// This thread also merges the answers and builds the tree, a fair part of the work of replaying the
+// events (docs/benchmarks.md), so its share of the items is smaller than a worker's.
 const OWN_WEIGHT = 2;
 const WORKER_WEIGHT = 3;
 

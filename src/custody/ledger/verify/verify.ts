@@ -65,8 +65,8 @@ export interface VerifyOptions {
   batch?: number;
 }
 
-// Measured on 2 cores: a worker's start (about 65 ms) and its first events, run before its code is
-// optimized, make it slower at 10,000 and 20,000 events, even at 40,000; at 61,000 it is about 10% faster.
+// A worker's start and its first events, run before its code is optimized, cost more than it saves on
+// small ledgers (docs/benchmarks.md, "Why the code is shaped so").
 const PARALLEL_FROM = 50_000;
 
 /** Events per COPY: a failure found early leaves at most the rest of one to be read and dropped. */
