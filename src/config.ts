@@ -66,6 +66,7 @@ const envSchema = z.object({
     .string()
     .regex(/^[A-Za-z0-9._~+/=-]{32,}$/, 'must be 32 or more letters, digits or . _ ~ + / = -')
     .optional(),
+  CUSTODY_CONSOLE_DIR: z.string().min(1).optional(),
   MQTT_URL: z.url({ protocol: /^mqtts?$/, error: 'must be an mqtt:// or mqtts:// URL (credentials in it)' }).optional(),
 });
 
@@ -102,6 +103,8 @@ export type Config = Readonly<{
   mqttUrl: string | undefined;
   /** The bearer token a Prometheus scraper sends for /metrics; without it, /metrics is served to nobody. */
   metricsToken: string | undefined;
+  /** The console's built files (web/dist), served at `/`. */
+  consoleDir: string;
 }>;
 
 export class ConfigError extends Error {
@@ -152,5 +155,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttTls: e.MQTT_TLS_PORT ? { port: e.MQTT_TLS_PORT, cert: e.MQTT_TLS_CERT!, key: e.MQTT_TLS_KEY! } : undefined,
     mqttWsPort: e.MQTT_WS_PORT,
     metricsToken: e.METRICS_TOKEN,
+    consoleDir: path.resolve(e.CUSTODY_CONSOLE_DIR ?? path.join(__dirname, '..', 'web', 'dist')),
   });
 }

@@ -4,6 +4,7 @@ import { RequestContext } from '@mikro-orm/core';
 import { agencyRoutes } from './agencies.routes';
 import { authenticate, callerCache } from './auth';
 import { authRoutes } from './auth.routes';
+import { consoleFiles } from './console';
 import { directoryLogRoutes } from './directory-log.routes';
 import type { AppDeps } from './deps';
 import { idempotency } from './idempotency';
@@ -37,7 +38,20 @@ export function createApp(deps: AppDeps): Express {
   app.set('query parser', 'simple');
 
   app.use(requestLog(logger));
-  app.use(helmet());
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          // The console's scripts are files of its own (no inline script); 'wasm-unsafe-eval' lets the camera
+          // scan compile its WebAssembly barcode reader, and nothing else. Ant Design writes its styles at run
+          // time, so styles may be inline; images and photographs previewed before upload are blob: URLs.
+          'script-src': ["'self'", "'wasm-unsafe-eval'"],
+          'img-src': ["'self'", 'data:', 'blob:'],
+          'media-src': ["'self'", 'blob:'],
+        },
+      },
+    }),
+  );
   const callers = deps.callers ?? callerCache(orm);
   const metrics = createMetrics(orm, callers);
   app.use(metrics.middleware);
@@ -86,6 +100,10 @@ export function createApp(deps: AppDeps): Express {
 
   app.use('/api/v1', (_req, _res, next) => RequestContext.create(orm.em, next), api.router);
 
+  app.use('/api', (req, res) => {
+    sendProblem(req, res, 404, 'no-such-route', `there is no route ${req.method} ${req.originalUrl.split('?')[0]}`);
+  });
+  app.use(consoleFiles(config.consoleDir));
   app.use((req, res) => {
     sendProblem(req, res, 404, 'no-such-route', `there is no route ${req.method} ${req.path}`);
   });

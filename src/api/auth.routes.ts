@@ -1,3 +1,5 @@
+import type { Request, Response } from 'express';
+import { z } from 'zod';
 import { changeOwnPassword, signOut, signOutEverywhere } from '../custody/directory/accounts';
 import type { Account } from '../custody/directory/caller';
 import type { CallerCache } from '../custody/directory/caller-cache';
@@ -5,10 +7,10 @@ import { signIn } from '../custody/directory/sign-in';
 import { presentUser } from '../custody/items/present';
 import { Agency } from '../custody/directory/agency.entity';
 import { User } from '../custody/directory/user.entity';
-import { issueToken } from './auth';
+import { clearSessionCookies, issueToken, setSessionCookies } from './auth';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
-import { loginBody, passwordChangeBody, tokenSchema, userSchema } from './directory.schemas';
+import { loginBody, passwordChangeBody, sessionSchema, tokenSchema, userSchema } from './directory.schemas';
 
 export function authRoutes(
   api: Api,
@@ -23,6 +25,15 @@ export function authRoutes(
       user: presentUser(user, agency),
     };
   };
+  // The console's answer: the token goes into the cookies, never into the page.
+  const session = (
+    req: Request,
+    res: Response,
+    { accessToken, tokenType: _, ...rest }: Awaited<ReturnType<typeof signedIn>>,
+  ) => ({
+    ...rest,
+    csrfToken: setSessionCookies(req, res, tokens, { accessToken, expiresIn: rest.expiresIn }),
+  });
 
   api.add({
     method: 'post',
@@ -43,6 +54,23 @@ export function authRoutes(
 
   api.add({
     method: 'post',
+    path: '/auth/session',
+    summary:
+      "The console's sign-in: sets the session in an httpOnly, SameSite=Strict cookie (Secure behind TLS) and answers the CSRF token that every state-changing request of the session must carry in X-CSRF-Token",
+    tag: 'auth',
+    access: 'public',
+    body: loginBody,
+    responses: { 200: { description: 'signed in', schema: sessionSchema } },
+    handler: async ({ req, res, body }) => {
+      const attempt = { username: body.username, password: body.password, address: req.ip ?? 'unknown' };
+      const user = await signIn(orm.em, attempt, loginThrottle);
+      req.log.info({ userId: user.id }, 'signed in (console session)');
+      res.json(session(req, res, await signedIn(user)));
+    },
+  });
+
+  api.add({
+    method: 'post',
     path: '/auth/password',
     summary:
       "Change one's own password, given the current one; every earlier token is refused from now on, and the answer carries a new one",
@@ -51,12 +79,18 @@ export function authRoutes(
     beforePasswordChange: true,
     withoutIdempotencyKey: true,
     body: passwordChangeBody,
-    responses: { 200: { description: 'changed, and signed in again', schema: tokenSchema } },
+    responses: {
+      200: {
+        description: 'changed, and signed in again (a console session gets new cookies instead of a token)',
+        schema: z.union([tokenSchema, sessionSchema]),
+      },
+    },
     handler: async ({ req, res, body, caller }) => {
       const user = await changeOwnPassword(orm.em, caller, { ...body, address: req.ip ?? 'unknown' }, loginThrottle);
       callers.forget();
       req.log.info({ userId: user.id }, 'password changed');
-      res.json(await signedIn(user));
+      const renewed = await signedIn(user);
+      res.json(req.viaSessionCookie ? session(req, res, renewed) : renewed);
     },
   });
 
@@ -71,6 +105,7 @@ export function authRoutes(
     handler: async ({ req, res, caller }) => {
       await signOut(orm.em, caller, req.token!);
       callers.forget();
+      if (req.viaSessionCookie) clearSessionCookies(req, res);
       req.log.info({ userId: caller.id }, 'signed out');
       res.status(204).end();
     },
@@ -87,6 +122,7 @@ export function authRoutes(
     handler: async ({ req, res, caller }) => {
       await signOutEverywhere(orm.em, caller);
       callers.forget();
+      if (req.viaSessionCookie) clearSessionCookies(req, res);
       req.log.info({ userId: caller.id }, 'signed out everywhere');
       res.status(204).end();
     },

@@ -1,5 +1,5 @@
-import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
-import type { RequestHandler } from 'express';
+import { createHmac, createSecretKey, randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
 import jwt from 'jsonwebtoken';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { ForbiddenError, UnauthorizedError } from '../errors';
@@ -15,6 +15,8 @@ declare module 'express-serve-static-core' {
     caller?: Caller;
     /** The bearer token the caller came with. */
     token?: SignedInToken;
+    /** The token came in the console's session cookie, not in an Authorization header. */
+    viaSessionCookie?: boolean;
   }
 }
 
@@ -124,21 +126,84 @@ export function callerCache(orm: MikroORM): CallerCache<Account> {
   return new CallerCache((id) => loadAccount(sql, id));
 }
 
+/** The console's session: the token in an httpOnly cookie the page's scripts cannot read. */
+export const SESSION_COOKIE = 'custody_session';
+/** The CSRF token, readable by the console's scripts, which send it back in CSRF_HEADER. */
+export const CSRF_COOKIE = 'custody_csrf';
+export const CSRF_HEADER = 'x-csrf-token';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /**
- * Requires a valid bearer token and its user as they are now, so that a deactivated user, a changed role,
- * a signed-out token or a new password takes effect at once, not when the token expires (the CallerCache
- * forgets an account on any change to users or signed-out tokens).
+ * The CSRF token of a session: a MAC of its token id under the server's secret. Another site can make the
+ * browser send the session cookie, but it can neither read the CSRF cookie nor compute this.
+ */
+export function csrfTokenOf(settings: TokenSettings, tokenId: string): string {
+  return createHmac('sha256', keyOf(settings.secret)).update(`csrf\0${tokenId}`).digest('base64url');
+}
+
+function cookie(req: Request, name: string): string | undefined {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+  }
+  return undefined;
+}
+
+/** Sets the console's cookies for a new token; `Secure` when the request came over TLS. */
+export function setSessionCookies(
+  req: Request,
+  res: Response,
+  settings: TokenSettings,
+  token: { accessToken: string; expiresIn: number },
+): string {
+  const id = (jwt.decode(token.accessToken) as { jti: string }).jti;
+  const csrfToken = csrfTokenOf(settings, id);
+  const common = { sameSite: 'strict' as const, secure: req.secure, maxAge: token.expiresIn * 1000 };
+  res.cookie(SESSION_COOKIE, token.accessToken, { ...common, httpOnly: true, path: '/api' });
+  res.cookie(CSRF_COOKIE, csrfToken, { ...common, path: '/' });
+  return csrfToken;
+}
+
+export function clearSessionCookies(req: Request, res: Response): void {
+  res.clearCookie(SESSION_COOKIE, { sameSite: 'strict', secure: req.secure, httpOnly: true, path: '/api' });
+  res.clearCookie(CSRF_COOKIE, { sameSite: 'strict', secure: req.secure, path: '/' });
+}
+
+function sameText(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/**
+ * Requires a valid token, from an Authorization: Bearer header (API clients) or from the console's session
+ * cookie, and its user as they are now, so that a deactivated user, a changed role, a signed-out token or a
+ * new password takes effect at once, not when the token expires (the CallerCache forgets an account on any
+ * change to users or signed-out tokens). A state-changing request authenticated by the cookie must also
+ * carry the session's CSRF token: the browser attaches the cookie to a cross-site form or fetch, not the token.
  */
 export function authenticate(callers: CallerCache<Account>, settings: TokenSettings): RequestHandler {
   const tokens = new VerifiedTokens(settings);
   return async (req, res, next) => {
     const header = req.headers.authorization;
-    const match = header?.match(/^Bearer ([A-Za-z0-9_.-]+)$/);
-    if (!match) {
+    const session = header === undefined ? cookie(req, SESSION_COOKIE) : undefined;
+    const match = session === undefined ? header?.match(/^Bearer ([A-Za-z0-9_.-]+)$/) : undefined;
+    const token = session ?? match?.[1];
+    if (!token) {
       res.setHeader('WWW-Authenticate', 'Bearer realm="custody"');
-      throw new UnauthorizedError('this route needs an access token: Authorization: Bearer <token>');
+      throw new UnauthorizedError(
+        'this route needs an access token (Authorization: Bearer <token>) or a console session: sign in',
+      );
     }
-    const claims = tokens.claimsOf(match[1]!);
+    const claims = tokens.claimsOf(token);
+    if (session !== undefined && !SAFE_METHODS.has(req.method)) {
+      const given = req.headers[CSRF_HEADER];
+      if (typeof given !== 'string' || !sameText(given, csrfTokenOf(settings, claims.jti))) {
+        throw new ForbiddenError(
+          `this request came with the console's session cookie but without its CSRF token (${CSRF_HEADER} header): a page of another site cannot act in your name`,
+        );
+      }
+    }
     const account = await callers.get(claims.sub);
     if (!account) throw new UnauthorizedError('this user no longer exists or has been deactivated');
     if (claims.tv !== account.tokenVersion || account.revokedTokenIds.has(claims.jti)) {
@@ -150,6 +215,7 @@ export function authenticate(callers: CallerCache<Account>, settings: TokenSetti
       expiresAt: new Date(claims.exp * 1000),
       mustChangePassword: account.mustChangePassword,
     };
+    req.viaSessionCookie = session !== undefined;
     next();
   };
 }

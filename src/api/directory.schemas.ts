@@ -73,6 +73,15 @@ export const tokenSchema = z.object({
   user: userSchema,
 });
 
+/** A console session: the token itself is in an httpOnly cookie, out of the page's reach. */
+export const sessionSchema = z.object({
+  expiresIn: z.number().int(),
+  passwordChangeRequired: z.boolean(),
+  /** To send back in the X-CSRF-Token header with every state-changing request (also in the custody_csrf cookie). */
+  csrfToken: z.string(),
+  user: userSchema,
+});
+
 // The policy (common, trivial, the username) is checked by the command, which knows the username.
 export const passwordChangeBody = z.strictObject({ currentPassword: z.string().min(1).max(200), newPassword });
 export const userPasswordBody = z.strictObject({ password: newPassword });
