@@ -25,6 +25,11 @@ export function authRoutes(
       user: presentUser(user, agency),
     };
   };
+  const passwordSignIn = async (req: Request, { username, password }: { username: string; password: string }) => {
+    const user = await signIn(orm.em, { username, password, address: req.ip ?? 'unknown' }, loginThrottle);
+    req.log.info({ userId: user.id }, 'signed in');
+    return signedIn(user);
+  };
   // The console's answer: the token goes into the cookies, never into the page.
   const session = (
     req: Request,
@@ -45,10 +50,7 @@ export function authRoutes(
     body: loginBody,
     responses: { 200: { description: 'signed in', schema: tokenSchema } },
     handler: async ({ req, res, body }) => {
-      const attempt = { username: body.username, password: body.password, address: req.ip ?? 'unknown' };
-      const user = await signIn(orm.em, attempt, loginThrottle);
-      req.log.info({ userId: user.id }, 'signed in');
-      res.json(await signedIn(user));
+      res.json(await passwordSignIn(req, body));
     },
   });
 
@@ -62,10 +64,7 @@ export function authRoutes(
     body: loginBody,
     responses: { 200: { description: 'signed in', schema: sessionSchema } },
     handler: async ({ req, res, body }) => {
-      const attempt = { username: body.username, password: body.password, address: req.ip ?? 'unknown' };
-      const user = await signIn(orm.em, attempt, loginThrottle);
-      req.log.info({ userId: user.id }, 'signed in (console session)');
-      res.json(session(req, res, await signedIn(user)));
+      res.json(session(req, res, await passwordSignIn(req, body)));
     },
   });
 
