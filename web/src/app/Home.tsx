@@ -1,0 +1,11 @@
+import { Navigate } from 'react-router';
+import { hasRole, useMe } from '../lib/session';
+
+/** The start page is where the user's work is: the warehouse scans, officers and clerks open their cases. */
+export default function Home() {
+  const { data: me } = useMe();
+  if (hasRole(me, 'officer', 'clerk')) return <Navigate to="/cases" replace />;
+  if (hasRole(me, 'warehouse')) return <Navigate to="/scan" replace />;
+  if (hasRole(me, 'approver')) return <Navigate to="/requests" replace />;
+  return <Navigate to="/cases" replace />;
+}

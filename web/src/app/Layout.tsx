@@ -1,0 +1,115 @@
+import { AuditOutlined, FolderOpenOutlined, LogoutOutlined, ScanOutlined, SwapOutlined } from '@ant-design/icons';
+import { useQueryClient } from '@tanstack/react-query';
+import { Alert, Button, Layout as AntLayout, Menu, Space, Spin, Typography } from 'antd';
+import { Suspense, useEffect, useState } from 'react';
+import { Navigate, Outlet, useLocation, useNavigate } from 'react-router';
+import { ErrorBoundary } from '../components/ErrorBoundary';
+import { LanguageSwitch } from '../components/LanguageSwitch';
+import { api, onSessionExpired, onUnavailable } from '../lib/api';
+import type { Role } from '../lib/api-shapes';
+import { useLang, useWords } from '../lib/i18n';
+import { hasRole, ME_KEY, useMe } from '../lib/session';
+import { common } from '../lib/words';
+import { shell } from './words';
+
+interface MenuEntry {
+  path: string;
+  word: keyof typeof shell.zh;
+  icon: React.ReactNode;
+  roles: Role[];
+}
+
+// What the menu offers follows what the server lets each role do; the server still decides every request.
+const MENU: MenuEntry[] = [
+  { path: '/cases', word: 'cases', icon: <FolderOpenOutlined />, roles: ['officer', 'clerk', 'approver', 'inspector'] },
+  { path: '/requests', word: 'requests', icon: <AuditOutlined />, roles: ['officer', 'clerk', 'approver'] },
+  { path: '/counter', word: 'counter', icon: <SwapOutlined />, roles: ['warehouse'] },
+  { path: '/scan', word: 'scan', icon: <ScanOutlined />, roles: ['warehouse'] },
+];
+
+export function signInPath(location: { pathname: string; search: string }) {
+  const next = location.pathname + location.search;
+  return next === '/' ? '/sign-in' : `/sign-in?next=${encodeURIComponent(next)}`;
+}
+
+function UnavailableBanner() {
+  const w = useWords(common);
+  const [unavailable, setUnavailable] = useState(false);
+  useEffect(() => onUnavailable(setUnavailable), []);
+  if (!unavailable) return null;
+  return <Alert type="warning" banner showIcon title={w.unavailable} role="status" />;
+}
+
+export default function Layout() {
+  const w = useWords(shell);
+  const c = useWords(common);
+  const { rememberFor } = useLang();
+  const { data: me, isPending, error, refetch } = useMe();
+  const queryClient = useQueryClient();
+  const location = useLocation();
+  const navigate = useNavigate();
+
+  useEffect(() => onSessionExpired(() => queryClient.setQueryData(ME_KEY, null)), [queryClient]);
+  useEffect(() => rememberFor(me?.username), [me?.username, rememberFor]);
+
+  if (isPending) return <Spin fullscreen tip={c.loading} />;
+  if (error) {
+    return (
+      <Alert
+        type="error"
+        title={c.networkDown}
+        description={error.message}
+        action={<Button onClick={() => refetch()}>{c.retry}</Button>}
+        style={{ margin: 24 }}
+      />
+    );
+  }
+  if (!me || me.mustChangePassword) return <Navigate to={signInPath(location)} replace />;
+
+  const signOut = async () => {
+    await api.POST('/auth/logout');
+    queryClient.clear();
+    navigate('/sign-in', { replace: true });
+  };
+  const entries = MENU.filter((entry) => hasRole(me, ...entry.roles));
+  const selected = entries.find((entry) => location.pathname.startsWith(entry.path))?.path;
+
+  return (
+    <AntLayout style={{ minHeight: '100vh' }}>
+      <AntLayout.Header
+        style={{ display: 'flex', alignItems: 'center', gap: 16, paddingInline: 16, background: '#1f4e79' }}
+      >
+        <Typography.Text strong style={{ color: '#fff', fontSize: 16, whiteSpace: 'nowrap' }}>
+          {c.appName}
+        </Typography.Text>
+        <Menu
+          theme="dark"
+          mode="horizontal"
+          aria-label={w.menu}
+          selectedKeys={selected ? [selected] : []}
+          items={entries.map((entry) => ({ key: entry.path, icon: entry.icon, label: w[entry.word] }))}
+          onClick={({ key }) => navigate(key)}
+          style={{ flex: 1, minWidth: 0, background: 'transparent' }}
+        />
+        <Space size="middle">
+          <Typography.Text style={{ color: '#fff', whiteSpace: 'nowrap' }} data-testid="signed-in-user">
+            <span className="visually-hidden">{w.signedInAs} </span>
+            {me.displayName}
+          </Typography.Text>
+          <LanguageSwitch dark />
+          <Button icon={<LogoutOutlined />} onClick={signOut} aria-label={c.signOut}>
+            <span className="wide-only">{c.signOut}</span>
+          </Button>
+        </Space>
+      </AntLayout.Header>
+      <UnavailableBanner />
+      <AntLayout.Content style={{ padding: 16 }}>
+        <ErrorBoundary title={c.crashed} action={c.reload}>
+          <Suspense fallback={<Spin tip={c.loading} />}>
+            <Outlet />
+          </Suspense>
+        </ErrorBoundary>
+      </AntLayout.Content>
+    </AntLayout>
+  );
+}

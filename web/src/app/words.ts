@@ -1,0 +1,20 @@
+import { defineWords } from '../lib/i18n';
+
+export const shell = defineWords(
+  {
+    menu: '导航',
+    cases: '案件',
+    requests: '申请',
+    counter: '交接窗口',
+    scan: '扫码工作台',
+    signedInAs: '当前用户',
+  },
+  {
+    menu: 'Navigation',
+    cases: 'Cases',
+    requests: 'Requests',
+    counter: 'Counter',
+    scan: 'Scan station',
+    signedInAs: 'Signed in as',
+  },
+);

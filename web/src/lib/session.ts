@@ -1,0 +1,25 @@
+import { useQuery } from '@tanstack/react-query';
+import { api, ok } from './api';
+import type { Me, Role } from './api-shapes';
+import { Problem } from './problem';
+
+export const ME_KEY = ['me'] as const;
+
+/** The signed-in user, or null when there is no session (a 401). */
+export function useMe() {
+  return useQuery({
+    queryKey: ME_KEY,
+    queryFn: async (): Promise<Me | null> => {
+      try {
+        return await ok(api.GET('/me'));
+      } catch (err) {
+        if (err instanceof Problem && err.status === 401) return null;
+        throw err;
+      }
+    },
+    staleTime: 60_000,
+  });
+}
+
+export const hasRole = (me: Me | null | undefined, ...roles: Role[]) =>
+  !!me && me.roles.some((role) => roles.includes(role));
