@@ -6,6 +6,7 @@ import pg from 'pg';
 import pino from 'pino';
 import { startEmbeddedPostgres, type Database } from '../src/database';
 import { ensureServerRole, SERVER_ROLE } from '../src/database-role';
+import { ensureConsoleBuilt } from '../scripts/console-build';
 import { freePort } from './ports';
 
 declare global {
@@ -37,6 +38,8 @@ async function serverRoleUrl(adminUrl: string): Promise<string> {
  * superuser, and may connect to it as the server's own role (CUSTODY_TEST_SERVER_URL names its credentials).
  */
 export default async function globalSetup(): Promise<void> {
+  // Once for the run, before any test file starts a server that serves it (files run in parallel).
+  ensureConsoleBuilt();
   if (process.env.DATABASE_URL) {
     process.env.CUSTODY_TEST_ADMIN_URL = process.env.DATABASE_URL;
     process.env.CUSTODY_TEST_SERVER_URL = await serverRoleUrl(process.env.DATABASE_URL);
