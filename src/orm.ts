@@ -30,6 +30,7 @@ import { Migration20261201300020DirectoryLog } from '../migrations/Migration2026
 import { Migration20261201400001IdempotencySecrets } from '../migrations/Migration20261201400001IdempotencySecrets';
 import { Migration20261201400002ServerRole } from '../migrations/Migration20261201400002ServerRole';
 import { Migration20261201500001DirectoryAppend } from '../migrations/Migration20261201500001DirectoryAppend';
+import { Migration20261202100001SignatureAttachments } from '../migrations/Migration20261202100001SignatureAttachments';
 
 export const entities = [
   Agency,
@@ -67,6 +68,7 @@ const migrationsList = [
   { name: 'Migration20261201400001IdempotencySecrets', class: Migration20261201400001IdempotencySecrets },
   { name: 'Migration20261201400002ServerRole', class: Migration20261201400002ServerRole },
   { name: 'Migration20261201500001DirectoryAppend', class: Migration20261201500001DirectoryAppend },
+  { name: 'Migration20261202100001SignatureAttachments', class: Migration20261202100001SignatureAttachments },
 ];
 
 export interface OrmOptions {

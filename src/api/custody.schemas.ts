@@ -113,10 +113,26 @@ export const credentials = z.strictObject({
   password: z.string().min(1).max(200),
 });
 
+/** Largest signature accepted, as a PNG file: a pad's drawing is a few tens of kilobytes. */
+export const MAX_SIGNATURE_BYTES = 256 * 1024;
+
+/**
+ * A signature drawn on a pad: a PNG, in base64 or as a `data:image/png;base64,` URL (what a canvas gives).
+ * Decoded here; that the bytes are a PNG that decodes is the hand-over command's check.
+ */
+const signaturePng = z
+  .string()
+  .max(Math.ceil(MAX_SIGNATURE_BYTES / 3) * 4 + 40, `must be a PNG of at most ${MAX_SIGNATURE_BYTES / 1024} KiB`)
+  .regex(/^(data:image\/png;base64,)?[A-Za-z0-9+/]+={0,2}$/, 'must be a PNG in base64, or a data:image/png;base64, URL')
+  .transform((value) => Buffer.from(value.replace(/^data:image\/png;base64,/, ''), 'base64'))
+  .refine((data) => data.length <= MAX_SIGNATURE_BYTES, `must be a PNG of at most ${MAX_SIGNATURE_BYTES / 1024} KiB`);
+
 export const handoverBody = z.strictObject({
   itemCodes: z.array(itemCode).min(1).max(500),
   handedOverBy: credentials,
   note: optionalText(1000),
+  /** Both people may sign; each signature is stored as an attachment, its SHA-256 in every item's event. */
+  signatures: z.strictObject({ handedOverBy: signaturePng.optional(), receivedBy: signaturePng.optional() }).optional(),
 });
 export const checkInBody = z.strictObject({ locationCode, witness: credentials.optional(), note: optionalText(1000) });
 export const moveBody = z.strictObject({ locationCode, witness: credentials.optional(), note: optionalText(1000) });

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { findVisibleCase } from '../custody/items/cases';
 import { findItemView, itemEvents, itemViewsById, presentItem, searchItems } from '../custody/items/item-queries';
 import { canSeeItem } from '../custody/items/access';
+import { handoverSignatures, readSignature, type Signer } from '../custody/items/handover-signatures';
 import { Handover } from '../custody/items/records.entity';
 import { findVisibleRequest } from '../custody/items/requests';
 import { RequestItem } from '../custody/items/request.entity';
@@ -150,7 +151,8 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
   api.add({
     method: 'get',
     path: '/handovers/{id}/receipt.pdf',
-    summary: 'The hand-over receipt (交接单) of one batch, with spaces for both signatures',
+    summary:
+      'The hand-over receipt (交接单) of one batch, with both signatures as given at the counter, or room for them',
     tag: 'reports',
     access: 'authenticated',
     params: uuidParam,
@@ -169,9 +171,15 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
         subjectId: record.id,
       });
       const names = await loadNames(orm.em);
+      const signatures: Parameters<typeof handoverReceipt>[4] = {};
+      for (const [signer, given] of Object.entries(await handoverSignatures(orm.em, record)))
+        signatures[signer as Signer] = {
+          image: await readSignature(orm.em, attachmentsDir, given),
+          sha256: given.sha256,
+        };
       res.type('application/pdf');
       renderTableReport({
-        ...handoverReceipt(record, visible, names, query.lang),
+        ...handoverReceipt(record, visible, names, query.lang, signatures),
         ...frame(reportId, caller, query.lang),
       }).pipe(res);
     },

@@ -185,17 +185,26 @@ export function table(
   return top;
 }
 
+/** One person who signs: a label alone leaves the box blank; a signature given on a pad is printed in it. */
+export type Signatory = string | { label: string; name?: string; image?: Buffer; fingerprint?: string; date?: string };
+
+/** Height a signature box takes below its y: label, the drawn signature, the line, date and fingerprint. */
+export const SIGNATURE_BOX_HEIGHT = 80;
+
 /** Signature boxes for the people who sign a printed receipt, slip or certificate. */
-export function signatureBoxes(doc: Doc, labels: string[], y: number, dateLabel: string): void {
-  const width = CONTENT_WIDTH / labels.length;
-  labels.forEach((label, i) => {
+export function signatureBoxes(doc: Doc, signatories: Signatory[], y: number, dateLabel: string): void {
+  const width = CONTENT_WIDTH / signatories.length;
+  signatories.forEach((given, i) => {
+    const s = typeof given === 'string' ? { label: given } : given;
     const x = PAGE.margin + i * width;
-    line(doc, label, x, y, width - 10, 'bold', 9);
+    line(doc, s.name ? `${s.label}: ${s.name}` : s.label, x, y, width - 10, 'bold', 9);
+    if (s.image) doc.image(s.image, x, y + 13, { fit: [width - 30, 38], valign: 'bottom' });
     doc
-      .moveTo(x, y + 46)
-      .lineTo(x + width - 20, y + 46)
+      .moveTo(x, y + 53)
+      .lineTo(x + width - 20, y + 53)
       .lineWidth(0.5)
       .stroke();
-    line(doc, `${dateLabel}: ____________`, x, y + 54, width - 10, 'regular', 8);
+    line(doc, `${dateLabel}: ${s.date ?? '____________'}`, x, y + 60, width - 10, 'regular', 8);
+    if (s.fingerprint) line(doc, s.fingerprint, x, y + 74, width - 10, 'mono', 5.5);
   });
 }

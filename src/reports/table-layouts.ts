@@ -57,7 +57,29 @@ export function inventoryReport(found: Case, items: InventoryItem[], lang: Lang)
   };
 }
 
-export function handoverReceipt(record: Handover, items: ItemView[], names: Names, lang: Lang): TableLayout {
+/** A signature given at the counter: the PNG as stored, and its SHA-256 as the hand-over events record it. */
+export interface GivenSignature {
+  image: Buffer;
+  sha256: string;
+}
+
+export function handoverReceipt(
+  record: Handover,
+  items: ItemView[],
+  names: Names,
+  lang: Lang,
+  signatures: { handedOverBy?: GivenSignature; receivedBy?: GivenSignature } = {},
+): TableLayout {
+  const signedAt = `${record.createdAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+  const signatory = (key: 'handedOverBy' | 'receivedBy', userId: string) => {
+    const given = signatures[key];
+    return {
+      label: reportWord(key, lang),
+      name: names.user(userId),
+      // Signed on the pad at the counter, so at the hand-over's time.
+      ...(given && { image: given.image, fingerprint: `SHA-256 ${given.sha256}`, date: signedAt }),
+    };
+  };
   const note = record.note ? ` · ${record.note}` : '';
   return {
     title: reportWord('receiptTitle', lang),
@@ -80,7 +102,7 @@ export function handoverReceipt(record: Handover, items: ItemView[], names: Name
       quantity(i),
       i.sealNumber ?? '—',
     ]),
-    signatures: [reportWord('handedOverBy', lang), reportWord('receivedBy', lang)],
+    signatures: [signatory('handedOverBy', record.fromUserId), signatory('receivedBy', record.toUserId)],
   };
 }
 

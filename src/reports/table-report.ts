@@ -5,9 +5,11 @@ import {
   createReport,
   line,
   PAGE,
+  SIGNATURE_BOX_HEIGHT,
   signatureBoxes,
   table,
   type Doc,
+  type Signatory,
 } from './document';
 import { reportWord, type Lang } from './i18n';
 
@@ -23,11 +25,11 @@ export interface TableReport {
   columns: { title: string; share: number }[];
   rows: string[][];
   /** People who sign the printed document; boxes are drawn after the table. */
-  signatures?: string[];
+  signatures?: Signatory[];
 }
 
 const ROW = 14;
-const SIGNATURE_SPACE = 80;
+const SIGNATURE_SPACE = 24 + SIGNATURE_BOX_HEIGHT;
 
 /** A paginated table document (inventory, receipt, slip, certificate), page x of y on every page. */
 export function renderTableReport(report: TableReport): Doc {

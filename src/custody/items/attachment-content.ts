@@ -52,7 +52,8 @@ function pngRawSize(width: number, height: number, bitsPerPixel: number, interla
   );
 }
 
-async function pngProblem(data: Buffer): Promise<string | null> {
+/** Why `data` is no PNG that decodes, or null. */
+export async function pngProblem(data: Buffer): Promise<string | null> {
   if (data.length < 8 || !data.subarray(0, 8).equals(PNG_SIGNATURE)) return 'no PNG signature';
   let offset = 8;
   let header: { width: number; height: number; bitsPerPixel: number; interlaced: boolean; colourType: number } | null =

@@ -7,6 +7,7 @@ import { assertNotCorrectorAlone } from './corrections';
 import { appendEvents, type DeviceOrigin, type EventDraft } from '../ledger/append';
 import { placeItem, type Place } from '../directory/locations';
 import type { ItemState } from './projection';
+import { checkSignatures, storeSignatures, type Signatures } from './handover-signatures';
 import { Alert, Handover } from './records.entity';
 import { CustodyRequest, RequestItem, type RequestKind } from './request.entity';
 import type { Person } from '../directory/sign-in';
@@ -77,6 +78,9 @@ export interface HandoverInput {
   itemCodes: string[];
   from: Person;
   note?: string;
+  /** The PNGs both people may draw at the counter, and the attachments folder they are stored in. */
+  signatures?: Signatures;
+  attachmentsDir: string;
 }
 
 /** An officer hands a batch of items to the centre: one hand-over record (the receipt), one event per item. */
@@ -87,6 +91,8 @@ export async function handOver(em: EntityManager, caller: Caller, input: Handove
   if (!from.roles.some((r) => r === 'officer' || r === 'clerk')) {
     throw new UnprocessableError(`${from.username} is not an officer or clerk and cannot hand items over`);
   }
+  const signatures = input.signatures ?? {};
+  await checkSignatures(signatures);
   return withLockedItems(em, caller, input.itemCodes, async (tx, items) => {
     for (const item of items) {
       transition(item.code, item.state, 'handover');
@@ -101,17 +107,29 @@ export async function handOver(em: EntityManager, caller: Caller, input: Handove
       itemIds: items.map((i) => i.id),
       note: input.note ?? null,
     });
+    const signed = await storeSignatures(tx, input.attachmentsDir, items, signatures, caller.id);
     await tx.flush();
     const events = await appendEvents(
       tx,
-      items.map((item) => ({
-        item,
-        type: 'handover' as const,
-        actor: caller,
-        to: 'received' as const,
-        location: null,
-        payload: { handoverId: record.id, fromUserId: from.id, toUserId: caller.id, note: input.note },
-      })),
+      items.map((item) => {
+        const itemSignatures = signed.get(item.id)!;
+        return {
+          item,
+          type: 'handover' as const,
+          actor: caller,
+          to: 'received' as const,
+          location: null,
+          payload: {
+            handoverId: record.id,
+            fromUserId: from.id,
+            toUserId: caller.id,
+            note: input.note,
+            // No key at all when nobody signed (an undefined one is written as null): unsigned hand-overs
+            // read as they always did.
+            ...(Object.keys(itemSignatures).length > 0 ? { signatures: itemSignatures } : {}),
+          },
+        };
+      }),
     );
     return { handover: record, events };
   });

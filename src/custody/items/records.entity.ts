@@ -41,7 +41,10 @@ export const Alert = defineEntity({
 });
 export type Alert = InferEntity<typeof Alert>;
 
-/** A photograph or document scan; the file lives outside the database, its SHA-256 in the ledger. */
+/**
+ * A photograph, a document scan, or a signature given at a hand-over; the file lives outside the database,
+ * its SHA-256 in the ledger.
+ */
 export const Attachment = defineEntity({
   name: 'Attachment',
   tableName: 'attachments',
@@ -51,7 +54,7 @@ export const Attachment = defineEntity({
       .primary()
       .onCreate(() => randomUUID()),
     itemId: p.uuid(),
-    kind: p.enum(['photo', 'document']),
+    kind: p.enum(['photo', 'document', 'signature']),
     contentType: p.string(),
     sizeBytes: p.bigint('number'),
     sha256: p.blob(),

@@ -631,7 +631,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Receive a batch of registered items from an officer, who confirms with their own credentials */
+        /** Receive a batch of registered items from an officer, who confirms with their own credentials; both may sign (PNG) */
         post: operations["postHandovers"];
         delete?: never;
         options?: never;
@@ -1141,7 +1141,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The hand-over receipt (交接单) of one batch, with spaces for both signatures */
+        /** The hand-over receipt (交接单) of one batch, with both signatures as given at the counter, or room for them */
         get: operations["getHandoversIdReceipt.pdf"];
         put?: never;
         post?: never;
@@ -4809,6 +4809,10 @@ export interface operations {
                         password: string;
                     };
                     note?: string;
+                    signatures?: {
+                        handedOverBy?: string;
+                        receivedBy?: string;
+                    };
                 };
             };
         };
@@ -4835,6 +4839,18 @@ export interface operations {
                             displayName: string;
                         };
                         note: string | null;
+                        signatures: {
+                            handedOverBy: {
+                                /** Format: uuid */
+                                attachmentId: string;
+                                sha256: string;
+                            } | null;
+                            receivedBy: {
+                                /** Format: uuid */
+                                attachmentId: string;
+                                sha256: string;
+                            } | null;
+                        };
                         /** Format: date-time */
                         createdAt: string;
                         items: {
@@ -4927,6 +4943,18 @@ export interface operations {
                             displayName: string;
                         };
                         note: string | null;
+                        signatures: {
+                            handedOverBy: {
+                                /** Format: uuid */
+                                attachmentId: string;
+                                sha256: string;
+                            } | null;
+                            receivedBy: {
+                                /** Format: uuid */
+                                attachmentId: string;
+                                sha256: string;
+                            } | null;
+                        };
                         /** Format: date-time */
                         createdAt: string;
                         items: {
