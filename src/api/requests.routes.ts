@@ -8,11 +8,12 @@ import {
   findVisibleRequest,
   refuseTransfer,
   rejectRequest,
+  requestIdsNaming,
   requestItemCodes,
 } from '../custody/items/requests';
 import { CustodyRequest, REQUEST_KINDS } from '../custody/items/request.entity';
 import { pageOf, uuidParam } from './common.schemas';
-import { decisionBody, newRequestBody, requestListQuery, requiredNoteBody } from './custody.schemas';
+import { decisionBody, itemCode, newRequestBody, requestListQuery, requiredNoteBody } from './custody.schemas';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
 
@@ -23,8 +24,16 @@ const requestSchema = z.object({
   itemCodes: z.array(z.string()),
   requesterId: z.uuid(),
   decidedBy: z.uuid().nullable(),
+  borrower: z.string().nullable().describe("a loan's"),
+  purpose: z.string().nullable().describe("a loan's"),
+  dueAt: z.string().nullable().describe("a loan's"),
   correctsIndex: z.number().int().nullable().describe("a correction's: the index of the event it corrects"),
   changes: z.record(z.string(), z.string().nullable()).nullable().describe("a correction's: the new values"),
+});
+
+// The scan station finds the approved loan to check an item out against from the item alone.
+const listQuery = requestListQuery.extend({
+  item: itemCode.optional().describe('only the requests that name this item'),
 });
 
 export function requestRoutes(api: Api, { orm }: AppDeps): void {
@@ -75,10 +84,11 @@ export function requestRoutes(api: Api, { orm }: AppDeps): void {
     summary: "List requests of the caller's agency, addressed to it, or filed by the caller",
     tag: 'requests',
     access: 'authenticated',
-    query: requestListQuery,
+    query: listQuery,
     responses: { 200: { description: 'a page of requests', schema: pageOf(requestSchema) } },
     handler: async ({ res, query, caller }) => {
       const where = {
+        ...(query.item ? { id: { $in: await requestIdsNaming(orm.em, query.item) } } : {}),
         ...(seesAllItems(caller)
           ? {}
           : { $or: [{ agencyId: caller.agencyId }, { toAgencyId: caller.agencyId }, { requesterId: caller.id }] }),

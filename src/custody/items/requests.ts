@@ -101,6 +101,15 @@ export async function requestItemCodes(em: EntityManager, requestId: string): Pr
   return rows.map((r) => r.code);
 }
 
+/** The ids of the requests that name an item (by its canonical code). */
+export async function requestIdsNaming(em: EntityManager, itemCode: string): Promise<string[]> {
+  const rows = await em.execute<{ id: string }[]>(
+    `select ri.request_id as id from request_items ri join items i on i.id = ri.item_id where i.code = ?`,
+    [itemCode],
+  );
+  return rows.map((r) => r.id);
+}
+
 /**
  * Runs a decision on a request: its items are locked first and the request row after (the order every
  * command uses), then its status is checked against what the decision needs.

@@ -5021,6 +5021,7 @@ export interface operations {
                 offset?: number;
                 kind?: "loan" | "transfer" | "disposal" | "correction";
                 status?: "requested" | "approved" | "rejected" | "cancelled" | "carried_out" | "refused";
+                item?: string;
             };
             header?: never;
             path?: never;
@@ -5045,6 +5046,12 @@ export interface operations {
                             /** Format: uuid */
                             requesterId: string;
                             decidedBy: string | null;
+                            /** @description a loan's */
+                            borrower: string | null;
+                            /** @description a loan's */
+                            purpose: string | null;
+                            /** @description a loan's */
+                            dueAt: string | null;
                             /** @description a correction's: the index of the event it corrects */
                             correctsIndex: number | null;
                             /** @description a correction's: the new values */
@@ -5143,6 +5150,12 @@ export interface operations {
                         /** Format: uuid */
                         requesterId: string;
                         decidedBy: string | null;
+                        /** @description a loan's */
+                        borrower: string | null;
+                        /** @description a loan's */
+                        purpose: string | null;
+                        /** @description a loan's */
+                        dueAt: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
@@ -5217,6 +5230,12 @@ export interface operations {
                         /** Format: uuid */
                         requesterId: string;
                         decidedBy: string | null;
+                        /** @description a loan's */
+                        borrower: string | null;
+                        /** @description a loan's */
+                        purpose: string | null;
+                        /** @description a loan's */
+                        dueAt: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
@@ -5300,6 +5319,12 @@ export interface operations {
                         /** Format: uuid */
                         requesterId: string;
                         decidedBy: string | null;
+                        /** @description a loan's */
+                        borrower: string | null;
+                        /** @description a loan's */
+                        purpose: string | null;
+                        /** @description a loan's */
+                        dueAt: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
@@ -5392,6 +5417,12 @@ export interface operations {
                         /** Format: uuid */
                         requesterId: string;
                         decidedBy: string | null;
+                        /** @description a loan's */
+                        borrower: string | null;
+                        /** @description a loan's */
+                        purpose: string | null;
+                        /** @description a loan's */
+                        dueAt: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
@@ -5484,6 +5515,12 @@ export interface operations {
                         /** Format: uuid */
                         requesterId: string;
                         decidedBy: string | null;
+                        /** @description a loan's */
+                        borrower: string | null;
+                        /** @description a loan's */
+                        purpose: string | null;
+                        /** @description a loan's */
+                        dueAt: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
@@ -5576,6 +5613,12 @@ export interface operations {
                         /** Format: uuid */
                         requesterId: string;
                         decidedBy: string | null;
+                        /** @description a loan's */
+                        borrower: string | null;
+                        /** @description a loan's */
+                        purpose: string | null;
+                        /** @description a loan's */
+                        dueAt: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
@@ -5668,6 +5711,12 @@ export interface operations {
                         /** Format: uuid */
                         requesterId: string;
                         decidedBy: string | null;
+                        /** @description a loan's */
+                        borrower: string | null;
+                        /** @description a loan's */
+                        purpose: string | null;
+                        /** @description a loan's */
+                        dueAt: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
