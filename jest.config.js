@@ -5,7 +5,11 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   // Type-checking is `tsc --noEmit` in `npm test`; here files are only transpiled, which is much faster.
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: { module: 'commonjs', moduleResolution: 'node', isolatedModules: true } }],
+    // .tsx: the console's word files import its i18n module, which tests/words.test.ts loads.
+    '^.+\\.tsx?$': [
+      'ts-jest',
+      { tsconfig: { module: 'commonjs', moduleResolution: 'node', isolatedModules: true, jsx: 'react-jsx' } },
+    ],
   },
   globalSetup: '<rootDir>/tests/global-setup.ts',
   globalTeardown: '<rootDir>/tests/global-teardown.ts',

@@ -50,7 +50,11 @@ export default function Layout() {
   const navigate = useNavigate();
 
   useEffect(() => onSessionExpired(() => queryClient.setQueryData(ME_KEY, null)), [queryClient]);
-  useEffect(() => rememberFor(me?.username), [me?.username, rememberFor]);
+  // The language chosen is this user's while they are signed in; after, the sign-in page is nobody's.
+  useEffect(() => {
+    rememberFor(me?.username);
+    return () => rememberFor(undefined);
+  }, [me?.username, rememberFor]);
 
   if (isPending) return <Spin fullscreen tip={c.loading} />;
   if (error) {
