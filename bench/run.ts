@@ -5,6 +5,7 @@ import { benchLabels } from './labels.bench';
 import { benchLedger } from './ledger.bench';
 import { benchDevices } from './devices.bench';
 import { benchCommands } from './commands.bench';
+import { benchConsole } from './console.bench';
 import { benchDatabase, type BenchDb } from './fixture';
 import { printTable, type Figure } from './table';
 
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     ['ledger', async () => benchLedger(await database())],
     ['commands', async () => benchCommands(await database())],
     ['devices', async () => benchDevices(await database())],
+    ['console', async () => benchConsole(await database())],
   ];
   const figures: Figure[] = [];
   try {
