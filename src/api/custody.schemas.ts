@@ -74,7 +74,7 @@ export const locationListQuery = pageQuery.extend({
 export const locationCodeParam = z.object({ code: locationCode });
 
 export const newCaseBody = z.strictObject({ caseNumber: text(100), title: text(500), openedOn: z.iso.date() });
-export const caseListQuery = pageQuery.extend({ q: optionalText(100) });
+export const caseListQuery = pageQuery.extend({ q: optionalText(100), status: z.enum(['open', 'closed']).optional() });
 
 export const newItemBody = z.strictObject({
   category: z.enum(CATEGORIES),

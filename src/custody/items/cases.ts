@@ -34,19 +34,29 @@ export function caseVisibility(caller: Caller): { sql: string; params: string[] 
   };
 }
 
-/** A page of the cases the caller may see, newest first, optionally those whose number or title holds `q`. */
+/**
+ * A page of the cases the caller may see, newest first, optionally only those whose number or title holds `q`
+ * and those open or closed.
+ */
 export async function listCases(
   em: EntityManager,
   caller: Caller,
-  page: { q?: string; limit: number; offset: number },
+  page: { q?: string; status?: 'open' | 'closed'; limit: number; offset: number },
 ): Promise<{ cases: Case[]; total: number }> {
   const visibility = caseVisibility(caller);
   const text = page.q ? ` and (c.case_number ilike ? or c.title ilike ?)` : '';
+  const status = page.status ? ` and c.status = ?` : '';
   const pattern = `%${(page.q ?? '').replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
   const rows = await em.execute<{ id: string; total: string }[]>(
-    `select c.id, count(*) over () as total from cases c where ${visibility.sql}${text}
+    `select c.id, count(*) over () as total from cases c where ${visibility.sql}${text}${status}
       order by c.created_at desc, c.id limit ? offset ?`,
-    [...visibility.params, ...(page.q ? [pattern, pattern] : []), page.limit, page.offset],
+    [
+      ...visibility.params,
+      ...(page.q ? [pattern, pattern] : []),
+      ...(page.status ? [page.status] : []),
+      page.limit,
+      page.offset,
+    ],
   );
   const cases = await em.find(
     Case,

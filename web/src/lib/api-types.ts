@@ -2928,6 +2928,7 @@ export interface operations {
                 limit?: number;
                 offset?: number;
                 q?: string;
+                status?: "open" | "closed";
             };
             header?: never;
             path?: never;
