@@ -73,7 +73,8 @@ test('in English no Chinese is left but the item’s own data, and the choice su
   await page.getByText(CASE_TITLE).first().waitFor();
   await page.getByText('English', { exact: true }).click();
   await page.getByRole('heading', { level: 1, name: /^Item/ }).waitFor();
-  const ownData = [phone.description, phone.seizedFrom, phone.seizedPlace, phone.unit, CASE_TITLE];
+  const caseNumber = (await as(c.ctx, c.world.people.approver).get(`/items/${code}`)).body.caseNumber as string;
+  const ownData = [phone.description, phone.seizedFrom, phone.seizedPlace, phone.unit, CASE_TITLE, caseNumber];
   const leftover = async () => {
     let text = await page.locator('body').innerText();
     // The item's own data, as the officer typed it, and the language switch's own name for Chinese.
