@@ -78,7 +78,7 @@ test('in English no Chinese is left but the item’s own data, and the choice su
   const leftover = async () => {
     let text = await page.locator('body').innerText();
     // The item's own data, as the officer typed it, and the language switch's own name for Chinese.
-    for (const data of [...ownData, '中文']) text = text.split(data).join('');
+    for (const data of [...ownData, '中文'].sort((a, b) => b.length - a.length)) text = text.split(data).join('');
     return text.split('\n').filter((line) => HAN.test(line));
   };
   expect(await leftover()).toEqual([]);
