@@ -110,15 +110,19 @@ export function useScanStation() {
     first?: Credentials,
   ): Promise<T> {
     let witness = first;
+    let item: Item | undefined;
     for (let tries = 0; ; tries++) {
       try {
         return await attempt(witness);
       } catch (error) {
         const wanted = witnessProblem(error);
         if (!wanted || tries >= 3) throw error;
+        // Shown in the dialog, so that the witness sees what they vouch for; asked only on this path.
+        item ??= await ok(api.GET('/items/{code}', { params: { path: { code } } })).catch(() => undefined);
         const answer = await ask({
           kind: 'witness',
           code,
+          item,
           category: wanted.category ?? category,
           witness: true,
           error: wanted.wrongPassword ? error : undefined,
