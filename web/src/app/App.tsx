@@ -20,9 +20,13 @@ function Localized() {
     <ConfigProvider
       locale={lang === 'zh' ? zhCN : enUS}
       theme={{
-        // Ant Design's lighter greys fall below WCAG AA contrast on white; these keep its look and pass.
+        // Ant Design's lighter greys, its link blue, its error red and its success green fall below WCAG AA
+        // contrast on white; these keep its look and pass.
         token: {
           colorPrimary: '#1f4e79',
+          colorLink: '#1f4e79',
+          colorError: '#c0161f',
+          colorSuccess: '#237804',
           borderRadius: 4,
           colorTextDescription: 'rgba(0, 0, 0, 0.62)',
           colorTextTertiary: 'rgba(0, 0, 0, 0.62)',
