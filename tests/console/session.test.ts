@@ -86,6 +86,7 @@ test('the language is remembered per user: English comes back with its user, tho
   await signIn(page, c.world.people.officer2);
   await page.getByRole('button', { name: '退出登录' }).waitFor();
   await page.getByRole('button', { name: '退出登录' }).click();
+  await page.waitForURL(/\/sign-in/);
   await signIn(page, c.world.people.approver);
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 });

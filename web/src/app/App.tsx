@@ -8,6 +8,8 @@ import { useEffect } from 'react';
 import { RouterProvider } from 'react-router';
 import { LangProvider, useLang } from '../lib/i18n';
 import { queryClient } from '../lib/query';
+import { ME_KEY } from '../lib/session';
+import type { Me } from '../lib/api-shapes';
 import { router } from './routes';
 
 function Localized() {
@@ -41,10 +43,13 @@ function Localized() {
   );
 }
 
+// The user the session cache holds now: the sign-in page puts them there, signing out clears it.
+const signedIn = () => queryClient.getQueryData<Me | null>(ME_KEY)?.username;
+
 export function App() {
   return (
     <QueryClientProvider client={queryClient}>
-      <LangProvider>
+      <LangProvider signedIn={signedIn}>
         <Localized />
       </LangProvider>
     </QueryClientProvider>

@@ -50,10 +50,8 @@ export default function Layout() {
   const navigate = useNavigate();
 
   useEffect(() => onSessionExpired(() => queryClient.setQueryData(ME_KEY, null)), [queryClient]);
-  // The language chosen is this user's while they are signed in; after, the sign-in page is nobody's.
   useEffect(() => {
-    rememberFor(me?.username);
-    return () => rememberFor(undefined);
+    if (me?.username) rememberFor(me.username);
   }, [me?.username, rememberFor]);
 
   if (isPending) return <Spin fullscreen tip={c.loading} />;

@@ -25,30 +25,33 @@ interface LangState {
   lang: Lang;
   setLang(lang: Lang): void;
   /** Called once the user is known: takes up the language they chose last time. */
-  rememberFor(username: string | undefined): void;
+  rememberFor(username: string): void;
 }
 
 const LangContext = createContext<LangState | null>(null);
 
-export function LangProvider({ children }: { children: ReactNode }) {
+/**
+ * `signedIn` names the user at the moment of a switch. It is asked at the click, not kept from the last
+ * render: a switch made in the instant between signing in and the layout learning who signed in is still
+ * that user's.
+ */
+export function LangProvider({ signedIn, children }: { signedIn: () => string | undefined; children: ReactNode }) {
   const [lang, setLangState] = useState<Lang>(() => {
     const last = localStorage.getItem(LAST_KEY);
     return isLang(last) ? last : 'zh';
   });
-  const [username, setUsername] = useState<string>();
 
   const setLang = useCallback(
     (next: Lang) => {
       setLangState(next);
       localStorage.setItem(LAST_KEY, next);
+      const username = signedIn();
       if (username) localStorage.setItem(userKey(username), next);
     },
-    [username],
+    [signedIn],
   );
-  const rememberFor = useCallback((name: string | undefined) => {
-    setUsername(name);
-    if (!name) return;
-    const theirs = localStorage.getItem(userKey(name));
+  const rememberFor = useCallback((username: string) => {
+    const theirs = localStorage.getItem(userKey(username));
     if (isLang(theirs)) {
       setLangState(theirs);
       localStorage.setItem(LAST_KEY, theirs);
