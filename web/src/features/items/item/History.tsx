@@ -1,7 +1,7 @@
 import { Alert, Button, Card, Spin, Timeline, Typography } from 'antd';
 import { FilePdfOutlined } from '@ant-design/icons';
 import type { ReactNode } from 'react';
-import { formatTime } from './time';
+import { formatTime } from '../../../lib/format';
 import { useLang, useWords } from '../../../lib/i18n';
 import { common } from '../../../lib/words';
 import { ProblemAlert } from '../../../components/ProblemAlert';

@@ -1,7 +1,7 @@
 import { Card, Descriptions, Tag } from 'antd';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
-import { formatDate, formatTime } from './time';
+import { formatDate, formatTime } from '../../../lib/format';
 import { useLang, useWords } from '../../../lib/i18n';
 import { useCase, type Item } from './data';
 import { wordFor, words } from './words';
