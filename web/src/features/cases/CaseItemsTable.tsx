@@ -5,18 +5,11 @@ import { Link, useNavigate } from 'react-router';
 import { ItemCode } from '../../components/ItemCode';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useWords } from '../../lib/i18n';
-import { ITEM_PAGE, useCaseItemPages, type CaseItem } from './api';
+import { ITEM_PAGE, useCaseItemPages } from './api';
 import { words } from './words';
 
 const ROW_HEIGHT = 44;
 const COLUMNS = '44px 170px 64px 104px minmax(220px, 1fr) 96px 150px';
-const STATE_COLOURS: Partial<Record<CaseItem['state'], string>> = {
-  registered: 'gold',
-  received: 'cyan',
-  in_locker: 'purple',
-  stored: 'green',
-  on_loan: 'orange',
-};
 
 const cell: React.CSSProperties = {
   padding: '0 8px',
@@ -52,8 +45,10 @@ export function CaseItemsTable({
     estimateSize: () => ROW_HEIGHT,
     overscan: 12,
     onChange: (v) => {
-      const first = v.range?.startIndex ?? 0;
-      const last = v.range?.endIndex ?? 0;
+      // The rows in the page, overscan included: a row drawn must be a row fetched.
+      const drawn = v.getVirtualIndexes();
+      const first = drawn[0] ?? 0;
+      const last = drawn.at(-1) ?? 0;
       // Only a move to another page of the server's list needs new state.
       setRange((now) =>
         Math.floor(now.first / ITEM_PAGE) === Math.floor(first / ITEM_PAGE) &&
@@ -172,7 +167,7 @@ export function CaseItemsTable({
                       {item.description}
                     </div>
                     <div role="cell" style={cell}>
-                      <Tag color={STATE_COLOURS[item.state]}>{w[`state_${item.state}`]}</Tag>
+                      <Tag>{w[`state_${item.state}`]}</Tag>
                     </div>
                     <div role="cell" style={cell}>
                       {item.locationCode ?? w.noPlace}

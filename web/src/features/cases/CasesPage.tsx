@@ -1,7 +1,7 @@
 import { PlusOutlined } from '@ant-design/icons';
 import { Button, DatePicker, Flex, Form, Input, Modal, Select, Space, Table, Tag, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatDate, formatTime } from '../../lib/format';
@@ -80,6 +80,8 @@ export default function CasesPage() {
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const [creating, setCreating] = useState(false);
+  // A case is what the list is for: its page's code is fetched while the list is read, not after the click.
+  useEffect(() => void import('./CasePage'), []);
 
   const q = params.get('q')?.trim() ?? '';
   const rawStatus = params.get('state');
