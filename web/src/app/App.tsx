@@ -30,6 +30,10 @@ function Localized() {
           colorError: '#c0161f',
           colorSuccess: '#237804',
           borderRadius: 4,
+          // A button's loading icon that left before it had grown never finished its leaving transition (no
+          // transitionend from width 0 to 0), and its name stayed in the button's; a counter PC gains nothing
+          // from animations either.
+          motion: false,
           colorTextDescription: 'rgba(0, 0, 0, 0.62)',
           colorTextTertiary: 'rgba(0, 0, 0, 0.62)',
           colorTextPlaceholder: 'rgba(0, 0, 0, 0.55)',
