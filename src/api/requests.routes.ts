@@ -11,7 +11,13 @@ import {
   requestIdsNaming,
   requestItemCodes,
 } from '../custody/items/requests';
-import { CustodyRequest, REQUEST_KINDS } from '../custody/items/request.entity';
+import {
+  CustodyRequest,
+  DISPOSAL_METHODS,
+  LOAN_PURPOSES,
+  REQUEST_KINDS,
+  REQUEST_STATUSES,
+} from '../custody/items/request.entity';
 import { pageOf, uuidParam } from './common.schemas';
 import { decisionBody, itemCode, newRequestBody, requestListQuery, requiredNoteBody } from './custody.schemas';
 import type { AppDeps } from './deps';
@@ -20,13 +26,23 @@ import type { Api } from './route';
 const requestSchema = z.object({
   id: z.uuid(),
   kind: z.enum(REQUEST_KINDS),
-  status: z.string(),
+  status: z.enum(REQUEST_STATUSES),
+  agencyId: z.uuid().describe('the agency whose items it names, which decides it'),
   itemCodes: z.array(z.string()),
   requesterId: z.uuid(),
+  reason: z.string(),
+  createdAt: z.string(),
   decidedBy: z.uuid().nullable(),
+  decidedAt: z.string().nullable(),
+  decisionNote: z.string().nullable(),
   borrower: z.string().nullable().describe("a loan's"),
-  purpose: z.string().nullable().describe("a loan's"),
+  purpose: z.enum(LOAN_PURPOSES).nullable().describe("a loan's"),
   dueAt: z.string().nullable().describe("a loan's"),
+  toAgencyId: z.uuid().nullable().describe("a transfer's: the receiving agency"),
+  answeredBy: z.uuid().nullable().describe("a transfer's: who of the receiving agency accepted or refused it"),
+  answeredAt: z.string().nullable(),
+  method: z.enum(DISPOSAL_METHODS).nullable().describe("a disposal's"),
+  orderReference: z.string().nullable().describe("a disposal's: the order or judgment it carries out"),
   correctsIndex: z.number().int().nullable().describe("a correction's: the index of the event it corrects"),
   changes: z.record(z.string(), z.string().nullable()).nullable().describe("a correction's: the new values"),
 });
@@ -37,7 +53,7 @@ const listQuery = requestListQuery.extend({
 });
 
 export function requestRoutes(api: Api, { orm }: AppDeps): void {
-  const present = async (r: CustodyRequest) => ({
+  const present = async (r: CustodyRequest): Promise<z.infer<typeof requestSchema>> => ({
     id: r.id,
     kind: r.kind,
     status: r.status,

@@ -5042,17 +5042,36 @@ export interface operations {
                             id: string;
                             /** @enum {string} */
                             kind: "loan" | "transfer" | "disposal" | "correction";
-                            status: string;
+                            /** @enum {string} */
+                            status: "requested" | "approved" | "rejected" | "cancelled" | "carried_out" | "refused";
+                            /**
+                             * Format: uuid
+                             * @description the agency whose items it names, which decides it
+                             */
+                            agencyId: string;
                             itemCodes: string[];
                             /** Format: uuid */
                             requesterId: string;
+                            reason: string;
+                            createdAt: string;
                             decidedBy: string | null;
+                            decidedAt: string | null;
+                            decisionNote: string | null;
                             /** @description a loan's */
                             borrower: string | null;
                             /** @description a loan's */
-                            purpose: string | null;
+                            purpose: ("lab" | "court" | "appraisal" | "remote_display" | "other") | null;
                             /** @description a loan's */
                             dueAt: string | null;
+                            /** @description a transfer's: the receiving agency */
+                            toAgencyId: string | null;
+                            /** @description a transfer's: who of the receiving agency accepted or refused it */
+                            answeredBy: string | null;
+                            answeredAt: string | null;
+                            /** @description a disposal's */
+                            method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
+                            /** @description a disposal's: the order or judgment it carries out */
+                            orderReference: string | null;
                             /** @description a correction's: the index of the event it corrects */
                             correctsIndex: number | null;
                             /** @description a correction's: the new values */
@@ -5146,17 +5165,36 @@ export interface operations {
                         id: string;
                         /** @enum {string} */
                         kind: "loan" | "transfer" | "disposal" | "correction";
-                        status: string;
+                        /** @enum {string} */
+                        status: "requested" | "approved" | "rejected" | "cancelled" | "carried_out" | "refused";
+                        /**
+                         * Format: uuid
+                         * @description the agency whose items it names, which decides it
+                         */
+                        agencyId: string;
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        reason: string;
+                        createdAt: string;
                         decidedBy: string | null;
+                        decidedAt: string | null;
+                        decisionNote: string | null;
                         /** @description a loan's */
                         borrower: string | null;
                         /** @description a loan's */
-                        purpose: string | null;
+                        purpose: ("lab" | "court" | "appraisal" | "remote_display" | "other") | null;
                         /** @description a loan's */
                         dueAt: string | null;
+                        /** @description a transfer's: the receiving agency */
+                        toAgencyId: string | null;
+                        /** @description a transfer's: who of the receiving agency accepted or refused it */
+                        answeredBy: string | null;
+                        answeredAt: string | null;
+                        /** @description a disposal's */
+                        method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
+                        /** @description a disposal's: the order or judgment it carries out */
+                        orderReference: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
@@ -5226,17 +5264,36 @@ export interface operations {
                         id: string;
                         /** @enum {string} */
                         kind: "loan" | "transfer" | "disposal" | "correction";
-                        status: string;
+                        /** @enum {string} */
+                        status: "requested" | "approved" | "rejected" | "cancelled" | "carried_out" | "refused";
+                        /**
+                         * Format: uuid
+                         * @description the agency whose items it names, which decides it
+                         */
+                        agencyId: string;
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        reason: string;
+                        createdAt: string;
                         decidedBy: string | null;
+                        decidedAt: string | null;
+                        decisionNote: string | null;
                         /** @description a loan's */
                         borrower: string | null;
                         /** @description a loan's */
-                        purpose: string | null;
+                        purpose: ("lab" | "court" | "appraisal" | "remote_display" | "other") | null;
                         /** @description a loan's */
                         dueAt: string | null;
+                        /** @description a transfer's: the receiving agency */
+                        toAgencyId: string | null;
+                        /** @description a transfer's: who of the receiving agency accepted or refused it */
+                        answeredBy: string | null;
+                        answeredAt: string | null;
+                        /** @description a disposal's */
+                        method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
+                        /** @description a disposal's: the order or judgment it carries out */
+                        orderReference: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
@@ -5315,17 +5372,36 @@ export interface operations {
                         id: string;
                         /** @enum {string} */
                         kind: "loan" | "transfer" | "disposal" | "correction";
-                        status: string;
+                        /** @enum {string} */
+                        status: "requested" | "approved" | "rejected" | "cancelled" | "carried_out" | "refused";
+                        /**
+                         * Format: uuid
+                         * @description the agency whose items it names, which decides it
+                         */
+                        agencyId: string;
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        reason: string;
+                        createdAt: string;
                         decidedBy: string | null;
+                        decidedAt: string | null;
+                        decisionNote: string | null;
                         /** @description a loan's */
                         borrower: string | null;
                         /** @description a loan's */
-                        purpose: string | null;
+                        purpose: ("lab" | "court" | "appraisal" | "remote_display" | "other") | null;
                         /** @description a loan's */
                         dueAt: string | null;
+                        /** @description a transfer's: the receiving agency */
+                        toAgencyId: string | null;
+                        /** @description a transfer's: who of the receiving agency accepted or refused it */
+                        answeredBy: string | null;
+                        answeredAt: string | null;
+                        /** @description a disposal's */
+                        method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
+                        /** @description a disposal's: the order or judgment it carries out */
+                        orderReference: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
@@ -5413,17 +5489,36 @@ export interface operations {
                         id: string;
                         /** @enum {string} */
                         kind: "loan" | "transfer" | "disposal" | "correction";
-                        status: string;
+                        /** @enum {string} */
+                        status: "requested" | "approved" | "rejected" | "cancelled" | "carried_out" | "refused";
+                        /**
+                         * Format: uuid
+                         * @description the agency whose items it names, which decides it
+                         */
+                        agencyId: string;
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        reason: string;
+                        createdAt: string;
                         decidedBy: string | null;
+                        decidedAt: string | null;
+                        decisionNote: string | null;
                         /** @description a loan's */
                         borrower: string | null;
                         /** @description a loan's */
-                        purpose: string | null;
+                        purpose: ("lab" | "court" | "appraisal" | "remote_display" | "other") | null;
                         /** @description a loan's */
                         dueAt: string | null;
+                        /** @description a transfer's: the receiving agency */
+                        toAgencyId: string | null;
+                        /** @description a transfer's: who of the receiving agency accepted or refused it */
+                        answeredBy: string | null;
+                        answeredAt: string | null;
+                        /** @description a disposal's */
+                        method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
+                        /** @description a disposal's: the order or judgment it carries out */
+                        orderReference: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
@@ -5511,17 +5606,36 @@ export interface operations {
                         id: string;
                         /** @enum {string} */
                         kind: "loan" | "transfer" | "disposal" | "correction";
-                        status: string;
+                        /** @enum {string} */
+                        status: "requested" | "approved" | "rejected" | "cancelled" | "carried_out" | "refused";
+                        /**
+                         * Format: uuid
+                         * @description the agency whose items it names, which decides it
+                         */
+                        agencyId: string;
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        reason: string;
+                        createdAt: string;
                         decidedBy: string | null;
+                        decidedAt: string | null;
+                        decisionNote: string | null;
                         /** @description a loan's */
                         borrower: string | null;
                         /** @description a loan's */
-                        purpose: string | null;
+                        purpose: ("lab" | "court" | "appraisal" | "remote_display" | "other") | null;
                         /** @description a loan's */
                         dueAt: string | null;
+                        /** @description a transfer's: the receiving agency */
+                        toAgencyId: string | null;
+                        /** @description a transfer's: who of the receiving agency accepted or refused it */
+                        answeredBy: string | null;
+                        answeredAt: string | null;
+                        /** @description a disposal's */
+                        method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
+                        /** @description a disposal's: the order or judgment it carries out */
+                        orderReference: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
@@ -5609,17 +5723,36 @@ export interface operations {
                         id: string;
                         /** @enum {string} */
                         kind: "loan" | "transfer" | "disposal" | "correction";
-                        status: string;
+                        /** @enum {string} */
+                        status: "requested" | "approved" | "rejected" | "cancelled" | "carried_out" | "refused";
+                        /**
+                         * Format: uuid
+                         * @description the agency whose items it names, which decides it
+                         */
+                        agencyId: string;
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        reason: string;
+                        createdAt: string;
                         decidedBy: string | null;
+                        decidedAt: string | null;
+                        decisionNote: string | null;
                         /** @description a loan's */
                         borrower: string | null;
                         /** @description a loan's */
-                        purpose: string | null;
+                        purpose: ("lab" | "court" | "appraisal" | "remote_display" | "other") | null;
                         /** @description a loan's */
                         dueAt: string | null;
+                        /** @description a transfer's: the receiving agency */
+                        toAgencyId: string | null;
+                        /** @description a transfer's: who of the receiving agency accepted or refused it */
+                        answeredBy: string | null;
+                        answeredAt: string | null;
+                        /** @description a disposal's */
+                        method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
+                        /** @description a disposal's: the order or judgment it carries out */
+                        orderReference: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
@@ -5707,17 +5840,36 @@ export interface operations {
                         id: string;
                         /** @enum {string} */
                         kind: "loan" | "transfer" | "disposal" | "correction";
-                        status: string;
+                        /** @enum {string} */
+                        status: "requested" | "approved" | "rejected" | "cancelled" | "carried_out" | "refused";
+                        /**
+                         * Format: uuid
+                         * @description the agency whose items it names, which decides it
+                         */
+                        agencyId: string;
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        reason: string;
+                        createdAt: string;
                         decidedBy: string | null;
+                        decidedAt: string | null;
+                        decisionNote: string | null;
                         /** @description a loan's */
                         borrower: string | null;
                         /** @description a loan's */
-                        purpose: string | null;
+                        purpose: ("lab" | "court" | "appraisal" | "remote_display" | "other") | null;
                         /** @description a loan's */
                         dueAt: string | null;
+                        /** @description a transfer's: the receiving agency */
+                        toAgencyId: string | null;
+                        /** @description a transfer's: who of the receiving agency accepted or refused it */
+                        answeredBy: string | null;
+                        answeredAt: string | null;
+                        /** @description a disposal's */
+                        method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
+                        /** @description a disposal's: the order or judgment it carries out */
+                        orderReference: string | null;
                         /** @description a correction's: the index of the event it corrects */
                         correctsIndex: number | null;
                         /** @description a correction's: the new values */
