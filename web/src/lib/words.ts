@@ -1,6 +1,6 @@
 import { defineWords } from './i18n';
 
-/** Words every screen uses: the shell, problems, the roles and states the server names. */
+/** Words every screen uses: the shell, problems, the roles, states and purposes the server names. */
 export const common = defineWords(
   {
     appName: '涉案财物管理',
@@ -32,6 +32,11 @@ export const common = defineWords(
     role_approver: '审批人',
     role_inspector: '监督员',
     role_admin: '管理员',
+    purpose_lab: '送检',
+    purpose_court: '庭审',
+    purpose_appraisal: '鉴定估价',
+    purpose_remote_display: '远程示证',
+    purpose_other: '其他',
   },
   {
     appName: 'Custody',
@@ -63,5 +68,10 @@ export const common = defineWords(
     role_approver: 'Approver',
     role_inspector: 'Inspector',
     role_admin: 'Administrator',
+    purpose_lab: 'Lab',
+    purpose_court: 'Court',
+    purpose_appraisal: 'Appraisal',
+    purpose_remote_display: 'Remote display',
+    purpose_other: 'Other',
   },
 );

@@ -3,6 +3,7 @@ import { ItemCode } from '../../components/ItemCode';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatTime } from '../../lib/format';
 import { useLang, useWords } from '../../lib/i18n';
+import { common } from '../../lib/words';
 import { categoryWord } from './refusal';
 import type { DialogAnswer, DialogRequest } from './station';
 import { words } from './words';
@@ -32,6 +33,7 @@ export function ScanDialog({
   afterClose: () => void;
 }) {
   const w = useWords(words);
+  const c = useWords(common);
   const { lang } = useLang();
   const open = !!request;
   const kind = request?.kind ?? 'witness';
@@ -95,9 +97,7 @@ export function ScanDialog({
                       {
                         key: 'purpose',
                         label: w.purpose,
-                        children: request.loan.purpose
-                          ? ((w[`purpose_${request.loan.purpose}` as keyof typeof w] as string) ?? request.loan.purpose)
-                          : '',
+                        children: request.loan.purpose ? c[`purpose_${request.loan.purpose}`] : '',
                       },
                       { key: 'due', label: w.dueAt, children: formatTime(request.loan.dueAt, lang) },
                     ]
