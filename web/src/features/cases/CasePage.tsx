@@ -1,4 +1,4 @@
-import { ArrowLeftOutlined, PlusOutlined, PrinterOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, AuditOutlined, PlusOutlined, PrinterOutlined } from '@ant-design/icons';
 import { Button, Descriptions, Flex, Skeleton, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -7,6 +7,7 @@ import { formatDate, formatTime } from '../../lib/format';
 import { useLang, useWords } from '../../lib/i18n';
 import { hasRole, useMe } from '../../lib/session';
 import { PrintLabelsDialog, type LabelTarget } from '../labels';
+import { RequestDialog } from '../requests';
 import { useCase, useCaseItemPages } from './api';
 import { CaseItemsTable } from './CaseItemsTable';
 import { words } from './words';
@@ -23,6 +24,7 @@ export default function CasePage() {
   const { total } = useCaseItemPages(id, 0, 0);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [printing, setPrinting] = useState<LabelTarget>();
+  const [requesting, setRequesting] = useState(false);
 
   const back = (
     <Link to="/cases">
@@ -43,6 +45,8 @@ export default function CasePage() {
   // warehouse print labels.
   const canRegister = hasRole(me, 'officer', 'clerk') && theCase.status === 'open' && me?.agencyId === theCase.agencyId;
   const canPrint = hasRole(me, 'officer', 'clerk', 'warehouse');
+  // Requests are filed by the agency with legal custody of the items, which is the case's until transferred.
+  const canRequest = hasRole(me, 'officer', 'clerk', 'approver');
   const registerPath = `/cases/${theCase.id}/register`;
 
   return (
@@ -84,6 +88,11 @@ export default function CasePage() {
               {w.registerItems}
             </Button>
           )}
+          {canRequest && (
+            <Button icon={<AuditOutlined />} disabled={selected.size === 0} onClick={() => setRequesting(true)}>
+              {w.requestSelected(selected.size)}
+            </Button>
+          )}
           {canPrint && (
             <>
               <Button
@@ -101,6 +110,7 @@ export default function CasePage() {
         </Space>
       </Flex>
       <CaseItemsTable caseId={theCase.id} selected={selected} onSelect={setSelected} />
+      <RequestDialog codes={[...selected]} open={requesting} onClose={() => setRequesting(false)} />
       {printing && <PrintLabelsDialog open target={printing} onClose={() => setPrinting(undefined)} />}
     </Flex>
   );

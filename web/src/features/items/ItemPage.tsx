@@ -4,10 +4,11 @@ import { useEffect } from 'react';
 import { useParams } from 'react-router';
 import { ItemCode } from '../../components/ItemCode';
 import { ProblemAlert } from '../../components/ProblemAlert';
+import { ItemRequests } from '../requests';
 import { useWords } from '../../lib/i18n';
 import { common } from '../../lib/words';
 import { eventsKey, useItem, useItemEvents } from './item/data';
-import { Actions } from './item/HoldAction';
+import { Actions } from './item/Actions';
 import { History } from './item/History';
 import { CustodyFacts, Particulars } from './item/Particulars';
 import { Photos } from './item/Photos';
@@ -58,6 +59,7 @@ export default function ItemPage() {
           <Col xs={24} lg={10}>
             <Flex vertical gap={16}>
               <Actions item={it} />
+              <ItemRequests code={it.code} />
               <History code={it.code} />
             </Flex>
           </Col>

@@ -1,6 +1,9 @@
+import { AuditOutlined, PrinterOutlined } from '@ant-design/icons';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Button, Card, Form, Input, Space, Typography } from 'antd';
 import { useState } from 'react';
+import { PrintLabelsDialog } from '../../labels';
+import { RequestDialog } from '../../requests';
 import { ProblemAlert } from '../../../components/ProblemAlert';
 import { api, ok } from '../../../lib/api';
 import { useWords } from '../../../lib/i18n';
@@ -9,17 +12,23 @@ import { itemKey, type Item } from './data';
 import { words } from './words';
 
 /**
- * What the caller may do to the item now: an approver or clerk places a legal hold, or releases the one there
- * is. The server decides (its own agency, the item's state); a refusal shows its detail here.
+ * What the caller may do to the item now, as the server allows it (its roles, the item's agency and state):
+ * file a request for it, print its label, place a legal hold or release the one there is. The server still
+ * decides; a refusal shows its detail here.
  */
 export function Actions({ item }: { item: Item }) {
   const w = useWords(words);
   const me = useMe().data;
   const queryClient = useQueryClient();
   const [open, setOpen] = useState(false);
+  const [dialog, setDialog] = useState<'request' | 'labels'>();
   const [form] = Form.useForm<{ reason: string }>();
   const held = !!item.legalHold;
-  const may = hasRole(me, 'approver', 'clerk') && item.allowedCommands.includes('hold');
+  const ownAgency = item.owningAgencyCode === me?.agencyCode;
+  const mayHold = hasRole(me, 'approver', 'clerk') && item.allowedCommands.includes('hold');
+  const mayRequest =
+    hasRole(me, 'officer', 'clerk', 'approver') && ownAgency && item.allowedCommands.includes('request');
+  const mayPrint = hasRole(me, 'officer', 'clerk', 'warehouse') && item.allowedCommands.includes('label');
 
   const hold = useMutation({
     mutationFn: ({ reason }: { reason: string }) => {
@@ -39,12 +48,26 @@ export function Actions({ item }: { item: Item }) {
   const label = held ? w.releaseHold : w.placeHold;
   return (
     <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{w.actions}</h2>}>
-      {!may ? (
+      {!mayHold && !mayRequest && !mayPrint ? (
         <Typography.Text type="secondary">{w.noActions}</Typography.Text>
       ) : !open ? (
-        <Button danger={!held} onClick={() => setOpen(true)}>
-          {label}
-        </Button>
+        <Space wrap>
+          {mayRequest && (
+            <Button icon={<AuditOutlined />} onClick={() => setDialog('request')}>
+              {w.fileRequest}
+            </Button>
+          )}
+          {mayPrint && (
+            <Button icon={<PrinterOutlined />} onClick={() => setDialog('labels')}>
+              {w.printLabel}
+            </Button>
+          )}
+          {mayHold && (
+            <Button danger={!held} onClick={() => setOpen(true)}>
+              {label}
+            </Button>
+          )}
+        </Space>
       ) : (
         <Form form={form} layout="vertical" requiredMark={false} onFinish={(values) => hold.mutate(values)}>
           <Typography.Title level={3} style={{ fontSize: 15 }}>
@@ -76,6 +99,10 @@ export function Actions({ item }: { item: Item }) {
             </Button>
           </Space>
         </Form>
+      )}
+      <RequestDialog codes={[item.code]} open={dialog === 'request'} onClose={() => setDialog(undefined)} />
+      {dialog === 'labels' && (
+        <PrintLabelsDialog open target={{ codes: [item.code] }} onClose={() => setDialog(undefined)} />
       )}
     </Card>
   );

@@ -1,0 +1,88 @@
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { api, ok } from '../../lib/api';
+import type { Answer, BodyOf } from '../../lib/api-shapes';
+
+export type CustodyRequest = Answer<'getRequests'>['items'][number];
+export type RequestKind = CustodyRequest['kind'];
+export type RequestStatus = CustodyRequest['status'];
+export type NewRequest = BodyOf<'postRequests'>;
+export type Agency = Answer<'getAgencies'>['items'][number];
+
+/** The kinds an officer or clerk files from the console (corrections are filed from an event). */
+export const FILED_KINDS = ['loan', 'transfer', 'disposal'] as const satisfies readonly RequestKind[];
+export const REQUEST_STATUSES: readonly RequestStatus[] = [
+  'requested',
+  'approved',
+  'rejected',
+  'refused',
+  'carried_out',
+  'cancelled',
+];
+export const LOAN_PURPOSES = [
+  'lab',
+  'court',
+  'appraisal',
+  'remote_display',
+  'other',
+] as const satisfies readonly Extract<NewRequest, { kind: 'loan' }>['purpose'][];
+export const DISPOSAL_METHODS = [
+  'returned_to_owner',
+  'auctioned',
+  'confiscated',
+  'destroyed',
+  'released_to_other_authority',
+] as const satisfies readonly Extract<NewRequest, { kind: 'disposal' }>['method'][];
+
+export interface RequestListQuery {
+  kind?: RequestKind;
+  status?: RequestStatus;
+  item?: string;
+  limit: number;
+  offset: number;
+}
+
+export function useRequests(query: RequestListQuery) {
+  return useQuery({
+    queryKey: ['requests', query],
+    queryFn: () => ok(api.GET('/requests', { params: { query } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+/** Every agency, for naming a transfer's receiver: a province has tens, not thousands. */
+export function useAgencies() {
+  return useQuery({
+    queryKey: ['agencies'],
+    queryFn: () => ok(api.GET('/agencies', { params: { query: { limit: 200, offset: 0 } } })),
+    staleTime: 300_000,
+  });
+}
+
+// A request adds a request_created event to each of its items: their pages and lists are read again.
+function useInvalidateAfterRequest() {
+  const queryClient = useQueryClient();
+  return () =>
+    Promise.all([['requests'], ['item'], ['items']].map((queryKey) => queryClient.invalidateQueries({ queryKey })));
+}
+
+/**
+ * Files a request. A second press after a dropped answer sends the same Idempotency-Key, so the server answers
+ * with the first request instead of filing two.
+ */
+export function useFileRequest() {
+  const invalidate = useInvalidateAfterRequest();
+  return useMutation({
+    mutationFn: ({ body, key }: { body: NewRequest; key: string }) =>
+      ok(api.POST('/requests', { params: { header: { 'Idempotency-Key': key } }, body })),
+    onSuccess: invalidate,
+  });
+}
+
+export function useCancelRequest() {
+  const invalidate = useInvalidateAfterRequest();
+  return useMutation({
+    mutationFn: ({ id, note }: { id: string; note: string }) =>
+      ok(api.POST('/requests/{id}/cancel', { params: { path: { id } }, body: { note } })),
+    onSuccess: invalidate,
+  });
+}
