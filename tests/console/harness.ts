@@ -28,7 +28,12 @@ export interface ConsoleWorld {
  */
 export function setUpConsole(
   set: (world: ConsoleWorld) => void,
-  options: { env?: Record<string, string>; chromiumArgs?: string[] } = {},
+  options: {
+    env?: Record<string, string>;
+    chromiumArgs?: string[];
+    /** The server's own database URL, e.g. through a relay the test can cut. */
+    databaseUrl?: (url: string) => Promise<string>;
+  } = {},
 ): void {
   let ctx: TestContext;
   let server: ServerProcess;
@@ -40,7 +45,7 @@ export function setUpConsole(
     const world = await buildWorld(ctx);
     const port = await freePort();
     server = startServer({
-      DATABASE_URL: ctx.serverUrl,
+      DATABASE_URL: options.databaseUrl ? await options.databaseUrl(ctx.serverUrl) : ctx.serverUrl,
       DATABASE_OWNER_URL: ctx.url,
       JWT_SECRET: ctx.tokens.secret,
       PORT: String(port),
