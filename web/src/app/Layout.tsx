@@ -1,6 +1,13 @@
-import { AuditOutlined, FolderOpenOutlined, LogoutOutlined, ScanOutlined, SwapOutlined } from '@ant-design/icons';
+import {
+  AuditOutlined,
+  FolderOpenOutlined,
+  LogoutOutlined,
+  MenuOutlined,
+  ScanOutlined,
+  SwapOutlined,
+} from '@ant-design/icons';
 import { useQueryClient } from '@tanstack/react-query';
-import { Alert, Button, Layout as AntLayout, Menu, Space, Spin, Typography } from 'antd';
+import { Alert, Button, Dropdown, Grid, Layout as AntLayout, Menu, Space, Spin, Typography } from 'antd';
 import { Suspense, useEffect, useState } from 'react';
 import { Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { ErrorBoundary } from '../components/ErrorBoundary';
@@ -48,6 +55,8 @@ export default function Layout() {
   const queryClient = useQueryClient();
   const location = useLocation();
   const navigate = useNavigate();
+  // A phone's header has no room for the menu's entries: they open from a button instead.
+  const narrow = !Grid.useBreakpoint().md;
 
   useEffect(() => onSessionExpired(() => queryClient.setQueryData(ME_KEY, null)), [queryClient]);
   useEffect(() => {
@@ -75,6 +84,7 @@ export default function Layout() {
   };
   const entries = MENU.filter((entry) => hasRole(me, ...entry.roles));
   const selected = entries.find((entry) => location.pathname.startsWith(entry.path))?.path;
+  const items = entries.map((entry) => ({ key: entry.path, icon: entry.icon, label: w[entry.word] }));
 
   return (
     <AntLayout style={{ minHeight: '100vh' }}>
@@ -84,17 +94,32 @@ export default function Layout() {
         <Typography.Text strong style={{ color: '#fff', fontSize: 16, whiteSpace: 'nowrap' }}>
           {c.appName}
         </Typography.Text>
-        <Menu
-          theme="dark"
-          mode="horizontal"
-          aria-label={w.menu}
-          selectedKeys={selected ? [selected] : []}
-          items={entries.map((entry) => ({ key: entry.path, icon: entry.icon, label: w[entry.word] }))}
-          onClick={({ key }) => navigate(key)}
-          style={{ flex: 1, minWidth: 0, background: 'transparent' }}
-        />
+        {narrow ? (
+          <div style={{ flex: 1 }}>
+            <Dropdown
+              trigger={['click']}
+              menu={{ items, selectedKeys: selected ? [selected] : [], onClick: ({ key }) => navigate(key) }}
+            >
+              <Button type="text" icon={<MenuOutlined />} aria-label={w.menu} style={{ color: '#fff' }} />
+            </Dropdown>
+          </div>
+        ) : (
+          <Menu
+            theme="dark"
+            mode="horizontal"
+            aria-label={w.menu}
+            selectedKeys={selected ? [selected] : []}
+            items={items}
+            onClick={({ key }) => navigate(key)}
+            style={{ flex: 1, minWidth: 0, background: 'transparent' }}
+          />
+        )}
         <Space size="middle">
-          <Typography.Text style={{ color: '#fff', whiteSpace: 'nowrap' }} data-testid="signed-in-user">
+          <Typography.Text
+            className="wide-only"
+            style={{ color: '#fff', whiteSpace: 'nowrap' }}
+            data-testid="signed-in-user"
+          >
             <span className="visually-hidden">{w.signedInAs} </span>
             {me.displayName}
           </Typography.Text>
