@@ -1,5 +1,5 @@
 import { Component, type ReactNode } from 'react';
-import { Button, Result } from 'antd';
+import { Alert, Button } from 'antd';
 
 interface Props {
   children: ReactNode;
@@ -7,7 +7,10 @@ interface Props {
   action: string;
 }
 
-/** A page that throws while rendering shows what happened and a way on, never a blank screen. */
+/**
+ * A page that throws while rendering shows what happened and a way on, never a blank screen. An alert, as a
+ * route that fails to load shows, rather than a Result: every page carries this boundary's code.
+ */
 export class ErrorBoundary extends Component<Props, { error?: Error }> {
   state: { error?: Error } = {};
   static getDerivedStateFromError(error: Error) {
@@ -16,11 +19,13 @@ export class ErrorBoundary extends Component<Props, { error?: Error }> {
   render() {
     if (!this.state.error) return this.props.children;
     return (
-      <Result
-        status="error"
+      <Alert
+        type="error"
+        showIcon
+        role="alert"
         title={this.props.title}
-        subTitle={this.state.error.message}
-        extra={<Button onClick={() => window.location.reload()}>{this.props.action}</Button>}
+        description={this.state.error.message}
+        action={<Button onClick={() => window.location.reload()}>{this.props.action}</Button>}
       />
     );
   }

@@ -3,13 +3,15 @@ import { Button, Flex, Input, Radio, Spin, Typography, type InputRef } from 'ant
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { formatItemCode } from '../../lib/format';
 import { useWords } from '../../lib/i18n';
-import { ScanDialog } from './ScanDialog';
 import { ScanList, ScanResultPanel } from './ScanResults';
 import { MODES, useScanStation, type AuditResult, type Place } from './station';
 import { words } from './words';
 
 // The decoder (and its WebAssembly) loads only when the camera is switched on, so the station opens small.
 const Camera = lazy(() => import('./Camera'));
+// The witness and loan dialog is fetched when first asked for: most scans never need it, and the station's first
+// load stays small.
+const ScanDialog = lazy(() => import('./ScanDialog').then((m) => ({ default: m.ScanDialog })));
 
 const NOT_TYPED = new Set(['radio', 'checkbox', 'button', 'submit', 'reset', 'range', 'color', 'file']);
 
@@ -99,6 +101,8 @@ export default function ScanStationPage() {
   const { mode, setMode, target, audit, auditResult, results, dialog, scan, closeAudit } = station;
   const input = useRef<InputRef>(null);
   const [camera, setCamera] = useState(false);
+  const [dialogUsed, setDialogUsed] = useState(false);
+  if (dialog && !dialogUsed) setDialogUsed(true);
   const dialogOpen = useRef(false);
   useEffect(() => {
     dialogOpen.current = !!dialog;
@@ -187,11 +191,15 @@ export default function ScanStationPage() {
       <ScanResultPanel result={results[0]} />
       {mode === 'inventory' && auditResult && <AuditSummary result={auditResult} />}
       <ScanList results={results} />
-      <ScanDialog
-        request={dialog?.request}
-        onAnswer={(answer) => dialog?.resolve(answer)}
-        afterClose={() => input.current?.focus({ preventScroll: true })}
-      />
+      {dialogUsed && (
+        <Suspense fallback={null}>
+          <ScanDialog
+            request={dialog?.request}
+            onAnswer={(answer) => dialog?.resolve(answer)}
+            afterClose={() => input.current?.focus({ preventScroll: true })}
+          />
+        </Suspense>
+      )}
     </div>
   );
 }
