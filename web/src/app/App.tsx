@@ -8,7 +8,7 @@ import { useEffect } from 'react';
 import { RouterProvider } from 'react-router';
 import { LangProvider, useLang } from '../lib/i18n';
 import { queryClient } from '../lib/query';
-import { ME_KEY } from '../lib/session';
+import { ME_KEY, prefetchMe } from '../lib/session';
 import type { Me } from '../lib/api-shapes';
 import { router } from './routes';
 
@@ -46,6 +46,8 @@ function Localized() {
     </ConfigProvider>
   );
 }
+
+if (!window.location.pathname.startsWith('/sign-in')) prefetchMe(queryClient);
 
 // The user the session cache holds now: the sign-in page puts them there, signing out clears it.
 const signedIn = () => queryClient.getQueryData<Me | null>(ME_KEY)?.username;

@@ -1,24 +1,34 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, type QueryClient } from '@tanstack/react-query';
 import { api, ok } from './api';
 import type { Me, Role } from './api-shapes';
 import { Problem } from './problem';
 
 export const ME_KEY = ['me'] as const;
 
+const meQuery = {
+  queryKey: ME_KEY,
+  queryFn: async (): Promise<Me | null> => {
+    try {
+      return await ok(api.GET('/me'));
+    } catch (err) {
+      if (err instanceof Problem && err.status === 401) return null;
+      throw err;
+    }
+  },
+  staleTime: 60_000,
+};
+
 /** The signed-in user, or null when there is no session (a 401). */
 export function useMe() {
-  return useQuery({
-    queryKey: ME_KEY,
-    queryFn: async (): Promise<Me | null> => {
-      try {
-        return await ok(api.GET('/me'));
-      } catch (err) {
-        if (err instanceof Problem && err.status === 401) return null;
-        throw err;
-      }
-    },
-    staleTime: 60_000,
-  });
+  return useQuery(meQuery);
+}
+
+/**
+ * Asks who is signed in as the app starts, while the page's code is still loading, instead of after the
+ * layout's code has arrived.
+ */
+export function prefetchMe(queryClient: QueryClient) {
+  void queryClient.prefetchQuery(meQuery);
 }
 
 export const hasRole = (me: Me | null | undefined, ...roles: Role[]) =>
