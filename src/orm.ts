@@ -31,6 +31,7 @@ import { Migration20261201400001IdempotencySecrets } from '../migrations/Migrati
 import { Migration20261201400002ServerRole } from '../migrations/Migration20261201400002ServerRole';
 import { Migration20261201500001DirectoryAppend } from '../migrations/Migration20261201500001DirectoryAppend';
 import { Migration20261202100001SignatureAttachments } from '../migrations/Migration20261202100001SignatureAttachments';
+import { Migration20261207100001UserLanguage } from '../migrations/Migration20261207100001UserLanguage';
 
 export const entities = [
   Agency,
@@ -69,6 +70,7 @@ const migrationsList = [
   { name: 'Migration20261201400002ServerRole', class: Migration20261201400002ServerRole },
   { name: 'Migration20261201500001DirectoryAppend', class: Migration20261201500001DirectoryAppend },
   { name: 'Migration20261202100001SignatureAttachments', class: Migration20261202100001SignatureAttachments },
+  { name: 'Migration20261207100001UserLanguage', class: Migration20261207100001UserLanguage },
 ];
 
 export interface OrmOptions {

@@ -79,6 +79,28 @@ describe('sign-in', () => {
   });
 });
 
+describe('language', () => {
+  test('the language a user chose is theirs at every sign-in; anything but zh or en is refused and kept out', async () => {
+    const actor = await signedIn(ctx);
+    const put = (body: object) =>
+      request(ctx.app).put('/api/v1/me/language').set('Authorization', actor.auth).send(body);
+    expect((await login(actor.user.username, TEST_PASSWORD, '10.0.9.1')).body.user.language).toBeNull();
+
+    const chosen = await put({ language: 'en' });
+    expect(chosen.status).toBe(200);
+    expect(chosen.body).toMatchObject({ id: actor.user.id, language: 'en' });
+    const refused = await put({ language: 'fr' });
+    expect(refused.status).toBe(400);
+    expect(refused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(refused.body.detail).toMatch(/language/);
+
+    const again = await login(actor.user.username, TEST_PASSWORD, '10.0.9.2');
+    expect(again.body.user.language).toBe('en');
+    const me = await request(ctx.app).get('/api/v1/me').set('Authorization', actor.auth);
+    expect(me.body.language).toBe('en');
+  });
+});
+
 describe('tokens', () => {
   let userId: string;
   beforeAll(async () => {

@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { changeOwnPassword, signOut, signOutEverywhere } from '../custody/directory/accounts';
+import { changeOwnPassword, chooseLanguage, signOut, signOutEverywhere } from '../custody/directory/accounts';
 import type { Account } from '../custody/directory/caller';
 import type { CallerCache } from '../custody/directory/caller-cache';
 import { signIn } from '../custody/directory/sign-in';
@@ -10,7 +10,14 @@ import { User } from '../custody/directory/user.entity';
 import { clearSessionCookies, issueToken, setSessionCookies } from './auth';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
-import { loginBody, passwordChangeBody, sessionSchema, tokenSchema, userSchema } from './directory.schemas';
+import {
+  languageBody,
+  loginBody,
+  passwordChangeBody,
+  sessionSchema,
+  tokenSchema,
+  userSchema,
+} from './directory.schemas';
 
 export function authRoutes(
   api: Api,
@@ -136,6 +143,20 @@ export function authRoutes(
     responses: { 200: { description: 'the caller', schema: userSchema } },
     handler: async ({ res, caller }) => {
       const user = await orm.em.findOneOrFail(User, { id: caller.id });
+      res.json(presentUser(user, { code: caller.agencyCode }));
+    },
+  });
+
+  api.add({
+    method: 'put',
+    path: '/me/language',
+    summary: "Keep the console's language for the signed-in user: it is theirs at their next sign-in, anywhere",
+    tag: 'auth',
+    access: 'authenticated',
+    body: languageBody,
+    responses: { 200: { description: 'the caller', schema: userSchema } },
+    handler: async ({ res, body, caller }) => {
+      const user = await chooseLanguage(orm.em, caller, body.language);
       res.json(presentUser(user, { code: caller.agencyCode }));
     },
   });

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AGENCY_KINDS } from '../custody/directory/agency.entity';
-import { ROLES } from '../custody/directory/user.entity';
+import { LANGUAGES, ROLES } from '../custody/directory/user.entity';
 import { pageQuery } from './common.schemas';
 
 export const agencyCode = z
@@ -49,9 +49,11 @@ export const userSchema = z.object({
   roles: z.array(z.enum(ROLES)),
   active: z.boolean(),
   mustChangePassword: z.boolean(),
+  language: z.enum(LANGUAGES).nullable().describe("the console's language the user chose last"),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
+export const languageBody = z.strictObject({ language: z.enum(LANGUAGES) });
 
 export const userListQuery = pageQuery.extend({
   agencyCode: agencyCode.optional(),

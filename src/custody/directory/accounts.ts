@@ -6,9 +6,9 @@ import { recordDirectoryChange } from './directory-log';
 import { hashPassword } from './password';
 import { checkPassword } from './password-policy';
 import { signIn, type ThrottlePolicy } from './sign-in';
-import type { User } from './user.entity';
+import type { Language, User } from './user.entity';
 
-// What a signed-in user does to their own account: change the password, sign out.
+// What a signed-in user does to their own account: change the password, sign out, choose a language.
 
 export interface PasswordChange {
   currentPassword: string;
@@ -86,5 +86,18 @@ export async function signOutEverywhere(em: EntityManager, caller: Caller): Prom
       subject: { kind: 'user', id: user.id },
       change: {},
     });
+  });
+}
+
+/**
+ * Keeps the language the caller chose for the console. Not a directory change: it grants and takes away
+ * nothing, so it is not in the directory log.
+ */
+export async function chooseLanguage(em: EntityManager, caller: Caller, language: Language): Promise<User> {
+  return em.transactional(async (tx) => {
+    const user = await lockUser(tx, caller.id);
+    user.language = language;
+    await tx.flush();
+    return user;
   });
 }

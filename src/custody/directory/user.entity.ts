@@ -3,6 +3,8 @@ import { defineEntity, type InferEntity } from '@mikro-orm/core';
 
 export const ROLES = ['officer', 'clerk', 'warehouse', 'approver', 'inspector', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
+export const LANGUAGES = ['zh', 'en'] as const;
+export type Language = (typeof LANGUAGES)[number];
 
 export const User = defineEntity({
   name: 'User',
@@ -23,6 +25,8 @@ export const User = defineEntity({
     tokenVersion: p.integer().default(0),
     // Never serialized: a password hash is not for any response or log.
     passwordHash: p.string().hidden(),
+    // The console's language the user chose last; null until they choose one.
+    language: p.enum([...LANGUAGES]).nullable(),
     createdAt: p.datetime().onCreate(() => new Date()),
     updatedAt: p
       .datetime()

@@ -22,6 +22,7 @@ export function presentUser(user: User, agency: Pick<Agency, 'code'>) {
     roles: user.roles,
     active: user.active,
     mustChangePassword: user.mustChangePassword,
+    language: user.language ?? null,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
   };

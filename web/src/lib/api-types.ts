@@ -107,6 +107,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/me/language": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Keep the console's language for the signed-in user: it is theirs at their next sign-in, anywhere */
+        put: operations["putMeLanguage"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/agencies": {
         parameters: {
             query?: never;
@@ -1441,6 +1458,8 @@ export interface operations {
                             roles: ("officer" | "clerk" | "warehouse" | "approver" | "inspector" | "admin")[];
                             active: boolean;
                             mustChangePassword: boolean;
+                            /** @description the console's language the user chose last */
+                            language: ("zh" | "en") | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -1506,6 +1525,8 @@ export interface operations {
                             roles: ("officer" | "clerk" | "warehouse" | "approver" | "inspector" | "admin")[];
                             active: boolean;
                             mustChangePassword: boolean;
+                            /** @description the console's language the user chose last */
+                            language: ("zh" | "en") | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -1576,6 +1597,8 @@ export interface operations {
                             roles: ("officer" | "clerk" | "warehouse" | "approver" | "inspector" | "admin")[];
                             active: boolean;
                             mustChangePassword: boolean;
+                            /** @description the console's language the user chose last */
+                            language: ("zh" | "en") | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -1596,6 +1619,8 @@ export interface operations {
                             roles: ("officer" | "clerk" | "warehouse" | "approver" | "inspector" | "admin")[];
                             active: boolean;
                             mustChangePassword: boolean;
+                            /** @description the console's language the user chose last */
+                            language: ("zh" | "en") | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -1737,11 +1762,87 @@ export interface operations {
                         roles: ("officer" | "clerk" | "warehouse" | "approver" | "inspector" | "admin")[];
                         active: boolean;
                         mustChangePassword: boolean;
+                        /** @description the console's language the user chose last */
+                        language: ("zh" | "en") | null;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
                         updatedAt: string;
                     };
+                };
+            };
+            /** @description missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    putMeLanguage: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retry with the same key gets the first answer and changes nothing */
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    language: "zh" | "en";
+                };
+            };
+        };
+        responses: {
+            /** @description the caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        username: string;
+                        displayName: string;
+                        /** Format: uuid */
+                        agencyId: string;
+                        agencyCode: string;
+                        roles: ("officer" | "clerk" | "warehouse" | "approver" | "inspector" | "admin")[];
+                        active: boolean;
+                        mustChangePassword: boolean;
+                        /** @description the console's language the user chose last */
+                        language: ("zh" | "en") | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                    };
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description missing, invalid or expired token */
@@ -2006,6 +2107,8 @@ export interface operations {
                             roles: ("officer" | "clerk" | "warehouse" | "approver" | "inspector" | "admin")[];
                             active: boolean;
                             mustChangePassword: boolean;
+                            /** @description the console's language the user chose last */
+                            language: ("zh" | "en") | null;
                             /** Format: date-time */
                             createdAt: string;
                             /** Format: date-time */
@@ -2094,6 +2197,8 @@ export interface operations {
                         roles: ("officer" | "clerk" | "warehouse" | "approver" | "inspector" | "admin")[];
                         active: boolean;
                         mustChangePassword: boolean;
+                        /** @description the console's language the user chose last */
+                        language: ("zh" | "en") | null;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -2167,6 +2272,8 @@ export interface operations {
                         roles: ("officer" | "clerk" | "warehouse" | "approver" | "inspector" | "admin")[];
                         active: boolean;
                         mustChangePassword: boolean;
+                        /** @description the console's language the user chose last */
+                        language: ("zh" | "en") | null;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -2258,6 +2365,8 @@ export interface operations {
                         roles: ("officer" | "clerk" | "warehouse" | "approver" | "inspector" | "admin")[];
                         active: boolean;
                         mustChangePassword: boolean;
+                        /** @description the console's language the user chose last */
+                        language: ("zh" | "en") | null;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -2343,6 +2452,8 @@ export interface operations {
                         roles: ("officer" | "clerk" | "warehouse" | "approver" | "inspector" | "admin")[];
                         active: boolean;
                         mustChangePassword: boolean;
+                        /** @description the console's language the user chose last */
+                        language: ("zh" | "en") | null;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -2428,6 +2539,8 @@ export interface operations {
                         roles: ("officer" | "clerk" | "warehouse" | "approver" | "inspector" | "admin")[];
                         active: boolean;
                         mustChangePassword: boolean;
+                        /** @description the console's language the user chose last */
+                        language: ("zh" | "en") | null;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
@@ -2519,6 +2632,8 @@ export interface operations {
                         roles: ("officer" | "clerk" | "warehouse" | "approver" | "inspector" | "admin")[];
                         active: boolean;
                         mustChangePassword: boolean;
+                        /** @description the console's language the user chose last */
+                        language: ("zh" | "en") | null;
                         /** Format: date-time */
                         createdAt: string;
                         /** Format: date-time */
