@@ -151,6 +151,11 @@ test('items are checked in by typing like a scanner: location first, cash with a
   await page.getByText('English').click();
   expect((await lastResult(page)).message).toBe('There is no location NO-SUCH-PLACE');
   expect(await page.locator('h1').innerText()).toBe('Scan station');
+  // The choice is the user's wherever they sign in next: back to Chinese for the tests after this one.
+  await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/me/language') && r.ok()),
+    page.getByText('中文', { exact: true }).click(),
+  ]);
 });
 
 test('an approved loan is checked out and returned with a different seal, and the mismatch is shown', async () => {

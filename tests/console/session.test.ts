@@ -73,7 +73,7 @@ test('a forged cross-site POST with the session cookie is refused and creates no
   expect(await casesOfOfficer()).toEqual(before);
 });
 
-test('the language is remembered per user: English comes back with its user, though another used Chinese since', async () => {
+test('the language is remembered per user: English comes back with its user, in this browser and another', async () => {
   const page = await (await c.context()).newPage();
   await signIn(page, c.world.people.approver);
   await page.getByText('English', { exact: true }).click();
@@ -89,4 +89,10 @@ test('the language is remembered per user: English comes back with its user, tho
   await page.waitForURL(/\/sign-in/);
   await signIn(page, c.world.people.approver);
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
+
+  // Another browser, which has never seen this user: the server remembers their choice.
+  const elsewhere = await (await c.context()).newPage();
+  await signIn(elsewhere, c.world.people.approver);
+  await elsewhere.getByRole('button', { name: 'Sign out' }).waitFor();
+  expect((await as(c.ctx, c.world.people.approver).get('/me')).body.language).toBe('en');
 });

@@ -6,10 +6,9 @@ import dayjs from 'dayjs';
 import 'dayjs/locale/zh-cn';
 import { useEffect } from 'react';
 import { RouterProvider } from 'react-router';
-import { LangProvider, useLang } from '../lib/i18n';
+import { LangProvider, useLang, type Lang } from '../lib/i18n';
 import { queryClient } from '../lib/query';
-import { ME_KEY, prefetchMe } from '../lib/session';
-import type { Me } from '../lib/api-shapes';
+import { keepLanguage, prefetchMe } from '../lib/session';
 import { router } from './routes';
 
 function Localized() {
@@ -49,13 +48,12 @@ function Localized() {
 
 if (!window.location.pathname.startsWith('/sign-in')) prefetchMe(queryClient);
 
-// The user the session cache holds now: the sign-in page puts them there, signing out clears it.
-const signedIn = () => queryClient.getQueryData<Me | null>(ME_KEY)?.username;
+const keepChoice = (lang: Lang) => keepLanguage(queryClient, lang);
 
 export function App() {
   return (
     <QueryClientProvider client={queryClient}>
-      <LangProvider signedIn={signedIn}>
+      <LangProvider onChoose={keepChoice}>
         <Localized />
       </LangProvider>
     </QueryClientProvider>

@@ -15,7 +15,7 @@ import { LanguageSwitch } from '../components/LanguageSwitch';
 import { api, onSessionExpired, onUnavailable } from '../lib/api';
 import type { Role } from '../lib/api-shapes';
 import { useLang, useWords } from '../lib/i18n';
-import { hasRole, ME_KEY, useMe } from '../lib/session';
+import { hasRole, languageKept, ME_KEY, useMe } from '../lib/session';
 import { common } from '../lib/words';
 import { shell } from './words';
 
@@ -50,7 +50,7 @@ function UnavailableBanner() {
 export default function Layout() {
   const w = useWords(shell);
   const c = useWords(common);
-  const { rememberFor } = useLang();
+  const { adopt } = useLang();
   const { data: me, isPending, error, refetch } = useMe();
   const queryClient = useQueryClient();
   const location = useLocation();
@@ -59,9 +59,10 @@ export default function Layout() {
   const narrow = !Grid.useBreakpoint().md;
 
   useEffect(() => onSessionExpired(() => queryClient.setQueryData(ME_KEY, null)), [queryClient]);
+  // The signed-in user's own language, wherever they chose it.
   useEffect(() => {
-    if (me?.username) rememberFor(me.username);
-  }, [me?.username, rememberFor]);
+    if (me?.language) adopt(me.language);
+  }, [me?.language, adopt]);
 
   if (isPending) return <Spin fullscreen tip={c.loading} />;
   if (error) {
@@ -78,6 +79,7 @@ export default function Layout() {
   if (!me || me.mustChangePassword) return <Navigate to={signInPath(location)} replace />;
 
   const signOut = async () => {
+    await languageKept();
     await api.POST('/auth/logout');
     queryClient.clear();
     navigate('/sign-in', { replace: true });

@@ -15,50 +15,40 @@ export function defineWords<Z extends Record<string, Word>>(zh: Z, en: { [K in k
   return { zh, en };
 }
 
-// The language is remembered per user (a shared counter PC has several), and the last one used is what the
-// sign-in page opens with.
+// The language the user chose is kept by the server and taken up at each sign-in (lib/session, app/Layout);
+// the last one used in this browser is what the sign-in page opens with.
 const LAST_KEY = 'custody.lang';
-const userKey = (username: string) => `custody.lang.${username}`;
 const isLang = (value: string | null): value is Lang => value === 'zh' || value === 'en';
 
 interface LangState {
   lang: Lang;
+  /** The user's own choice: shown at once, and handed to `onChoose` to keep. */
   setLang(lang: Lang): void;
-  /** Called once the user is known: takes up the language they chose last time. */
-  rememberFor(username: string): void;
+  /** A language chosen before, e.g. the signed-in user's: shown, not chosen again. */
+  adopt(lang: Lang): void;
 }
 
 const LangContext = createContext<LangState | null>(null);
 
-/**
- * `signedIn` names the user at the moment of a switch. It is asked at the click, not kept from the last
- * render: a switch made in the instant between signing in and the layout learning who signed in is still
- * that user's.
- */
-export function LangProvider({ signedIn, children }: { signedIn: () => string | undefined; children: ReactNode }) {
+export function LangProvider({ onChoose, children }: { onChoose: (lang: Lang) => void; children: ReactNode }) {
   const [lang, setLangState] = useState<Lang>(() => {
     const last = localStorage.getItem(LAST_KEY);
     return isLang(last) ? last : 'zh';
   });
 
+  const adopt = useCallback((next: Lang) => {
+    setLangState(next);
+    localStorage.setItem(LAST_KEY, next);
+  }, []);
   const setLang = useCallback(
     (next: Lang) => {
-      setLangState(next);
-      localStorage.setItem(LAST_KEY, next);
-      const username = signedIn();
-      if (username) localStorage.setItem(userKey(username), next);
+      adopt(next);
+      onChoose(next);
     },
-    [signedIn],
+    [adopt, onChoose],
   );
-  const rememberFor = useCallback((username: string) => {
-    const theirs = localStorage.getItem(userKey(username));
-    if (isLang(theirs)) {
-      setLangState(theirs);
-      localStorage.setItem(LAST_KEY, theirs);
-    }
-  }, []);
 
-  const value = useMemo(() => ({ lang, setLang, rememberFor }), [lang, setLang, rememberFor]);
+  const value = useMemo(() => ({ lang, setLang, adopt }), [lang, setLang, adopt]);
   return <LangContext.Provider value={value}>{children}</LangContext.Provider>;
 }
 

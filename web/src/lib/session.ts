@@ -1,6 +1,7 @@
 import { useQuery, type QueryClient } from '@tanstack/react-query';
 import { api, ok } from './api';
 import type { Me, Role } from './api-shapes';
+import type { Lang } from './i18n';
 import { Problem } from './problem';
 
 export const ME_KEY = ['me'] as const;
@@ -33,3 +34,20 @@ export function prefetchMe(queryClient: QueryClient) {
 
 export const hasRole = (me: Me | null | undefined, ...roles: Role[]) =>
   !!me && me.roles.some((role) => roles.includes(role));
+
+let keeping: Promise<unknown> = Promise.resolve();
+
+/**
+ * A language chosen while signed in is the user's: the server keeps it for their next sign-in, in any browser.
+ * The user is read from the cache at the click, so a switch made the instant after signing in counts too.
+ */
+export function keepLanguage(queryClient: QueryClient, language: Lang) {
+  const me = queryClient.getQueryData<Me | null>(ME_KEY);
+  if (!me) return;
+  queryClient.setQueryData<Me>(ME_KEY, { ...me, language });
+  // A choice that fails to be kept is still shown; the next one tries again.
+  keeping = api.PUT('/me/language', { body: { language } }).catch(() => undefined);
+}
+
+/** Resolves once the last language chosen has reached the server: signing out waits for it. */
+export const languageKept = () => keeping;
