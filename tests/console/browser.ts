@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { AxeBuilder } from '@axe-core/playwright';
 
 export { launchChromium } from './chromium';
@@ -37,4 +37,17 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   const size = page.viewportSize();
   const suffix = size && size.width < 600 ? 'phone' : 'desktop';
   await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.${suffix}.png`), fullPage: true });
+}
+
+/**
+ * A button by its words. Ant Design puts a space between the two characters of a two-character label (and an
+ * icon's name before the label).
+ */
+export const button = (scope: Page | Locator, name: string) =>
+  scope.getByRole('button', { name: new RegExp(`(^|\\s)${[...name].join('\\s*')}$`) });
+
+/** Picks an option of an Ant Design select, as a user would: open it, click the option. */
+export async function choose(page: Page, field: Locator, option: string) {
+  await field.click();
+  await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
 }

@@ -1,9 +1,9 @@
 import fs from 'node:fs';
-import type { Locator, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { makePng } from '../attachment-fixtures';
 import { decodePdf } from '../decode';
 import { as, phone } from '../world';
-import { PHONE, expectAccessible, screenshot } from './browser';
+import { PHONE, button, choose, expectAccessible, screenshot } from './browser';
 import { setUpConsole, signIn, type ConsoleWorld } from './harness';
 
 let c: ConsoleWorld;
@@ -14,15 +14,6 @@ setUpConsole((world) => (c = world), {
 jest.setTimeout(120_000);
 
 const officer = () => as(c.ctx, c.world.people.officer);
-// Ant Design puts a space between the two characters of a two-character button's label (and its icon's name
-// before the label).
-const button = (scope: Page | Locator, name: string) =>
-  scope.getByRole('button', { name: new RegExp(`(^|\\s)${[...name].join('\\s*')}$`) });
-
-async function choose(page: Page, field: Locator, option: string) {
-  await field.click();
-  await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
-}
 
 async function openCase(caseNumber: string, title: string, status: 'open' | 'closed' = 'open') {
   const res = await officer().post('/cases', { caseNumber, title, openedOn: '2026-11-20' });

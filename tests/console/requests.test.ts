@@ -1,6 +1,5 @@
-import type { Locator, Page } from 'playwright-core';
 import { as, phone, register, stored } from '../world';
-import { PHONE, expectAccessible, screenshot } from './browser';
+import { PHONE, button, choose, expectAccessible, screenshot } from './browser';
 import { setUpConsole, signIn, type ConsoleWorld } from './harness';
 
 let c: ConsoleWorld;
@@ -9,14 +8,6 @@ jest.setTimeout(120_000);
 
 const officer = () => as(c.ctx, c.world.people.officer);
 const approver = () => as(c.ctx, c.world.people.approver);
-// Ant Design puts a space between the two characters of a two-character button's label.
-const button = (scope: Page | Locator, name: string) =>
-  scope.getByRole('button', { name: new RegExp(`(^|\\s)${[...name].join('\\s*')}$`) });
-
-async function choose(page: Page, field: Locator, option: string) {
-  await field.click();
-  await page.locator(`.ant-select-dropdown:visible .ant-select-item-option[title="${option}"]`).click();
-}
 
 async function requestsNaming(code: string) {
   const res = await officer().get(`/requests?item=${code}`);
