@@ -7,13 +7,14 @@ import path from 'node:path';
 const ROOT = path.join(__dirname, '..');
 const WEB = path.join(ROOT, 'web');
 const BUILT = path.join(WEB, 'dist', 'index.html');
-// The console also compiles the item-code rules it shares with the server.
+// The console also compiles the item-code rules and the request names it shares with the server.
 const SOURCES = [
   path.join(WEB, 'src'),
   path.join(WEB, 'public'),
   path.join(WEB, 'index.html'),
   path.join(WEB, 'vite.config.mts'),
   path.join(ROOT, 'src', 'custody', 'items', 'item-code-rules.ts'),
+  path.join(ROOT, 'src', 'custody', 'items', 'request-kinds.ts'),
   path.join(ROOT, 'package-lock.json'),
 ];
 

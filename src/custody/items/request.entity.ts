@@ -1,18 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { defineEntity, type InferEntity } from '@mikro-orm/core';
 
-export const REQUEST_KINDS = ['loan', 'transfer', 'disposal', 'correction'] as const;
-export type RequestKind = (typeof REQUEST_KINDS)[number];
-export const REQUEST_STATUSES = ['requested', 'approved', 'rejected', 'cancelled', 'carried_out', 'refused'] as const;
-export type RequestStatus = (typeof REQUEST_STATUSES)[number];
-export const LOAN_PURPOSES = ['lab', 'court', 'appraisal', 'remote_display', 'other'] as const;
-export const DISPOSAL_METHODS = [
-  'returned_to_owner',
-  'auctioned',
-  'confiscated',
-  'destroyed',
-  'released_to_other_authority',
-] as const;
+import { DISPOSAL_METHODS, LOAN_PURPOSES, REQUEST_KINDS, REQUEST_STATUSES } from './request-kinds';
+
+export { DISPOSAL_METHODS, LOAN_PURPOSES, REQUEST_KINDS, REQUEST_STATUSES };
+export type { RequestKind, RequestStatus } from './request-kinds';
 
 /**
  * A loan, transfer, disposal or correction request: requested → approved | rejected → carried out |

@@ -1,6 +1,7 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ok } from '../../lib/api';
 import type { Answer, BodyOf } from '../../lib/api-shapes';
+import { DISPOSAL_METHODS, LOAN_PURPOSES } from '../../../../src/custody/items/request-kinds';
 
 export type CustodyRequest = Answer<'getRequests'>['items'][number];
 export type RequestKind = CustodyRequest['kind'];
@@ -8,8 +9,11 @@ export type RequestStatus = CustodyRequest['status'];
 export type NewRequest = BodyOf<'postRequests'>;
 export type Agency = Answer<'getAgencies'>['items'][number];
 
+export { DISPOSAL_METHODS, LOAN_PURPOSES };
+
 /** The kinds an officer or clerk files from the console (corrections are filed from an event). */
 export const FILED_KINDS = ['loan', 'transfer', 'disposal'] as const satisfies readonly RequestKind[];
+// The states in the order a request goes through them, for the filter.
 export const REQUEST_STATUSES: readonly RequestStatus[] = [
   'requested',
   'approved',
@@ -18,20 +22,6 @@ export const REQUEST_STATUSES: readonly RequestStatus[] = [
   'carried_out',
   'cancelled',
 ];
-export const LOAN_PURPOSES = [
-  'lab',
-  'court',
-  'appraisal',
-  'remote_display',
-  'other',
-] as const satisfies readonly Extract<NewRequest, { kind: 'loan' }>['purpose'][];
-export const DISPOSAL_METHODS = [
-  'returned_to_owner',
-  'auctioned',
-  'confiscated',
-  'destroyed',
-  'released_to_other_authority',
-] as const satisfies readonly Extract<NewRequest, { kind: 'disposal' }>['method'][];
 
 export interface RequestListQuery {
   kind?: RequestKind;
