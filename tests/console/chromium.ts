@@ -17,6 +17,9 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
       '--disable-background-networking',
       '--disable-component-update',
       '--disable-sync',
+      // Every new window (each test's context) would load the address bar's drop-down, two pages of
+      // Chromium's own UI in renderers of their own, beside the page under test, on the same two cores.
+      '--disable-features=WebUIOmniboxPopup,WebUIOmniboxAimPopup',
       ...extraArgs,
     ],
   });
