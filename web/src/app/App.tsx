@@ -1,5 +1,5 @@
 import { QueryClientProvider } from '@tanstack/react-query';
-import { App as AntApp, ConfigProvider } from 'antd';
+import { ConfigProvider } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
 import dayjs from 'dayjs';
@@ -21,6 +21,8 @@ function Localized() {
     <ConfigProvider
       locale={lang === 'zh' ? zhCN : enUS}
       theme={{
+        // One version of Ant Design and one theme on the page: its class names need no hash to stay apart.
+        hashed: false,
         // Ant Design's lighter greys, its link blue, its error red and its success green fall below WCAG AA
         // contrast on white; these keep its look and pass.
         token: {
@@ -39,9 +41,7 @@ function Localized() {
         },
       }}
     >
-      <AntApp>
-        <RouterProvider router={router} />
-      </AntApp>
+      <RouterProvider router={router} />
     </ConfigProvider>
   );
 }
