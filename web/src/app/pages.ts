@@ -1,0 +1,53 @@
+import type { ComponentType } from 'react';
+
+/**
+ * The console's pages by path. Every page loads its code when first opened (the menu's layout too), so that
+ * the sign-in page and the scan station stay small. This module imports nothing else: the entry point uses
+ * it to start loading the opened page's code beside the app's own, instead of after it (routes.tsx builds the
+ * router from the same table).
+ */
+export interface Page {
+  /** Relative to the parent's, `:name` for a parameter, `*` for anything else; absent for the index page. */
+  path?: string;
+  load: () => Promise<{ default: ComponentType }>;
+  children?: Page[];
+}
+
+export const pages: Page[] = [
+  { path: '/sign-in', load: () => import('../features/auth/SignInPage') },
+  {
+    path: '/',
+    load: () => import('./Layout'),
+    children: [
+      { load: () => import('./Home') },
+      { path: 'cases', load: () => import('../features/cases/CasesPage') },
+      { path: 'cases/:id', load: () => import('../features/cases/CasePage') },
+      { path: 'cases/:id/register', load: () => import('../features/items/RegisterItemsPage') },
+      { path: 'items/:code', load: () => import('../features/items/ItemPage') },
+      { path: 'requests', load: () => import('../features/requests/RequestsPage') },
+      { path: 'counter', load: () => import('../features/counter/CounterPage') },
+      { path: 'scan', load: () => import('../features/scan/ScanStationPage') },
+      { path: '*', load: () => import('./NotFound') },
+    ],
+  },
+];
+
+/** The pages a path opens, outermost first; empty when none does. */
+export function pagesAt(pathname: string, within: Page[] = pages): Page[] {
+  const segments = pathname.split('/').filter(Boolean);
+  for (const page of within) {
+    if (page.path === '*') return [page];
+    const own = (page.path ?? '').split('/').filter(Boolean);
+    if (own.length > segments.length || !own.every((part, i) => part.startsWith(':') || part === segments[i])) {
+      continue;
+    }
+    const rest = segments.slice(own.length);
+    if (page.children) {
+      const below = pagesAt(rest.join('/'), page.children);
+      if (below.length) return [page, ...below];
+    } else if (rest.length === 0) {
+      return [page];
+    }
+  }
+  return [];
+}
