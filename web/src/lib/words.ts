@@ -1,6 +1,9 @@
 import { defineWords } from './i18n';
 
-/** Words every screen uses: the shell, problems, the roles, states and purposes the server names. */
+/**
+ * Words every screen uses: the shell, problems, and the names the server gives roles, purposes, item categories
+ * (`category_*`, src/custody/items/item-kinds.ts CATEGORIES) and physical states (`state_*`, PHYSICAL_STATES).
+ */
 export const common = defineWords(
   {
     appName: '涉案财物管理',
@@ -37,6 +40,23 @@ export const common = defineWords(
     purpose_appraisal: '鉴定估价',
     purpose_remote_display: '远程示证',
     purpose_other: '其他',
+    category_cash: '现金',
+    category_drugs: '毒品',
+    category_firearm: '枪支',
+    category_weapon: '管制器具',
+    category_valuables: '贵重物品',
+    category_electronics: '电子设备',
+    category_vehicle: '车辆',
+    category_document: '文件资料',
+    category_biological: '生物检材',
+    category_hazardous: '危险物品',
+    category_other: '其他',
+    state_registered: '已登记',
+    state_received: '已接收',
+    state_in_locker: '在智能柜中',
+    state_stored: '在库',
+    state_on_loan: '已借出',
+    state_disposed: '已处置',
   },
   {
     appName: 'Custody',
@@ -73,5 +93,34 @@ export const common = defineWords(
     purpose_appraisal: 'Appraisal',
     purpose_remote_display: 'Remote display',
     purpose_other: 'Other',
+    category_cash: 'Cash',
+    category_drugs: 'Drugs',
+    category_firearm: 'Firearm',
+    category_weapon: 'Weapon',
+    category_valuables: 'Valuables',
+    category_electronics: 'Electronics',
+    category_vehicle: 'Vehicle',
+    category_document: 'Documents',
+    category_biological: 'Biological sample',
+    category_hazardous: 'Hazardous material',
+    category_other: 'Other',
+    state_registered: 'Registered',
+    state_received: 'Received',
+    state_in_locker: 'In a locker',
+    state_stored: 'Stored',
+    state_on_loan: 'On loan',
+    state_disposed: 'Disposed of',
   },
 );
+
+export type CommonWords = typeof common.zh;
+
+/**
+ * A category or physical state in words, for a name read as a plain string (from an event's envelope or the
+ * server's text) rather than from a typed field, which indexes `common` directly; a name this console does not
+ * know yet is shown as it is.
+ */
+export function serverWord(c: CommonWords, kind: 'category' | 'state', name: string): string {
+  const word = c[`${kind}_${name}` as keyof CommonWords];
+  return typeof word === 'string' ? word : name;
+}

@@ -5,6 +5,7 @@ import { Link, useNavigate } from 'react-router';
 import { ItemCode } from '../../components/ItemCode';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useWords } from '../../lib/i18n';
+import { common } from '../../lib/words';
 import { ITEM_PAGE, useCaseItemPages } from './api';
 import { words } from './words';
 
@@ -34,6 +35,7 @@ export function CaseItemsTable({
   onSelect(next: Set<string>): void;
 }) {
   const w = useWords(words);
+  const c = useWords(common);
   const navigate = useNavigate();
   const scroller = useRef<HTMLDivElement>(null);
   const [range, setRange] = useState({ first: 0, last: ITEM_PAGE - 1 });
@@ -161,13 +163,13 @@ export function CaseItemsTable({
                       {item.itemNo}
                     </div>
                     <div role="cell" style={cell}>
-                      {w[`cat_${item.category}`]}
+                      {c[`category_${item.category}`]}
                     </div>
                     <div role="cell" style={cell} title={item.description}>
                       {item.description}
                     </div>
                     <div role="cell" style={cell}>
-                      <Tag>{w[`state_${item.state}`]}</Tag>
+                      <Tag>{c[`state_${item.state}`]}</Tag>
                     </div>
                     <div role="cell" style={cell}>
                       {item.locationCode ?? w.noPlace}

@@ -7,6 +7,7 @@ import { formatItemCode } from '../../lib/format';
 import { useLang, useWords } from '../../lib/i18n';
 import { Problem } from '../../lib/problem';
 import { useMe } from '../../lib/session';
+import { common } from '../../lib/words';
 import { lookUpItem, receiptUrl, useAwaitingItems, useHandOver, type CounterItem, type Handover } from './api';
 import { SignatureField, type SignatureHandle } from './SignatureField';
 import { words } from './words';
@@ -29,9 +30,6 @@ const VISUALLY_HIDDEN = {
   whiteSpace: 'nowrap',
 } as const;
 
-const categoryWord = (w: Words, category: string) => (w[`cat_${category}` as keyof Words] as string) ?? category;
-const stateWord = (w: Words, state: string) => (w[`state_${state}` as keyof Words] as string) ?? state;
-
 /** Why a scanned or typed code is no item code, in the clerk's words; null when it reads as one. */
 function codeRefusal(w: Words, input: string): { code: string } | { reason: string } {
   const reading = readItemCode(input);
@@ -48,6 +46,7 @@ function codeRefusal(w: Words, input: string): { code: string } | { reason: stri
  */
 export default function CounterPage() {
   const w = useWords(words);
+  const c = useWords(common);
   const { lang } = useLang();
   const { data: me } = useMe();
   const [form] = Form.useForm<OfficerFields>();
@@ -84,7 +83,7 @@ export default function CounterPage() {
       const item = await lookUpItem(read.code);
       if (item.state !== 'registered') {
         taken.current.delete(read.code);
-        return setFeedback({ kind: 'error', text: w.notAwaiting(stateWord(w, item.state)) });
+        return setFeedback({ kind: 'error', text: w.notAwaiting(c[`state_${item.state}`]) });
       }
       add(item);
     } catch (err) {
@@ -241,7 +240,7 @@ export default function CounterPage() {
                       >
                         <ItemCode code={i.code} />
                         <span style={{ flex: 1, minWidth: 0 }}>
-                          {i.caseNumber} #{i.itemNo} · {categoryWord(w, i.category)} · {i.description}
+                          {i.caseNumber} #{i.itemNo} · {c[`category_${i.category}`]} · {i.description}
                         </span>
                         <Button size="small" aria-label={w.addItem(i.description)} onClick={() => onPick(i.code)}>
                           {w.add}
@@ -262,7 +261,7 @@ export default function CounterPage() {
                 columns={[
                   { key: 'code', title: w.code, render: (_, i) => <ItemCode code={i.code} /> },
                   { key: 'case', title: w.caseItem, render: (_, i) => `${i.caseNumber} #${i.itemNo}` },
-                  { key: 'category', title: w.category, render: (_, i) => categoryWord(w, i.category) },
+                  { key: 'category', title: w.category, render: (_, i) => c[`category_${i.category}`] },
                   { key: 'description', title: w.description, dataIndex: 'description' },
                   {
                     key: 'remove',

@@ -3,8 +3,7 @@ import { ItemCode } from '../../components/ItemCode';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatTime } from '../../lib/format';
 import { useLang, useWords } from '../../lib/i18n';
-import { common } from '../../lib/words';
-import { categoryWord } from './refusal';
+import { common, serverWord } from '../../lib/words';
 import type { DialogAnswer, DialogRequest } from './station';
 import { words } from './words';
 
@@ -86,7 +85,7 @@ export function ScanDialog({
                   label: w.item,
                   children: (
                     <>
-                      <ItemCode code={request.item.code} /> {categoryWord(w, request.item.category)} ·{' '}
+                      <ItemCode code={request.item.code} /> {c[`category_${request.item.category}`]} ·{' '}
                       {request.item.description}
                     </>
                   ),
@@ -132,7 +131,9 @@ export function ScanDialog({
           )}
           {request.witness && (
             <>
-              <Typography.Paragraph>{w.witnessHint(categoryWord(w, category) || w.item)}</Typography.Paragraph>
+              <Typography.Paragraph>
+                {w.witnessHint(category ? serverWord(c, 'category', category) : w.item)}
+              </Typography.Paragraph>
               {request.error !== undefined && (
                 <div style={{ marginBottom: 16 }}>
                   <ProblemAlert error={request.error} />

@@ -1,7 +1,6 @@
 import { Typography } from 'antd';
 import { useWords } from '../../lib/i18n';
 import { common } from '../../lib/words';
-import { categoryWord } from './refusal';
 import type { Outcome, ScanResult } from './station';
 import { words } from './words';
 
@@ -44,7 +43,7 @@ export function ScanResultPanel({ result }: { result: ScanResult | undefined }) 
           </div>
           {result.item && (
             <div style={{ fontSize: 16, marginTop: 4 }}>
-              {categoryWord(w, result.item.category)} · {result.item.description}
+              {c[`category_${result.item.category}`]} · {result.item.description}
             </div>
           )}
           {result.lines && result.lines.length > 0 && (

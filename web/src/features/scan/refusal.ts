@@ -1,9 +1,9 @@
 import { problemTitle } from '../../components/ProblemAlert';
 import { Problem } from '../../lib/problem';
-import type { common } from '../../lib/words';
+import { serverWord, type CommonWords } from '../../lib/words';
 import type { ScanWords } from './words';
 
-export type Say = (w: ScanWords, c: typeof common.zh) => string;
+export type Say = (w: ScanWords, c: CommonWords) => string;
 
 const CATEGORY = /^(\w+) needs a witness/;
 
@@ -16,10 +16,6 @@ export function witnessProblem(error: unknown): { category?: string; wrongPasswo
   return undefined;
 }
 
-export const stateWord = (w: ScanWords, state: string) => (w[`state_${state}` as keyof ScanWords] as string) ?? state;
-export const categoryWord = (w: ScanWords, category: string | undefined) =>
-  category ? ((w[`category_${category}` as keyof ScanWords] as string) ?? category) : '';
-
 /** Why a scan was refused, in a clerk's words: the server's detail is shown beside it, as it said it. */
 export function explain(error: unknown): Say {
   if (!(error instanceof Problem)) return (_w, c) => c.problemOther;
@@ -28,7 +24,7 @@ export function explain(error: unknown): Say {
   if (witness) return (w) => (witness.wrongPassword ? w.witnessWrong : w.needsWitness);
   if (error.code === 'invalid-transition') {
     const state = /is (\w+):/.exec(detail)?.[1] ?? '';
-    return (w) => w.wrongState(stateWord(w, state));
+    return (w, c) => w.wrongState(serverWord(c, 'state', state));
   }
   if (error.status === 404 || error.status === 403) return (w) => w.notFound;
   if (/ is full /.test(detail)) return (w) => w.full;

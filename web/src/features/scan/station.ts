@@ -227,7 +227,7 @@ export function useScanStation() {
     if (!target) return show({ shown, outcome: 'refused', say: (w) => w.needLocation });
     const item = await ok(api.GET('/items/{code}', path));
     if (item.state !== 'on_loan') {
-      return show({ shown, outcome: 'refused', say: (w) => w.notOnLoan(w[`state_${item.state}`]), item });
+      return show({ shown, outcome: 'refused', say: (w, c) => w.notOnLoan(c[`state_${item.state}`]), item });
     }
     const answer = await ask({ kind: 'return', code, item, witness: WITNESSED.has(item.category) });
     if (!answer) throw new Cancelled();

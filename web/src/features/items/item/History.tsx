@@ -3,11 +3,11 @@ import { FilePdfOutlined } from '@ant-design/icons';
 import type { ReactNode } from 'react';
 import { formatTime } from '../../../lib/format';
 import { useLang, useWords } from '../../../lib/i18n';
-import { common } from '../../../lib/words';
+import { common, serverWord } from '../../../lib/words';
 import { ProblemAlert } from '../../../components/ProblemAlert';
 import { field, useItemEvents, useLocationCodes, type ItemEvent } from './data';
 import { Hash } from './Hash';
-import { wordFor, words } from './words';
+import { eventWord, words } from './words';
 
 const COLORS: Record<string, string> = {
   hold_placed: 'red',
@@ -31,6 +31,7 @@ function Line({ label, children }: { label: string; children: ReactNode }) {
 
 function EventEntry({ event, places }: { event: ItemEvent; places: Map<string, string> | undefined }) {
   const w = useWords(words);
+  const c = useWords(common);
   const { lang } = useLang();
   const env = event.envelope as Record<string, unknown>;
   const from = typeof env.from === 'string' ? env.from : null;
@@ -43,7 +44,7 @@ function EventEntry({ event, places }: { event: ItemEvent; places: Map<string, s
   return (
     <div data-testid="history-event" style={{ overflowWrap: 'anywhere' }}>
       <Typography.Text strong>
-        {event.itemSeq}. {wordFor(w, 'event', event.type)}
+        {event.itemSeq}. {eventWord(w, event.type)}
       </Typography.Text>
       <div>
         <Typography.Text type="secondary">
@@ -58,8 +59,8 @@ function EventEntry({ event, places }: { event: ItemEvent; places: Map<string, s
       )}
       {from !== to && to && (
         <Line label={w.stateChange}>
-          {from ? `${wordFor(w, 'state', from)} → ` : ''}
-          {wordFor(w, 'state', to)}
+          {from ? `${serverWord(c, 'state', from)} → ` : ''}
+          {serverWord(c, 'state', to)}
         </Line>
       )}
       {locationId && (

@@ -3,14 +3,16 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import { formatDate, formatTime } from '../../../lib/format';
 import { useLang, useWords } from '../../../lib/i18n';
+import { common } from '../../../lib/words';
 import { useCase, type Item } from './data';
-import { wordFor, words } from './words';
+import { words } from './words';
 
 /** Marks the item's own data (what the officer typed), which stays as typed in either language. */
 const Data = ({ children }: { children: ReactNode }) => <span data-item-data="">{children}</span>;
 
 export function Particulars({ item }: { item: Item }) {
   const w = useWords(words);
+  const c = useWords(common);
   const { lang } = useLang();
   const theCase = useCase(item.caseId);
   const or = (v: ReactNode) => (v === null || v === undefined || v === '' ? w.none : v);
@@ -21,7 +23,7 @@ export function Particulars({ item }: { item: Item }) {
         size="small"
         column={{ xs: 1, sm: 1, md: 2 }}
         items={[
-          { key: 'category', label: w.category, children: wordFor(w, 'category', item.category) },
+          { key: 'category', label: w.category, children: c[`category_${item.category}`] },
           { key: 'description', label: w.description, children: <Data>{item.description}</Data> },
           {
             key: 'quantity',
@@ -66,6 +68,7 @@ export function Particulars({ item }: { item: Item }) {
 
 export function CustodyFacts({ item }: { item: Item }) {
   const w = useWords(words);
+  const c = useWords(common);
   const { lang } = useLang();
   const or = (v: ReactNode) => (v === null || v === undefined || v === '' ? w.none : v);
   return (
@@ -79,7 +82,7 @@ export function CustodyFacts({ item }: { item: Item }) {
             label: w.state,
             children: (
               <Tag color={item.state === 'disposed' ? 'default' : 'blue'} data-testid="item-state">
-                {wordFor(w, 'state', item.state)}
+                {c[`state_${item.state}`]}
               </Tag>
             ),
           },

@@ -1,6 +1,6 @@
 import { defineWords } from '../../../lib/i18n';
 
-/** The item page's words: particulars, states, categories, every event type the ledger has, the hold. */
+/** The item page's words: particulars, every event type the ledger has, the hold (states and categories: common). */
 export const words = defineWords(
   {
     title: '财物',
@@ -58,23 +58,6 @@ export const words = defineWords(
     submit: '提交',
     cancel: '取消',
     done: '已完成',
-    state_registered: '已登记',
-    state_received: '已接收',
-    state_in_locker: '在智能柜中',
-    state_stored: '已入库',
-    state_on_loan: '已借出',
-    state_disposed: '已处置',
-    category_cash: '现金',
-    category_drugs: '毒品',
-    category_firearm: '枪支',
-    category_weapon: '管制器具',
-    category_valuables: '贵重物品',
-    category_electronics: '电子设备',
-    category_vehicle: '车辆',
-    category_document: '文书',
-    category_biological: '生物检材',
-    category_hazardous: '危险品',
-    category_other: '其他',
     event_registered: '登记',
     event_handover: '移交',
     event_locker_deposit: '存入智能柜',
@@ -157,23 +140,6 @@ export const words = defineWords(
     submit: 'Submit',
     cancel: 'Cancel',
     done: 'Done',
-    state_registered: 'Registered',
-    state_received: 'Received',
-    state_in_locker: 'In a locker',
-    state_stored: 'Stored',
-    state_on_loan: 'On loan',
-    state_disposed: 'Disposed of',
-    category_cash: 'Cash',
-    category_drugs: 'Drugs',
-    category_firearm: 'Firearm',
-    category_weapon: 'Weapon',
-    category_valuables: 'Valuables',
-    category_electronics: 'Electronics',
-    category_vehicle: 'Vehicle',
-    category_document: 'Document',
-    category_biological: 'Biological sample',
-    category_hazardous: 'Hazardous material',
-    category_other: 'Other',
     event_registered: 'Registered',
     event_handover: 'Handed over',
     event_locker_deposit: 'Deposited in a locker',
@@ -204,9 +170,8 @@ export const words = defineWords(
 
 export type ItemWords = typeof words.zh;
 
-/** A server's name (state, category, event type) in words, or the name itself if it is new. */
-export function wordFor(w: ItemWords, prefix: 'state' | 'category' | 'event', name: string): string {
-  const key = `${prefix}_${name}` as keyof ItemWords;
-  const word = w[key];
-  return typeof word === 'string' ? word : prefix === 'event' ? w.eventOther(name) : name;
+/** An event type the ledger names, in words; one this console does not know yet is named as it is. */
+export function eventWord(w: ItemWords, type: string): string {
+  const word = w[`event_${type}` as keyof ItemWords];
+  return typeof word === 'string' ? word : w.eventOther(type);
 }

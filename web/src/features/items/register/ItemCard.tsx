@@ -2,6 +2,7 @@ import { DeleteOutlined } from '@ant-design/icons';
 import { Button, Card, Col, DatePicker, Form, Input, Row, Select, type FormInstance } from 'antd';
 import type { Dayjs } from 'dayjs';
 import { useLang, useWords } from '../../../lib/i18n';
+import { common } from '../../../lib/words';
 import type { NewItem } from './api';
 import { PhotoField, type Photo } from './PhotoField';
 import { words } from './words';
@@ -72,6 +73,7 @@ export function ItemCard({
   onRemove?: () => void;
 }) {
   const w = useWords(words);
+  const c = useWords(common);
   const { lang } = useLang();
   const category = Form.useWatch(['items', index, 'category'], form);
   const required = { required: true, whitespace: true, message: w.required };
@@ -92,7 +94,7 @@ export function ItemCard({
       <Row gutter={16}>
         <Col {...wide}>
           <Form.Item name={name('category')} label={w.category} rules={[{ required: true, message: w.required }]}>
-            <Select options={CATEGORIES.map((c) => ({ value: c, label: w[`cat_${c}`] }))} />
+            <Select options={CATEGORIES.map((name) => ({ value: name, label: c[`category_${name}`] }))} />
           </Form.Item>
         </Col>
         <Col xs={12} md={6} xl={4}>
