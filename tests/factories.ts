@@ -29,12 +29,12 @@ export async function makeAgency(
 
 export async function makeUser(
   em: EntityManager,
-  overrides: Partial<{ username: string; roles: Role[]; agency: Agency; active: boolean }> = {},
+  overrides: Partial<{ username: string; displayName: string; roles: Role[]; agency: Agency; active: boolean }> = {},
 ) {
   const agency = overrides.agency ?? (await makeAgency(em));
   const user = em.create(User, {
     username: overrides.username ?? `user-${unique()}`,
-    displayName: 'Test user',
+    displayName: overrides.displayName ?? 'Test user',
     agencyId: agency.id,
     roles: overrides.roles ?? ['officer'],
     active: overrides.active ?? true,

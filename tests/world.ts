@@ -29,27 +29,30 @@ export const credentialsOf = (actor: Actor) => ({ username: actor.user.username,
 export async function buildWorld(ctx: TestContext) {
   const em = ctx.orm.em.fork();
   const suffix = Math.random().toString(36).slice(2, 7).toUpperCase();
-  const agency = (kind: AgencyKind, code: string) => makeAgency(em, { kind, code: `${code}-${suffix}` });
-  const police = await agency('police', 'PSB');
-  const otherPolice = await agency('police', 'PSB2');
-  const procuratorate = await agency('procuratorate', 'PROC');
-  const court = await agency('court', 'COURT');
-  const centre = await agency('custody_centre', 'CTR');
-  const user = (roles: Role[], a: typeof police) => signedIn(ctx, { roles, agency: a });
+  // Names as a console shows them, each its own, so that a test can tell who and which agency a screen names.
+  const agency = (kind: AgencyKind, code: string, name: string) =>
+    makeAgency(em, { kind, code: `${code}-${suffix}`, name });
+  const police = await agency('police', 'PSB', '东城公安分局');
+  const otherPolice = await agency('police', 'PSB2', '西城公安分局');
+  const procuratorate = await agency('procuratorate', 'PROC', '东城区人民检察院');
+  const court = await agency('court', 'COURT', '东城区人民法院');
+  const centre = await agency('custody_centre', 'CTR', '涉案财物管理中心');
+  const user = (roles: Role[], a: typeof police, displayName: string) =>
+    signedIn(ctx, { roles, agency: a, displayName });
   const people = {
-    officer: await user(['officer'], police),
-    officer2: await user(['officer'], police),
-    approver: await user(['approver'], police),
-    clerk: await user(['clerk'], police),
-    strangerOfficer: await user(['officer'], otherPolice),
-    warehouse: await user(['warehouse'], centre),
-    warehouse2: await user(['warehouse'], centre),
-    procClerk: await user(['clerk'], procuratorate),
-    procApprover: await user(['approver'], procuratorate),
-    courtClerk: await user(['clerk'], court),
-    courtApprover: await user(['approver'], court),
-    inspector: await user(['inspector'], centre),
-    admin: await user(['admin'], centre),
+    officer: await user(['officer'], police, '王警官'),
+    officer2: await user(['officer'], police, '刘警官'),
+    approver: await user(['approver'], police, '陈科长'),
+    clerk: await user(['clerk'], police, '周内勤'),
+    strangerOfficer: await user(['officer'], otherPolice, '吴警官'),
+    warehouse: await user(['warehouse'], centre, '孙保管'),
+    warehouse2: await user(['warehouse'], centre, '钱保管'),
+    procClerk: await user(['clerk'], procuratorate, '郑书记员'),
+    procApprover: await user(['approver'], procuratorate, '冯检察官'),
+    courtClerk: await user(['clerk'], court, '赵书记员'),
+    courtApprover: await user(['approver'], court, '何法官'),
+    inspector: await user(['inspector'], centre, '许监督'),
+    admin: await user(['admin'], centre, '管理员'),
   };
   const loc = (code: string) => `${code}-${suffix}`;
   const admin = as(ctx, people.admin);
@@ -126,6 +129,7 @@ export async function buildWorld(ctx: TestContext) {
     people,
     loc,
     caseId: caseRes.body.id as string,
+    caseNumber: caseRes.body.caseNumber as string,
   };
 }
 

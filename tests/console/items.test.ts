@@ -53,7 +53,7 @@ test('the item page shows its particulars, its photograph and one timeline entry
     expect(entries[0]).toContain('登记');
     expect(entries.some((text) => text.includes('入库'))).toBe(true);
     expect(await page.getByText(phone.description).count()).toBeGreaterThan(0);
-    expect(await page.getByTestId('item-state').innerText()).toBe('已入库');
+    expect(await page.getByTestId('item-state').innerText()).toBe('在库');
     await page.waitForFunction(() =>
       [...document.images].some((img) => img.alt.startsWith('财物照片 1') && img.complete && img.naturalWidth > 0),
     );
@@ -76,10 +76,19 @@ test('in English no Chinese is left but the item’s own data, and the choice su
   await page.getByText('English', { exact: true }).click();
   await page.getByRole('heading', { level: 1, name: /^Item/ }).waitFor();
   const caseNumber = (await as(c.ctx, c.world.people.approver).get(`/items/${code}`)).body.caseNumber as string;
-  const ownData = [phone.description, phone.seizedFrom, phone.seizedPlace, phone.unit, CASE_TITLE, caseNumber];
+  const people = Object.values(c.world.people).map((person) => person.user.displayName);
+  const ownData = [
+    phone.description,
+    phone.seizedFrom,
+    phone.seizedPlace,
+    phone.unit,
+    CASE_TITLE,
+    caseNumber,
+    ...people,
+  ];
   const leftover = async () => {
     let text = await page.locator('body').innerText();
-    // The item's own data, as the officer typed it, and the language switch's own name for Chinese.
+    // The item's own data, as the officer typed it, people's names, and the language switch's own name for Chinese.
     for (const data of [...ownData, '中文'].sort((a, b) => b.length - a.length)) text = text.split(data).join('');
     return text.split('\n').filter((line) => HAN.test(line));
   };
