@@ -32,6 +32,7 @@ import { Migration20261201400002ServerRole } from '../migrations/Migration202612
 import { Migration20261201500001DirectoryAppend } from '../migrations/Migration20261201500001DirectoryAppend';
 import { Migration20261202100001SignatureAttachments } from '../migrations/Migration20261202100001SignatureAttachments';
 import { Migration20261207100001UserLanguage } from '../migrations/Migration20261207100001UserLanguage';
+import { Migration20261207200001RequestAnswerNote } from '../migrations/Migration20261207200001RequestAnswerNote';
 
 export const entities = [
   Agency,
@@ -71,6 +72,7 @@ const migrationsList = [
   { name: 'Migration20261201500001DirectoryAppend', class: Migration20261201500001DirectoryAppend },
   { name: 'Migration20261202100001SignatureAttachments', class: Migration20261202100001SignatureAttachments },
   { name: 'Migration20261207100001UserLanguage', class: Migration20261207100001UserLanguage },
+  { name: 'Migration20261207200001RequestAnswerNote', class: Migration20261207200001RequestAnswerNote },
 ];
 
 export interface OrmOptions {

@@ -92,7 +92,10 @@ test('an item goes from seizure through hand-over, storage, a loan, two transfer
     toAgencyCode: world.agencies.procuratorate.code,
   });
   await approver.post(`/requests/${toProc.body.id}/approve`, {});
-  expect((await as(ctx, people.procClerk).get(`/items/${code}`)).status).toBe(404);
+  // Offered, the item may be read by the procuratorate before it answers, but it is still the police's.
+  const offered = await as(ctx, people.procClerk).get(`/items/${code}`);
+  expect(offered.status).toBe(200);
+  expect(offered.body.owningAgencyCode).toBe(world.agencies.police.code);
   const accepted = await as(ctx, people.procClerk).post(`/requests/${toProc.body.id}/accept`, { note: '已接收' });
   expect(accepted.body.status).toBe('carried_out');
   const atProc = await as(ctx, people.procClerk).get(`/items/${code}`);

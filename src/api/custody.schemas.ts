@@ -103,6 +103,11 @@ export const itemListQuery = pageQuery.extend({
   location: locationCode.optional(),
   agency: agencyCode.optional(),
   q: optionalText(100),
+  reviewDue: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional()
+    .describe('true: only the items due for their disposal review (review date today or earlier), not disposed'),
   sort: z.enum(SORTS).default('lastEventAt'),
   order: z.enum(['asc', 'desc']).default('desc'),
 });
@@ -240,4 +245,10 @@ export const itemSchema = z.object({
   owningAgencyCode: z.string(),
   locationCode: z.string().nullable(),
   allowedCommands: z.array(z.string()),
+});
+/** One item read on its own: with what only its own page shows. */
+export const itemDetailSchema = itemSchema.extend({
+  photos: z
+    .array(z.object({ id: z.uuid(), filename: z.string().nullable() }))
+    .describe('its photographs, oldest first: each downloads from /items/{code}/attachments/{id}'),
 });

@@ -2,7 +2,15 @@ import type { Request, Response } from 'express';
 import { z } from 'zod';
 import type { Caller } from '../custody/directory/caller';
 import type { Placed } from '../custody/items/group-commit';
-import { findItemView, itemEvents, presentItem, searchItems, type ItemView } from '../custody/items/item-queries';
+import {
+  findItemView,
+  findReadableItemView,
+  itemEvents,
+  itemPhotos,
+  presentItem,
+  searchItems,
+  type ItemView,
+} from '../custody/items/item-queries';
 import { correct } from '../custody/items/corrections';
 import {
   addAttachment,
@@ -36,6 +44,7 @@ import {
   disposeBody,
   eventSchema,
   itemCodeParam,
+  itemDetailSchema,
   itemListQuery,
   itemSchema,
   lockerDepositBody,
@@ -92,9 +101,10 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
     tag: 'items',
     access: 'authenticated',
     params: itemCodeParam,
-    responses: { 200: { description: 'the item', schema: itemSchema } },
+    responses: { 200: { description: 'the item', schema: itemDetailSchema } },
     handler: async ({ res, params, caller }) => {
-      res.json(presentItem(await findItemView(orm.em, caller, params.code)));
+      const item = await findReadableItemView(orm.em, caller, params.code);
+      res.json({ ...presentItem(item), photos: await itemPhotos(orm.em, item.id) });
     },
   });
 
@@ -109,7 +119,7 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
     query: pageQuery.extend({ limit: z.coerce.number().int().min(1).max(1000).default(200) }),
     responses: { 200: { description: 'a page of events', schema: pageOf(eventSchema) } },
     handler: async ({ res, params, query, caller }) => {
-      const item = await findItemView(orm.em, caller, params.code);
+      const item = await findReadableItemView(orm.em, caller, params.code);
       // Reading the history is recorded as printing it is: in the item's report-access log, before it is sent.
       await recordReportAccess(orm.em, caller, { kind: 'events', format: 'json', itemId: item.id });
       const events = await itemEvents(orm.em, item.id, query.limit, query.offset);
@@ -341,7 +351,7 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
     params: itemCodeParam.extend({ id: z.uuid() }),
     responses: { 200: { description: 'the file', contentType: 'application/octet-stream' } },
     handler: async ({ res, params, caller }) => {
-      const item = await findItemView(orm.em, caller, params.code);
+      const item = await findReadableItemView(orm.em, caller, params.code);
       const attachment = await orm.em.findOne(Attachment, { id: params.id, itemId: item.id });
       if (!attachment) throw new NotFoundError(`attachment ${params.id} does not exist`);
       const data = await readAttachment(attachmentsDir, attachment);

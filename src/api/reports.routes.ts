@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { findVisibleCase } from '../custody/items/cases';
-import { findItemView, itemEvents, itemViewsById, presentItem, searchItems } from '../custody/items/item-queries';
+import {
+  findItemView,
+  findReadableItemView,
+  itemEvents,
+  itemViewsById,
+  presentItem,
+  searchItems,
+} from '../custody/items/item-queries';
 import { canSeeItem } from '../custody/items/access';
 import { handoverSignatures, readSignature, type Signer } from '../custody/items/handover-signatures';
 import { Handover } from '../custody/items/records.entity';
@@ -35,7 +42,7 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
     query: langQuery,
     responses: pdf,
     handler: async ({ res, params, query, caller }) => {
-      const item = await findItemView(orm.em, caller, params.code);
+      const item = await findReadableItemView(orm.em, caller, params.code);
       const reportId = await recordReportAccess(orm.em, caller, {
         kind: 'history',
         format: params.format,

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { seesAllItems, type Caller } from '../custody/directory/caller';
 import {
@@ -10,6 +11,7 @@ import {
   rejectRequest,
   requestIdsNaming,
   requestItemCodes,
+  requestPeopleNames,
 } from '../custody/items/requests';
 import {
   CustodyRequest,
@@ -30,9 +32,11 @@ const requestSchema = z.object({
   agencyId: z.uuid().describe('the agency whose items it names, which decides it'),
   itemCodes: z.array(z.string()),
   requesterId: z.uuid(),
+  requesterName: z.string().describe("the requester's display name"),
   reason: z.string(),
   createdAt: z.string(),
-  decidedBy: z.uuid().nullable(),
+  decidedBy: z.uuid().nullable().describe('the approver who approved or rejected it'),
+  decidedByName: z.string().nullable().describe("the display name of decidedBy's user"),
   decidedAt: z.string().nullable(),
   decisionNote: z.string().nullable(),
   borrower: z.string().nullable().describe("a loan's"),
@@ -40,7 +44,12 @@ const requestSchema = z.object({
   dueAt: z.string().nullable().describe("a loan's"),
   toAgencyId: z.uuid().nullable().describe("a transfer's: the receiving agency"),
   answeredBy: z.uuid().nullable().describe("a transfer's: who of the receiving agency accepted or refused it"),
+  answeredByName: z.string().nullable().describe("the display name of answeredBy's user"),
   answeredAt: z.string().nullable(),
+  answerNote: z
+    .string()
+    .nullable()
+    .describe("a transfer's: the receiving agency's note on accepting it, or its reason for refusing it"),
   method: z.enum(DISPOSAL_METHODS).nullable().describe("a disposal's"),
   orderReference: z.string().nullable().describe("a disposal's: the order or judgment it carries out"),
   correctsIndex: z.number().int().nullable().describe("a correction's: the index of the event it corrects"),
@@ -50,17 +59,43 @@ const requestSchema = z.object({
 // The scan station finds the approved loan to check an item out against from the item alone.
 const listQuery = requestListQuery.extend({
   item: itemCode.optional().describe('only the requests that name this item'),
+  side: z
+    .enum(['deciding', 'receiving'])
+    .optional()
+    .describe(
+      "deciding: only the requests of the caller's agency, which it decides; receiving: only the transfers offered to it",
+    ),
 });
 
+/** The requests the caller may list, narrowed by the query's filters. */
+async function listFilter(em: EntityManager, caller: Caller, query: z.infer<typeof listQuery>) {
+  return {
+    ...(query.item ? { id: { $in: await requestIdsNaming(em, query.item) } } : {}),
+    ...(seesAllItems(caller)
+      ? {}
+      : { $or: [{ agencyId: caller.agencyId }, { toAgencyId: caller.agencyId }, { requesterId: caller.id }] }),
+    ...(query.side === 'deciding' ? { agencyId: caller.agencyId } : {}),
+    ...(query.side === 'receiving' ? { toAgencyId: caller.agencyId } : {}),
+    ...(query.kind ? { kind: query.kind } : {}),
+    ...(query.status ? { status: query.status } : {}),
+  };
+}
+
 export function requestRoutes(api: Api, { orm }: AppDeps): void {
-  const present = async (r: CustodyRequest): Promise<z.infer<typeof requestSchema>> => ({
+  const presentWith = async (
+    r: CustodyRequest,
+    names: Map<string, string>,
+  ): Promise<z.infer<typeof requestSchema>> => ({
     id: r.id,
     kind: r.kind,
     status: r.status,
     agencyId: r.agencyId,
     requesterId: r.requesterId,
+    // The request's columns reference users, so every id it holds has a name.
+    requesterName: names.get(r.requesterId)!,
     reason: r.reason,
     decidedBy: r.decidedBy ?? null,
+    decidedByName: r.decidedBy ? names.get(r.decidedBy)! : null,
     decidedAt: r.decidedAt?.toISOString() ?? null,
     decisionNote: r.decisionNote ?? null,
     borrower: r.borrower ?? null,
@@ -68,7 +103,9 @@ export function requestRoutes(api: Api, { orm }: AppDeps): void {
     dueAt: r.dueAt?.toISOString() ?? null,
     toAgencyId: r.toAgencyId ?? null,
     answeredBy: r.answeredBy ?? null,
+    answeredByName: r.answeredBy ? names.get(r.answeredBy)! : null,
     answeredAt: r.answeredAt?.toISOString() ?? null,
+    answerNote: r.answerNote ?? null,
     method: r.method ?? null,
     orderReference: r.orderReference ?? null,
     correctsIndex: r.correctsIdx ?? null,
@@ -76,6 +113,11 @@ export function requestRoutes(api: Api, { orm }: AppDeps): void {
     createdAt: r.createdAt.toISOString(),
     itemCodes: await requestItemCodes(orm.em, r.id),
   });
+  const presentPage = async (requests: CustodyRequest[]) => {
+    const names = await requestPeopleNames(orm.em, requests);
+    return Promise.all(requests.map((r) => presentWith(r, names)));
+  };
+  const present = async (r: CustodyRequest) => (await presentPage([r]))[0]!;
 
   api.add({
     method: 'post',
@@ -103,20 +145,12 @@ export function requestRoutes(api: Api, { orm }: AppDeps): void {
     query: listQuery,
     responses: { 200: { description: 'a page of requests', schema: pageOf(requestSchema) } },
     handler: async ({ res, query, caller }) => {
-      const where = {
-        ...(query.item ? { id: { $in: await requestIdsNaming(orm.em, query.item) } } : {}),
-        ...(seesAllItems(caller)
-          ? {}
-          : { $or: [{ agencyId: caller.agencyId }, { toAgencyId: caller.agencyId }, { requesterId: caller.id }] }),
-        ...(query.kind ? { kind: query.kind } : {}),
-        ...(query.status ? { status: query.status } : {}),
-      };
-      const [requests, total] = await orm.em.findAndCount(CustodyRequest, where, {
+      const [requests, total] = await orm.em.findAndCount(CustodyRequest, await listFilter(orm.em, caller, query), {
         orderBy: { createdAt: 'desc', id: 'asc' },
         limit: query.limit,
         offset: query.offset,
       });
-      res.json({ items: await Promise.all(requests.map(present)), total, limit: query.limit, offset: query.offset });
+      res.json({ items: await presentPage(requests), total, limit: query.limit, offset: query.offset });
     },
   });
 

@@ -3,10 +3,24 @@ import { ForbiddenError, NotFoundError } from '../../errors';
 import { seesAllItems, type Caller } from '../directory/caller';
 import { lockItems } from '../ledger/append';
 import type { ItemState } from './projection';
+import type { Sql } from '../sql';
 
 /** Officers and clerks see the items their agency holds or has held; warehouse, inspectors and admins see all. */
 export function canSeeItem(caller: Caller, item: ItemState): boolean {
   return seesAllItems(caller) || item.heldByAgencyIds.includes(caller.agencyId);
+}
+
+/**
+ * Whether a transfer approved by the owning agency offers the item to the caller's agency and awaits its
+ * answer. A refused or cancelled offer is no offer; an accepted one made the agency a holder.
+ */
+export async function isOfferedTo(sql: Sql, caller: Caller, itemId: string): Promise<boolean> {
+  const rows = await sql.execute(
+    `select 1 from request_items ri join requests r on r.id = ri.request_id
+      where ri.item_id = ? and r.kind = 'transfer' and r.status = 'approved' and r.to_agency_id = ? limit 1`,
+    [itemId, caller.agencyId],
+  );
+  return rows.length > 0;
 }
 
 /** SQL condition (on alias `i`) for the items the caller may see. */

@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { NotFoundError } from '../../errors';
-import { canSeeItem, itemVisibility } from './access';
+import { canSeeItem, isOfferedTo, itemVisibility, notFound } from './access';
 import type { Caller } from '../directory/caller';
 import type { Envelope } from '../ledger/events';
 import type { Category, PhysicalState } from './item-kinds';
@@ -45,6 +44,7 @@ export interface ItemFilters {
   location?: string;
   agency?: string;
   q?: string;
+  reviewDue?: boolean;
   sort: 'code' | 'itemNo' | 'lastEventAt' | 'reviewDate' | 'category' | 'state';
   order: 'asc' | 'desc';
   limit: number;
@@ -59,6 +59,8 @@ const SORT_COLUMNS: Record<ItemFilters['sort'], string> = {
   category: 'i.category',
   state: 'i.state',
 };
+
+const REVIEW_DUE = `i.state <> 'disposed' and i.review_date <= current_date`;
 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -78,6 +80,7 @@ export async function searchItems(
   if (f.state) add('i.state = ?', f.state);
   if (f.category) add('i.category = ?', f.category);
   if (f.agency) add('a.code = ?', f.agency);
+  if (f.reviewDue) add(REVIEW_DUE);
   if (f.location) {
     add(
       `i.location_id in (select s.id from locations s join locations top on s.path like top.path || '%' where top.code = ?)`,
@@ -117,14 +120,41 @@ export async function itemViewsById(em: EntityManager, ids: string[]): Promise<I
   return rows.map(toView);
 }
 
-export async function findItemView(em: EntityManager, caller: Caller, code: string): Promise<ItemView> {
+async function itemViewByCode(em: EntityManager, code: string): Promise<ItemView | undefined> {
   const [row] = await em.execute<Record<string, unknown>[]>(
     `select ${VIEW_SELECT} from ${VIEW_FROM} where i.code = ?`,
     [code],
   );
-  const view = row ? toView(row) : null;
-  if (!view || !canSeeItem(caller, view)) throw new NotFoundError(`item ${code} does not exist`);
+  return row && toView(row);
+}
+
+/** An item the caller may see, and so act on. */
+export async function findItemView(em: EntityManager, caller: Caller, code: string): Promise<ItemView> {
+  const view = await itemViewByCode(em, code);
+  if (!view || !canSeeItem(caller, view)) throw notFound(code);
   return view;
+}
+
+/**
+ * An item the caller may read: one it may see, or one a transfer offers to its agency, which reads the
+ * particulars, photographs and history before it accepts or refuses. For read routes only: acting on an item
+ * still needs findItemView's (and withLockedItems') rule.
+ */
+export async function findReadableItemView(em: EntityManager, caller: Caller, code: string): Promise<ItemView> {
+  const view = await itemViewByCode(em, code);
+  if (!view || !(canSeeItem(caller, view) || (await isOfferedTo(em, caller, view.id)))) throw notFound(code);
+  return view;
+}
+
+/** The item's photographs, oldest first (signatures and document scans are attachments too, but not these). */
+export async function itemPhotos(
+  em: EntityManager,
+  itemId: string,
+): Promise<{ id: string; filename: string | null }[]> {
+  return em.execute<{ id: string; filename: string | null }[]>(
+    `select id, filename from attachments where item_id = ? and kind = 'photo' order by created_at, id`,
+    [itemId],
+  );
 }
 
 export function presentItem(view: ItemView) {
@@ -191,7 +221,7 @@ const DUE_LISTS = {
     date: `to_char(i.loan_due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
   },
   reviews_due: {
-    condition: `i.state <> 'disposed' and i.review_date <= current_date`,
+    condition: REVIEW_DUE,
     date: `to_char(i.review_date, 'YYYY-MM-DD')`,
   },
 } as const;

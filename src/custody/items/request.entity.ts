@@ -32,6 +32,7 @@ export const CustodyRequest = defineEntity({
     toAgencyId: p.uuid().nullable(),
     answeredBy: p.uuid().nullable(),
     answeredAt: p.datetime().nullable(),
+    answerNote: p.text().nullable(),
     method: p.enum([...DISPOSAL_METHODS]).nullable(),
     orderReference: p.string().nullable(),
     /** A correction's: the global index of the event it corrects, and the new values. */

@@ -101,6 +101,19 @@ export async function requestItemCodes(em: EntityManager, requestId: string): Pr
   return rows.map((r) => r.code);
 }
 
+/**
+ * The display names of the people a page of requests names (requesters, deciders, answerers), by user id,
+ * in one query for the whole page.
+ */
+export async function requestPeopleNames(em: EntityManager, requests: CustodyRequest[]): Promise<Map<string, string>> {
+  const ids = requests.flatMap((r) => [r.requesterId, r.decidedBy, r.answeredBy]).filter((id) => id != null);
+  const rows = await em.execute<{ id: string; display_name: string }[]>(
+    `select id, display_name from users where id = any (?::uuid[])`,
+    [`{${[...new Set(ids)].join(',')}}`],
+  );
+  return new Map(rows.map((r) => [r.id, r.display_name]));
+}
+
 /** The ids of the requests that name an item (by its canonical code). */
 export async function requestIdsNaming(em: EntityManager, itemCode: string): Promise<string[]> {
   const rows = await em.execute<{ id: string }[]>(
@@ -210,7 +223,7 @@ export async function acceptTransfer(em: EntityManager, caller: Caller, id: stri
   return decide(em, caller, id, ['approved'], async (tx, request, items) => {
     assertReceiver(caller, request);
     for (const item of items) transition(item.code, item.state, 'transfer');
-    Object.assign(request, { status: 'carried_out', answeredBy: caller.id, answeredAt: new Date() });
+    Object.assign(request, { status: 'carried_out', answeredBy: caller.id, answeredAt: new Date(), answerNote: note });
     await tx.nativeUpdate(RequestItem, { requestId: id }, { carriedOutAt: new Date() });
     await appendForRequest(tx, caller, request, items, 'transfer_accepted', {
       fromAgencyId: request.agencyId,
@@ -223,7 +236,7 @@ export async function acceptTransfer(em: EntityManager, caller: Caller, id: stri
 export async function refuseTransfer(em: EntityManager, caller: Caller, id: string, reason: string) {
   return decide(em, caller, id, ['approved'], async (tx, request, items) => {
     assertReceiver(caller, request);
-    Object.assign(request, { status: 'refused', answeredBy: caller.id, answeredAt: new Date() });
+    Object.assign(request, { status: 'refused', answeredBy: caller.id, answeredAt: new Date(), answerNote: reason });
     await appendForRequest(tx, caller, request, items, 'transfer_refused', { answerNote: reason });
     return request;
   });

@@ -3375,6 +3375,7 @@ export interface operations {
                 location?: string;
                 agency?: string;
                 q?: string;
+                reviewDue?: "true" | "false";
                 sort?: "code" | "itemNo" | "lastEventAt" | "reviewDate" | "category" | "state";
                 order?: "asc" | "desc";
             };
@@ -3474,6 +3475,12 @@ export interface operations {
                         owningAgencyCode: string;
                         locationCode: string | null;
                         allowedCommands: string[];
+                        /** @description its photographs, oldest first: each downloads from /items/{code}/attachments/{id} */
+                        photos: {
+                            /** Format: uuid */
+                            id: string;
+                            filename: string | null;
+                        }[];
                     };
                 };
             };
@@ -5138,6 +5145,7 @@ export interface operations {
                 kind?: "loan" | "transfer" | "disposal" | "correction";
                 status?: "requested" | "approved" | "rejected" | "cancelled" | "carried_out" | "refused";
                 item?: string;
+                side?: "deciding" | "receiving";
             };
             header?: never;
             path?: never;
@@ -5167,9 +5175,14 @@ export interface operations {
                             itemCodes: string[];
                             /** Format: uuid */
                             requesterId: string;
+                            /** @description the requester's display name */
+                            requesterName: string;
                             reason: string;
                             createdAt: string;
+                            /** @description the approver who approved or rejected it */
                             decidedBy: string | null;
+                            /** @description the display name of decidedBy's user */
+                            decidedByName: string | null;
                             decidedAt: string | null;
                             decisionNote: string | null;
                             /** @description a loan's */
@@ -5182,7 +5195,11 @@ export interface operations {
                             toAgencyId: string | null;
                             /** @description a transfer's: who of the receiving agency accepted or refused it */
                             answeredBy: string | null;
+                            /** @description the display name of answeredBy's user */
+                            answeredByName: string | null;
                             answeredAt: string | null;
+                            /** @description a transfer's: the receiving agency's note on accepting it, or its reason for refusing it */
+                            answerNote: string | null;
                             /** @description a disposal's */
                             method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
                             /** @description a disposal's: the order or judgment it carries out */
@@ -5290,9 +5307,14 @@ export interface operations {
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        /** @description the requester's display name */
+                        requesterName: string;
                         reason: string;
                         createdAt: string;
+                        /** @description the approver who approved or rejected it */
                         decidedBy: string | null;
+                        /** @description the display name of decidedBy's user */
+                        decidedByName: string | null;
                         decidedAt: string | null;
                         decisionNote: string | null;
                         /** @description a loan's */
@@ -5305,7 +5327,11 @@ export interface operations {
                         toAgencyId: string | null;
                         /** @description a transfer's: who of the receiving agency accepted or refused it */
                         answeredBy: string | null;
+                        /** @description the display name of answeredBy's user */
+                        answeredByName: string | null;
                         answeredAt: string | null;
+                        /** @description a transfer's: the receiving agency's note on accepting it, or its reason for refusing it */
+                        answerNote: string | null;
                         /** @description a disposal's */
                         method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
                         /** @description a disposal's: the order or judgment it carries out */
@@ -5389,9 +5415,14 @@ export interface operations {
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        /** @description the requester's display name */
+                        requesterName: string;
                         reason: string;
                         createdAt: string;
+                        /** @description the approver who approved or rejected it */
                         decidedBy: string | null;
+                        /** @description the display name of decidedBy's user */
+                        decidedByName: string | null;
                         decidedAt: string | null;
                         decisionNote: string | null;
                         /** @description a loan's */
@@ -5404,7 +5435,11 @@ export interface operations {
                         toAgencyId: string | null;
                         /** @description a transfer's: who of the receiving agency accepted or refused it */
                         answeredBy: string | null;
+                        /** @description the display name of answeredBy's user */
+                        answeredByName: string | null;
                         answeredAt: string | null;
+                        /** @description a transfer's: the receiving agency's note on accepting it, or its reason for refusing it */
+                        answerNote: string | null;
                         /** @description a disposal's */
                         method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
                         /** @description a disposal's: the order or judgment it carries out */
@@ -5497,9 +5532,14 @@ export interface operations {
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        /** @description the requester's display name */
+                        requesterName: string;
                         reason: string;
                         createdAt: string;
+                        /** @description the approver who approved or rejected it */
                         decidedBy: string | null;
+                        /** @description the display name of decidedBy's user */
+                        decidedByName: string | null;
                         decidedAt: string | null;
                         decisionNote: string | null;
                         /** @description a loan's */
@@ -5512,7 +5552,11 @@ export interface operations {
                         toAgencyId: string | null;
                         /** @description a transfer's: who of the receiving agency accepted or refused it */
                         answeredBy: string | null;
+                        /** @description the display name of answeredBy's user */
+                        answeredByName: string | null;
                         answeredAt: string | null;
+                        /** @description a transfer's: the receiving agency's note on accepting it, or its reason for refusing it */
+                        answerNote: string | null;
                         /** @description a disposal's */
                         method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
                         /** @description a disposal's: the order or judgment it carries out */
@@ -5614,9 +5658,14 @@ export interface operations {
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        /** @description the requester's display name */
+                        requesterName: string;
                         reason: string;
                         createdAt: string;
+                        /** @description the approver who approved or rejected it */
                         decidedBy: string | null;
+                        /** @description the display name of decidedBy's user */
+                        decidedByName: string | null;
                         decidedAt: string | null;
                         decisionNote: string | null;
                         /** @description a loan's */
@@ -5629,7 +5678,11 @@ export interface operations {
                         toAgencyId: string | null;
                         /** @description a transfer's: who of the receiving agency accepted or refused it */
                         answeredBy: string | null;
+                        /** @description the display name of answeredBy's user */
+                        answeredByName: string | null;
                         answeredAt: string | null;
+                        /** @description a transfer's: the receiving agency's note on accepting it, or its reason for refusing it */
+                        answerNote: string | null;
                         /** @description a disposal's */
                         method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
                         /** @description a disposal's: the order or judgment it carries out */
@@ -5731,9 +5784,14 @@ export interface operations {
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        /** @description the requester's display name */
+                        requesterName: string;
                         reason: string;
                         createdAt: string;
+                        /** @description the approver who approved or rejected it */
                         decidedBy: string | null;
+                        /** @description the display name of decidedBy's user */
+                        decidedByName: string | null;
                         decidedAt: string | null;
                         decisionNote: string | null;
                         /** @description a loan's */
@@ -5746,7 +5804,11 @@ export interface operations {
                         toAgencyId: string | null;
                         /** @description a transfer's: who of the receiving agency accepted or refused it */
                         answeredBy: string | null;
+                        /** @description the display name of answeredBy's user */
+                        answeredByName: string | null;
                         answeredAt: string | null;
+                        /** @description a transfer's: the receiving agency's note on accepting it, or its reason for refusing it */
+                        answerNote: string | null;
                         /** @description a disposal's */
                         method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
                         /** @description a disposal's: the order or judgment it carries out */
@@ -5848,9 +5910,14 @@ export interface operations {
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        /** @description the requester's display name */
+                        requesterName: string;
                         reason: string;
                         createdAt: string;
+                        /** @description the approver who approved or rejected it */
                         decidedBy: string | null;
+                        /** @description the display name of decidedBy's user */
+                        decidedByName: string | null;
                         decidedAt: string | null;
                         decisionNote: string | null;
                         /** @description a loan's */
@@ -5863,7 +5930,11 @@ export interface operations {
                         toAgencyId: string | null;
                         /** @description a transfer's: who of the receiving agency accepted or refused it */
                         answeredBy: string | null;
+                        /** @description the display name of answeredBy's user */
+                        answeredByName: string | null;
                         answeredAt: string | null;
+                        /** @description a transfer's: the receiving agency's note on accepting it, or its reason for refusing it */
+                        answerNote: string | null;
                         /** @description a disposal's */
                         method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
                         /** @description a disposal's: the order or judgment it carries out */
@@ -5965,9 +6036,14 @@ export interface operations {
                         itemCodes: string[];
                         /** Format: uuid */
                         requesterId: string;
+                        /** @description the requester's display name */
+                        requesterName: string;
                         reason: string;
                         createdAt: string;
+                        /** @description the approver who approved or rejected it */
                         decidedBy: string | null;
+                        /** @description the display name of decidedBy's user */
+                        decidedByName: string | null;
                         decidedAt: string | null;
                         decisionNote: string | null;
                         /** @description a loan's */
@@ -5980,7 +6056,11 @@ export interface operations {
                         toAgencyId: string | null;
                         /** @description a transfer's: who of the receiving agency accepted or refused it */
                         answeredBy: string | null;
+                        /** @description the display name of answeredBy's user */
+                        answeredByName: string | null;
                         answeredAt: string | null;
+                        /** @description a transfer's: the receiving agency's note on accepting it, or its reason for refusing it */
+                        answerNote: string | null;
                         /** @description a disposal's */
                         method: ("returned_to_owner" | "auctioned" | "confiscated" | "destroyed" | "released_to_other_authority") | null;
                         /** @description a disposal's: the order or judgment it carries out */
