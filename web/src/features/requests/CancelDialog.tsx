@@ -10,6 +10,8 @@ export function CancelDialog({ request, onClose }: { request: CustodyRequest | u
   const [form] = Form.useForm<{ note: string }>();
   const cancel = useCancelRequest();
   const close = () => {
+    // The form outlives the dialog: what was typed for one request must not carry over to the next.
+    form.resetFields();
     cancel.reset();
     onClose();
   };

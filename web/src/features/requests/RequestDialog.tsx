@@ -51,12 +51,23 @@ const SHOWN_CODES = 6;
  * agency, the items' states, holds and open requests; a refusal shows its detail here, and a refused field
  * beside that field.
  */
-export function RequestDialog({ codes, open, onClose }: { codes: string[]; open: boolean; onClose: () => void }) {
+export function RequestDialog({
+  codes,
+  open,
+  onClose,
+  kind: firstKind = 'loan',
+}: {
+  codes: string[];
+  open: boolean;
+  onClose: () => void;
+  /** The kind the dialog opens with; the user may still choose another. */
+  kind?: FiledKind;
+}) {
   const w = useWords(words);
   const c = useWords(common);
   const me = useMe().data;
   const [form] = Form.useForm<Values>();
-  const kind = Form.useWatch('kind', form) ?? 'loan';
+  const kind = Form.useWatch('kind', form) ?? firstKind;
   const file = useFileRequest();
   const agencies = useAgencies();
   // One key per request filled in: a second press after a dropped answer is the same request.
@@ -80,6 +91,8 @@ export function RequestDialog({ codes, open, onClose }: { codes: string[]; open:
     );
 
   const close = () => {
+    // The form outlives the dialog: what was typed for one request must not carry over to the next.
+    form.resetFields();
     file.reset();
     setFiled(false);
     key.current = crypto.randomUUID();
@@ -125,7 +138,7 @@ export function RequestDialog({ codes, open, onClose }: { codes: string[]; open:
           form={form}
           layout="vertical"
           requiredMark={false}
-          initialValues={{ kind: 'loan', purpose: 'lab' }}
+          initialValues={{ kind: firstKind, purpose: 'lab' }}
           onFinish={submit}
           onValuesChange={() => file.error && file.reset()}
         >
