@@ -25,10 +25,13 @@ export function Actions({ item }: { item: Item }) {
   const [form] = Form.useForm<{ reason: string }>();
   const held = !!item.legalHold;
   const ownAgency = item.owningAgencyCode === me?.agencyCode;
-  const mayHold = hasRole(me, 'approver', 'clerk') && item.allowedCommands.includes('hold');
+  // An agency that has never held the item may still read it (a transfer offered to it), but not act on it.
+  const mayAct =
+    hasRole(me, 'warehouse', 'inspector', 'admin') || (!!me?.agencyId && !!item.heldByAgencyIds?.includes(me.agencyId));
+  const mayHold = mayAct && hasRole(me, 'approver', 'clerk') && item.allowedCommands.includes('hold');
   const mayRequest =
     hasRole(me, 'officer', 'clerk', 'approver') && ownAgency && item.allowedCommands.includes('request');
-  const mayPrint = hasRole(me, 'officer', 'clerk', 'warehouse') && item.allowedCommands.includes('label');
+  const mayPrint = mayAct && hasRole(me, 'officer', 'clerk', 'warehouse') && item.allowedCommands.includes('label');
 
   const hold = useMutation({
     mutationFn: ({ reason }: { reason: string }) => {
