@@ -1,6 +1,9 @@
 import {
   AuditOutlined,
+  CalendarOutlined,
+  CheckSquareOutlined,
   FolderOpenOutlined,
+  InboxOutlined,
   LogoutOutlined,
   MenuOutlined,
   ScanOutlined,
@@ -30,6 +33,9 @@ interface MenuEntry {
 const MENU: MenuEntry[] = [
   { path: '/cases', word: 'cases', icon: <FolderOpenOutlined />, roles: ['officer', 'clerk', 'approver', 'inspector'] },
   { path: '/requests', word: 'requests', icon: <AuditOutlined />, roles: ['officer', 'clerk', 'approver'] },
+  { path: '/decisions', word: 'decisions', icon: <CheckSquareOutlined />, roles: ['approver'] },
+  { path: '/transfers', word: 'transfers', icon: <InboxOutlined />, roles: ['officer', 'clerk', 'approver'] },
+  { path: '/reviews', word: 'reviews', icon: <CalendarOutlined />, roles: ['officer', 'clerk', 'approver'] },
   { path: '/counter', word: 'counter', icon: <SwapOutlined />, roles: ['warehouse'] },
   { path: '/scan', word: 'scan', icon: <ScanOutlined />, roles: ['warehouse'] },
 ];

@@ -8,7 +8,7 @@ import { useLang, useWords } from '../../lib/i18n';
 import { useMe } from '../../lib/session';
 import { REQUEST_STATUSES, useRequests, type CustodyRequest, type RequestKind, type RequestStatus } from './api';
 import { CancelDialog } from './CancelDialog';
-import { RequestDetails, RequestSummary, StatusTag, useMayCancel } from './present';
+import { DecisionNotes, RequestDetails, RequestSummary, StatusTag, useMayCancel } from './present';
 import { words } from './words';
 
 const PAGE_SIZE = 20;
@@ -151,7 +151,7 @@ export default function RequestsPage() {
             {
               key: 'decision',
               title: w.decision,
-              render: (_, r) => r.decisionNote ?? '',
+              render: (_, r) => <DecisionNotes request={r} />,
             },
             {
               key: 'actions',

@@ -1,4 +1,4 @@
-import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { keepPreviousData, useMutation, useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import { api, ok } from '../../lib/api';
 import type { Answer, BodyOf } from '../../lib/api-shapes';
 import { DISPOSAL_METHODS, LOAN_PURPOSES } from '../../../../src/custody/items/request-kinds';
@@ -27,6 +27,8 @@ export interface RequestListQuery {
   kind?: RequestKind;
   status?: RequestStatus;
   item?: string;
+  /** Those the user's agency decides, or the transfers offered to it. */
+  side?: 'deciding' | 'receiving';
   limit: number;
   offset: number;
 }
@@ -73,6 +75,48 @@ export function useCancelRequest() {
   return useMutation({
     mutationFn: ({ id, note }: { id: string; note: string }) =>
       ok(api.POST('/requests/{id}/cancel', { params: { path: { id } }, body: { note } })),
+    onSuccess: invalidate,
+  });
+}
+
+/** An item named by a request, as GET /items/{code} answers (its hold is in the projection it sends whole). */
+export type RequestItem = Answer<'getItemsCode'> & { legalHold?: boolean; holdReason?: string | null };
+
+/** The items a request names, each read on its own: a request names a few, and a receiving agency may read
+ * the items offered to it before it holds them. */
+export function useRequestItems(codes: string[]) {
+  return useQueries({
+    queries: codes.map((code) => ({
+      queryKey: ['item', code],
+      queryFn: async () => (await ok(api.GET('/items/{code}', { params: { path: { code } } }))) as RequestItem,
+    })),
+  });
+}
+
+export type Decision = 'approve' | 'reject' | 'accept' | 'refuse';
+/** Rejecting or refusing says why; approving or accepting may add a note. */
+export const NOTE_REQUIRED: Record<Decision, boolean> = { approve: false, reject: true, accept: false, refuse: true };
+
+function decide(id: string, decision: Decision, note: string | undefined) {
+  const path = { path: { id } };
+  switch (decision) {
+    case 'approve':
+      return ok(api.POST('/requests/{id}/approve', { params: path, body: { note } }));
+    case 'accept':
+      return ok(api.POST('/requests/{id}/accept', { params: path, body: { note } }));
+    case 'reject':
+      return ok(api.POST('/requests/{id}/reject', { params: path, body: { note: note ?? '' } }));
+    case 'refuse':
+      return ok(api.POST('/requests/{id}/refuse', { params: path, body: { note: note ?? '' } }));
+  }
+}
+
+/** An approver's decision on a request of the agency, or the receiving agency's answer to a transfer. */
+export function useDecide() {
+  const invalidate = useInvalidateAfterRequest();
+  return useMutation({
+    mutationFn: ({ id, decision, note }: { id: string; decision: Decision; note?: string }) =>
+      decide(id, decision, note),
     onSuccess: invalidate,
   });
 }

@@ -4,18 +4,11 @@ import { ItemCode } from '../../components/ItemCode';
 import { formatTime } from '../../lib/format';
 import { useLang, useWords } from '../../lib/i18n';
 import { hasRole, useMe } from '../../lib/session';
+import { tones } from '../../lib/tones';
 import { common } from '../../lib/words';
 import { useAgencies, type CustodyRequest, type RequestStatus } from './api';
 import { words } from './words';
 
-// Colours carry no meaning on their own (each tag says its state in words); their text is a shade dark enough
-// for WCAG AA on its background, which Ant Design's preset tag colours are not.
-const tones = {
-  gold: { color: '#874d00', background: '#fffbe6', borderColor: '#ffe58f' },
-  blue: { color: '#003eb3', background: '#e6f4ff', borderColor: '#91caff' },
-  red: { color: '#a8071a', background: '#fff1f0', borderColor: '#ffa39e' },
-  green: { color: '#135200', background: '#f6ffed', borderColor: '#b7eb8f' },
-};
 const STATUS_TONES: Record<RequestStatus, React.CSSProperties | undefined> = {
   requested: tones.gold,
   approved: tones.blue,
@@ -96,6 +89,11 @@ export function RequestSummary({ request: r, showItems }: { request: CustodyRequ
           {w.decision}: {r.decisionNote}
         </Typography.Text>
       )}
+      {r.answerNote && (
+        <Typography.Text type="secondary">
+          {w.answer}: {r.answerNote}
+        </Typography.Text>
+      )}
     </Flex>
   );
 }
@@ -106,4 +104,19 @@ export function useMayCancel() {
   return (r: CustodyRequest) =>
     (r.status === 'requested' || r.status === 'approved') &&
     (r.requesterId === me?.id || (hasRole(me, 'approver') && r.agencyId === me?.agencyId));
+}
+
+/** The approver's note and, for a transfer, the receiving agency's: what was decided about it, in words. */
+export function DecisionNotes({ request: r }: { request: CustodyRequest }) {
+  const w = useWords(words);
+  return (
+    <Flex vertical gap={2}>
+      {r.decisionNote && <span>{r.decisionNote}</span>}
+      {r.answerNote && (
+        <span>
+          {w.answer}: {r.answerNote}
+        </span>
+      )}
+    </Flex>
+  );
 }

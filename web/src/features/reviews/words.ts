@@ -1,0 +1,38 @@
+import { defineWords } from '../../lib/i18n';
+
+export const words = defineWords(
+  {
+    title: '处置审查',
+    subtitle: '审查日期已到或已过的财物，按案件列出；冻结中的财物不能申请处置',
+    none: '没有到期待审查的财物',
+    caseTitle: (number: string) => `案件 ${number}`,
+    code: '编号',
+    category: '类别',
+    description: '描述',
+    state: '状态',
+    place: '存放位置',
+    reviewDate: '审查日期',
+    hold: '冻结',
+    onHold: '冻结中',
+    fileDisposal: (n: number) => `为所选财物申请处置（${n}）`,
+    total: (n: number) => `共 ${n} 件`,
+    selectItem: (code: string) => `选择财物 ${code}`,
+  },
+  {
+    title: 'Disposal review',
+    subtitle: 'Items whose review date has come or passed, by case; items on legal hold cannot be disposed of',
+    none: 'No item is due for review',
+    caseTitle: (number: string) => `Case ${number}`,
+    code: 'Code',
+    category: 'Category',
+    description: 'Description',
+    state: 'State',
+    place: 'Place',
+    reviewDate: 'Review date',
+    hold: 'Hold',
+    onHold: 'On hold',
+    fileDisposal: (n: number) => `File a disposal for the chosen items (${n})`,
+    total: (n: number) => `${n} in all`,
+    selectItem: (code: string) => `Choose item ${code}`,
+  },
+);
