@@ -2,7 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import os from 'node:os';
 import { Writable } from 'node:stream';
 import PDFDocument from 'pdfkit';
-import { verifyBundle } from '../src/custody/ledger/bundle-verify';
+import { verifyBundle } from '../src/verifier/verify-bundle';
 import { signCheckpoint } from '../src/custody/ledger/checkpoints';
 import { findItemView } from '../src/custody/items/item-queries';
 import { inclusionProof } from '../src/custody/ledger/merkle';
@@ -162,7 +162,7 @@ export async function benchLedger(db: BenchDb): Promise<Figure[]> {
   const bundleBytes = bundle.events.map((e) => e.canonical);
   const checks = await time(async () => {
     for (let i = 0; i < 200; i++)
-      if (!verifyBundle(bundle, signing.signer).ok) throw new Error('bundle does not verify');
+      if (!(await verifyBundle(bundle, signing.signer)).ok) throw new Error('bundle does not verify');
   });
   const bareBundle = await time(async () => {
     for (let i = 0; i < 200; i++)

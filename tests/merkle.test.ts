@@ -8,11 +8,12 @@ import {
   Frontier,
   inclusionProof,
   leafHash,
-  rootFromInclusionProof,
   rootOf,
   verifyConsistency,
 } from '../src/custody/ledger/merkle';
 import { canonicalJson, isCanonical, type Json } from '../src/custody/ledger/canonical-json';
+// The offline verifier's: the proofs the server makes are checked by the code that checks them in court.
+import { rootFromInclusionProof } from '../src/verifier/crypto';
 
 interface Vectors {
   leafInputsHex: string[];
@@ -38,8 +39,8 @@ describe('RFC 6962 test vectors', () => {
     async (index, size, v) => {
       const proof = await inclusionProof(arrayRangeRoot(leaves), size, index);
       expect(proof.map(hex)).toEqual(v.proof);
-      const root = rootFromInclusionProof(index, size, leaves[index]!, proof);
-      expect(hex(root)).toBe(vectors.rootsBySize[size]);
+      const root = await rootFromInclusionProof(index, size, leaves[index]!, proof);
+      expect(hex(Buffer.from(root))).toBe(vectors.rootsBySize[size]);
     },
   );
 
@@ -81,9 +82,9 @@ describe('Merkle tree properties', () => {
         const index = pick % ls.length;
         const root = rootOf(ls);
         const proof = await inclusionProof(arrayRangeRoot(ls), ls.length, index);
-        expect(rootFromInclusionProof(index, ls.length, ls[index]!, proof).equals(root)).toBe(true);
+        expect(Buffer.from(await rootFromInclusionProof(index, ls.length, ls[index]!, proof)).equals(root)).toBe(true);
         const forged = leafHash('forged');
-        expect(rootFromInclusionProof(index, ls.length, forged, proof).equals(root)).toBe(false);
+        expect(Buffer.from(await rootFromInclusionProof(index, ls.length, forged, proof)).equals(root)).toBe(false);
       }),
       { numRuns: 50 },
     );

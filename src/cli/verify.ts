@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { verifyBundle } from '../custody/ledger/bundle-verify';
 import { openCheckpoint } from '../custody/ledger/checkpoints';
 import { parseVerifierKey, type VerifierKey } from '../custody/ledger/note';
-import type { ProofBundle } from '../custody/ledger/proof-bundle';
+import { verifyBundle, type ProofBundle } from '../verifier/verify-bundle';
 import { LedgerReplay } from '../custody/ledger/verify/replay';
 
 /**
@@ -112,7 +111,7 @@ async function main(): Promise<void> {
     process.exit(result.ok ? 0 : 1);
   }
   const bundle = JSON.parse(fs.readFileSync(positionals[0]!, 'utf8')) as ProofBundle;
-  const check = verifyBundle(bundle, logKey, values['witness-key'].map(parseVerifierKey));
+  const check = await verifyBundle(bundle, logKey, values['witness-key'].map(parseVerifierKey));
   for (const step of check.steps) process.stdout.write(`${step.ok ? 'ok  ' : 'FAIL'} ${step.step}: ${step.detail}\n`);
   process.stdout.write(check.ok ? `VERIFIED: item ${bundle.itemCode}, ${bundle.events.length} events\n` : 'FAILED\n');
   process.exit(check.ok ? 0 : 1);

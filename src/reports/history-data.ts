@@ -1,11 +1,11 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { verifyBundle, type BundleCheck } from '../custody/ledger/bundle-verify';
+import { verifyBundle, type BundleCheck, type ProofBundle } from '../verifier/verify-bundle';
 import type { CheckpointSigner } from '../custody/ledger/checkpoints';
 import type { Envelope } from '../custody/ledger/events';
 import { readAttachment } from '../custody/items/item-records';
 import type { ItemView } from '../custody/items/item-queries';
 import type { VerifierKey } from '../custody/ledger/note';
-import { buildProofBundle, type ProofBundle } from '../custody/ledger/proof-bundle';
+import { buildProofBundle } from '../custody/ledger/proof-bundle';
 import { Attachment } from '../custody/items/records.entity';
 import { leafHash } from '../custody/ledger/merkle';
 
@@ -61,7 +61,7 @@ export async function loadHistory(
   attachmentsDir: string,
 ): Promise<HistoryData> {
   const bundle = await buildProofBundle(em, item, signing);
-  const check = verifyBundle(bundle, signing.signer, signing.witnesses, 0);
+  const check = await verifyBundle(bundle, signing.signer, signing.witnesses, 0);
   const photos: Buffer[] = [];
   for (const attachment of await em.find(
     Attachment,

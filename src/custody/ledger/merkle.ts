@@ -106,32 +106,6 @@ export async function consistencyProof(root: RangeRoot, m: number, n: number): P
   return subproof(0, n, true);
 }
 
-/** Recomputes the root from a leaf and its inclusion proof (RFC 9162 §2.1.3.2). */
-export function rootFromInclusionProof(index: number, size: number, leaf: Buffer, proof: readonly Buffer[]): Buffer {
-  if (index < 0 || index >= size) throw new RangeError(`leaf ${index} is outside a tree of ${size}`);
-  let fn = index;
-  let sn = size - 1;
-  let r = leaf;
-  for (const p of proof) {
-    if (sn === 0) throw new Error('inclusion proof is too long');
-    if (fn & 1 || fn === sn) {
-      r = nodeHash(p, r);
-      if (!(fn & 1)) {
-        while (fn !== 0 && !(fn & 1)) {
-          fn >>= 1;
-          sn >>= 1;
-        }
-      }
-    } else {
-      r = nodeHash(r, p);
-    }
-    fn >>= 1;
-    sn >>= 1;
-  }
-  if (sn !== 0) throw new Error('inclusion proof is too short');
-  return r;
-}
-
 /** Checks that the tree of size `size2` with root2 extends the tree of size `size1` with root1 (RFC 9162 §2.1.4.2). */
 export function verifyConsistency(
   size1: number,

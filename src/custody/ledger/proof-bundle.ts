@@ -3,22 +3,7 @@ import { checkpointCovering, latestCheckpoint, signCheckpoint, type CheckpointSi
 import { inclusionProof } from './merkle';
 import type { ItemState } from '../items/projection';
 import { ledgerRangeRoot } from './tree-store';
-
-export const BUNDLE_FORMAT = 'custody-proof-bundle/v1';
-
-/**
- * Everything needed to check one item's history offline (the C2SP tlog-proof idea): its events as the exact
- * canonical JSON that was hashed, the signed checkpoint with its cosignatures, and the inclusion proof of
- * the item's latest event in that checkpoint's tree.
- */
-export interface ProofBundle {
-  format: typeof BUNDLE_FORMAT;
-  itemId: string;
-  itemCode: string;
-  events: { index: number; canonical: string }[];
-  checkpoint: string;
-  inclusion: { index: number; treeSize: number; hashes: string[] };
-}
+import { BUNDLE_FORMAT, type ProofBundle } from '../../verifier/verify-bundle';
 
 /** Builds the bundle, signing a checkpoint first if the item's latest event is not yet in one. */
 export async function buildProofBundle(
