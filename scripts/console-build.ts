@@ -3,11 +3,13 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { buildOfflineVerifier } from './verifier-build';
 
 const ROOT = path.join(__dirname, '..');
 const WEB = path.join(ROOT, 'web');
 const BUILT = path.join(WEB, 'dist', 'index.html');
-// The console also compiles the item-code rules and the request names it shares with the server.
+// The console also compiles the item-code rules, the request names and the offline verifier it shares with the
+// server.
 const SOURCES = [
   path.join(WEB, 'src'),
   path.join(WEB, 'public'),
@@ -15,6 +17,9 @@ const SOURCES = [
   path.join(WEB, 'vite.config.mts'),
   path.join(ROOT, 'src', 'custody', 'items', 'item-code-rules.ts'),
   path.join(ROOT, 'src', 'custody', 'items', 'request-kinds.ts'),
+  path.join(ROOT, 'src', 'custody', 'ledger', 'canonical-json.ts'),
+  path.join(ROOT, 'src', 'verifier'),
+  path.join(WEB, 'verifier'),
   path.join(ROOT, 'package-lock.json'),
 ];
 
@@ -39,6 +44,7 @@ export function ensureConsoleBuilt(): void {
     env: { ...process.env, NODE_ENV: 'production' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+  buildOfflineVerifier(path.join(WEB, 'dist'));
 }
 
 if (require.main === module) ensureConsoleBuilt();

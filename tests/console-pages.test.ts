@@ -36,6 +36,7 @@ const PATHS = [
   '/scan/',
   '/no/such/page',
   '/sign-in/more',
+  '/verify',
 ];
 
 test.each(PATHS)('%s opens the pages the router opens', (path) => {

@@ -4,6 +4,7 @@ import express, { type RequestHandler, type Router } from 'express';
 import { sendProblem } from './problem';
 
 const YEAR_SECONDS = 365 * 24 * 3600;
+const OFFLINE_VERIFIER = 'verifier.html';
 
 /**
  * The console's built files at `/`. Vite names every asset by its content's hash, so an asset is cached for a
@@ -20,6 +21,10 @@ export function consoleFiles(dir: string): Router {
       setHeaders: (res, file) => {
         const asset = path.relative(dir, file).startsWith(`assets${path.sep}`);
         res.setHeader('Cache-Control', asset ? `public, max-age=${YEAR_SECONDS}, immutable` : 'no-cache');
+        // The offline verifier is a file to keep, not a page of the console: its script is inline.
+        if (path.basename(file) === OFFLINE_VERIFIER) {
+          res.setHeader('Content-Disposition', 'attachment; filename="custody-verifier.html"');
+        }
       },
     }),
   );

@@ -2,14 +2,16 @@ import { concat, utf8 } from './bytes';
 
 // WebCrypto, as browsers and Node 20 both have it: SHA-256 and Ed25519 are all a verifier needs.
 const subtle = () => globalThis.crypto.subtle;
+// The DOM's typings take only views of a plain ArrayBuffer; these bytes never live in shared memory.
+const source = (bytes: Uint8Array) => bytes as Uint8Array<ArrayBuffer>;
 
 export async function sha256(data: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await subtle().digest('SHA-256', data));
+  return new Uint8Array(await subtle().digest('SHA-256', source(data)));
 }
 
 export async function verifyEd25519(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array) {
-  const key = await subtle().importKey('raw', publicKey, { name: 'Ed25519' }, false, ['verify']);
-  return subtle().verify({ name: 'Ed25519' }, key, signature, message);
+  const key = await subtle().importKey('raw', source(publicKey), { name: 'Ed25519' }, false, ['verify']);
+  return subtle().verify({ name: 'Ed25519' }, key, source(signature), source(message));
 }
 
 // RFC 6962 / 9162 domain separation: 0x00 before a leaf, 0x01 before two child hashes.

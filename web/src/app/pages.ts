@@ -15,6 +15,7 @@ export interface Page {
 
 export const pages: Page[] = [
   { path: '/sign-in', load: () => import('../features/auth/SignInPage') },
+  { path: '/verify', load: () => import('../features/verifier/VerifierPage') },
   {
     path: '/',
     load: () => import('./Layout'),
