@@ -4,7 +4,7 @@ import { listAlerts, resolveAlert } from '../custody/items/alerts';
 import { hasRole } from '../custody/directory/caller';
 import { dueItems, itemViewsById, type DueListKind } from '../custody/items/item-queries';
 import { Alert } from '../custody/items/records.entity';
-import { verifyLedger } from '../custody/ledger/verify/verify';
+import { verifyLedger, type VerifyResult } from '../custody/ledger/verify/verify';
 import { NotFoundError } from '../errors';
 import { pageOf, pageQuery, uuidParam } from './common.schemas';
 import { alertListQuery } from './custody.schemas';
@@ -18,7 +18,12 @@ const verifySchema = z.object({
   checkedAt: z.iso.datetime(),
   itemsChecked: z.number().int(),
   failure: z
-    .object({ index: z.number().int().nullable(), itemId: z.string().nullable(), reason: z.string() })
+    .object({
+      index: z.number().int().nullable(),
+      itemId: z.string().nullable(),
+      itemCode: z.string().nullable().describe('the code of the item whose event or row does not match'),
+      reason: z.string(),
+    })
     .nullable(),
 });
 const alertSchema = z.object({
@@ -36,7 +41,16 @@ const dueItemSchema = z.object({
   holderName: z.string().nullable(),
 });
 
+const PROGRESS_EVERY_MS = 200;
+
 export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
+  /** The result, with the code of the item it names: the code is what people read and search. */
+  const present = async (result: VerifyResult) => {
+    if (!result.failure?.itemId) return { ...result, failure: result.failure && { ...result.failure, itemCode: null } };
+    const [item] = await itemViewsById(orm.em, [result.failure.itemId]);
+    return { ...result, failure: { ...result.failure, itemCode: item?.code ?? null } };
+  };
+
   api.add({
     method: 'get',
     path: '/ledger/verify',
@@ -45,7 +59,39 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
     access: ['inspector', 'admin'],
     responses: { 200: { description: 'the verification result (ok or the first failure)', schema: verifySchema } },
     handler: async ({ res }) => {
-      res.json(await verifyLedger(orm.em, { logKey: ledger.signer }));
+      res.json(await present(await verifyLedger(orm.em, { logKey: ledger.signer })));
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/ledger/verify/stream',
+    summary:
+      'The same verification as Server-Sent Events: `progress` ({checked, total}) as it goes, then `result` (as /ledger/verify answers) or `failed` ({detail})',
+    tag: 'ledger',
+    access: ['inspector', 'admin'],
+    responses: { 200: { description: 'an event stream', contentType: 'text/event-stream' } },
+    handler: async ({ req, res }) => {
+      res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
+      const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      let sent = 0;
+      try {
+        const result = await verifyLedger(orm.em, {
+          logKey: ledger.signer,
+          // A browser needs a few updates a second, not one per chunk.
+          onProgress: (checked, total) => {
+            if (Date.now() - sent < PROGRESS_EVERY_MS) return;
+            sent = Date.now();
+            send('progress', { checked, total });
+          },
+        });
+        send('result', await present(result));
+      } catch (err) {
+        // The answer has begun: a failure can only be told as an event of the stream.
+        req.log.error({ err }, 'ledger verification failed to run');
+        send('failed', { detail: 'the verification could not run to its end; try again' });
+      }
+      res.end();
     },
   });
 

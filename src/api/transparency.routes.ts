@@ -52,7 +52,13 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
     responses: {
       200: {
         description: 'the key',
-        schema: z.object({ origin: z.string(), keyId: z.string(), publicKey: z.string(), verifierKey: z.string() }),
+        schema: z.object({
+          origin: z.string(),
+          keyId: z.string(),
+          publicKey: z.string(),
+          verifierKey: z.string(),
+          witnesses: z.array(z.string()).describe("the witnesses' cosigner keys (C2SP vkey)"),
+        }),
       },
     },
     handler: async ({ res }) => {

@@ -810,6 +810,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ledger/verify/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The same verification as Server-Sent Events: `progress` ({checked, total}) as it goes, then `result` (as /ledger/verify answers) or `failed` ({detail}) */
+        get: operations["getLedgerVerifyStream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/alerts": {
         parameters: {
             query?: never;
@@ -6146,9 +6163,58 @@ export interface operations {
                         failure: {
                             index: number | null;
                             itemId: string | null;
+                            /** @description the code of the item whose event or row does not match */
+                            itemCode: string | null;
                             reason: string;
                         } | null;
                     };
+                };
+            };
+            /** @description missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLedgerVerifyStream: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description an event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
                 };
             };
             /** @description missing, invalid or expired token */
@@ -6834,6 +6900,8 @@ export interface operations {
                         keyId: string;
                         publicKey: string;
                         verifierKey: string;
+                        /** @description the witnesses' cosigner keys (C2SP vkey) */
+                        witnesses: string[];
                     };
                 };
             };

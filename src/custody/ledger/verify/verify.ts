@@ -50,6 +50,8 @@ export interface VerifyResult {
 export interface VerifyOptions {
   /** The log's public key: every stored checkpoint must carry its valid signature and match the recomputed tree. */
   logKey?: VerifierKey;
+  /** Told how many of the ledger's events have been checked, as chunks of them are. */
+  onProgress?: (checked: number, total: number) => void;
   /**
    * Worker threads for the per-item checks (hashes, canonical form, chains, projection), each with a share
    * of the items beside this thread's own. By default one per core but this thread's, for a ledger of
@@ -99,7 +101,7 @@ export async function verifyLedger(em: EntityManager, options: VerifyOptions = {
 // cost more than the checks.
 async function verifyOn(
   client: pg.ClientBase,
-  { logKey, threads, batch = BATCH }: VerifyOptions,
+  { logKey, threads, batch = BATCH, onProgress }: VerifyOptions,
 ): Promise<VerifyResult> {
   const sql = pgSql(client);
   const checkedAt = new Date().toISOString();
@@ -138,6 +140,7 @@ async function verifyOn(
             : null;
         if (bad) return { index: frontier.size - 1, itemId: null, reason: bad };
       }
+      onProgress?.(frontier.size, headSize);
       return null;
     };
 
