@@ -26,6 +26,8 @@ export interface TestContext {
   logs: string[];
   tokens: { secret: string; ttlSeconds: number };
   ledger: AppDeps['ledger'];
+  /** The ledger's signer key as CUSTODY_LEDGER_KEY takes it: a server process on this database signs with it too. */
+  ledgerKey: string;
   close(): Promise<void>;
 }
 
@@ -88,8 +90,9 @@ export async function createTestContext(
   });
   const logger = createLogger(config, sink);
   const tokens = { secret: randomBytes(32).toString('hex'), ttlSeconds: 600 };
+  const ledgerKey = generateSignerKey('custody.test/ledger', ED25519);
   const ledger = {
-    signer: parseSignerKey(generateSignerKey('custody.test/ledger', ED25519)),
+    signer: parseSignerKey(ledgerKey),
     file: null,
     witnesses: [] as VerifierKey[],
     ...extra.ledger,
@@ -116,6 +119,7 @@ export async function createTestContext(
     logs,
     tokens,
     ledger,
+    ledgerKey,
     close: async () => {
       await callers.close();
       await orm.close(true);

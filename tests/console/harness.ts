@@ -48,6 +48,8 @@ export function setUpConsole(
       DATABASE_URL: options.databaseUrl ? await options.databaseUrl(ctx.serverUrl) : ctx.serverUrl,
       DATABASE_OWNER_URL: ctx.url,
       JWT_SECRET: ctx.tokens.secret,
+      // One deployment: the in-process app and the server process sign the ledger with one key.
+      CUSTODY_LEDGER_KEY: ctx.ledgerKey,
       PORT: String(port),
       MQTT_PORT: String(await freePort()),
       CUSTODY_DATA_DIR: dataDir,
