@@ -30,6 +30,9 @@ function Localized() {
           colorLink: '#1f4e79',
           colorError: '#c0161f',
           colorSuccess: '#237804',
+          // Derived from that green, the success background came out grey: Ant Design's own light green instead.
+          colorSuccessBg: '#f6ffed',
+          colorSuccessBorder: '#b7eb8f',
           borderRadius: 4,
           // A button's loading icon that left before it had grown never finished its leaving transition (no
           // transitionend from width 0 to 0), and its name stayed in the button's; a counter PC gains nothing

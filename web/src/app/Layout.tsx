@@ -6,6 +6,7 @@ import {
   InboxOutlined,
   LogoutOutlined,
   MenuOutlined,
+  SafetyCertificateOutlined,
   ScanOutlined,
   SwapOutlined,
 } from '@ant-design/icons';
@@ -36,6 +37,7 @@ const MENU: MenuEntry[] = [
   { path: '/decisions', word: 'decisions', icon: <CheckSquareOutlined />, roles: ['approver'] },
   { path: '/transfers', word: 'transfers', icon: <InboxOutlined />, roles: ['officer', 'clerk', 'approver'] },
   { path: '/reviews', word: 'reviews', icon: <CalendarOutlined />, roles: ['officer', 'clerk', 'approver'] },
+  { path: '/ledger', word: 'ledger', icon: <SafetyCertificateOutlined />, roles: ['inspector', 'admin'] },
   { path: '/counter', word: 'counter', icon: <SwapOutlined />, roles: ['warehouse'] },
   { path: '/scan', word: 'scan', icon: <ScanOutlined />, roles: ['warehouse'] },
 ];

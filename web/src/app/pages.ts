@@ -29,6 +29,7 @@ export const pages: Page[] = [
       { path: 'decisions', load: () => import('../features/requests/DecisionsPage') },
       { path: 'transfers', load: () => import('../features/requests/OffersPage') },
       { path: 'reviews', load: () => import('../features/reviews/ReviewsPage') },
+      { path: 'ledger', load: () => import('../features/ledger/LedgerPage') },
       { path: 'counter', load: () => import('../features/counter/CounterPage') },
       { path: 'scan', load: () => import('../features/scan/ScanStationPage') },
       { path: '*', load: () => import('./NotFound') },

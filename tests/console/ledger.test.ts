@@ -1,0 +1,59 @@
+import { as, stored } from '../world';
+import { button, expectAccessible, screenshot } from './browser';
+import { setUpConsole, signIn, type ConsoleWorld } from './harness';
+
+let c: ConsoleWorld;
+setUpConsole((world) => (c = world));
+jest.setTimeout(120_000);
+
+test('the verification streams its progress, then its result; only inspectors and administrators may run it', async () => {
+  await stored(c.ctx, c.world);
+  const stream = (who: typeof c.world.people.inspector) =>
+    fetch(`${c.baseURL}/api/v1/ledger/verify/stream`, { headers: { authorization: who.auth } });
+  const answer = await stream(c.world.people.inspector);
+  expect(answer.headers.get('content-type')).toMatch(/^text\/event-stream/);
+  const text = await answer.text();
+  const events = [...text.matchAll(/^event: (\w+)\ndata: (.*)$/gm)].map(([, name, data]) => ({
+    name,
+    data: JSON.parse(data!),
+  }));
+  expect(events.at(0)).toMatchObject({
+    name: 'progress',
+    data: { checked: expect.any(Number), total: expect.any(Number) },
+  });
+  expect(events.at(-1)).toMatchObject({ name: 'result', data: { ok: true, failure: null } });
+  expect((await stream(c.world.people.officer)).status).toBe(403);
+});
+
+test('an inspector verifies the whole ledger from the page, and is told which row was changed behind its back', async () => {
+  const [code] = await stored(c.ctx, c.world);
+  expect((await as(c.ctx, c.world.people.inspector).post('/ledger/checkpoint')).status).toBeLessThan(300);
+  const page = await (await c.context()).newPage();
+  await signIn(page, c.world.people.inspector, '/');
+  await page.getByRole('menuitem', { name: /账本核查/ }).click();
+  await page.waitForURL(/\/ledger$/);
+  const verification = page.getByTestId('ledger-verification');
+  await button(verification, '开始验证').click();
+  await verification.getByText('账本完整，未发现任何不一致').waitFor();
+  // The checkpoints, newest first.
+  await page.locator('.ant-table-row').first().waitFor();
+  await expectAccessible(page);
+  await screenshot(page, 'ledger');
+
+  // A row changed in SQL, without an event: the replay no longer gives it.
+  await c.ctx.orm.em.fork().execute(`update items set description = description || '（改）' where code = ?`, [code]);
+  try {
+    await button(verification, '开始验证').click();
+    const failure = verification.getByTestId('ledger-failure');
+    await failure.waitFor();
+    expect(await failure.innerText()).toMatch(/differs from the ledger’s replay in description/);
+    await failure.getByRole('link').click();
+    await page.waitForURL(new RegExp(`/items/${code}$`));
+    await expectAccessible(page);
+  } finally {
+    // The other tests of this world read a whole ledger.
+    await c.ctx.orm.em
+      .fork()
+      .execute(`update items set description = replace(description, '（改）', '') where code = ?`, [code]);
+  }
+});
