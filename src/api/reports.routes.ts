@@ -28,6 +28,15 @@ import type { Api } from './route';
 const langQuery = z.object({ lang: z.enum(LANGS).default('zh') });
 const pdf = { 200: { description: 'the PDF', contentType: 'application/pdf' } };
 
+const accessSchema = z.object({
+  reportId: z.uuid(),
+  kind: z.string().describe('history, events, proof, inventory, receipt, slip…'),
+  format: z.string(),
+  at: z.iso.datetime(),
+  username: z.string(),
+  displayName: z.string(),
+});
+
 export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
   const attachmentsDir = `${config.dataDir}/attachments`;
 
@@ -106,7 +115,9 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
     tag: 'reports',
     access: ['inspector', 'admin', 'approver'],
     params: itemCodeParam,
-    responses: { 200: { description: 'the accesses, oldest first' } },
+    responses: {
+      200: { description: 'the accesses, oldest first', schema: z.object({ items: z.array(accessSchema) }) },
+    },
     handler: async ({ res, params, caller }) => {
       const item = await findItemView(orm.em, caller, params.code);
       res.json({ items: await itemReportAccess(orm.em, item.id) });

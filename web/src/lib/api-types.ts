@@ -7401,7 +7401,21 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            reportId: string;
+                            /** @description history, events, proof, inventory, receipt, slip… */
+                            kind: string;
+                            format: string;
+                            /** Format: date-time */
+                            at: string;
+                            username: string;
+                            displayName: string;
+                        }[];
+                    };
+                };
             };
             /** @description invalid input */
             400: {
