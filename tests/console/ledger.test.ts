@@ -57,3 +57,25 @@ test('an inspector verifies the whole ledger from the page, and is told which ro
       .execute(`update items set description = replace(description, '（改）', '') where code = ?`, [code]);
   }
 });
+
+test('an inspector sees each event of an item verified in the browser, its JSON on demand, and who read what', async () => {
+  const [code] = await stored(c.ctx, c.world);
+  const page = await (await c.context()).newPage();
+  await signIn(page, c.world.people.inspector, `/items/${code}`);
+  const inspection = page.getByTestId('inspection');
+  await inspection.getByText('核验通过：3 条记录均与签名账本一致').waitFor();
+  expect(await inspection.innerText()).toMatch(/覆盖检查点：\d+ 条记录/);
+  const marks = page.getByTestId('event-verified');
+  await expect(marks.allInnerTexts()).resolves.toEqual(['已核验', '已核验', '已核验']);
+
+  await page.getByRole('button', { name: '规范 JSON' }).first().click();
+  const canonical = page.locator('pre').first();
+  expect(JSON.parse(await canonical.innerText())).toMatchObject({ itemSeq: '1', type: 'registered' });
+
+  // Reading the proof bundle was recorded, with who read it.
+  const log = page.getByTestId('access-log');
+  await log.getByText('证明包 · JSON').first().waitFor();
+  expect(await log.innerText()).toContain(c.world.people.inspector.user.displayName);
+  await expectAccessible(page);
+  await screenshot(page, 'item-inspected');
+});

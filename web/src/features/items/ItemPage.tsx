@@ -6,10 +6,13 @@ import { ItemCode } from '../../components/ItemCode';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { ItemRequests } from '../requests';
 import { useWords } from '../../lib/i18n';
+import { hasRole, useMe } from '../../lib/session';
 import { common } from '../../lib/words';
 import { eventsKey, useItem, useItemEvents } from './item/data';
 import { Actions } from './item/Actions';
+import { AccessLog } from './item/AccessLog';
 import { History } from './item/History';
+import { InspectionCard, useInspection } from './item/Inspection';
 import { CustodyFacts, Particulars } from './item/Particulars';
 import { Photos } from './item/Photos';
 import { words } from './item/words';
@@ -21,6 +24,9 @@ export default function ItemPage() {
   const c = useWords(common);
   const item = useItem(code);
   const events = useItemEvents(code);
+  const me = useMe().data;
+  const inspector = hasRole(me, 'inspector');
+  const inspection = useInspection(code, inspector && item.isSuccess);
   const queryClient = useQueryClient();
   const lastLeaf = (item.data as { lastLeafHash?: string } | undefined)?.lastLeafHash;
 
@@ -60,7 +66,9 @@ export default function ItemPage() {
             <Flex vertical gap={16}>
               <Actions item={it} />
               <ItemRequests code={it.code} />
-              <History code={it.code} />
+              {inspector && <InspectionCard inspection={inspection} />}
+              <History code={it.code} inspection={inspection.data} />
+              {hasRole(me, 'inspector', 'admin', 'approver') && <AccessLog code={it.code} />}
             </Flex>
           </Col>
         </Row>

@@ -1,10 +1,12 @@
-import { Alert, Button, Card, Spin, Timeline, Typography } from 'antd';
+import { Alert, Button, Card, Flex, Spin, Tag, Timeline, Typography } from 'antd';
 import { FilePdfOutlined } from '@ant-design/icons';
-import type { ReactNode } from 'react';
+import { useState, type ReactNode } from 'react';
 import { formatTime } from '../../../lib/format';
 import { useLang, useWords } from '../../../lib/i18n';
 import { common, serverWord } from '../../../lib/words';
 import { ProblemAlert } from '../../../components/ProblemAlert';
+import { tones } from '../../../lib/tones';
+import type { Inspection } from './Inspection';
 import { field, useItemEvents, useLocationCodes, type ItemEvent } from './data';
 import { Hash } from './Hash';
 import { eventWord, words } from './words';
@@ -29,7 +31,17 @@ function Line({ label, children }: { label: string; children: ReactNode }) {
   );
 }
 
-function EventEntry({ event, places }: { event: ItemEvent; places: Map<string, string> | undefined }) {
+function EventEntry({
+  event,
+  places,
+  verified,
+}: {
+  event: ItemEvent;
+  places: Map<string, string> | undefined;
+  /** Checked in the browser: whether the leaf hash recomputed from its canonical JSON is the one the server gives. */
+  verified?: boolean;
+}) {
+  const [showCanonical, setShowCanonical] = useState(false);
   const w = useWords(words);
   const c = useWords(common);
   const { lang } = useLang();
@@ -43,9 +55,16 @@ function EventEntry({ event, places }: { event: ItemEvent; places: Map<string, s
   const reason = field(event, 'reason');
   return (
     <div data-testid="history-event" style={{ overflowWrap: 'anywhere' }}>
-      <Typography.Text strong>
-        {event.itemSeq}. {eventWord(w, event.type)}
-      </Typography.Text>
+      <Flex gap={8} align="center" wrap>
+        <Typography.Text strong>
+          {event.itemSeq}. {eventWord(w, event.type)}
+        </Typography.Text>
+        {verified !== undefined && (
+          <Tag style={verified ? tones.green : tones.red} data-testid="event-verified">
+            {verified ? w.verified : w.notVerified}
+          </Tag>
+        )}
+      </Flex>
       <div>
         <Typography.Text type="secondary">
           <time dateTime={String(env.occurredAt ?? '')}>{formatTime(String(env.occurredAt ?? ''), lang)}</time>
@@ -77,18 +96,37 @@ function EventEntry({ event, places }: { event: ItemEvent; places: Map<string, s
       {note && <Line label={w.note}>{note}</Line>}
       <Hash label={w.leafHash} value={event.leafHash} />
       <Hash label={w.prevHash} value={event.prevItemHash} />
+      <Button
+        type="link"
+        size="small"
+        onClick={() => setShowCanonical(!showCanonical)}
+        aria-expanded={showCanonical}
+        style={{ padding: 0, fontSize: 12 }}
+      >
+        {showCanonical ? w.hideCanonical : w.canonical}
+      </Button>
+      {showCanonical && (
+        <pre style={{ fontSize: 12, whiteSpace: 'pre-wrap', overflowWrap: 'anywhere', margin: 0 }}>
+          {event.canonical}
+        </pre>
+      )}
     </div>
   );
 }
 
 /** The item's whole history, every event the ledger has for it, as a timeline; and its PDF. */
-export function History({ code }: { code: string }) {
+export function History({ code, inspection }: { code: string; inspection?: Inspection }) {
   const w = useWords(words);
   const c = useWords(common);
   const { lang } = useLang();
   const events = useItemEvents(code);
   const places = useLocationCodes();
   const pdf = `/api/v1/items/${encodeURIComponent(code)}/history.pdf?lang=${lang}`;
+  // The browser's own leaf hashes, where it checked the history: each must be the hash the server sends.
+  const recomputed = inspection && new Map(inspection.events.map((e) => [e.index, e.leafHash]));
+  const verifiedOf = (event: ItemEvent) =>
+    recomputed &&
+    (inspection.ok || recomputed.has(event.index) ? recomputed.get(event.index) === event.leafHash : false);
   return (
     <Card
       title={<h2 style={{ fontSize: 16, margin: 0 }}>{w.history}</h2>}
@@ -114,7 +152,7 @@ export function History({ code }: { code: string }) {
               items={events.data.map((event) => ({
                 key: event.index,
                 color: COLORS[event.type] ?? 'blue',
-                content: <EventEntry event={event} places={places.data} />,
+                content: <EventEntry event={event} places={places.data} verified={verifiedOf(event)} />,
               }))}
             />
           )}
