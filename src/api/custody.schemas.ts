@@ -103,6 +103,9 @@ export const itemListQuery = pageQuery.extend({
   location: locationCode.optional(),
   agency: agencyCode.optional(),
   q: optionalText(100),
+  caseNumber: optionalText(100).describe('items of the cases whose number contains this'),
+  seizedFrom: z.iso.datetime({ offset: true }).optional().describe('seized at or after this instant'),
+  seizedTo: z.iso.datetime({ offset: true }).optional().describe('seized before this instant'),
   reviewDue: z
     .enum(['true', 'false'])
     .transform((v) => v === 'true')

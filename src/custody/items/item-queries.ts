@@ -44,6 +44,9 @@ export interface ItemFilters {
   location?: string;
   agency?: string;
   q?: string;
+  caseNumber?: string;
+  seizedFrom?: string;
+  seizedTo?: string;
   reviewDue?: boolean;
   sort: 'code' | 'itemNo' | 'lastEventAt' | 'reviewDate' | 'category' | 'state';
   order: 'asc' | 'desc';
@@ -81,6 +84,9 @@ export async function searchItems(
   if (f.category) add('i.category = ?', f.category);
   if (f.agency) add('a.code = ?', f.agency);
   if (f.reviewDue) add(REVIEW_DUE);
+  if (f.caseNumber) add(`c.case_number ilike ?`, likePattern(f.caseNumber));
+  if (f.seizedFrom) add('i.seized_at >= ?::timestamptz', f.seizedFrom);
+  if (f.seizedTo) add('i.seized_at < ?::timestamptz', f.seizedTo);
   if (f.location) {
     add(
       `i.location_id in (select s.id from locations s join locations top on s.path like top.path || '%' where top.code = ?)`,

@@ -3392,6 +3392,9 @@ export interface operations {
                 location?: string;
                 agency?: string;
                 q?: string;
+                caseNumber?: string;
+                seizedFrom?: string;
+                seizedTo?: string;
                 reviewDue?: "true" | "false";
                 sort?: "code" | "itemNo" | "lastEventAt" | "reviewDate" | "category" | "state";
                 order?: "asc" | "desc";
