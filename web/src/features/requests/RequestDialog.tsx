@@ -9,7 +9,8 @@ import { useWords } from '../../lib/i18n';
 import { Problem } from '../../lib/problem';
 import { useMe } from '../../lib/session';
 import { common } from '../../lib/words';
-import { DISPOSAL_METHODS, FILED_KINDS, LOAN_PURPOSES, useAgencies, useFileRequest, type NewRequest } from './api';
+import { useAgencies } from '../../lib/agencies';
+import { DISPOSAL_METHODS, FILED_KINDS, LOAN_PURPOSES, useFileRequest, type NewRequest } from './api';
 import { words } from './words';
 
 type FiledKind = (typeof FILED_KINDS)[number];

@@ -7,7 +7,6 @@ export type CustodyRequest = Answer<'getRequests'>['items'][number];
 export type RequestKind = CustodyRequest['kind'];
 export type RequestStatus = CustodyRequest['status'];
 export type NewRequest = BodyOf<'postRequests'>;
-export type Agency = Answer<'getAgencies'>['items'][number];
 
 export { DISPOSAL_METHODS, LOAN_PURPOSES };
 
@@ -38,15 +37,6 @@ export function useRequests(query: RequestListQuery) {
     queryKey: ['requests', query],
     queryFn: () => ok(api.GET('/requests', { params: { query } })),
     placeholderData: keepPreviousData,
-  });
-}
-
-/** Every agency, for naming a transfer's receiver: a province has tens, not thousands. */
-export function useAgencies() {
-  return useQuery({
-    queryKey: ['agencies'],
-    queryFn: () => ok(api.GET('/agencies', { params: { query: { limit: 200, offset: 0 } } })),
-    staleTime: 300_000,
   });
 }
 

@@ -6,7 +6,8 @@ import { useLang, useWords } from '../../lib/i18n';
 import { hasRole, useMe } from '../../lib/session';
 import { tones } from '../../lib/tones';
 import { common } from '../../lib/words';
-import { useAgencies, type CustodyRequest, type RequestStatus } from './api';
+import { useAgencies } from '../../lib/agencies';
+import type { CustodyRequest, RequestStatus } from './api';
 import { words } from './words';
 
 const STATUS_TONES: Record<RequestStatus, React.CSSProperties | undefined> = {
