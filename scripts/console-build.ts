@@ -17,6 +17,7 @@ const SOURCES = [
   path.join(WEB, 'vite.config.mts'),
   path.join(ROOT, 'src', 'custody', 'items', 'item-code-rules.ts'),
   path.join(ROOT, 'src', 'custody', 'items', 'request-kinds.ts'),
+  path.join(ROOT, 'src', 'custody', 'items', 'item-kinds.ts'),
   path.join(ROOT, 'src', 'custody', 'ledger', 'canonical-json.ts'),
   path.join(ROOT, 'src', 'verifier'),
   path.join(WEB, 'verifier'),

@@ -1,25 +1,12 @@
 import { DeleteOutlined } from '@ant-design/icons';
 import { Button, Card, Col, DatePicker, Form, Input, Row, Select, type FormInstance } from 'antd';
 import type { Dayjs } from 'dayjs';
+import { CATEGORIES } from '../../../../../src/custody/items/item-kinds';
 import { useLang, useWords } from '../../../lib/i18n';
 import { common } from '../../../lib/words';
 import type { NewItem } from './api';
 import { PhotoField, type Photo } from './PhotoField';
 import { words } from './words';
-
-export const CATEGORIES = [
-  'cash',
-  'drugs',
-  'firearm',
-  'weapon',
-  'valuables',
-  'electronics',
-  'vehicle',
-  'document',
-  'biological',
-  'hazardous',
-  'other',
-] as const satisfies readonly NewItem['category'][];
 
 /** What the form holds for one item; `toNewItem` makes it what the server takes. */
 export interface ItemValues {
