@@ -1,5 +1,5 @@
-import { as, stored } from '../world';
-import { button, expectAccessible, screenshot } from './browser';
+import { as, phone, stored } from '../world';
+import { button, choose, expectAccessible, screenshot } from './browser';
 import { setUpConsole, signIn, type ConsoleWorld } from './harness';
 
 let c: ConsoleWorld;
@@ -78,4 +78,45 @@ test('an inspector sees each event of an item verified in the browser, its JSON 
   expect(await log.innerText()).toContain(c.world.people.inspector.user.displayName);
   await expectAccessible(page);
   await screenshot(page, 'item-inspected');
+});
+
+test('an inspector searches every agency’s items by case number, text and state, kept in the address', async () => {
+  const [ours] = await stored(c.ctx, c.world);
+  const stranger = as(c.ctx, c.world.people.strangerOfficer);
+  const opened = await stranger.post('/cases', {
+    caseNumber: `西公刑[2026]${c.world.loc('31')}号`,
+    title: '李某诈骗案',
+    openedOn: '2026-11-05',
+  });
+  const theirs = (
+    await stranger.post(`/cases/${opened.body.id}/items`, { items: [{ ...phone, description: '白色苹果手机一部' }] })
+  ).body.items[0].code as string;
+
+  const page = await (await c.context()).newPage();
+  await signIn(page, c.world.people.inspector, '/');
+  await page.waitForURL(/\/search$/);
+  await page.getByLabel('案件编号').fill('西公刑');
+  await button(page, '查询').click();
+  await page.waitForURL(/caseNumber=/);
+  const rows = page.locator('.ant-table-row');
+  await page.getByText('共 1 件').waitFor();
+  const codes = () => rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-row-key')));
+  await expect(codes()).resolves.toEqual([theirs]);
+  await expectAccessible(page);
+  await screenshot(page, 'search');
+
+  await button(page, '清空条件').click();
+  await page.waitForURL(/\/search$/);
+  await page.waitForFunction(() => (document.getElementById('caseNumber') as HTMLInputElement).value === '');
+  await page.getByLabel('编号或描述').fill('手机');
+  await choose(page, page.getByLabel('状态'), '在库');
+  await button(page, '查询').click();
+  await page.waitForURL(/state=stored/);
+  // The stranger's item is only registered: it leaves the list.
+  await page.locator(`[data-row-key="${theirs}"]`).waitFor({ state: 'detached' });
+  await page.locator(`[data-row-key="${ours}"]`).waitFor();
+  // A reload, or the address sent to a colleague, shows the same search.
+  await page.reload();
+  await page.locator(`[data-row-key="${ours}"]`).waitFor();
+  expect(await page.getByLabel('编号或描述').inputValue()).toBe('手机');
 });

@@ -7,6 +7,7 @@ import {
   LogoutOutlined,
   MenuOutlined,
   SafetyCertificateOutlined,
+  SearchOutlined,
   ScanOutlined,
   SwapOutlined,
 } from '@ant-design/icons';
@@ -37,6 +38,7 @@ const MENU: MenuEntry[] = [
   { path: '/decisions', word: 'decisions', icon: <CheckSquareOutlined />, roles: ['approver'] },
   { path: '/transfers', word: 'transfers', icon: <InboxOutlined />, roles: ['officer', 'clerk', 'approver'] },
   { path: '/reviews', word: 'reviews', icon: <CalendarOutlined />, roles: ['officer', 'clerk', 'approver'] },
+  { path: '/search', word: 'search', icon: <SearchOutlined />, roles: ['inspector', 'admin'] },
   { path: '/ledger', word: 'ledger', icon: <SafetyCertificateOutlined />, roles: ['inspector', 'admin'] },
   { path: '/counter', word: 'counter', icon: <SwapOutlined />, roles: ['warehouse'] },
   { path: '/scan', word: 'scan', icon: <ScanOutlined />, roles: ['warehouse'] },

@@ -30,6 +30,7 @@ export const pages: Page[] = [
       { path: 'transfers', load: () => import('../features/requests/OffersPage') },
       { path: 'reviews', load: () => import('../features/reviews/ReviewsPage') },
       { path: 'ledger', load: () => import('../features/ledger/LedgerPage') },
+      { path: 'search', load: () => import('../features/search/SearchPage') },
       { path: 'counter', load: () => import('../features/counter/CounterPage') },
       { path: 'scan', load: () => import('../features/scan/ScanStationPage') },
       { path: '*', load: () => import('./NotFound') },
