@@ -95,7 +95,7 @@ export const newItemBody = z.strictObject({
 });
 export const registerItemsBody = z.strictObject({ items: z.array(newItemBody).min(1).max(500) });
 
-const SORTS = ['code', 'itemNo', 'lastEventAt', 'reviewDate', 'category', 'state'] as const;
+const SORTS = ['code', 'itemNo', 'lastEventAt', 'reviewDate', 'loanDueAt', 'category', 'state'] as const;
 export const itemListQuery = pageQuery.extend({
   caseId: z.uuid().optional(),
   state: z.enum(PHYSICAL_STATES).optional(),

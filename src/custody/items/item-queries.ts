@@ -48,7 +48,7 @@ export interface ItemFilters {
   seizedFrom?: string;
   seizedTo?: string;
   reviewDue?: boolean;
-  sort: 'code' | 'itemNo' | 'lastEventAt' | 'reviewDate' | 'category' | 'state';
+  sort: 'code' | 'itemNo' | 'lastEventAt' | 'reviewDate' | 'loanDueAt' | 'category' | 'state';
   order: 'asc' | 'desc';
   limit: number;
   offset: number;
@@ -59,6 +59,7 @@ const SORT_COLUMNS: Record<ItemFilters['sort'], string> = {
   itemNo: 'i.case_id, i.item_no',
   lastEventAt: 'i.last_event_at',
   reviewDate: 'i.review_date',
+  loanDueAt: 'i.loan_due_at',
   category: 'i.category',
   state: 'i.state',
 };

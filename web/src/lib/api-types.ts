@@ -3396,7 +3396,7 @@ export interface operations {
                 seizedFrom?: string;
                 seizedTo?: string;
                 reviewDue?: "true" | "false";
-                sort?: "code" | "itemNo" | "lastEventAt" | "reviewDate" | "category" | "state";
+                sort?: "code" | "itemNo" | "lastEventAt" | "reviewDate" | "loanDueAt" | "category" | "state";
                 order?: "asc" | "desc";
             };
             header?: never;
