@@ -175,3 +175,44 @@ test('the disposal review lists due items by case with their holds, and files a 
   const filed = (await officer().get(`/requests?item=${due}`)).body.items;
   expect(filed).toMatchObject([{ kind: 'disposal', method: 'returned_to_owner', status: 'requested' }]);
 });
+
+test('what is out on loan is listed with its borrower, the overdue first and marked', async () => {
+  const [later, soon] = await stored(c.ctx, c.world, [phone, phone]);
+  const lend = async (code: string, borrower: string, dueAt: Date) => {
+    const filed = await officer().post('/requests', {
+      kind: 'loan',
+      itemCodes: [code],
+      reason: '庭审示证',
+      borrower,
+      purpose: 'court',
+      dueAt: dueAt.toISOString(),
+    });
+    expect(filed.status).toBe(201);
+    expect((await approver().post(`/requests/${filed.body.id}/approve`, {})).status).toBe(200);
+    const out = await as(c.ctx, c.world.people.warehouse).post(`/items/${code}/check-out`, {
+      requestId: filed.body.id,
+      condition: '完好',
+    });
+    expect(out.status).toBe(200);
+  };
+  await lend(later!, '东城区人民法院', new Date(Date.now() + 7 * 86_400_000));
+  const due = new Date(Date.now() + 1500);
+  await lend(soon!, '市物证鉴定所', due);
+  // Past its due time before the page is read.
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, due.getTime() - Date.now()) + 100));
+
+  const page = await (await c.context()).newPage();
+  await signIn(page, c.world.people.approver, '/');
+  await page.getByRole('menuitem', { name: /借出在外/ }).click();
+  await page.waitForURL(/\/loans$/);
+  const rows = page.locator('.ant-table-row');
+  await rows.first().waitFor();
+  const keys = await rows.evaluateAll((els) => els.map((el) => el.getAttribute('data-row-key')));
+  expect(keys.indexOf(soon!)).toBeLessThan(keys.indexOf(later!));
+  const overdue = page.locator(`[data-row-key="${soon}"]`);
+  expect(await overdue.getByTestId('overdue').innerText()).toBe('已逾期');
+  expect(await overdue.innerText()).toContain('市物证鉴定所');
+  expect(await page.locator(`[data-row-key="${later}"]`).getByTestId('overdue').count()).toBe(0);
+  await expectAccessible(page);
+  await screenshot(page, 'loans');
+});

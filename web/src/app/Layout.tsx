@@ -2,6 +2,7 @@ import {
   AuditOutlined,
   CalendarOutlined,
   CheckSquareOutlined,
+  ExportOutlined,
   FolderOpenOutlined,
   InboxOutlined,
   LogoutOutlined,
@@ -42,6 +43,7 @@ const MENU: MenuEntry[] = [
   { path: '/ledger', word: 'ledger', icon: <SafetyCertificateOutlined />, roles: ['inspector', 'admin'] },
   { path: '/counter', word: 'counter', icon: <SwapOutlined />, roles: ['warehouse'] },
   { path: '/scan', word: 'scan', icon: <ScanOutlined />, roles: ['warehouse'] },
+  { path: '/loans', word: 'loans', icon: <ExportOutlined />, roles: ['warehouse', 'approver', 'inspector'] },
 ];
 
 export function signInPath(location: { pathname: string; search: string }) {

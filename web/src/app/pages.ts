@@ -31,6 +31,7 @@ export const pages: Page[] = [
       { path: 'reviews', load: () => import('../features/reviews/ReviewsPage') },
       { path: 'ledger', load: () => import('../features/ledger/LedgerPage') },
       { path: 'search', load: () => import('../features/search/SearchPage') },
+      { path: 'loans', load: () => import('../features/loans/LoansPage') },
       { path: 'counter', load: () => import('../features/counter/CounterPage') },
       { path: 'scan', load: () => import('../features/scan/ScanStationPage') },
       { path: '*', load: () => import('./NotFound') },

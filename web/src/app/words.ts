@@ -12,6 +12,7 @@ export const shell = defineWords(
     ledger: '账本核查',
     counter: '交接窗口',
     scan: '扫码工作台',
+    loans: '借出在外',
     signedInAs: '当前用户',
   },
   {
@@ -25,6 +26,7 @@ export const shell = defineWords(
     ledger: 'Ledger',
     counter: 'Counter',
     scan: 'Scan station',
+    loans: 'On loan',
     signedInAs: 'Signed in as',
   },
 );
