@@ -32,8 +32,27 @@ test('an inventory finds a missing and a mislocated item, an unknown code, and r
       .known,
   ).toBe(false);
 
+  // While it is open, its counts fill in as the scans come, classified as the close will classify them.
+  const open = (await warehouse.get(`/audits/${id}`)).body;
+  expect(open).toMatchObject({
+    status: 'open',
+    locationCode: world.loc('ROOM-1'),
+    scanned: 3,
+    result: null,
+    counts: { found: 1, mislocated: 1, unknown: 1, notSeen: start.body.expected - 2 },
+  });
+
   const closed = await warehouse.post(`/audits/${id}/close`);
   expect(closed.status).toBe(200);
+  expect((await warehouse.get(`/audits/${id}`)).body).toMatchObject({
+    status: 'closed',
+    counts: {
+      found: closed.body.found.length,
+      mislocated: 1,
+      unknown: 1,
+      notSeen: closed.body.missing.length,
+    },
+  });
   expect(closed.body.found).toContain(found);
   expect(closed.body.mislocated).toEqual([
     { code: misplaced, recorded: world.loc('SHELF-1'), seen: world.loc('SHELF-2') },

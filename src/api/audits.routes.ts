@@ -21,11 +21,30 @@ import type { Api } from './route';
 
 const auditSchema = z.object({
   id: z.uuid(),
-  kind: z.string(),
-  status: z.string(),
+  locationCode: z.string().describe('the top of the subtree counted'),
+  kind: z.enum(['full', 'sample']),
+  status: z.enum(['open', 'closed']),
   expected: z.number().int(),
   scanned: z.number().int(),
-  result: z.unknown(),
+  startedAt: z.iso.datetime(),
+  closedAt: z.iso.datetime().nullable(),
+  counts: z
+    .object({
+      found: z.number().int(),
+      mislocated: z.number().int(),
+      unknown: z.number().int(),
+      notSeen: z.number().int().describe('expected items not seen yet; once closed, the missing'),
+    })
+    .describe('what the scans so far say, filled in as they come; final once closed'),
+  result: z
+    .object({
+      found: z.array(z.string()),
+      missing: z.array(z.string()),
+      mislocated: z.array(z.object({ code: z.string(), recorded: z.string().nullable(), seen: z.string().nullable() })),
+      unknown: z.array(z.string()),
+    })
+    .nullable()
+    .describe('once closed: the codes in each class'),
 });
 
 export function auditRoutes(api: Api, { orm }: AppDeps): void {

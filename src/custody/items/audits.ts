@@ -79,21 +79,91 @@ export interface AuditResult {
   unknown: string[];
 }
 
+type Scan = { code: string; item_id: string | null; location_id: string | null; seen: string | null };
+
+const scansOf = (sql: Pick<EntityManager, 'execute'>, auditId: string) =>
+  sql.execute<Scan[]>(
+    `select s.code, s.item_id, s.location_id, l.code as seen from audit_scans s left join locations l on l.id = s.location_id where s.audit_id = ?`,
+    [auditId],
+  );
+
+/**
+ * What the scans so far say of the expected items: found where the ledger has them, seen elsewhere
+ * (mislocated), not seen (missing, once closed), and codes that were not expected here (unknown).
+ */
+function classify(
+  expectedIds: string[],
+  scans: Scan[],
+  items: { id: string; code: string; locationId: string | null }[],
+  locationCodes: Map<string, string>,
+): AuditResult {
+  const expected = new Set(expectedIds);
+  const byId = new Map(items.map((i) => [i.id, i]));
+  const seenItems = scans.filter((s) => s.item_id && expected.has(s.item_id));
+  const result: AuditResult = { found: [], missing: [], mislocated: [], unknown: [] };
+  for (const scan of seenItems) {
+    const item = byId.get(scan.item_id!)!;
+    if (scan.location_id && scan.location_id !== item.locationId) {
+      result.mislocated.push({
+        code: item.code,
+        recorded: item.locationId ? (locationCodes.get(item.locationId) ?? null) : null,
+        seen: scan.seen,
+      });
+    } else result.found.push(item.code);
+  }
+  const seenIds = new Set(seenItems.map((s) => s.item_id));
+  result.missing = items
+    .filter((i) => !seenIds.has(i.id))
+    .map((i) => i.code)
+    .sort();
+  result.unknown = scans
+    .filter((s) => !s.item_id || !expected.has(s.item_id))
+    .map((s) => s.code)
+    .sort();
+  result.found.sort();
+  return result;
+}
+
+const locationCodes = async (sql: Pick<EntityManager, 'execute'>) =>
+  new Map(
+    (await sql.execute<{ id: string; code: string }[]>('select id, code from locations')).map((l) => [l.id, l.code]),
+  );
+
 export async function findAudit(em: EntityManager, id: string) {
-  const [row] = await em.execute<AuditRow[]>('select * from audits where id = ?', [id]);
+  const [row] = await em.execute<(AuditRow & { location_code: string })[]>(
+    'select a.*, l.code as location_code from audits a join locations l on l.id = a.location_id where a.id = ?',
+    [id],
+  );
   if (!row) throw new NotFoundError(`inventory ${id} does not exist`);
-  const [{ n }] = (await em.execute<{ n: string }[]>('select count(*) as n from audit_scans where audit_id = ?', [
-    id,
-  ])) as [{ n: string }];
+  const scans = await scansOf(em, id);
+  // While it is open, the same classification as at its close, over the scans so far: the counts fill in.
+  const result =
+    row.result ??
+    classify(
+      row.expected_item_ids,
+      scans,
+      await em.execute<{ id: string; code: string; locationId: string | null }[]>(
+        'select id, code, location_id as "locationId" from items where id = any (?::uuid[])',
+        [`{${row.expected_item_ids.join(',')}}`],
+      ),
+      await locationCodes(em),
+    );
   return {
     id: row.id,
     locationId: row.location_id,
+    locationCode: row.location_code,
     kind: row.kind,
     status: row.status,
     expected: row.expected_item_ids.length,
-    scanned: Number(n),
+    scanned: scans.length,
     startedAt: new Date(row.started_at).toISOString(),
     closedAt: row.closed_at ? new Date(row.closed_at).toISOString() : null,
+    counts: {
+      found: result.found.length,
+      mislocated: result.mislocated.length,
+      unknown: result.unknown.length,
+      notSeen: result.missing.length,
+    },
     result: row.result,
   };
 }
@@ -133,12 +203,7 @@ export async function closeAudit(em: EntityManager, caller: Caller, auditId: str
     const [audit] = await tx.execute<AuditRow[]>('select * from audits where id = ? for update', [auditId]);
     if (!audit) throw new NotFoundError(`inventory ${auditId} does not exist`);
     if (audit.status !== 'open') throw new ConflictError(`inventory ${auditId} is already closed`);
-    const scans = await tx.execute<
-      { code: string; item_id: string | null; location_id: string | null; seen: string | null }[]
-    >(
-      `select s.code, s.item_id, s.location_id, l.code as seen from audit_scans s left join locations l on l.id = s.location_id where s.audit_id = ?`,
-      [auditId],
-    );
+    const scans = await scansOf(tx, auditId);
     const expected = new Set(audit.expected_item_ids);
     const seenItems = scans.filter((s) => s.item_id && expected.has(s.item_id));
     const items = await lockItems(
@@ -150,30 +215,7 @@ export async function closeAudit(em: EntityManager, caller: Caller, auditId: str
       ).map((r) => r.code),
     );
     const byId = new Map(items.map((i) => [i.id, i]));
-    const locations = new Map(
-      (await tx.execute<{ id: string; code: string }[]>('select id, code from locations')).map((l) => [l.id, l.code]),
-    );
-    const result: AuditResult = { found: [], missing: [], mislocated: [], unknown: [] };
-    for (const scan of seenItems) {
-      const item = byId.get(scan.item_id!)!;
-      if (scan.location_id && scan.location_id !== item.locationId) {
-        result.mislocated.push({
-          code: item.code,
-          recorded: item.locationId ? (locations.get(item.locationId) ?? null) : null,
-          seen: scan.seen,
-        });
-      } else result.found.push(item.code);
-    }
-    const seenIds = new Set(seenItems.map((s) => s.item_id));
-    result.missing = items
-      .filter((i) => !seenIds.has(i.id))
-      .map((i) => i.code)
-      .sort();
-    result.unknown = scans
-      .filter((s) => !s.item_id || !expected.has(s.item_id))
-      .map((s) => s.code)
-      .sort();
-    result.found.sort();
+    const result = classify(audit.expected_item_ids, scans, items, await locationCodes(tx));
 
     await appendEvents(
       tx,

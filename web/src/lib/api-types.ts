@@ -8303,11 +8303,36 @@ export interface operations {
                         items: {
                             /** Format: uuid */
                             id: string;
-                            kind: string;
-                            status: string;
+                            /** @description the top of the subtree counted */
+                            locationCode: string;
+                            /** @enum {string} */
+                            kind: "full" | "sample";
+                            /** @enum {string} */
+                            status: "open" | "closed";
                             expected: number;
                             scanned: number;
-                            result: unknown;
+                            /** Format: date-time */
+                            startedAt: string;
+                            closedAt: string | null;
+                            /** @description what the scans so far say, filled in as they come; final once closed */
+                            counts: {
+                                found: number;
+                                mislocated: number;
+                                unknown: number;
+                                /** @description expected items not seen yet; once closed, the missing */
+                                notSeen: number;
+                            };
+                            /** @description once closed: the codes in each class */
+                            result: {
+                                found: string[];
+                                missing: string[];
+                                mislocated: {
+                                    code: string;
+                                    recorded: string | null;
+                                    seen: string | null;
+                                }[];
+                                unknown: string[];
+                            } | null;
                         }[];
                         total: number;
                         limit: number;
@@ -8384,11 +8409,36 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
-                        kind: string;
-                        status: string;
+                        /** @description the top of the subtree counted */
+                        locationCode: string;
+                        /** @enum {string} */
+                        kind: "full" | "sample";
+                        /** @enum {string} */
+                        status: "open" | "closed";
                         expected: number;
                         scanned: number;
-                        result: unknown;
+                        /** Format: date-time */
+                        startedAt: string;
+                        closedAt: string | null;
+                        /** @description what the scans so far say, filled in as they come; final once closed */
+                        counts: {
+                            found: number;
+                            mislocated: number;
+                            unknown: number;
+                            /** @description expected items not seen yet; once closed, the missing */
+                            notSeen: number;
+                        };
+                        /** @description once closed: the codes in each class */
+                        result: {
+                            found: string[];
+                            missing: string[];
+                            mislocated: {
+                                code: string;
+                                recorded: string | null;
+                                seen: string | null;
+                            }[];
+                            unknown: string[];
+                        } | null;
                     };
                 };
             };
@@ -8450,11 +8500,36 @@ export interface operations {
                     "application/json": {
                         /** Format: uuid */
                         id: string;
-                        kind: string;
-                        status: string;
+                        /** @description the top of the subtree counted */
+                        locationCode: string;
+                        /** @enum {string} */
+                        kind: "full" | "sample";
+                        /** @enum {string} */
+                        status: "open" | "closed";
                         expected: number;
                         scanned: number;
-                        result: unknown;
+                        /** Format: date-time */
+                        startedAt: string;
+                        closedAt: string | null;
+                        /** @description what the scans so far say, filled in as they come; final once closed */
+                        counts: {
+                            found: number;
+                            mislocated: number;
+                            unknown: number;
+                            /** @description expected items not seen yet; once closed, the missing */
+                            notSeen: number;
+                        };
+                        /** @description once closed: the codes in each class */
+                        result: {
+                            found: string[];
+                            missing: string[];
+                            mislocated: {
+                                code: string;
+                                recorded: string | null;
+                                seen: string | null;
+                            }[];
+                            unknown: string[];
+                        } | null;
                     };
                 };
             };
