@@ -1,4 +1,5 @@
-import { Flex, Typography } from 'antd';
+import { PageTitle } from '../../components/PageTitle';
+import { Flex } from 'antd';
 import { useWords } from '../../lib/i18n';
 import { Checkpoints } from './Checkpoints';
 import { Verification } from './Verification';
@@ -9,12 +10,7 @@ export default function LedgerPage() {
   const w = useWords(words);
   return (
     <Flex vertical gap={16} style={{ maxWidth: 1100 }}>
-      <div>
-        <Typography.Title level={1} style={{ fontSize: 22, margin: 0 }}>
-          {w.title}
-        </Typography.Title>
-        <Typography.Text type="secondary">{w.subtitle}</Typography.Text>
-      </div>
+      <PageTitle title={w.title} subtitle={w.subtitle} />
       <Verification />
       <Checkpoints />
     </Flex>

@@ -1,7 +1,6 @@
 import { Alert, Button, Card, Flex, Progress, Typography } from 'antd';
 import { useEffect, useRef, useState } from 'react';
-import { Link } from 'react-router';
-import { ItemCode } from '../../components/ItemCode';
+import { ItemLink } from '../../components/ItemLink';
 import type { Answer } from '../../lib/api-shapes';
 import { useWords } from '../../lib/i18n';
 import { words } from './words';
@@ -79,10 +78,7 @@ export function Verification() {
                 {run.result.failure.index !== null && <span>{w.atEvent(run.result.failure.index)}</span>}
                 {run.result.failure.itemCode && (
                   <span>
-                    {w.atItem}{' '}
-                    <Link to={`/items/${run.result.failure.itemCode}`}>
-                      <ItemCode code={run.result.failure.itemCode} />
-                    </Link>
+                    {w.atItem} <ItemLink code={run.result.failure.itemCode} />
                   </span>
                 )}
                 <span>{run.result.failure.reason}</span>

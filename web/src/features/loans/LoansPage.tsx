@@ -1,7 +1,8 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Flex, Table, Tag, Typography } from 'antd';
-import { Link, useSearchParams } from 'react-router';
-import { ItemCode } from '../../components/ItemCode';
+import { useSearchParams } from 'react-router';
+import { ItemLink } from '../../components/ItemLink';
+import { PageTitle } from '../../components/PageTitle';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { api, ok } from '../../lib/api';
 import type { Answer } from '../../lib/api-shapes';
@@ -50,12 +51,7 @@ export default function LoansPage() {
   });
   return (
     <Flex vertical gap={16}>
-      <div>
-        <Typography.Title level={1} style={{ fontSize: 22, margin: 0 }}>
-          {w.title}
-        </Typography.Title>
-        <Typography.Text type="secondary">{w.subtitle}</Typography.Text>
-      </div>
+      <PageTitle title={w.title} subtitle={w.subtitle} />
       {loans.error ? (
         <ProblemAlert error={loans.error} />
       ) : (
@@ -79,11 +75,7 @@ export default function LoansPage() {
               key: 'code',
               title: w.code,
               width: 150,
-              render: (_, item) => (
-                <Link to={`/items/${item.code}`}>
-                  <ItemCode code={item.code} />
-                </Link>
-              ),
+              render: (_, item) => <ItemLink code={item.code} />,
             },
             { key: 'description', title: w.description, dataIndex: 'description', ellipsis: true },
             { key: 'holder', title: w.holder, render: (_, item) => item.holderName ?? '' },

@@ -1,6 +1,7 @@
 import { Flex, Pagination, Typography } from 'antd';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
+import { PageTitle } from '../../components/PageTitle';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useWords } from '../../lib/i18n';
 import { useRequests, type Decision, type RequestListQuery } from './api';
@@ -28,12 +29,7 @@ export function QueuePage({ queue }: { queue: Queue }) {
   const total = list.data?.total ?? 0;
   return (
     <Flex vertical gap={16} style={{ maxWidth: 960 }}>
-      <div>
-        <Typography.Title level={1} style={{ fontSize: 22, margin: 0 }}>
-          {w[queue.title]}
-        </Typography.Title>
-        <Typography.Text type="secondary">{w[queue.subtitle]}</Typography.Text>
-      </div>
+      <PageTitle title={w[queue.title]} subtitle={w[queue.subtitle]} />
       {list.error ? (
         <ProblemAlert error={list.error} />
       ) : list.data && total === 0 ? (

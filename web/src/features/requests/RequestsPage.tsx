@@ -2,6 +2,7 @@ import { Button, Flex, Grid, List, Select, Table, Typography } from 'antd';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { ItemCode } from '../../components/ItemCode';
+import { PageTitle } from '../../components/PageTitle';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatTime } from '../../lib/format';
 import { useLang, useWords } from '../../lib/i18n';
@@ -56,12 +57,7 @@ export default function RequestsPage() {
 
   return (
     <Flex vertical gap={16}>
-      <div>
-        <Typography.Title level={1} style={{ fontSize: 22, margin: 0 }}>
-          {w.title}
-        </Typography.Title>
-        <Typography.Text type="secondary">{w.subtitle}</Typography.Text>
-      </div>
+      <PageTitle title={w.title} subtitle={w.subtitle} />
       <Flex gap={8} wrap>
         <Select<RequestKind | ''>
           aria-label={w.filterKind}

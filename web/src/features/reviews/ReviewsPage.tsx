@@ -1,7 +1,8 @@
 import { Button, Card, Flex, Pagination, Table, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
-import { ItemCode } from '../../components/ItemCode';
+import { ItemLink } from '../../components/ItemLink';
+import { PageTitle } from '../../components/PageTitle';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { formatDate, formatItemCode } from '../../lib/format';
 import { useLang, useWords } from '../../lib/i18n';
@@ -53,11 +54,7 @@ function CaseItems({ caseNumber, items }: { caseNumber: string; items: DueItem[]
             key: 'code',
             title: w.code,
             width: 150,
-            render: (_, item) => (
-              <Link to={`/items/${item.code}`}>
-                <ItemCode code={item.code} />
-              </Link>
-            ),
+            render: (_, item) => <ItemLink code={item.code} />,
           },
           { key: 'category', title: w.category, width: 100, render: (_, item) => c[`category_${item.category}`] },
           { key: 'description', title: w.description, dataIndex: 'description', ellipsis: true },
@@ -105,12 +102,7 @@ export default function ReviewsPage() {
   for (const item of due.data?.items ?? []) byCase.set(item.caseNumber, [...(byCase.get(item.caseNumber) ?? []), item]);
   return (
     <Flex vertical gap={16}>
-      <div>
-        <Typography.Title level={1} style={{ fontSize: 22, margin: 0 }}>
-          {w.title}
-        </Typography.Title>
-        <Typography.Text type="secondary">{w.subtitle}</Typography.Text>
-      </div>
+      <PageTitle title={w.title} subtitle={w.subtitle} />
       {due.error ? (
         <ProblemAlert error={due.error} />
       ) : due.data?.total === 0 ? (

@@ -2,9 +2,10 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { Button, DatePicker, Flex, Form, Input, Select, Table, Tag, Typography } from 'antd';
 import dayjs, { type Dayjs } from 'dayjs';
 import { useEffect } from 'react';
-import { Link, useSearchParams } from 'react-router';
+import { useSearchParams } from 'react-router';
 import { CATEGORIES, PHYSICAL_STATES } from '../../../../src/custody/items/item-kinds';
-import { ItemCode } from '../../components/ItemCode';
+import { ItemLink } from '../../components/ItemLink';
+import { PageTitle } from '../../components/PageTitle';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { useAgencies } from '../../lib/agencies';
 import { api, ok } from '../../lib/api';
@@ -99,12 +100,7 @@ export default function SearchPage() {
 
   return (
     <Flex vertical gap={16}>
-      <div>
-        <Typography.Title level={1} style={{ fontSize: 22, margin: 0 }}>
-          {w.title}
-        </Typography.Title>
-        <Typography.Text type="secondary">{w.subtitle}</Typography.Text>
-      </div>
+      <PageTitle title={w.title} subtitle={w.subtitle} />
       <Form<Values> form={form} layout="vertical" onFinish={submit} style={{ maxWidth: 1100 }}>
         <Flex gap={12} wrap>
           <Form.Item name="q" label={w.q} style={{ flex: '1 1 200px' }}>
@@ -171,11 +167,7 @@ export default function SearchPage() {
               key: 'code',
               title: w.code,
               width: 150,
-              render: (_, item) => (
-                <Link to={`/items/${item.code}`}>
-                  <ItemCode code={item.code} />
-                </Link>
-              ),
+              render: (_, item) => <ItemLink code={item.code} />,
             },
             { key: 'case', title: w.caseNumber, dataIndex: 'caseNumber', width: 190 },
             { key: 'category', title: w.category, width: 100, render: (_, item) => c[`category_${item.category}`] },
