@@ -37,6 +37,7 @@ const PATHS = [
   '/no/such/page',
   '/sign-in/more',
   '/verify',
+  '/inventories/3f0c2a9e-1d2b-4c5d-8e6f-001122334455',
 ];
 
 test.each(PATHS)('%s opens the pages the router opens', (path) => {

@@ -1,7 +1,7 @@
 import type { Page } from 'playwright-core';
 import { TEST_PASSWORD } from '../factories';
 import { as, credentialsOf, phone, received, register, stored } from '../world';
-import { PHONE, expectAccessible, screenshot } from './browser';
+import { PHONE, button, expectAccessible, screenshot } from './browser';
 import { setUpConsole, signIn, type ConsoleWorld } from './harness';
 
 let c: ConsoleWorld;
@@ -239,4 +239,48 @@ test('an inventory is counted at the station and moved items follow, at a phone 
   expect((await lastEvent(seen!)).type).toBe('audited');
   await accessible(page);
   await screenshot(page, 'scan-station-inventory-result');
+});
+
+test('an inventory started from its page fills in as the station counts, then closes with its report', async () => {
+  const [seen] = await stored(c.ctx, c.world, [phone], 'SHELF-2');
+  const page = await (await c.context()).newPage();
+  await signIn(page, c.world.people.warehouse, '/inventories');
+  await page.getByLabel('库位编码').fill(c.world.loc('SHELF-2'));
+  await button(page, '开始盘点').click();
+  await page.waitForURL(/\/inventories\/[0-9a-f-]{36}$/);
+  const id = page.url().split('/').pop()!;
+  const count = async (name: string) =>
+    Number(await page.getByTestId(`count-${name}`).locator('.ant-statistic-content-value').innerText());
+  await page.getByTestId('count-found').waitFor();
+  expect(await count('found')).toBe(0);
+  const expected = await count('expected');
+  expect(expected).toBeGreaterThanOrEqual(1);
+
+  // The scan station or a fixed scanner counts; the page fills in without being reloaded.
+  const warehouse = as(c.ctx, c.world.people.warehouse);
+  const shelf = c.world.loc('SHELF-2');
+  expect((await warehouse.post(`/audits/${id}/scans`, { code: seen, locationCode: shelf })).status).toBe(200);
+  expect((await warehouse.post(`/audits/${id}/scans`, { code: 'STRAY-LABEL-9', locationCode: shelf })).status).toBe(
+    200,
+  );
+  await page.waitForFunction(
+    () => document.querySelector('[data-testid="count-found"] .ant-statistic-content-value')?.textContent === '1',
+  );
+  expect(await count('unknown')).toBe(1);
+  expect(await count('notSeen')).toBe(expected - 1);
+  await expectAccessible(page);
+  await screenshot(page, 'inventory');
+
+  await button(page, '结束盘点').click();
+  await page
+    .locator('.ant-popconfirm')
+    .getByRole('button', { name: /结束盘点/ })
+    .click();
+  await page.getByText('已结束').waitFor();
+  expect(await page.getByText('STRAY-LABEL-9').count()).toBe(1);
+  const report = page.getByRole('link', { name: /盘点报告 PDF/ });
+  const pdf = await page.request.get((await report.getAttribute('href'))!);
+  expect(pdf.headers()['content-type']).toBe('application/pdf');
+  expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
+  await expectAccessible(page);
 });

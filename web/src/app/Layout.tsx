@@ -7,6 +7,7 @@ import {
   InboxOutlined,
   LogoutOutlined,
   MenuOutlined,
+  OrderedListOutlined,
   SafetyCertificateOutlined,
   SearchOutlined,
   ScanOutlined,
@@ -44,6 +45,12 @@ const MENU: MenuEntry[] = [
   { path: '/counter', word: 'counter', icon: <SwapOutlined />, roles: ['warehouse'] },
   { path: '/scan', word: 'scan', icon: <ScanOutlined />, roles: ['warehouse'] },
   { path: '/loans', word: 'loans', icon: <ExportOutlined />, roles: ['warehouse', 'approver', 'inspector'] },
+  {
+    path: '/inventories',
+    word: 'inventories',
+    icon: <OrderedListOutlined />,
+    roles: ['warehouse', 'inspector', 'admin'],
+  },
 ];
 
 export function signInPath(location: { pathname: string; search: string }) {

@@ -13,6 +13,7 @@ export const shell = defineWords(
     counter: '交接窗口',
     scan: '扫码工作台',
     loans: '借出在外',
+    inventories: '盘点',
     signedInAs: '当前用户',
   },
   {
@@ -27,6 +28,7 @@ export const shell = defineWords(
     counter: 'Counter',
     scan: 'Scan station',
     loans: 'On loan',
+    inventories: 'Inventories',
     signedInAs: 'Signed in as',
   },
 );
