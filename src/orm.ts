@@ -33,6 +33,7 @@ import { Migration20261201500001DirectoryAppend } from '../migrations/Migration2
 import { Migration20261202100001SignatureAttachments } from '../migrations/Migration20261202100001SignatureAttachments';
 import { Migration20261207100001UserLanguage } from '../migrations/Migration20261207100001UserLanguage';
 import { Migration20261207200001RequestAnswerNote } from '../migrations/Migration20261207200001RequestAnswerNote';
+import { Migration20261207200002AlertResolutionNote } from '../migrations/Migration20261207200002AlertResolutionNote';
 
 export const entities = [
   Agency,
@@ -73,6 +74,7 @@ const migrationsList = [
   { name: 'Migration20261202100001SignatureAttachments', class: Migration20261202100001SignatureAttachments },
   { name: 'Migration20261207100001UserLanguage', class: Migration20261207100001UserLanguage },
   { name: 'Migration20261207200001RequestAnswerNote', class: Migration20261207200001RequestAnswerNote },
+  { name: 'Migration20261207200002AlertResolutionNote', class: Migration20261207200002AlertResolutionNote },
 ];
 
 export interface OrmOptions {

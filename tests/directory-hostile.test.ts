@@ -486,7 +486,24 @@ describe('metrics and alerts', () => {
       (await as(ctx, world.people[who]).get('/alerts?limit=200')).body.items.map((a: { message: string }) => a.message);
     expect(await messages('approver')).not.toContain('transferred item');
     expect(await messages('procApprover')).toContain('transferred item');
-    expect((await as(ctx, world.people.approver).post(`/alerts/${alert!.id}/resolve`)).status).toBe(404);
-    expect((await as(ctx, world.people.procApprover).post(`/alerts/${alert!.id}/resolve`)).status).toBe(200);
+    const resolve = (who: keyof World['people'], body: object) =>
+      as(ctx, world.people[who]).post(`/alerts/${alert!.id}/resolve`, body);
+    expect((await resolve('approver', { note: '已核实' })).status).toBe(404);
+    // Dealing with an alert says what was done, and that is kept with it.
+    const silent = await resolve('procApprover', {});
+    expect(silent.status).toBe(400);
+    expect(silent.body.errors[0]).toMatchObject({ in: 'body', field: 'note' });
+    const resolved = await resolve('procApprover', { note: '已联系移送单位核实' });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body).toMatchObject({
+      status: 'resolved',
+      resolutionNote: '已联系移送单位核实',
+      resolvedByName: world.people.procApprover.user.displayName,
+    });
+    const listed = await as(ctx, world.people.procApprover).get('/alerts?status=resolved&limit=200');
+    expect(listed.body.items.find((a: { id: string }) => a.id === alert!.id)).toMatchObject({
+      resolutionNote: '已联系移送单位核实',
+      resolvedByName: world.people.procApprover.user.displayName,
+    });
   });
 });

@@ -7,7 +7,7 @@ import { Alert } from '../custody/items/records.entity';
 import { verifyLedger, type VerifyResult } from '../custody/ledger/verify/verify';
 import { NotFoundError } from '../errors';
 import { pageOf, pageQuery, uuidParam } from './common.schemas';
-import { alertListQuery } from './custody.schemas';
+import { alertListQuery, requiredNoteBody } from './custody.schemas';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
 
@@ -33,6 +33,9 @@ const alertSchema = z.object({
   message: z.string(),
   status: z.string(),
   createdAt: z.iso.datetime(),
+  resolvedAt: z.iso.datetime().nullable(),
+  resolvedByName: z.string().nullable().describe('who dealt with it'),
+  resolutionNote: z.string().nullable().describe('what they said they did'),
 });
 const dueItemSchema = z.object({
   code: z.string(),
@@ -117,19 +120,20 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
   api.add({
     method: 'post',
     path: '/alerts/{id}/resolve',
-    summary: 'Mark an alert as dealt with',
+    summary: 'Mark an alert as dealt with, saying what was done (kept with the alert)',
     tag: 'alerts',
     access: ['warehouse', 'approver'],
     params: uuidParam,
+    body: requiredNoteBody,
     responses: { 200: { description: 'resolved', schema: alertSchema } },
-    handler: async ({ res, params, caller }) => {
+    handler: async ({ res, params, body, caller }) => {
       const alert = await orm.em.findOne(Alert, { id: params.id });
       const [state] = alert?.itemId ? await itemViewsById(orm.em, [alert.itemId]) : [];
       // An alert about an item is the business of its owning agency and the centre; one about a place, the warehouse's.
       if (!alert || !canSeeAlert(caller, state) || (!state && !hasRole(caller, 'warehouse'))) {
         throw new NotFoundError(`alert ${params.id} does not exist`);
       }
-      const resolved = await resolveAlert(orm.em, caller, params.id);
+      const resolved = await resolveAlert(orm.em, caller, params.id, body.note);
       res.json({
         id: resolved.id,
         kind: resolved.kind,
@@ -137,6 +141,9 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
         message: resolved.message,
         status: resolved.status,
         createdAt: resolved.createdAt.toISOString(),
+        resolvedAt: resolved.resolvedAt?.toISOString() ?? null,
+        resolvedByName: caller.displayName,
+        resolutionNote: resolved.resolutionNote ?? null,
       });
     },
   });

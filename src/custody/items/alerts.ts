@@ -84,12 +84,12 @@ export async function raiseDueAlerts(
   return { raised, resolved: (resolved as unknown as { affectedRows?: number }).affectedRows ?? 0 };
 }
 
-export async function resolveAlert(em: EntityManager, caller: Caller, id: string) {
+export async function resolveAlert(em: EntityManager, caller: Caller, id: string, note: string) {
   return em.transactional(async (tx) => {
     const alert = await tx.findOne(Alert, { id });
     if (!alert) throw new NotFoundError(`alert ${id} does not exist`);
     if (alert.status !== 'open') throw new ConflictError(`alert ${id} is already resolved`);
-    Object.assign(alert, { status: 'resolved', resolvedAt: new Date(), resolvedBy: caller.id });
+    Object.assign(alert, { status: 'resolved', resolvedAt: new Date(), resolvedBy: caller.id, resolutionNote: note });
     await tx.flush();
     return alert;
   });
@@ -110,11 +110,15 @@ export async function listAlerts(
       message: string;
       status: string;
       created_at: Date;
+      resolved_at: Date | null;
+      resolution_note: string | null;
+      resolver: string | null;
       total: string;
     }[]
   >(
-    `select a.id, a.kind, i.code, a.message, a.status, a.created_at, count(*) over () as total
-       from alerts a left join items i on i.id = a.item_id
+    `select a.id, a.kind, i.code, a.message, a.status, a.created_at, a.resolved_at, a.resolution_note,
+            u.display_name as resolver, count(*) over () as total
+       from alerts a left join items i on i.id = a.item_id left join users u on u.id = a.resolved_by
       where a.status = ? and (?::text is null or a.kind = ?) and ${visibility.sql}
       order by a.created_at desc, a.id limit ? offset ?`,
     [page.status, page.kind ?? null, page.kind ?? null, ...visibility.params, page.limit, page.offset],
@@ -127,6 +131,9 @@ export async function listAlerts(
       message: r.message,
       status: r.status,
       createdAt: new Date(r.created_at).toISOString(),
+      resolvedAt: r.resolved_at ? new Date(r.resolved_at).toISOString() : null,
+      resolvedByName: r.resolver,
+      resolutionNote: r.resolution_note,
     })),
     total: Number(rows[0]?.total ?? 0),
   };

@@ -37,6 +37,7 @@ export const Alert = defineEntity({
     createdAt: p.datetime().onCreate(() => new Date()),
     resolvedAt: p.datetime().nullable(),
     resolvedBy: p.uuid().nullable(),
+    resolutionNote: p.text().nullable(),
   }),
 });
 export type Alert = InferEntity<typeof Alert>;

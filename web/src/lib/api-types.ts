@@ -853,7 +853,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Mark an alert as dealt with */
+        /** Mark an alert as dealt with, saying what was done (kept with the alert) */
         post: operations["postAlertsIdResolve"];
         delete?: never;
         options?: never;
@@ -6279,6 +6279,11 @@ export interface operations {
                             status: string;
                             /** Format: date-time */
                             createdAt: string;
+                            resolvedAt: string | null;
+                            /** @description who dealt with it */
+                            resolvedByName: string | null;
+                            /** @description what they said they did */
+                            resolutionNote: string | null;
                         }[];
                         total: number;
                         limit: number;
@@ -6336,7 +6341,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    note: string;
+                };
+            };
+        };
         responses: {
             /** @description resolved */
             200: {
@@ -6353,6 +6364,11 @@ export interface operations {
                         status: string;
                         /** Format: date-time */
                         createdAt: string;
+                        resolvedAt: string | null;
+                        /** @description who dealt with it */
+                        resolvedByName: string | null;
+                        /** @description what they said they did */
+                        resolutionNote: string | null;
                     };
                 };
             };
