@@ -284,3 +284,45 @@ test('an inventory started from its page fills in as the station counts, then cl
   expect((await pdf.body()).subarray(0, 5).toString()).toBe('%PDF-');
   await expectAccessible(page);
 });
+
+test('an alert is dealt with from its page, and what was done is kept with it', async () => {
+  // A shelf of its own, so that the inventory expects exactly one item, and misses it.
+  const shelf = c.world.loc('SHELF-9');
+  const made = await as(c.ctx, c.world.people.admin).post('/locations', {
+    code: shelf,
+    name: 'Shelf 9',
+    kind: 'shelf',
+    parentCode: c.world.loc('ROOM-1'),
+  });
+  expect(made.status).toBe(201);
+  const [lost] = await stored(c.ctx, c.world, [phone], 'SHELF-9');
+  const warehouse = as(c.ctx, c.world.people.warehouse);
+  const audit = await warehouse.post('/audits', { locationCode: shelf });
+  expect((await warehouse.post(`/audits/${audit.body.id}/close`)).body.missing).toEqual([lost]);
+
+  const page = await (await c.context()).newPage();
+  await signIn(page, c.world.people.warehouse, '/');
+  await page.getByRole('menuitem', { name: /告警/ }).click();
+  await page.waitForURL(/\/alerts$/);
+  const row = page.locator('.ant-table-row', { hasText: grouped(lost!) });
+  await row.waitFor();
+  expect(await row.innerText()).toContain('盘点缺失');
+  await expectAccessible(page);
+  await screenshot(page, 'alerts');
+
+  await button(row, '处理').click();
+  const dialog = page.getByRole('dialog');
+  await button(dialog, '处理').click();
+  await dialog.getByText('请填写此项').waitFor();
+  await dialog.getByLabel('处理情况（将随告警保存）').fill('已在 3 号架找到，重新入库');
+  await button(dialog, '处理').click();
+  await row.waitFor({ state: 'detached' });
+
+  await page.getByText('已处理', { exact: true }).click();
+  await page.waitForURL(/status=resolved/);
+  const done = page.locator('.ant-table-row', { hasText: grouped(lost!) });
+  await done.waitFor();
+  expect(await done.innerText()).toContain('已在 3 号架找到，重新入库');
+  expect(await done.innerText()).toContain(c.world.people.warehouse.user.displayName);
+  await expectAccessible(page);
+});

@@ -1,4 +1,5 @@
 import {
+  AlertOutlined,
   AuditOutlined,
   CalendarOutlined,
   CheckSquareOutlined,
@@ -45,6 +46,7 @@ const MENU: MenuEntry[] = [
   { path: '/counter', word: 'counter', icon: <SwapOutlined />, roles: ['warehouse'] },
   { path: '/scan', word: 'scan', icon: <ScanOutlined />, roles: ['warehouse'] },
   { path: '/loans', word: 'loans', icon: <ExportOutlined />, roles: ['warehouse', 'approver', 'inspector'] },
+  { path: '/alerts', word: 'alerts', icon: <AlertOutlined />, roles: ['warehouse', 'approver', 'inspector', 'admin'] },
   {
     path: '/inventories',
     word: 'inventories',

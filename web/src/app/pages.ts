@@ -32,6 +32,7 @@ export const pages: Page[] = [
       { path: 'ledger', load: () => import('../features/ledger/LedgerPage') },
       { path: 'search', load: () => import('../features/search/SearchPage') },
       { path: 'loans', load: () => import('../features/loans/LoansPage') },
+      { path: 'alerts', load: () => import('../features/alerts/AlertsPage') },
       { path: 'inventories', load: () => import('../features/inventories/InventoriesPage') },
       { path: 'inventories/:id', load: () => import('../features/inventories/InventoryPage') },
       { path: 'counter', load: () => import('../features/counter/CounterPage') },

@@ -14,6 +14,7 @@ export const shell = defineWords(
     scan: '扫码工作台',
     loans: '借出在外',
     inventories: '盘点',
+    alerts: '告警',
     signedInAs: '当前用户',
   },
   {
@@ -29,6 +30,7 @@ export const shell = defineWords(
     scan: 'Scan station',
     loans: 'On loan',
     inventories: 'Inventories',
+    alerts: 'Alerts',
     signedInAs: 'Signed in as',
   },
 );
