@@ -1,9 +1,9 @@
 import { Agency } from '../custody/directory/agency.entity';
-import { createAgency } from '../custody/directory/directory';
+import { changeAgency, createAgency } from '../custody/directory/directory';
 import { presentAgency } from '../custody/items/present';
 import { NotFoundError } from '../errors';
 import { pageOf, uuidParam } from './common.schemas';
-import { agencyListQuery, agencySchema, newAgencyBody } from './directory.schemas';
+import { agencyChangeBody, agencyListQuery, agencySchema, newAgencyBody } from './directory.schemas';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
 
@@ -53,6 +53,20 @@ export function agencyRoutes(api: Api, { orm }: AppDeps): void {
       const agency = await orm.em.findOne(Agency, { id: params.id });
       if (!agency) throw new NotFoundError(`agency ${params.id} does not exist`);
       res.json(presentAgency(agency));
+    },
+  });
+
+  api.add({
+    method: 'patch',
+    path: '/agencies/{id}',
+    summary: 'Rename an agency or correct its kind (its code never changes)',
+    tag: 'agencies',
+    access: ['admin'],
+    params: uuidParam,
+    body: agencyChangeBody,
+    responses: { 200: { description: 'the agency', schema: agencySchema } },
+    handler: async ({ res, params, body, caller }) => {
+      res.json(presentAgency(await changeAgency(orm.em, caller, params.id, body)));
     },
   });
 }

@@ -5,6 +5,7 @@ import { createUnlockCommand } from '../devices/locker';
 import { recordDirectoryChange, type DirectoryChange } from '../custody/directory/directory-log';
 import type { Caller } from '../custody/directory/caller';
 import { closeOperatorSessions, CODE_SECONDS, openOperatorCode, SESSION_SECONDS } from '../devices/operators';
+import { brokerAddresses } from '../devices/addresses';
 import { UnavailableError } from '../errors';
 import { pageOf, pageQuery, uuidParam } from './common.schemas';
 import { locationCode } from './custody.schemas';
@@ -17,8 +18,12 @@ const deviceSchema = z.object({
   kind: z.enum(DEVICE_KINDS),
   mode: z.enum(SCANNER_MODES).nullable(),
   active: z.boolean(),
-  username: z.string(),
-  topic: z.string(),
+  locationId: z.uuid().nullable().describe('where it stands: a locker is its own location'),
+  online: z.boolean().describe('connected to the broker now, as its last status message or will said'),
+  lastSeenAt: z.iso.datetime().nullable().describe('when it was last heard from'),
+  createdAt: z.iso.datetime(),
+  username: z.string().describe('also its MQTT client id: the device id'),
+  topic: z.string().describe('the prefix of every topic it may use'),
 });
 const withPassword = deviceSchema.extend({ password: z.string() });
 
@@ -51,7 +56,7 @@ const registered = (d: Device) => ({
   mode: d.mode ?? null,
 });
 
-export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
+export function deviceRoutes(api: Api, { orm, devices, config }: AppDeps): void {
   api.add({
     method: 'post',
     path: '/devices',
@@ -95,6 +100,28 @@ export function deviceRoutes(api: Api, { orm, devices }: AppDeps): void {
         { orderBy: { code: 'asc' }, limit: query.limit, offset: query.offset },
       );
       res.json({ items: list.map(presentDevice), total, limit: query.limit, offset: query.offset });
+    },
+  });
+
+  // Before /devices/{id}, which would take `broker` for an id.
+  api.add({
+    method: 'get',
+    path: '/devices/broker',
+    summary:
+      "Where devices connect: the broker's URLs (most secure first) and the topic root; a device signs in with its id as client id and username",
+    tag: 'devices',
+    access: ['admin'],
+    responses: {
+      200: {
+        description: 'the addresses',
+        schema: z.object({
+          urls: z.array(z.string()).describe('mqtts://, mqtt://, ws://; empty when the broker has no fixed port'),
+          topicRoot: z.string(),
+        }),
+      },
+    },
+    handler: async ({ req, res }) => {
+      res.json(brokerAddresses(config, req.hostname));
     },
   });
 

@@ -19,6 +19,10 @@ const roles = z.array(z.enum(ROLES)).min(1, 'must name at least one role').max(R
 export const newAgencyBody = z.strictObject({ code: agencyCode, name: displayText, kind: z.enum(AGENCY_KINDS) });
 export type NewAgencyBody = z.infer<typeof newAgencyBody>;
 
+export const agencyChangeBody = z
+  .strictObject({ name: displayText.optional(), kind: z.enum(AGENCY_KINDS).optional() })
+  .refine((body) => body.name !== undefined || body.kind !== undefined, 'must change the name or the kind');
+
 export const agencySchema = z.object({
   id: z.uuid(),
   code: z.string(),

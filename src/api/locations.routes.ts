@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { Location } from '../custody/directory/location.entity';
+import { changeLocation } from '../custody/directory/location-change';
 import { createLocationAs, findLocation } from '../custody/directory/locations';
 import { pageOf } from './common.schemas';
 import { locationCodeParam, locationListQuery, newLocationBody } from './custody.schemas';
+import { agencyCode } from './directory.schemas';
 import type { AppDeps } from './deps';
 import type { Api } from './route';
 
@@ -17,6 +19,18 @@ const locationSchema = z.object({
   features: z.array(z.string()),
   capacity: z.number().int().nullable(),
 });
+
+// A rule sent as null is lifted; one left out stays as it is.
+const rules = newLocationBody.shape;
+const locationChangeBody = z
+  .strictObject({
+    name: rules.name.optional(),
+    reservedForAgencyCode: agencyCode.nullable().optional(),
+    allowedCategories: rules.allowedCategories.unwrap().nullable().optional(),
+    features: rules.features,
+    capacity: rules.capacity.unwrap().nullable().optional(),
+  })
+  .refine((body) => Object.keys(body).length > 0, 'must change at least one field');
 
 const presentLocation = (l: Location) => ({
   id: l.id,
@@ -79,6 +93,21 @@ export function locationRoutes(api: Api, { orm }: AppDeps): void {
         [location.id],
       );
       res.json({ ...presentLocation(location), itemCount: Number(row!.n) });
+    },
+  });
+
+  api.add({
+    method: 'patch',
+    path: '/locations/{code}',
+    summary:
+      'Rename a location or change its rules (reserved agency, categories, features, capacity; null lifts one); refused while what is kept there would break them',
+    tag: 'locations',
+    access: ['admin'],
+    params: locationCodeParam,
+    body: locationChangeBody,
+    responses: { 200: { description: 'the location', schema: locationSchema } },
+    handler: async ({ res, params, body, caller }) => {
+      res.json(presentLocation(await changeLocation(orm.em, caller, params.code, body)));
     },
   });
 }

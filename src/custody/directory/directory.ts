@@ -33,6 +33,36 @@ export async function createAgency(em: EntityManager, actor: Caller | null, inpu
   });
 }
 
+export interface AgencyChange {
+  name?: string;
+  kind?: AgencyKind;
+}
+
+/**
+ * Renames an agency or corrects its kind. Its code stays: it is printed on labels and named in requests,
+ * events and other systems' records.
+ */
+export async function changeAgency(em: EntityManager, actor: Caller, id: string, input: AgencyChange): Promise<Agency> {
+  return em.transactional(async (tx) => {
+    const agency = await tx.findOne(Agency, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+    if (!agency) throw new NotFoundError(`agency ${id} does not exist`);
+    const change: { [key: string]: { from: string; to: string } } = {};
+    if (input.name !== undefined && input.name !== agency.name) {
+      change.name = { from: agency.name, to: input.name };
+      agency.name = input.name;
+    }
+    if (input.kind !== undefined && input.kind !== agency.kind) {
+      change.kind = { from: agency.kind, to: input.kind };
+      agency.kind = input.kind;
+    }
+    // Nothing changed, nothing recorded: sending the same form twice is harmless.
+    if (Object.keys(change).length === 0) return agency;
+    await tx.flush();
+    await recordDirectoryChange(tx, actor, { action: 'agency.changed', subject: { kind: 'agency', id }, change });
+    return agency;
+  });
+}
+
 export interface NewUser {
   username: string;
   displayName: string;

@@ -156,7 +156,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename an agency or correct its kind (its code never changes) */
+        patch: operations["patchAgenciesId"];
         trace?: never;
     };
     "/users": {
@@ -328,7 +329,8 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename a location or change its rules (reserved agency, categories, features, capacity; null lifts one); refused while what is kept there would break them */
+        patch: operations["patchLocationsCode"];
         trace?: never;
     };
     "/cases": {
@@ -1220,6 +1222,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/devices/broker": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Where devices connect: the broker's URLs (most secure first) and the topic root; a device signs in with its id as client id and username */
+        get: operations["getDevicesBroker"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/devices/{id}": {
         parameters: {
             query?: never;
@@ -2064,6 +2083,93 @@ export interface operations {
             };
             /** @description missing, invalid or expired token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchAgenciesId: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retry with the same key gets the first answer and changes nothing */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    /** @enum {string} */
+                    kind?: "police" | "procuratorate" | "court" | "commission" | "custody_centre";
+                };
+            };
+        };
+        responses: {
+            /** @description the agency */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        code: string;
+                        name: string;
+                        /** @enum {string} */
+                        kind: "police" | "procuratorate" | "court" | "commission" | "custody_centre";
+                        /** Format: date-time */
+                        createdAt: string;
+                    };
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller lacks the role */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3027,6 +3133,97 @@ export interface operations {
             };
             /** @description missing, invalid or expired token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchLocationsCode: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description a retry with the same key gets the first answer and changes nothing */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    name?: string;
+                    reservedForAgencyCode?: string | null;
+                    allowedCategories?: ("cash" | "drugs" | "firearm" | "weapon" | "valuables" | "electronics" | "vehicle" | "document" | "biological" | "hazardous" | "other")[] | null;
+                    features?: ("safe" | "cold" | "armory" | "hazmat")[];
+                    capacity?: number | null;
+                };
+            };
+        };
+        responses: {
+            /** @description the location */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        code: string;
+                        name: string;
+                        kind: string;
+                        parentId: string | null;
+                        reservedAgencyId: string | null;
+                        allowedCategories: string[] | null;
+                        features: string[];
+                        capacity: number | null;
+                    };
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller lacks the role */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -7691,7 +7888,17 @@ export interface operations {
                             kind: "scanner" | "locker";
                             mode: ("check_in" | "check_out" | "audit") | null;
                             active: boolean;
+                            /** @description where it stands: a locker is its own location */
+                            locationId: string | null;
+                            /** @description connected to the broker now, as its last status message or will said */
+                            online: boolean;
+                            /** @description when it was last heard from */
+                            lastSeenAt: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** @description also its MQTT client id: the device id */
                             username: string;
+                            /** @description the prefix of every topic it may use */
                             topic: string;
                         }[];
                         total: number;
@@ -7775,7 +7982,17 @@ export interface operations {
                         kind: "scanner" | "locker";
                         mode: ("check_in" | "check_out" | "audit") | null;
                         active: boolean;
+                        /** @description where it stands: a locker is its own location */
+                        locationId: string | null;
+                        /** @description connected to the broker now, as its last status message or will said */
+                        online: boolean;
+                        /** @description when it was last heard from */
+                        lastSeenAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description also its MQTT client id: the device id */
                         username: string;
+                        /** @description the prefix of every topic it may use */
                         topic: string;
                         password: string;
                     };
@@ -7788,6 +8005,57 @@ export interface operations {
                 };
                 content: {
                     "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDevicesBroker: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the addresses */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description mqtts://, mqtt://, ws://; empty when the broker has no fixed port */
+                        urls: string[];
+                        topicRoot: string;
+                    };
                 };
             };
             /** @description missing, invalid or expired token */
@@ -7844,7 +8112,17 @@ export interface operations {
                         kind: "scanner" | "locker";
                         mode: ("check_in" | "check_out" | "audit") | null;
                         active: boolean;
+                        /** @description where it stands: a locker is its own location */
+                        locationId: string | null;
+                        /** @description connected to the broker now, as its last status message or will said */
+                        online: boolean;
+                        /** @description when it was last heard from */
+                        lastSeenAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description also its MQTT client id: the device id */
                         username: string;
+                        /** @description the prefix of every topic it may use */
                         topic: string;
                     };
                 };
@@ -7924,7 +8202,17 @@ export interface operations {
                         kind: "scanner" | "locker";
                         mode: ("check_in" | "check_out" | "audit") | null;
                         active: boolean;
+                        /** @description where it stands: a locker is its own location */
+                        locationId: string | null;
+                        /** @description connected to the broker now, as its last status message or will said */
+                        online: boolean;
+                        /** @description when it was last heard from */
+                        lastSeenAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description also its MQTT client id: the device id */
                         username: string;
+                        /** @description the prefix of every topic it may use */
                         topic: string;
                         password: string;
                     };
@@ -8245,7 +8533,17 @@ export interface operations {
                         kind: "scanner" | "locker";
                         mode: ("check_in" | "check_out" | "audit") | null;
                         active: boolean;
+                        /** @description where it stands: a locker is its own location */
+                        locationId: string | null;
+                        /** @description connected to the broker now, as its last status message or will said */
+                        online: boolean;
+                        /** @description when it was last heard from */
+                        lastSeenAt: string | null;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** @description also its MQTT client id: the device id */
                         username: string;
+                        /** @description the prefix of every topic it may use */
                         topic: string;
                     };
                 };
