@@ -21,6 +21,7 @@ import { labelRoutes } from './labels.routes';
 import { transparencyRoutes } from './transparency.routes';
 import { reportRoutes } from './reports.routes';
 import { deviceRoutes } from './devices.routes';
+import { lockerRoutes } from './lockers.routes';
 import { auditRoutes } from './audits.routes';
 import { ledgerRoutes } from './ledger.routes';
 import { locationRoutes } from './locations.routes';
@@ -92,6 +93,7 @@ export function createApp(deps: AppDeps): Express {
   transparencyRoutes(api, deps);
   reportRoutes(api, deps);
   deviceRoutes(api, deps);
+  lockerRoutes(api, deps);
   auditRoutes(api, deps);
   const openApi = openApiDocument(api.routes, API_VERSION);
   api.router.get('/openapi.json', (_req, res) => {

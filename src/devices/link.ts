@@ -9,7 +9,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { GroupCommit } from '../custody/items/group-commit';
 import type { z } from 'zod';
 import { Device, findActiveDevice, type DeviceKind, type DeviceRef } from './device.entity';
-import { answerDoor, handleOccupancy, handleTamper, handleTelemetry } from './locker';
+import { answerDoor, answerOccupancy, handleTamper, handleTelemetry } from './locker';
 import {
   commandResult,
   doorMessage,
@@ -20,7 +20,6 @@ import {
   statusMessage,
   teleMessage,
   type Ack,
-  type OccupancyMessage,
   type OperatorMessage,
   type ScanMessage,
   type TamperMessage,
@@ -117,10 +116,7 @@ export async function connectDeviceLink(
     },
     locker: {
       'evt/door': { schema: doorMessage, answer: answerDoor },
-      'evt/occupancy': {
-        schema: occupancyMessage,
-        answer: once((tx, device, m: OccupancyMessage, receivedAt) => handleOccupancy(tx, device, m, receivedAt)),
-      },
+      'evt/occupancy': { schema: occupancyMessage, answer: answerOccupancy },
       'evt/tamper': {
         schema: tamperMessage,
         answer: once((tx, device, m: TamperMessage, receivedAt) => handleTamper(tx, device, m, receivedAt)),
@@ -158,7 +154,7 @@ export async function connectDeviceLink(
     }
     if (parsed.rest === 'tele') {
       const reading = teleMessage.safeParse(body);
-      if (reading.success) await handleTelemetry(em, device, reading.data);
+      if (reading.success) await handleTelemetry(em, device, reading.data, receivedAt);
       return;
     }
     if (parsed.rest === 'cmd/res') {

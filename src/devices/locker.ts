@@ -9,11 +9,12 @@ import { fromDevice, lockerDeposit, lockerRetrieve } from '../custody/items/move
 import { Alert } from '../custody/items/records.entity';
 import { confirmPerson, type Person } from '../custody/directory/sign-in';
 import { Device, type DeviceRef } from './device.entity';
+import { keepCompartmentState, reportedAt } from './locker-state';
 import { originOf, type Ack, type DoorMessage, type OccupancyMessage, type TamperMessage } from './messages';
 import { duplicateOf, exactlyOnce, recordedAnswer, type Outcome } from './once';
 
-/** Readings outside these ranges raise an alert, by what the compartment's location provides. */
-const COLD_RANGE = { min: 2, max: 8 };
+/** Readings outside these ranges (°C) raise an alert, by what the compartment's location provides. */
+export const COLD_RANGE = { min: 2, max: 8 } as const;
 
 async function callerById(em: EntityManager, id: string): Promise<Caller> {
   const caller = await loadCaller(em, { id });
@@ -81,7 +82,8 @@ export async function raiseCompartmentAlert(
 /**
  * A door message, handled exactly once. The officer's credentials of a front-door deposit are checked first,
  * outside the message's transaction: the sign-in throttle may hold the attempt for seconds, and it counts
- * failures per locker (its own address), so wrong credentials at one locker slow only that one.
+ * failures per locker (its own address), so wrong credentials at one locker slow only that one. The door's
+ * state is kept in the message's transaction, even when the deposit it carries is refused: the door is open.
  */
 export async function answerDoor(
   em: EntityManager,
@@ -99,8 +101,20 @@ export async function answerDoor(
           throw err;
         })
       : null;
-  return exactlyOnce(em, device.id, topic, door.msgId, (tx) =>
-    handleDoor(tx, device, door, depositor, originOf(device, door, receivedAt)),
+  return exactlyOnce(
+    em,
+    device.id,
+    topic,
+    door.msgId,
+    (tx) => handleDoor(tx, device, door, depositor, originOf(device, door, receivedAt)),
+    (tx) =>
+      keepCompartmentState(
+        tx,
+        device,
+        door.compartment,
+        { door: door.side, state: door.state },
+        reportedAt(door.deviceTime, receivedAt),
+      ),
   );
 }
 
@@ -194,7 +208,32 @@ async function openedByCommand(
   return { status: 'rejected', reason: `refused, alert raised: unlock command ${why}` };
 }
 
-export async function handleOccupancy(
+/** An occupancy message, handled exactly once; what the sensor says is kept in the message's transaction. */
+export function answerOccupancy(
+  em: EntityManager,
+  device: DeviceRef,
+  topic: string,
+  message: OccupancyMessage,
+  receivedAt: Date,
+): Promise<Ack> {
+  return exactlyOnce(
+    em,
+    device.id,
+    topic,
+    message.msgId,
+    (tx) => handleOccupancy(tx, device, message, receivedAt),
+    (tx) =>
+      keepCompartmentState(
+        tx,
+        device,
+        message.compartment,
+        { occupied: message.occupied },
+        reportedAt(message.deviceTime, receivedAt),
+      ),
+  );
+}
+
+async function handleOccupancy(
   tx: EntityManager,
   device: DeviceRef,
   message: OccupancyMessage,
@@ -229,19 +268,26 @@ export async function handleTamper(
   );
 }
 
-/** A reading out of range for a cold compartment raises one alert until it is resolved. */
+/**
+ * A reading is kept as the compartment's state (unless a later one is kept already); one out of range for a
+ * cold compartment raises one alert until it is resolved, in the same transaction.
+ */
 export async function handleTelemetry(
   em: EntityManager,
   device: DeviceRef,
-  reading: { compartment: string; temperature?: number },
+  reading: { compartment: string; deviceTime: string; temperature?: number; humidity?: number },
+  receivedAt: Date,
 ): Promise<void> {
-  if (reading.temperature === undefined) return;
-  const compartment = await em.findOne(Location, { code: reading.compartment, parentId: device.locationId });
-  if (!compartment) return;
-  const chain = await em.find(Location, { id: { $in: compartment.path.split('/').filter(Boolean) } });
-  if (!chain.some((l) => l.features.includes('cold'))) return;
-  if (reading.temperature >= COLD_RANGE.min && reading.temperature <= COLD_RANGE.max) return;
+  const { temperature, humidity } = reading;
+  if (temperature === undefined && humidity === undefined) return;
   await em.transactional(async (tx) => {
+    const at = reportedAt(reading.deviceTime, receivedAt);
+    if (!(await keepCompartmentState(tx, device, reading.compartment, { temperature, humidity }, at))) return;
+    if (temperature === undefined || (temperature >= COLD_RANGE.min && temperature <= COLD_RANGE.max)) return;
+    const compartment = await tx.findOne(Location, { code: reading.compartment, parentId: device.locationId });
+    if (!compartment) return;
+    const chain = await tx.find(Location, { id: { $in: compartment.path.split('/').filter(Boolean) } });
+    if (!chain.some((l) => l.features.includes('cold'))) return;
     await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`alert:${compartment.id}`]);
     if (await tx.count(Alert, { kind: 'temperature', locationId: compartment.id, status: 'open' })) return;
     await raiseCompartmentAlert(
@@ -249,7 +295,7 @@ export async function handleTelemetry(
       device,
       compartment,
       'temperature',
-      `${compartment.code} is at ${reading.temperature} °C, outside ${COLD_RANGE.min}–${COLD_RANGE.max} °C`,
+      `${compartment.code} is at ${temperature} °C, outside ${COLD_RANGE.min}–${COLD_RANGE.max} °C`,
     );
   });
 }

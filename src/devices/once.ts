@@ -27,6 +27,9 @@ export const duplicateOf = (first: Ack): Ack => ({ ...first, status: 'duplicate'
  * device sends it again. The record comes last, so that a message is one transaction of the work itself
  * and one insert; two copies handled at once meet at the record's unique key, and the second waits for
  * the first and is rolled back.
+ *
+ * `report` keeps what the message tells of the device itself (a door that opened), in the same transaction,
+ * whether the work the message asks for is done or refused. It MUST NOT throw an AppError.
  */
 export async function exactlyOnce(
   em: EntityManager,
@@ -34,6 +37,7 @@ export async function exactlyOnce(
   topic: string,
   msgId: string,
   perform: (tx: EntityManager) => Promise<Outcome>,
+  report?: (tx: EntityManager) => Promise<unknown>,
 ): Promise<Ack> {
   const receipt = new MessageReceipt(deviceId, topic, msgId, () => ({}));
   const record = async (tx: EntityManager, ack: Ack) => {
@@ -42,12 +46,16 @@ export async function exactlyOnce(
   };
   try {
     try {
-      return await em.transactional(async (tx) =>
-        record(tx, { v: 1, msgId, status: 'committed', ...(await perform(tx)) }),
-      );
+      return await em.transactional(async (tx) => {
+        await report?.(tx);
+        return record(tx, { v: 1, msgId, status: 'committed', ...(await perform(tx)) });
+      });
     } catch (err) {
       if (!(err instanceof AppError)) throw err;
-      return await em.transactional((tx) => record(tx, receipt.answer(err)));
+      return await em.transactional(async (tx) => {
+        await report?.(tx);
+        return record(tx, receipt.answer(err));
+      });
     }
   } catch (err) {
     if (!deviceMessages.taken(err)) throw err;

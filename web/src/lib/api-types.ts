@@ -1325,6 +1325,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/lockers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Active lockers: online, last heard, open alerts, and each compartment with its items and its last reported doors, occupancy and temperature */
+        get: operations["getLockers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/lockers/{deviceId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One active locker, as in GET /lockers */
+        get: operations["getLockersDeviceId"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/audits": {
         parameters: {
             query?: never;
@@ -8545,6 +8579,267 @@ export interface operations {
                         username: string;
                         /** @description the prefix of every topic it may use */
                         topic: string;
+                    };
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description no such record, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLockers: {
+        parameters: {
+            query?: {
+                limit?: number;
+                offset?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description a page of lockers, by code */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            deviceId: string;
+                            code: string;
+                            online: boolean;
+                            lastSeenAt: string | null;
+                            location: {
+                                code: string;
+                                name: string;
+                            } | null;
+                            alerts: {
+                                /** Format: uuid */
+                                id: string;
+                                kind: string;
+                                message: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                            compartments: {
+                                code: string;
+                                name: string;
+                                items: {
+                                    code: string;
+                                    description: string;
+                                    /** @enum {string} */
+                                    state: "registered" | "received" | "in_locker" | "stored" | "on_loan" | "disposed";
+                                }[];
+                                frontDoor: {
+                                    /** @enum {string} */
+                                    state: "open" | "closed";
+                                    /** Format: date-time */
+                                    reportedAt: string;
+                                } | null;
+                                backDoor: {
+                                    /** @enum {string} */
+                                    state: "open" | "closed";
+                                    /** Format: date-time */
+                                    reportedAt: string;
+                                } | null;
+                                occupancy: {
+                                    occupied: boolean;
+                                    /** Format: date-time */
+                                    reportedAt: string;
+                                } | null;
+                                reading: {
+                                    temperature: number | null;
+                                    humidity: number | null;
+                                    /** Format: date-time */
+                                    reportedAt: string;
+                                } | null;
+                                coldRange: {
+                                    min: number;
+                                    max: number;
+                                } | null;
+                                temperatureOutOfRange: boolean;
+                                reportedAt: string | null;
+                                alerts: {
+                                    /** Format: uuid */
+                                    id: string;
+                                    kind: string;
+                                    message: string;
+                                    /** Format: date-time */
+                                    createdAt: string;
+                                }[];
+                            }[];
+                        }[];
+                        total: number;
+                        limit: number;
+                        offset: number;
+                    };
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description the caller lacks the role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLockersDeviceId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                deviceId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the locker */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        deviceId: string;
+                        code: string;
+                        online: boolean;
+                        lastSeenAt: string | null;
+                        location: {
+                            code: string;
+                            name: string;
+                        } | null;
+                        alerts: {
+                            /** Format: uuid */
+                            id: string;
+                            kind: string;
+                            message: string;
+                            /** Format: date-time */
+                            createdAt: string;
+                        }[];
+                        compartments: {
+                            code: string;
+                            name: string;
+                            items: {
+                                code: string;
+                                description: string;
+                                /** @enum {string} */
+                                state: "registered" | "received" | "in_locker" | "stored" | "on_loan" | "disposed";
+                            }[];
+                            frontDoor: {
+                                /** @enum {string} */
+                                state: "open" | "closed";
+                                /** Format: date-time */
+                                reportedAt: string;
+                            } | null;
+                            backDoor: {
+                                /** @enum {string} */
+                                state: "open" | "closed";
+                                /** Format: date-time */
+                                reportedAt: string;
+                            } | null;
+                            occupancy: {
+                                occupied: boolean;
+                                /** Format: date-time */
+                                reportedAt: string;
+                            } | null;
+                            reading: {
+                                temperature: number | null;
+                                humidity: number | null;
+                                /** Format: date-time */
+                                reportedAt: string;
+                            } | null;
+                            coldRange: {
+                                min: number;
+                                max: number;
+                            } | null;
+                            temperatureOutOfRange: boolean;
+                            reportedAt: string | null;
+                            alerts: {
+                                /** Format: uuid */
+                                id: string;
+                                kind: string;
+                                message: string;
+                                /** Format: date-time */
+                                createdAt: string;
+                            }[];
+                        }[];
                     };
                 };
             };
