@@ -20,11 +20,13 @@ import { ConfigError, loadConfig, type Config } from './config';
 import { DatabaseStartError } from './database';
 import { seedDemo } from './custody/directory/demo';
 import { createLogger } from './logger';
+import { ChangeFeed } from './live/change-feed';
 import { openRuntime } from './runtime';
 import { readOrCreateSecret } from './secrets';
 
 const DUE_ALERT_SWEEP_MS = 5 * 60_000;
 const KEY_PURGE_MS = 60 * 60_000;
+const CHANGE_PRUNE_MS = 60 * 60_000;
 
 function fail(message: string): never {
   // One line: some library errors append a dump of the record involved, which may hold a secret.
@@ -150,6 +152,14 @@ async function main(): Promise<void> {
   // Authenticated callers are kept while PostgreSQL notifies this process of every change to them.
   const callers = callerCache(orm);
   await callers.watch(runtime.url, logger);
+  // What commits on any instance reaches the consoles connected to this one.
+  const changes = new ChangeFeed(orm.em.fork());
+  await changes.watch(runtime.url, logger);
+  const pruneChanges = () =>
+    changes.prune().catch((err: unknown) => logger.error({ err }, 'pruning the change stream failed'));
+  void pruneChanges();
+  const changePruner = setInterval(pruneChanges, CHANGE_PRUNE_MS);
+  changePruner.unref();
 
   const app = createApp({
     orm,
@@ -160,6 +170,7 @@ async function main(): Promise<void> {
     devices,
     placements,
     callers,
+    changes,
   });
   const server = await listen(app, config);
   logger.info({ host: config.host, port: config.port, embeddedDatabase: !config.databaseUrl }, 'custody API listening');
@@ -172,7 +183,10 @@ async function main(): Promise<void> {
     clearInterval(checkpointer);
     clearInterval(presence);
     clearInterval(keyPurger);
+    clearInterval(changePruner);
     logger.info({ signal }, 'shutting down');
+    // Change streams stay open until told: ended first, or the server would wait for them forever.
+    await changes.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await deviceLink.close();
     await lease.release();

@@ -34,6 +34,7 @@ import { Migration20261202100001SignatureAttachments } from '../migrations/Migra
 import { Migration20261207100001UserLanguage } from '../migrations/Migration20261207100001UserLanguage';
 import { Migration20261207200001RequestAnswerNote } from '../migrations/Migration20261207200001RequestAnswerNote';
 import { Migration20261207200002AlertResolutionNote } from '../migrations/Migration20261207200002AlertResolutionNote';
+import { Migration20261208100001Changes } from '../migrations/Migration20261208100001Changes';
 import { Migration20261208200001LockerState } from '../migrations/Migration20261208200001LockerState';
 
 export const entities = [
@@ -76,6 +77,7 @@ const migrationsList = [
   { name: 'Migration20261207100001UserLanguage', class: Migration20261207100001UserLanguage },
   { name: 'Migration20261207200001RequestAnswerNote', class: Migration20261207200001RequestAnswerNote },
   { name: 'Migration20261207200002AlertResolutionNote', class: Migration20261207200002AlertResolutionNote },
+  { name: 'Migration20261208100001Changes', class: Migration20261208100001Changes },
   { name: 'Migration20261208200001LockerState', class: Migration20261208200001LockerState },
 ];
 

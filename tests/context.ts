@@ -13,6 +13,7 @@ import { createLogger } from '../src/logger';
 import { initOrm, migrate } from '../src/orm';
 import { grantServerPrivileges, SERVER_ROLE } from '../src/database-role';
 import { ED25519, generateSignerKey, parseSignerKey, type VerifierKey } from '../src/custody/ledger/note';
+import { ChangeFeed } from '../src/live/change-feed';
 
 export interface TestContext {
   orm: MikroORM;
@@ -100,6 +101,8 @@ export async function createTestContext(
   // Callers kept as the server keeps them, so every test runs with the cache and its notifications.
   const callers = callerCache(orm);
   await callers.watch(appUrl, logger);
+  const changes = new ChangeFeed(orm.em.fork());
+  await changes.watch(appUrl, logger);
   const app = createApp({
     orm,
     config,
@@ -108,6 +111,7 @@ export async function createTestContext(
     ...extra,
     ledger,
     callers,
+    changes,
     placements: new GroupCommit(orm, deviceMessages),
   });
   return {
@@ -121,6 +125,7 @@ export async function createTestContext(
     ledger,
     ledgerKey,
     close: async () => {
+      await changes.close();
       await callers.close();
       await orm.close(true);
       await database.drop();

@@ -26,6 +26,7 @@ import { auditRoutes } from './audits.routes';
 import { ledgerRoutes } from './ledger.routes';
 import { locationRoutes } from './locations.routes';
 import { requestRoutes } from './requests.routes';
+import { liveRoutes } from './live.routes';
 
 const READINESS_TIMEOUT_MS = 2000;
 
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): Express {
   deviceRoutes(api, deps);
   lockerRoutes(api, deps);
   auditRoutes(api, deps);
+  liveRoutes(api, { ...deps, callers });
   const openApi = openApiDocument(api.routes, API_VERSION);
   api.router.get('/openapi.json', (_req, res) => {
     res.json(openApi);

@@ -25,6 +25,11 @@ export interface SignedInToken {
   expiresAt: Date;
   /** The caller's password was set by an administrator: this token allows only changing it. */
   mustChangePassword: boolean;
+  /**
+   * The caller as they are now, for a long-lived answer (a change stream) that must stop when the token is
+   * signed out or the user changes; throws UnauthorizedError when the token is no longer good.
+   */
+  recheck(): Promise<Caller>;
 }
 
 export interface TokenSettings {
@@ -183,7 +188,7 @@ function sameText(a: string, b: string): boolean {
  * carry the session's CSRF token: the browser attaches the cookie to a cross-site form or fetch, not the token.
  */
 export function authenticate(callers: CallerCache<Account>, settings: TokenSettings): RequestHandler {
-  const tokens = new VerifiedTokens(settings);
+  const recheck = sessionCheck(callers, settings);
   return async (req, res, next) => {
     const header = req.headers.authorization;
     const session = header === undefined ? cookie(req, SESSION_COOKIE) : undefined;
@@ -195,7 +200,7 @@ export function authenticate(callers: CallerCache<Account>, settings: TokenSetti
         'this route needs an access token (Authorization: Bearer <token>) or a console session: sign in',
       );
     }
-    const claims = tokens.claimsOf(token);
+    const claims = recheck.claimsOf(token);
     if (session !== undefined && !SAFE_METHODS.has(req.method)) {
       const given = req.headers[CSRF_HEADER];
       if (typeof given !== 'string' || !sameText(given, csrfTokenOf(settings, claims.jti))) {
@@ -204,19 +209,34 @@ export function authenticate(callers: CallerCache<Account>, settings: TokenSetti
         );
       }
     }
-    const account = await callers.get(claims.sub);
-    if (!account) throw new UnauthorizedError('this user no longer exists or has been deactivated');
-    if (claims.tv !== account.tokenVersion || account.revokedTokenIds.has(claims.jti)) {
-      throw new UnauthorizedError('this token has been signed out (by the user, or by a new password); sign in again');
-    }
+    const account = await recheck.account(claims);
     req.caller = account.caller;
     req.token = {
       id: claims.jti,
       expiresAt: new Date(claims.exp * 1000),
       mustChangePassword: account.mustChangePassword,
+      recheck: async () => (await recheck.account(recheck.claimsOf(token))).caller,
     };
     req.viaSessionCookie = session !== undefined;
     next();
+  };
+}
+
+/** Checks a token's claims and loads its user as they are now; throws UnauthorizedError when either fails. */
+function sessionCheck(callers: CallerCache<Account>, settings: TokenSettings) {
+  const tokens = new VerifiedTokens(settings);
+  return {
+    claimsOf: (token: string) => tokens.claimsOf(token),
+    async account(claims: Claims): Promise<Account> {
+      const account = await callers.get(claims.sub);
+      if (!account) throw new UnauthorizedError('this user no longer exists or has been deactivated');
+      if (claims.tv !== account.tokenVersion || account.revokedTokenIds.has(claims.jti)) {
+        throw new UnauthorizedError(
+          'this token has been signed out (by the user, or by a new password); sign in again',
+        );
+      }
+      return account;
+    },
   };
 }
 

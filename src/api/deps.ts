@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Account } from '../custody/directory/caller';
 import type { CallerCache } from '../custody/directory/caller-cache';
+import type { ChangeFeed } from '../live/change-feed';
 import type { CheckpointSigner } from '../custody/ledger/checkpoints';
 import type { GroupCommit } from '../custody/items/group-commit';
 import type { VerifierKey } from '../custody/ledger/note';
@@ -26,6 +27,8 @@ export interface AppDeps {
   placements: GroupCommit;
   /** The callers authenticated, kept while their changes are listened for; loaded on every request when absent. */
   callers?: CallerCache<Account>;
+  /** The changes committed by any instance, for the console's change streams; the stream is 503 when absent. */
+  changes?: ChangeFeed;
   /** Sign-in throttling; the default policy when absent. */
   loginThrottle?: ThrottlePolicy;
 }

@@ -1,5 +1,5 @@
-import pg from 'pg';
 import type { Logger } from 'pino';
+import { DatabaseListener } from '../../database-listener';
 import type { Caller } from './caller';
 
 const CHANNEL = 'custody_callers';
@@ -20,9 +20,8 @@ export class CallerCache<T = Caller> {
   private readonly callers = new Map<string, { caller: T; at: number }>();
   /** Moves on whenever what is kept is forgotten: a load that started before must not be kept. */
   private generation = 0;
-  private listener: pg.Client | null = null;
-  private reconnect: NodeJS.Timeout | null = null;
-  private closed = false;
+  private listener: DatabaseListener | null = null;
+  private readonly forgetting = new Set<() => void>();
 
   constructor(
     private readonly load: (id: string) => Promise<T | null>,
@@ -35,7 +34,7 @@ export class CallerCache<T = Caller> {
     if (kept && Date.now() - kept.at < MAX_AGE_MS) return kept.caller;
     const generation = this.generation;
     const caller = await this.load(id);
-    if (caller && this.listener && generation === this.generation) {
+    if (caller && this.listening && generation === this.generation) {
       if (this.callers.size >= MAX_CALLERS) this.callers.clear();
       this.callers.set(id, { caller, at: Date.now() });
     }
@@ -44,73 +43,48 @@ export class CallerCache<T = Caller> {
 
   /** Whether it hears of changes, and so keeps callers. */
   get listening(): boolean {
-    return this.listener !== null;
+    return this.listener?.listening ?? false;
   }
 
   /** Forgets every caller. */
   forget(): void {
     this.generation++;
     this.callers.clear();
+    this.forgetting.forEach((listener) => listener());
   }
 
   /**
-   * Listens for changes on a connection of its own, and again `reconnectMs` after it drops; resolves once
-   * listening, or once it could not (the database down: it tries again then too).
+   * Called whenever the callers are forgotten (a change to users, agencies or tokens, here or elsewhere), after
+   * they are: whoever holds a caller for long (a change stream) loads it again then.
    */
-  async watch(url: string, logger: Pick<Logger, 'info' | 'warn'>): Promise<void> {
-    const client = new pg.Client({
-      connectionString: url,
-      application_name: 'custody caller changes',
-      keepAlive: true,
-    });
-    let gone = false;
-    const lost = (err?: Error) => {
-      if (gone) return;
-      gone = true;
-      if (this.listener === client) {
-        logger.warn(
-          { err: err && { message: err.message } },
-          'lost the caller-change notifications: callers are loaded on every request until they are back',
-        );
-      }
-      this.drop(client);
-      if (!this.closed && !this.reconnect) {
-        this.reconnect = setTimeout(() => {
-          this.reconnect = null;
-          void this.watch(url, logger);
-        }, this.reconnectMs);
-        this.reconnect.unref();
-      }
-    };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    client.on('notification', () => this.forget());
-    try {
-      await client.connect();
-      await client.query(`listen ${CHANNEL}`);
-    } catch (err) {
-      lost(err as Error);
-      return;
-    }
-    if (this.closed) return void client.end().catch(() => undefined);
-    // Whatever changed while nobody listened is unknown: start from nothing.
-    this.forget();
-    this.listener = client;
-    logger.info('listening for caller changes: authenticated callers are kept until one');
+  onForget(listener: () => void): () => void {
+    this.forgetting.add(listener);
+    return () => void this.forgetting.delete(listener);
   }
 
-  private drop(client: pg.Client): void {
-    if (this.listener === client) this.listener = null;
-    this.forget();
-    void client.end().catch(() => undefined);
+  /**
+   * Listens for changes on a connection of its own, and again after it drops; resolves once listening, or
+   * once it could not (the database down: it tries again then too).
+   */
+  async watch(url: string, logger: Pick<Logger, 'info' | 'warn'>): Promise<void> {
+    this.listener = new DatabaseListener(
+      url,
+      [CHANNEL],
+      {
+        notification: () => this.forget(),
+        // Whatever changed while nobody listened is unknown: start from nothing.
+        up: () => this.forget(),
+        down: () => this.forget(),
+      },
+      logger,
+      'custody caller changes',
+      this.reconnectMs,
+    );
+    await this.listener.start();
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    if (this.reconnect) clearTimeout(this.reconnect);
-    const client = this.listener;
-    this.listener = null;
     this.forget();
-    await client?.end().catch(() => undefined);
+    await this.listener?.close();
   }
 }
