@@ -53,6 +53,7 @@ const MENU: MenuEntry[] = [
     icon: <OrderedListOutlined />,
     roles: ['warehouse', 'inspector', 'admin'],
   },
+  { path: '/lockers', word: 'lockers', icon: null, roles: ['warehouse', 'inspector', 'admin'] },
 ];
 
 export function signInPath(location: { pathname: string; search: string }) {

@@ -35,6 +35,7 @@ export const pages: Page[] = [
       { path: 'alerts', load: () => import('../features/alerts/AlertsPage') },
       { path: 'inventories', load: () => import('../features/inventories/InventoriesPage') },
       { path: 'inventories/:id', load: () => import('../features/inventories/InventoryPage') },
+      { path: 'lockers', load: () => import('../features/lockers/LockersPage') },
       { path: 'counter', load: () => import('../features/counter/CounterPage') },
       { path: 'scan', load: () => import('../features/scan/ScanStationPage') },
       { path: '*', load: () => import('./NotFound') },
