@@ -58,9 +58,11 @@ export class Migration20261208100001Changes extends Migration {
       declare
         device record;
       begin
-        select d.code, d.location_id, d.scan_location_id into device from devices d where d.id = new.device_id;
+        select d.code, l.id as location_id, l.code as location_code into device
+          from devices d left join locations l on l.id = coalesce(d.scan_location_id, d.location_id)
+         where d.id = new.device_id;
         perform custody_change('scan', '{}', jsonb_build_object('deviceId', new.device_id, 'deviceCode', device.code,
-          'locationId', coalesce(device.scan_location_id, device.location_id), 'status', new.status,
+          'locationId', device.location_id, 'locationCode', device.location_code, 'status', new.status,
           'reason', new.answer -> 'reason', 'item', new.answer -> 'item', 'event', new.answer -> 'event'));
         return null;
       end $$`);

@@ -36,6 +36,8 @@ import { Migration20261207200001RequestAnswerNote } from '../migrations/Migratio
 import { Migration20261207200002AlertResolutionNote } from '../migrations/Migration20261207200002AlertResolutionNote';
 import { Migration20261208100001Changes } from '../migrations/Migration20261208100001Changes';
 import { Migration20261208200001LockerState } from '../migrations/Migration20261208200001LockerState';
+import { Migration20261208200002LockerStateChanges } from '../migrations/Migration20261208200002LockerStateChanges';
+import { Migration20261208300001Dashboard } from '../migrations/Migration20261208300001Dashboard';
 
 export const entities = [
   Agency,
@@ -79,6 +81,8 @@ const migrationsList = [
   { name: 'Migration20261207200002AlertResolutionNote', class: Migration20261207200002AlertResolutionNote },
   { name: 'Migration20261208100001Changes', class: Migration20261208100001Changes },
   { name: 'Migration20261208200001LockerState', class: Migration20261208200001LockerState },
+  { name: 'Migration20261208200002LockerStateChanges', class: Migration20261208200002LockerStateChanges },
+  { name: 'Migration20261208300001Dashboard', class: Migration20261208300001Dashboard },
 ];
 
 export interface OrmOptions {

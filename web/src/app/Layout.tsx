@@ -21,10 +21,13 @@ import { Navigate, Outlet, useLocation, useNavigate } from 'react-router';
 import { ErrorBoundary } from '../components/ErrorBoundary';
 import { LanguageSwitch } from '../components/LanguageSwitch';
 import { api, onSessionExpired, onUnavailable } from '../lib/api';
+import { openLive, useLiveConnected } from '../lib/live';
 import type { Role } from '../lib/api-shapes';
 import { useLang, useWords } from '../lib/i18n';
 import { hasRole, languageKept, ME_KEY, useMe } from '../lib/session';
 import { common } from '../lib/words';
+import { Bell } from './live/Bell';
+import { LiveAlerts } from './live/LiveAlerts';
 import { shell } from './words';
 
 interface MenuEntry {
@@ -85,6 +88,10 @@ export default function Layout() {
   useEffect(() => {
     if (me?.language) adopt(me.language);
   }, [me?.language, adopt]);
+  // What changes reaches every page while someone is signed in (alerts, requests, scans, counts).
+  const signedIn = !!me && !me.mustChangePassword;
+  useEffect(() => (signedIn ? openLive(queryClient) : undefined), [signedIn, me?.id, queryClient]);
+  const live = useLiveConnected();
 
   if (isPending) return <Spin fullscreen tip={c.loading} />;
   if (error) {
@@ -113,6 +120,7 @@ export default function Layout() {
   return (
     <AntLayout style={{ minHeight: '100vh' }}>
       <AntLayout.Header
+        data-live={live ? 'on' : 'off'}
         style={{ display: 'flex', alignItems: 'center', gap: 16, paddingInline: 16, background: '#1f4e79' }}
       >
         <Typography.Text strong style={{ color: '#fff', fontSize: 16, whiteSpace: 'nowrap' }}>
@@ -147,6 +155,7 @@ export default function Layout() {
             <span className="visually-hidden">{w.signedInAs} </span>
             {me.displayName}
           </Typography.Text>
+          <Bell />
           <LanguageSwitch dark />
           <Button icon={<LogoutOutlined />} onClick={signOut} aria-label={c.signOut}>
             <span className="wide-only">{c.signOut}</span>
@@ -154,6 +163,7 @@ export default function Layout() {
         </Space>
       </AntLayout.Header>
       <UnavailableBanner />
+      <LiveAlerts />
       <AntLayout.Content style={{ padding: 16 }}>
         <ErrorBoundary title={c.crashed} action={c.reload}>
           <Suspense fallback={<Spin tip={c.loading} />}>

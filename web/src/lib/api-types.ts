@@ -1462,6 +1462,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/changes/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What changes, as it commits, as Server-Sent Events: `change` (its id, then {topic, …}; topics alert, request, scan, inventory, device), filtered to what you may see; `ready` once listening; `reset` when what was missed since Last-Event-ID is no longer kept (read afresh); `end` ({reason}) before it closes, e.g. when the session is signed out */
+        get: operations["getChangesStream"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/me/waiting": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What waits for you: decisions, transfers to accept, overdue loans, due reviews, open alerts */
+        get: operations["getMeWaiting"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The numbers at a glance, of what the caller may see: items by state and agency, intake and disposals per week, zone occupancy, overdue loans, due reviews, open alerts */
+        get: operations["getDashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -9491,6 +9542,212 @@ export interface operations {
             };
             /** @description no such record, or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getChangesStream: {
+        parameters: {
+            query?: {
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description an event stream */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": unknown;
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getMeWaiting: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the counts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description requests of your agency waiting for your decision (approvers) */
+                        decisions: number | null;
+                        /** @description transfers offered to your agency, waiting for its answer */
+                        transfers: number | null;
+                        /** @description items on loan past their due date that you may see */
+                        overdueLoans: number | null;
+                        /** @description items due for their disposal review */
+                        dueReviews: number | null;
+                        /** @description open alerts that you may see */
+                        alerts: number | null;
+                    };
+                };
+            };
+            /** @description missing, invalid or expired token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getDashboard: {
+        parameters: {
+            query?: {
+                timeZone?: string;
+                weeks?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the aggregates */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * @description centre: every item the centre holds; agency: the items the caller’s agency holds or has held
+                         * @enum {string}
+                         */
+                        scope: "centre" | "agency";
+                        /** Format: date-time */
+                        asOf: string;
+                        timeZone: string;
+                        total: number;
+                        /** @description every state, zeros too */
+                        byState: {
+                            /** @enum {string} */
+                            state: "registered" | "received" | "in_locker" | "stored" | "on_loan" | "disposed";
+                            count: number;
+                        }[];
+                        /** @description by owning agency, most first */
+                        byAgency: {
+                            code: string;
+                            name: string;
+                            count: number;
+                        }[];
+                        /** @description oldest first */
+                        weeks: {
+                            /** @description ISO week, e.g. 2026-W49 */
+                            week: string;
+                            /**
+                             * Format: date
+                             * @description its Monday
+                             */
+                            from: string;
+                            /**
+                             * Format: date
+                             * @description its Sunday
+                             */
+                            to: string;
+                            /** @description items seized (and registered) in the week */
+                            registered: number;
+                            checkedIn: number;
+                            disposed: number;
+                        }[];
+                        /** @description each zone’s items anywhere below it, against its capacity; empty for an agency’s scope */
+                        zones: {
+                            code: string;
+                            name: string;
+                            capacity: number | null;
+                            items: number;
+                        }[];
+                        overdueLoans: number;
+                        dueReviews: number;
+                        /** @description null for roles that have no alerts to see */
+                        openAlerts: {
+                            total: number;
+                            byKind: {
+                                kind: string;
+                                count: number;
+                            }[];
+                        } | null;
+                    };
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description missing, invalid or expired token */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -2,7 +2,8 @@ import { defineWords } from './i18n';
 
 /**
  * Words every screen uses: the shell, problems, and the names the server gives roles, purposes, item categories
- * (`category_*`, src/custody/items/item-kinds.ts CATEGORIES) and physical states (`state_*`, PHYSICAL_STATES).
+ * (`category_*`, src/custody/items/item-kinds.ts CATEGORIES), physical states (`state_*`, PHYSICAL_STATES) and
+ * alert kinds (`alert_*`).
  */
 export const common = defineWords(
   {
@@ -57,6 +58,16 @@ export const common = defineWords(
     state_stored: '在库',
     state_on_loan: '已借出',
     state_disposed: '已处置',
+    alert_audit_missing: '盘点缺失',
+    alert_return_mismatch: '归还不符',
+    alert_loan_overdue: '借出逾期',
+    alert_review_due: '审查到期',
+    alert_device_silent: '设备失联',
+    alert_temperature: '温度异常',
+    alert_forced_door: '柜门被强行打开',
+    alert_tamper: '设备被撬动',
+    alert_occupancy_changed: '柜内物品异动',
+    alert_unlock_refused: '开锁指令被拒',
   },
   {
     appName: 'Custody',
@@ -110,6 +121,16 @@ export const common = defineWords(
     state_stored: 'Stored',
     state_on_loan: 'On loan',
     state_disposed: 'Disposed of',
+    alert_audit_missing: 'Missing at inventory',
+    alert_return_mismatch: 'Return differs',
+    alert_loan_overdue: 'Loan overdue',
+    alert_review_due: 'Review due',
+    alert_device_silent: 'Device silent',
+    alert_temperature: 'Temperature',
+    alert_forced_door: 'Door forced',
+    alert_tamper: 'Tampering',
+    alert_occupancy_changed: 'Compartment changed',
+    alert_unlock_refused: 'Unlock refused',
   },
 );
 
@@ -120,7 +141,7 @@ export type CommonWords = typeof common.zh;
  * server's text) rather than from a typed field, which indexes `common` directly; a name this console does not
  * know yet is shown as it is.
  */
-export function serverWord(c: CommonWords, kind: 'category' | 'state', name: string): string {
+export function serverWord(c: CommonWords, kind: 'category' | 'state' | 'alert', name: string): string {
   const word = c[`${kind}_${name}` as keyof CommonWords];
   return typeof word === 'string' ? word : name;
 }

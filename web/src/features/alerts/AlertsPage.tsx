@@ -10,6 +10,7 @@ import type { Answer } from '../../lib/api-shapes';
 import { formatTime } from '../../lib/format';
 import { useLang, useWords } from '../../lib/i18n';
 import { hasRole, useMe } from '../../lib/session';
+import { common, serverWord } from '../../lib/words';
 import { words } from './words';
 
 type Alert = Answer<'getAlerts'>['items'][number];
@@ -65,6 +66,7 @@ function ResolveDialog({ alert, onClose }: { alert: Alert | undefined; onClose: 
 /** The alerts the user may see, open or dealt with; the warehouse and approvers deal with them here. */
 export default function AlertsPage() {
   const w = useWords(words);
+  const c = useWords(common);
   const { lang } = useLang();
   const me = useMe().data;
   const [params, setParams] = useSearchParams();
@@ -75,10 +77,6 @@ export default function AlertsPage() {
     queryFn: () => ok(api.GET('/alerts', { params: { query: { status, limit: PAGE_SIZE, offset: 0 } } })),
     placeholderData: keepPreviousData,
   });
-  const kindWord = (kind: string) => {
-    const word = (w as Record<string, unknown>)[`kind_${kind}`];
-    return typeof word === 'string' ? word : kind;
-  };
   const mayResolve = status === 'open' && hasRole(me, 'warehouse', 'approver');
   return (
     <Flex vertical gap={16}>
@@ -105,7 +103,7 @@ export default function AlertsPage() {
           locale={{ emptyText: <Typography.Text type="secondary">{w.none}</Typography.Text> }}
           columns={[
             { key: 'createdAt', title: w.createdAt, width: 170, render: (_, a) => formatTime(a.createdAt, lang) },
-            { key: 'kind', title: w.kind, width: 120, render: (_, a) => kindWord(a.kind) },
+            { key: 'kind', title: w.kind, width: 120, render: (_, a) => serverWord(c, 'alert', a.kind) },
             { key: 'item', title: w.item, width: 150, render: (_, a) => a.itemCode && <ItemLink code={a.itemCode} /> },
             { key: 'message', title: w.message, dataIndex: 'message' },
             status === 'resolved'

@@ -5,10 +5,8 @@ import type { Answer } from '../../lib/api-shapes';
 export type Locker = Answer<'getLockers'>['items'][number];
 export type Compartment = Locker['compartments'][number];
 
-/** Invalidated by the live stream when alerts or devices change. */
+/** Marked out of date by the change stream (lib/live.ts) as doors, occupancy, readings, alerts and presence change. */
 export const lockersKey = ['lockers'] as const;
-// Until every locker report reaches the console live, the page reads the lockers again this often.
-const REFRESH_MS = 5000;
 // All of a centre's lockers on one page: a centre has tens of them, not thousands.
 const LIMIT = 200;
 
@@ -16,7 +14,6 @@ export function useLockers() {
   return useQuery({
     queryKey: lockersKey,
     queryFn: () => ok(api.GET('/lockers', { params: { query: { limit: LIMIT, offset: 0 } } })),
-    refetchInterval: REFRESH_MS,
   });
 }
 

@@ -3,6 +3,7 @@ import { Button, Flex, Input, Radio, Spin, Typography, type InputRef } from 'ant
 import { lazy, Suspense, useCallback, useEffect, useRef, useState } from 'react';
 import { formatItemCode } from '../../lib/format';
 import { useWords } from '../../lib/i18n';
+import { FixedScans } from './FixedScans';
 import { ScanList, ScanResultPanel } from './ScanResults';
 import { MODES, useScanStation, type AuditResult, type Place } from './station';
 import { words } from './words';
@@ -191,6 +192,7 @@ export default function ScanStationPage() {
       <ScanResultPanel result={results[0]} />
       {mode === 'inventory' && auditResult && <AuditSummary result={auditResult} />}
       <ScanList results={results} />
+      <FixedScans place={target} />
       {dialogUsed && (
         <Suspense fallback={null}>
           <ScanDialog
