@@ -6,6 +6,7 @@ import { benchLedger } from './ledger.bench';
 import { benchDevices } from './devices.bench';
 import { benchCommands } from './commands.bench';
 import { benchConsole } from './console.bench';
+import { benchLive } from './live.bench';
 import { benchDatabase, type BenchDb } from './fixture';
 import { printTable, type Figure } from './table';
 
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     ['commands', async () => benchCommands(await database())],
     ['devices', async () => benchDevices(await database())],
     ['console', async () => benchConsole(await database())],
+    ['live', async () => benchLive(await database())],
   ];
   const figures: Figure[] = [];
   try {
