@@ -27,6 +27,7 @@ import { ledgerRoutes } from './ledger.routes';
 import { locationRoutes } from './locations.routes';
 import { requestRoutes } from './requests.routes';
 import { liveRoutes } from './live.routes';
+import { dashboardRoutes } from './dashboard.routes';
 
 const READINESS_TIMEOUT_MS = 2000;
 
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps): Express {
   lockerRoutes(api, deps);
   auditRoutes(api, deps);
   liveRoutes(api, { ...deps, callers });
+  dashboardRoutes(api, deps);
   const openApi = openApiDocument(api.routes, API_VERSION);
   api.router.get('/openapi.json', (_req, res) => {
     res.json(openApi);

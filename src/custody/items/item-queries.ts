@@ -222,7 +222,7 @@ export async function itemEvents(
   }));
 }
 
-const DUE_LISTS = {
+export const DUE_LISTS = {
   loans_overdue: {
     condition: `i.state = 'on_loan' and i.loan_due_at < now()`,
     date: `to_char(i.loan_due_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`,
