@@ -39,6 +39,12 @@ interface MenuEntry {
 
 // What the menu offers follows what the server lets each role do; the server still decides every request.
 const MENU: MenuEntry[] = [
+  {
+    path: '/dashboard',
+    word: 'dashboard',
+    icon: null,
+    roles: ['officer', 'clerk', 'approver', 'warehouse', 'inspector', 'admin'],
+  },
   { path: '/cases', word: 'cases', icon: <FolderOpenOutlined />, roles: ['officer', 'clerk', 'approver', 'inspector'] },
   { path: '/requests', word: 'requests', icon: <AuditOutlined />, roles: ['officer', 'clerk', 'approver'] },
   { path: '/decisions', word: 'decisions', icon: <CheckSquareOutlined />, roles: ['approver'] },

@@ -21,6 +21,7 @@ export const pages: Page[] = [
     load: () => import('./Layout'),
     children: [
       { load: () => import('./Home') },
+      { path: 'dashboard', load: () => import('../features/dashboard/DashboardPage') },
       { path: 'cases', load: () => import('../features/cases/CasesPage') },
       { path: 'cases/:id', load: () => import('../features/cases/CasePage') },
       { path: 'cases/:id/register', load: () => import('../features/items/RegisterItemsPage') },

@@ -3,6 +3,7 @@ import { defineWords } from '../lib/i18n';
 export const shell = defineWords(
   {
     menu: '导航',
+    dashboard: '总览',
     cases: '案件',
     requests: '申请',
     decisions: '待审批',
@@ -20,6 +21,7 @@ export const shell = defineWords(
   },
   {
     menu: 'Navigation',
+    dashboard: 'Dashboard',
     cases: 'Cases',
     requests: 'Requests',
     decisions: 'To decide',
