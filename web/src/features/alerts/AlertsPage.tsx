@@ -1,9 +1,10 @@
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { Button, Flex, Form, Input, Modal, Segmented, Table, Typography } from 'antd';
+import { Button, Flex, Segmented, Table, Typography } from 'antd';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 import { ItemLink } from '../../components/ItemLink';
 import { PageTitle } from '../../components/PageTitle';
+import { NoteDialog } from '../../components/NoteDialog';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { api, ok } from '../../lib/api';
 import type { Answer } from '../../lib/api-shapes';
@@ -20,46 +21,26 @@ const PAGE_SIZE = 50;
 /** Deals with an alert, saying what was done: that note is kept with it. */
 function ResolveDialog({ alert, onClose }: { alert: Alert | undefined; onClose: () => void }) {
   const w = useWords(words);
-  const [form] = Form.useForm<{ note: string }>();
   const queryClient = useQueryClient();
   const resolve = useMutation({
     mutationFn: ({ id, note }: { id: string; note: string }) =>
       ok(api.POST('/alerts/{id}/resolve', { params: { path: { id } }, body: { note } })),
     onSuccess: () => queryClient.invalidateQueries({ queryKey: ['alerts'] }),
   });
-  const close = () => {
-    form.resetFields();
-    resolve.reset();
-    onClose();
-  };
   return (
-    <Modal
+    <NoteDialog
       open={!!alert}
       title={w.resolveTitle}
-      onCancel={close}
-      destroyOnHidden
-      footer={
-        <Flex gap={8} justify="end">
-          <Button onClick={close}>{w.cancel}</Button>
-          <Button type="primary" loading={resolve.isPending} onClick={() => form.submit()}>
-            {w.resolve}
-          </Button>
-        </Flex>
-      }
-    >
-      {alert && <p>{alert.message}</p>}
-      <Form
-        form={form}
-        layout="vertical"
-        requiredMark={false}
-        onFinish={({ note }) => resolve.mutate({ id: alert!.id, note: note.trim() }, { onSuccess: close })}
-      >
-        <Form.Item name="note" label={w.note} rules={[{ required: true, whitespace: true, message: w.required }]}>
-          <Input.TextArea maxLength={1000} autoSize={{ minRows: 2, maxRows: 6 }} autoFocus />
-        </Form.Item>
-        {resolve.error && <ProblemAlert error={resolve.error} />}
-      </Form>
-    </Modal>
+      intro={alert && <p>{alert.message}</p>}
+      label={w.note}
+      required
+      requiredMessage={w.required}
+      cancelText={w.cancel}
+      okText={w.resolve}
+      sending={resolve}
+      onSend={(note, done) => resolve.mutate({ id: alert!.id, note: note! }, { onSuccess: done })}
+      onClose={onClose}
+    />
   );
 }
 
