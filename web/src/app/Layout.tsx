@@ -35,6 +35,8 @@ interface MenuEntry {
   word: keyof typeof shell.zh;
   icon: React.ReactNode;
   roles: Role[];
+  /** A submenu: its own path is only its key. */
+  children?: MenuEntry[];
 }
 
 // What the menu offers follows what the server lets each role do; the server still decides every request.
@@ -63,6 +65,20 @@ const MENU: MenuEntry[] = [
     roles: ['warehouse', 'inspector', 'admin'],
   },
   { path: '/lockers', word: 'lockers', icon: null, roles: ['warehouse', 'inspector', 'admin'] },
+  {
+    path: '/admin',
+    word: 'admin',
+    icon: null,
+    roles: ['admin', 'inspector'],
+    children: [
+      { path: '/admin/users', word: 'adminUsers', icon: null, roles: ['admin'] },
+      { path: '/admin/agencies', word: 'adminAgencies', icon: null, roles: ['admin'] },
+      { path: '/admin/locations', word: 'adminLocations', icon: null, roles: ['admin'] },
+      { path: '/admin/devices', word: 'adminDevices', icon: null, roles: ['admin'] },
+      { path: '/admin/keys', word: 'adminKeys', icon: null, roles: ['admin'] },
+      { path: '/admin/log', word: 'adminLog', icon: null, roles: ['admin', 'inspector'] },
+    ],
+  },
 ];
 
 export function signInPath(location: { pathname: string; search: string }) {
@@ -119,9 +135,17 @@ export default function Layout() {
     queryClient.clear();
     navigate('/sign-in', { replace: true });
   };
-  const entries = MENU.filter((entry) => hasRole(me, ...entry.roles));
-  const selected = entries.find((entry) => location.pathname.startsWith(entry.path))?.path;
-  const items = entries.map((entry) => ({ key: entry.path, icon: entry.icon, label: w[entry.word] }));
+  const allowed = (list: MenuEntry[]) => list.filter((entry) => hasRole(me, ...entry.roles));
+  const entries = allowed(MENU);
+  const selected = entries
+    .flatMap((entry) => (entry.children ? allowed(entry.children) : [entry]))
+    .find((entry) => location.pathname.startsWith(entry.path))?.path;
+  const items = entries.map((entry) => ({
+    key: entry.path,
+    icon: entry.icon,
+    label: w[entry.word],
+    children: entry.children && allowed(entry.children).map((child) => ({ key: child.path, label: w[child.word] })),
+  }));
 
   return (
     <AntLayout style={{ minHeight: '100vh' }}>
