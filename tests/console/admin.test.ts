@@ -7,7 +7,7 @@ import { witnessOnce } from '../../src/cli/witness';
 import { COSIGNATURE_V1, formatVerifierKey, generateSignerKey, parseSignerKey } from '../../src/custody/ledger/note';
 import { decodeImage } from '../decode';
 import { as, register } from '../world';
-import { button, choose, expectAccessible, screenshot } from './browser';
+import { PHONE, button, choose, expectAccessible, screenshot } from './browser';
 import { setUpConsole, signIn, type ConsoleWorld } from './harness';
 
 // A witness whose cosignatures the server accepts, as an inspectorate would run one.
@@ -314,4 +314,27 @@ test('the ledger keys page shows the pinned key and signs a checkpoint; the dire
   ]);
   await expectAccessible(page);
   await screenshot(page, 'admin-log');
+
+  // An inspector reads the same log from the same menu, which offers them nothing else of administration.
+  const inspector = await (await c.context()).newPage();
+  await signIn(inspector, c.world.people.inspector, '/');
+  await fromMenu(inspector, '目录日志');
+  await inspector.locator('.ant-table-row').first().waitFor();
+  expect(await inspector.getByRole('menuitem', { name: '用户', exact: true }).count()).toBe(0);
+  await button(inspector, '验证目录日志').click();
+  await inspector.getByTestId('directory-log-result').getByText('目录日志完整').waitFor();
+});
+
+test('on a phone, the administration pages open from the menu button', async () => {
+  const page = await (await c.context(PHONE)).newPage();
+  await signIn(page, c.world.people.admin, '/');
+  await page.waitForURL(/\/admin\/users$/);
+  await page.locator('.ant-table-row').first().waitFor();
+  await screenshot(page, 'admin-users');
+  await page.getByRole('button', { name: '导航' }).click();
+  await page.getByRole('menuitem', { name: '管理' }).click();
+  await page.getByRole('menuitem', { name: '设备', exact: true }).click();
+  await page.waitForURL(/\/admin\/devices$/);
+  await page.locator('.ant-table-row').first().waitFor();
+  await screenshot(page, 'admin-devices');
 });
