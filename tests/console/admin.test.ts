@@ -6,7 +6,8 @@ import type { Page } from 'playwright-core';
 import { witnessOnce } from '../../src/cli/witness';
 import { COSIGNATURE_V1, formatVerifierKey, generateSignerKey, parseSignerKey } from '../../src/custody/ledger/note';
 import { decodeImage } from '../decode';
-import { as, register } from '../world';
+import { signInAt } from '../operator';
+import { as, received, register } from '../world';
 import { PHONE, button, choose, expectAccessible, screenshot } from './browser';
 import { setUpConsole, signIn, type ConsoleWorld } from './harness';
 
@@ -229,7 +230,8 @@ test('a scanner registered here connects with the password and QR code shown onc
   await screenshot(page, 'admin-device-registered');
   await button(dialog.locator('.ant-modal-footer'), '关闭').click();
 
-  // The scanner, configured from the QR code alone, is let in and reports itself online.
+  // The scanner, configured from the QR code alone, is let in and reports itself online: the open list
+  // shows it without being read again by hand.
   const connect = (secret: string) =>
     mqtt.connectAsync(provisioned.broker!, {
       clientId: provisioned.clientId,
@@ -242,13 +244,51 @@ test('a scanner registered here connects with the password and QR code shown onc
     qos: 1,
     retain: true,
   });
-  await page.reload();
   const listed = row(page, code);
   await listed.getByText('在线').waitFor();
   expect(await listed.innerText()).not.toContain('从未连接');
   await expectAccessible(page);
   await screenshot(page, 'admin-devices');
   await inEnglish(page, 'admin-devices', 'Register a device');
+
+  // Its first scan, by a warehouse user signed in at it, reaches the scan station at its shelf as committed.
+  const station = await (await c.context()).newPage();
+  await signIn(station, c.world.people.warehouse, '/scan');
+  await station.locator('[data-live="on"]').waitFor();
+  await station.keyboard.type(c.world.loc('SHELF-1'), { delay: 4 });
+  await station.keyboard.press('Enter');
+  await station.getByRole('heading', { name: new RegExp(c.world.loc('SHELF-1')) }).waitFor();
+  await scanner.subscribeAsync(`${provisioned.topic}ack`, { qos: 1 });
+  const session = await signInAt(`${c.baseURL}/api/v1`, c.world.people.warehouse.auth, scanner, {
+    id: provisioned.clientId!,
+    topic: provisioned.topic!,
+  });
+  const [item] = await received(c.ctx, c.world);
+  const scanned = new Promise<Record<string, unknown>>((resolve) =>
+    scanner.on('message', (_topic, payload) => {
+      const ack = JSON.parse(payload.toString()) as Record<string, unknown>;
+      if (ack.msgId === 'first-scan') resolve(ack);
+    }),
+  );
+  await scanner.publishAsync(
+    `${provisioned.topic}evt/scan`,
+    JSON.stringify({
+      v: 1,
+      msgId: 'first-scan',
+      seq: 1,
+      bootId: 'boot',
+      deviceTime: new Date().toISOString(),
+      code: item,
+      session,
+    }),
+    { qos: 1 },
+  );
+  expect(await scanned).toMatchObject({ status: 'committed', item: { code: item, state: 'stored' } });
+  const shown = station.getByTestId('fixed-scans').locator('li').first();
+  await shown.waitFor({ timeout: 10_000 });
+  expect(await shown.getAttribute('data-outcome')).toBe('committed');
+  expect((await shown.innerText()).replace(/-/g, '')).toContain(item);
+  await station.close();
 
   // A new password: the connection is cut, the old password refused, the new one let in.
   const cut = new Promise<void>((resolve) => scanner.once('close', () => resolve()));

@@ -99,13 +99,11 @@ export const useChangeLocation = () =>
     ok(api.PATCH('/locations/{code}', { params: { path: { code } }, body })),
   );
 
-// Whether a device is online changes without anyone here doing anything: read again now and then.
-const PRESENCE_MS = 10_000;
+// A device going on- or offline reaches this list through the change stream (web/src/lib/live.ts), not a poll.
 export function useDevices() {
   return useQuery({
     queryKey: ['devices'],
     queryFn: () => ok(api.GET('/devices', { params: { query: { limit: 200, offset: 0 } } })),
-    refetchInterval: PRESENCE_MS,
   });
 }
 
