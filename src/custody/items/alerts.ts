@@ -6,14 +6,14 @@ import { appendEvents, lockItems } from '../ledger/append';
 import type { ItemState } from './projection';
 import { Alert } from './records.entity';
 
-type DueKind = 'loan_overdue' | 'review_due';
+export type DueKind = 'loan_overdue' | 'review_due';
 
 const DUE_CONDITION: Record<DueKind, string> = {
   loan_overdue: `i.state = 'on_loan' and i.loan_due_at < ?::timestamptz`,
   review_due: `i.state <> 'disposed' and i.review_date <= (?::timestamptz at time zone 'UTC')::date`,
 };
 
-function dueMessage(kind: DueKind, item: ItemState): string {
+export function dueMessage(kind: DueKind, item: ItemState): string {
   return kind === 'loan_overdue'
     ? `item ${item.code} was due back from ${item.holderName} on ${item.loanDueAt}`
     : `item ${item.code} is due for its disposal review since ${item.reviewDate}`;

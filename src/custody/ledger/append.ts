@@ -56,7 +56,7 @@ export interface AppendedEvent {
 }
 
 /** items columns and the ItemState keys they hold, in one place for writing and reading. */
-const ITEM_COLUMNS: [keyof ItemState, string][] = [
+export const ITEM_COLUMNS: [keyof ItemState, string][] = [
   ['id', 'id'],
   ['code', 'code'],
   ['caseId', 'case_id'],
@@ -133,7 +133,8 @@ function itemRows(states: ItemState[]): string {
   );
 }
 
-function buildEnvelope(draft: EventDraft, recordedAt: string): Envelope {
+/** The envelope of a draft recorded at `recordedAt`: also what bench/scale builds a centre's ledger with. */
+export function buildEnvelope(draft: EventDraft, recordedAt: string): Envelope {
   const itemId = draft.item?.id ?? draft.itemId;
   if (!itemId) throw new Error('an event for a new item needs its itemId');
   const payload = Object.fromEntries(Object.entries(draft.payload).map(([k, v]) => [k, v === undefined ? null : v]));
