@@ -1,0 +1,298 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { createTestDatabase } from './context';
+import { initOrm, migrate } from '../src/orm';
+import { generateCentre, type GeneratedCentre } from '../bench/scale/generate';
+import { verifyLedger } from '../src/custody/ledger/verify/verify';
+import { openCheckpoint, signCheckpoint } from '../src/custody/ledger/checkpoints';
+import { ED25519, generateSignerKey, parseSignerKey } from '../src/custody/ledger/note';
+import { rootOf } from '../src/custody/ledger/merkle';
+import { TILE } from '../src/custody/ledger/tree-store';
+import { ITEM_SELECT, rowToState } from '../src/custody/ledger/append';
+import type { Envelope } from '../src/custody/ledger/events';
+import { EVENT_TYPES } from '../src/custody/ledger/events';
+import { project, type ItemState } from '../src/custody/items/projection';
+import { CATEGORIES, PHYSICAL_STATES } from '../src/custody/items/item-kinds';
+import { recordLabelPrints } from '../src/custody/items/label-prints';
+import { searchItems, type ItemFilters } from '../src/custody/items/item-queries';
+import { loadCaller, type Caller } from '../src/custody/directory/caller';
+
+/**
+ * Issue 18's CI-sized centre: about 12,000 items and 100,000 events generated straight into PostgreSQL,
+ * which the server's own verification, checkpoint signer and projection must all accept, and on which
+ * every query of the item search must read an index.
+ */
+const ITEMS = 12_000;
+
+let database: Awaited<ReturnType<typeof createTestDatabase>>;
+let orm: MikroORM;
+let centre: GeneratedCentre;
+const signer = parseSignerKey(generateSignerKey('custody.test/scale', ED25519));
+const em = () => orm.em.fork();
+
+/** The item's state as its events give it, replayed by the server's projection. */
+async function replayed(itemId: string): Promise<ItemState | null> {
+  const events = await em().execute<{ canonical: string; leaf_hash: Buffer }[]>(
+    'select canonical, leaf_hash from ledger_events where item_id = ? order by item_seq',
+    [itemId],
+  );
+  let state: ItemState | null = null;
+  for (const e of events) state = project(state, JSON.parse(e.canonical) as Envelope, e.leaf_hash.toString('hex'));
+  return state;
+}
+
+jest.setTimeout(120_000);
+
+beforeAll(async () => {
+  database = await createTestDatabase();
+  orm = await initOrm({ url: database.url, poolMax: 4 });
+  await migrate(orm);
+  centre = await generateCentre(orm, { items: ITEMS, seed: 18, signer });
+});
+afterAll(async () => {
+  await orm?.close(true);
+  await database?.drop();
+});
+
+describe('the generated centre', () => {
+  test('has the size and the mix asked for', async () => {
+    expect(centre.items).toBe(ITEMS);
+    expect(centre.events).toBeGreaterThan(8 * ITEMS);
+    const count = async (sql: string) =>
+      (await em().execute<{ key: string; n: string }[]>(sql)).map((r) => [r.key, Number(r.n)] as const);
+    const types = new Map(await count('select type as key, count(*) as n from ledger_events group by 1'));
+    // Every event type but those of corrections, attachments and inventories, which the generator leaves out.
+    const left = ['correction', 'attachment_added', 'audited'];
+    expect([...types.keys()].sort()).toEqual(EVENT_TYPES.filter((t) => !left.includes(t)).sort());
+    const states = new Map(await count('select state as key, count(*) as n from items group by 1'));
+    expect([...states.keys()].sort()).toEqual([...PHYSICAL_STATES].sort());
+    expect(states.get('stored')! / ITEMS).toBeGreaterThan(0.5);
+    const categories = new Map(await count('select category as key, count(*) as n from items group by 1'));
+    expect([...categories.keys()].sort()).toEqual([...CATEGORIES].sort());
+    const [sizes] = await em().execute<{ smallest: number; largest: number; cases: string }[]>(
+      `select min(n)::int as smallest, max(n)::int as largest, count(*) as cases
+         from (select count(*) as n from items group by case_id) c`,
+    );
+    expect(sizes).toMatchObject({ smallest: 1 });
+    expect(sizes!.largest).toBeGreaterThan(100);
+    expect(sizes!.largest).toBeLessThanOrEqual(200);
+    const [agencies] = await em().execute<{ n: number }[]>(
+      'select count(distinct owning_agency_id)::int as n from items',
+    );
+    expect(agencies!.n).toBeGreaterThan(3);
+    const [rows] = await em().execute<{ requests: number; loans: number; handovers: number; open: number }[]>(
+      `select (select count(*)::int from requests) as requests,
+              (select count(*)::int from requests where kind = 'loan' and status = 'carried_out') as loans,
+              (select count(*)::int from handovers) as handovers,
+              (select count(*)::int from alerts where status = 'open') as open`,
+    );
+    expect(rows!.requests).toBe(centre.requests);
+    expect(rows!.loans).toBeGreaterThan(0);
+    expect(rows!.handovers).toBeGreaterThan(0);
+    expect(rows!.open).toBeGreaterThan(0);
+  });
+
+  test('passes a full verification, with every checkpoint signed along the way', async () => {
+    const result = await verifyLedger(em(), { logKey: signer });
+    expect(result).toMatchObject({ ok: true, failure: null, size: centre.events, root: centre.root });
+    expect(result.itemsChecked).toBe(ITEMS);
+    const [checkpoints] = await em().execute<{ n: number }[]>('select count(*)::int as n from checkpoints');
+    expect(checkpoints!.n).toBeGreaterThan(1);
+  });
+
+  test('has the tiles of its tree as the proofs would compute them', async () => {
+    const [tiles] = await em().execute<{ n: number }[]>('select count(*)::int as n from merkle_tiles');
+    expect(tiles!.n).toBe(Math.floor(centre.events / TILE));
+    for (const tile of [0, 7, tiles!.n - 1]) {
+      const leaves = await em().execute<{ leaf_hash: Buffer }[]>(
+        'select leaf_hash from ledger_events where idx >= ? and idx < ? order by idx',
+        [tile * TILE, (tile + 1) * TILE],
+      );
+      const [stored] = await em().execute<{ root: Buffer }[]>('select root from merkle_tiles where tile = ?', [tile]);
+      expect(stored!.root.toString('hex')).toBe(rootOf(leaves.map((l) => l.leaf_hash)).toString('hex'));
+    }
+  });
+
+  test('has items rows that are the projection of their events', async () => {
+    // The items with the longest histories, and a spread of the others (verification checks them all).
+    const rows = await em().execute<Record<string, unknown>[]>(
+      `(select ${ITEM_SELECT} from items i order by i.last_seq desc, i.id limit 50)
+       union all (select ${ITEM_SELECT} from items i where i.id::text like '0%' limit 150)`,
+    );
+    expect(rows.length).toBeGreaterThan(100);
+    for (const row of rows) {
+      const item = rowToState(row);
+      expect(await replayed(item.id)).toEqual(item);
+    }
+  });
+
+  test('is the same centre again for the same seed, and only ever in an empty ledger', async () => {
+    // Two small centres side by side: most of the time is PostgreSQL's creating and migrating the databases.
+    const small = async () => {
+      const again = await createTestDatabase();
+      const other = await initOrm({ url: again.url, poolMax: 2 });
+      try {
+        await migrate(other);
+        const made = await generateCentre(other, { items: 300, seed: 18 });
+        const [head] = await other.em.fork().execute<{ root: Buffer }[]>('select root from ledger_head');
+        expect(head!.root.toString('hex')).toBe(made.root);
+        return made;
+      } finally {
+        await other.close(true);
+        await again.drop();
+      }
+    };
+    const [first, second] = await Promise.all([small(), small()]);
+    expect(first!.items).toBe(300);
+    expect(second!.root).toBe(first!.root);
+    expect(second!.events).toBe(first!.events);
+    await expect(generateCentre(orm, { items: 10, seed: 18 })).rejects.toThrow(/empty ledger/);
+  });
+});
+
+describe('the server on the generated centre', () => {
+  let warehouse: Caller;
+  beforeAll(async () => {
+    warehouse = (await loadCaller(em(), { username: 'sc-centre-warehouse1' }))!;
+  });
+
+  test('appends to it and signs a checkpoint consistent with the generated ones', async () => {
+    const [row] = await em().execute<Record<string, unknown>[]>(
+      `select ${ITEM_SELECT} from items i where i.state = 'stored' order by i.code limit 1`,
+    );
+    const before = rowToState(row!);
+    await recordLabelPrints(em(), warehouse, [before.code], {
+      copies: 1,
+      format: 'pdf',
+      size: '100x50mm',
+      reason: '标签污损',
+    });
+    // The signer proves the new tree consistent with the last generated checkpoint, from the generated tiles
+    // and the head's frontier, and refuses to sign otherwise.
+    const checkpoint = await signCheckpoint(em(), { signer, file: null });
+    expect(checkpoint!.size).toBe(centre.events + 1);
+    expect(openCheckpoint(checkpoint!.note, signer)).toMatchObject({ size: centre.events + 1 });
+    // The item's chain went on from its generated events: the new event follows them, and the row is their replay.
+    const [after] = await em().execute<Record<string, unknown>[]>(`select ${ITEM_SELECT} from items i where i.id = ?`, [
+      before.id,
+    ]);
+    expect(rowToState(after!)).toMatchObject({ lastSeq: before.lastSeq + 1, labelPrints: before.labelPrints + 1 });
+    expect(await replayed(before.id)).toEqual(rowToState(after!));
+  });
+});
+
+// ------------------------------------------------------------------------------------- the search's plans
+
+interface PlanNode {
+  'Node Type': string;
+  'Parent Relationship'?: string;
+  'Relation Name'?: string;
+  'Index Cond'?: string;
+  Plans?: PlanNode[];
+}
+
+/** The plan of the query searchItems sends for `filters`, with the caller's visibility, as EXPLAIN gives it. */
+async function searchPlan(caller: Caller, filters: Partial<ItemFilters>): Promise<PlanNode> {
+  let plan: PlanNode | undefined;
+  const explaining = {
+    execute: async (sql: string, params: unknown[]) => {
+      const [row] = await em().execute<{ 'QUERY PLAN': { Plan: PlanNode }[] }[]>(
+        `explain (format json) ${sql}`,
+        params,
+      );
+      plan = row!['QUERY PLAN'][0]!.Plan;
+      return [];
+    },
+  } as unknown as EntityManager;
+  await searchItems(explaining, caller, { sort: 'lastEventAt', order: 'desc', limit: 50, offset: 0, ...filters });
+  return plan!;
+}
+
+/** Nodes that hand rows up as they read them, so that a Limit above them stops what is below. */
+const STREAMING = ['Nested Loop', 'Merge Join', 'Memoize', 'Result', 'Incremental Sort', 'Gather Merge', 'Append'];
+
+/**
+ * The reads of `tables` in a plan that an index does not bound: a Seq Scan, or an index read whole (no
+ * index condition, and no Limit that stops it). A Bitmap Heap Scan is bounded by its Bitmap Index Scan.
+ */
+function unboundedReads(node: PlanNode, tables: string[], limited = false): string[] {
+  const type = node['Node Type'];
+  const relation = node['Relation Name'];
+  const bounded =
+    type === 'Bitmap Heap Scan' ||
+    ((type === 'Index Scan' || type === 'Index Only Scan') && (node['Index Cond'] !== undefined || limited));
+  const own = relation && tables.includes(relation) && !bounded ? [`${type} on ${relation}`] : [];
+  const below = (child: PlanNode) =>
+    type === 'Limit' ||
+    (limited && (STREAMING.includes(type) || (type === 'Hash Join' && child['Parent Relationship'] === 'Outer')));
+  return [...own, ...(node.Plans ?? []).flatMap((child) => unboundedReads(child, tables, below(child)))];
+}
+
+type Sample = GeneratedCentre['sample'];
+/** Every search of GET /items the console makes, by what it filters on, and the tables it must read by index. */
+const SEARCHES: [string, (sample: Sample) => Partial<ItemFilters>, string[]?][] = [
+  ['by code', (s) => ({ q: s.itemCode, sort: 'code' })],
+  ['by case number', (s) => ({ caseNumber: s.caseNumber }), ['cases']],
+  ['for a Chinese word in the description', () => ({ q: '手机' })],
+  ['on loan', () => ({ state: 'on_loan' })],
+  ['stored', () => ({ state: 'stored' })],
+  ['by category', () => ({ category: 'firearm' })],
+  ['in a location subtree', (s) => ({ location: s.zoneCode })],
+  ['of an agency', (s) => ({ agency: s.agencyCode })],
+  ['due for review', () => ({ reviewDue: true })],
+  ['sorted by code', () => ({ sort: 'code', order: 'asc' })],
+  ['sorted by item number', () => ({ sort: 'itemNo' })],
+  ['sorted by last event', () => ({ sort: 'lastEventAt' })],
+  ['sorted by review date', () => ({ sort: 'reviewDate' })],
+  ['sorted by loan due', () => ({ sort: 'loanDueAt' })],
+  ['sorted by category', () => ({ sort: 'category' })],
+  ['sorted by state', () => ({ sort: 'state' })],
+  ['page 100 sorted by code', () => ({ sort: 'code', offset: 5000 })],
+];
+
+const LIKE = "no index serves an ilike '%…%'";
+const COUNTS_ALL = 'its count(*) over () reads every match';
+/**
+ * The searches that read the items (or cases) table whole today, and why: issue 18 asks for the search to be
+ * made flat, in src/custody/items/item-queries.ts and a migration, which this test leaves to that work. So
+ * that none is forgotten, each is checked to read the table whole still: when one reads only through indexes,
+ * its test fails, and it comes off this list to be checked like the others.
+ */
+const UNBOUNDED_TODAY: Record<string, string> = {
+  'by code': `${LIKE} (the code is OR'ed with the description, serial and seal numbers)`,
+  'by case number': LIKE,
+  'for a Chinese word in the description': `${LIKE} (and a trigram needs three characters)`,
+  stored: COUNTS_ALL,
+  'by category': `no index on category, and ${COUNTS_ALL}`,
+  'due for review': `no index on review_date, and ${COUNTS_ALL}`,
+  'sorted by code': COUNTS_ALL,
+  'sorted by item number': COUNTS_ALL,
+  'sorted by last event': COUNTS_ALL,
+  'sorted by review date': COUNTS_ALL,
+  'sorted by loan due': COUNTS_ALL,
+  'sorted by category': COUNTS_ALL,
+  'sorted by state': COUNTS_ALL,
+  'page 100 sorted by code': COUNTS_ALL,
+};
+
+describe.each(['warehouse', 'officer'] as const)('an item search by %s staff', (who) => {
+  let caller: Caller;
+  beforeAll(async () => {
+    caller = (await loadCaller(em(), { username: who === 'warehouse' ? 'sc-centre-warehouse1' : 'sc-p01-officer1' }))!;
+  });
+
+  for (const [name, filters, also = []] of SEARCHES) {
+    const today = UNBOUNDED_TODAY[name];
+    test(
+      today ? `${name}: still reads a table whole, as ${today}` : `${name}: reads only through indexes`,
+      async () => {
+        const reads = unboundedReads(await searchPlan(caller, filters(centre.sample)), [
+          'items',
+          'ledger_events',
+          ...also,
+        ]);
+        if (today) expect(reads).not.toEqual([]);
+        else expect(reads).toEqual([]);
+      },
+    );
+  }
+});
