@@ -14,4 +14,6 @@ module.exports = {
   globalSetup: '<rootDir>/tests/global-setup.ts',
   globalTeardown: '<rootDir>/tests/global-teardown.ts',
   testTimeout: 30000,
+  // Each file has its own database, so files run side by side: on CI's two cores, two at a time.
+  maxWorkers: 2,
 };
