@@ -55,6 +55,12 @@ const envSchema = z.object({
     )
     .default([]),
   CHECKPOINT_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(5),
+  VERIFY_INTERVAL_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(7 * 24 * 3600)
+    .default(24 * 3600),
   MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
   MQTT_HOST: z.string().min(1).default('127.0.0.1'),
   LOCKER_SILENCE_SECONDS: z.coerce.number().int().min(10).max(86400).default(120),
@@ -91,6 +97,8 @@ export type Config = Readonly<{
   /** Verifier keys (vkeys, type 0x04) of the witnesses whose cosignatures the server accepts. */
   witnessKeys: string[];
   checkpointIntervalSeconds: number;
+  /** How often the server verifies the ledger by itself, from the last verified checkpoint (0: never). */
+  verifyIntervalSeconds: number;
   /** Port of the embedded MQTT broker (0: any free port). */
   mqttPort: number;
   mqttHost: string;
@@ -148,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logOrigin: e.CUSTODY_LOG_ORIGIN,
     witnessKeys: e.CUSTODY_WITNESS_KEYS,
     checkpointIntervalSeconds: e.CHECKPOINT_INTERVAL_SECONDS,
+    verifyIntervalSeconds: e.VERIFY_INTERVAL_SECONDS,
     mqttPort: e.MQTT_PORT,
     mqttHost: e.MQTT_HOST,
     lockerSilenceSeconds: e.LOCKER_SILENCE_SECONDS,

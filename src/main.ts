@@ -13,6 +13,7 @@ import { raiseDueAlerts } from './custody/items/alerts';
 import { keepAttachmentsPrivate } from './custody/items/attachment-store';
 import { purgeExpiredKeys } from './custody/items/command-keys';
 import { signCheckpoint } from './custody/ledger/checkpoints';
+import { verifyWhenDue } from './custody/ledger/verify/record';
 import { SignerLease } from './custody/ledger/signer-lease';
 import { checkpointFile, loadLedgerSigner, loadWitnessKeys } from './ledger-keys';
 import { bootstrap } from './custody/directory/bootstrap';
@@ -108,6 +109,21 @@ async function main(): Promise<void> {
       .catch((err: unknown) => logger.error({ err }, 'checkpoint signing failed'));
   const checkpointer = setInterval(checkpoint, config.checkpointIntervalSeconds * 1000);
   checkpointer.unref();
+  // The ledger verifies itself every so often (a day by default) from the last verified checkpoint; a
+  // failure raises an alert. Looked at hourly at most, so that a restart does not put the next one off.
+  const selfCheck = () =>
+    verifyWhenDue(orm.em.fork(), config.verifyIntervalSeconds, ledger.signer)
+      .then((result) => {
+        if (!result) return;
+        const { ok, since, size, eventsChecked, failure } = result;
+        if (ok) logger.info({ since, size, eventsChecked }, 'ledger verified');
+        else logger.error({ since, size, failure }, 'ledger verification failed');
+      })
+      .catch((err: unknown) => logger.error({ err }, 'ledger verification could not run'));
+  if (config.verifyIntervalSeconds > 0) {
+    const selfChecker = setInterval(selfCheck, Math.min(config.verifyIntervalSeconds, 3600) * 1000);
+    selfChecker.unref();
+  }
 
   // Check-ins and moves from the API and from scanners commit in shared batches.
   const placements = new GroupCommit(orm, deviceMessages);

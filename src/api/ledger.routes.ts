@@ -4,7 +4,8 @@ import { listAlerts, resolveAlert } from '../custody/items/alerts';
 import { hasRole } from '../custody/directory/caller';
 import { dueItems, itemViewsById, type DueListKind } from '../custody/items/item-queries';
 import { Alert } from '../custody/items/records.entity';
-import { verifyLedger, type VerifyResult } from '../custody/ledger/verify/verify';
+import { runVerification } from '../custody/ledger/verify/record';
+import type { VerifyResult } from '../custody/ledger/verify/verify';
 import { NotFoundError } from '../errors';
 import { pageOf, pageQuery, uuidParam } from './common.schemas';
 import { alertListQuery, requiredNoteBody } from './custody.schemas';
@@ -17,6 +18,18 @@ const verifySchema = z.object({
   root: z.string(),
   checkedAt: z.iso.datetime(),
   itemsChecked: z.number().int(),
+  since: z
+    .number()
+    .int()
+    .nullable()
+    .describe('the signed checkpoint (its size) an incremental verification started from; null for a full one'),
+  eventsChecked: z.number().int().describe('events read and checked: all of them, or those after `since`'),
+  notCovered: z.string().nullable().describe('what an incremental verification did not read again'),
+  checkpoint: z
+    .number()
+    .int()
+    .nullable()
+    .describe('the last signed checkpoint the events matched: where `since=last` starts next time'),
   failure: z
     .object({
       index: z.number().int().nullable(),
@@ -46,6 +59,15 @@ const dueItemSchema = z.object({
 
 const PROGRESS_EVERY_MS = 200;
 
+const verifyQuery = z.object({
+  since: z
+    .enum(['last'])
+    .optional()
+    .describe(
+      '`last`: only what was appended after the checkpoint the last passing verification ended at (in full when none did)',
+    ),
+});
+
 export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
   /** The result, with the code of the item it names: the code is what people read and search. */
   const present = async (result: VerifyResult) => {
@@ -60,9 +82,16 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
     summary: 'Recompute every hash, both chains and the Merkle root, and every items row; name the first mismatch',
     tag: 'ledger',
     access: ['inspector', 'admin'],
+    query: verifyQuery,
     responses: { 200: { description: 'the verification result (ok or the first failure)', schema: verifySchema } },
-    handler: async ({ res }) => {
-      res.json(await present(await verifyLedger(orm.em, { logKey: ledger.signer })));
+    handler: async ({ res, query, caller }) => {
+      const run = {
+        from: query.since ?? 'all',
+        trigger: 'request',
+        requestedBy: caller.id,
+        logKey: ledger.signer,
+      } as const;
+      res.json(await present(await runVerification(orm.em, run)));
     },
   });
 
@@ -73,13 +102,17 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
       'The same verification as Server-Sent Events: `progress` ({checked, total}) as it goes, then `result` (as /ledger/verify answers) or `failed` ({detail})',
     tag: 'ledger',
     access: ['inspector', 'admin'],
+    query: verifyQuery,
     responses: { 200: { description: 'an event stream', contentType: 'text/event-stream' } },
-    handler: async ({ req, res }) => {
+    handler: async ({ req, res, query, caller }) => {
       res.writeHead(200, { 'Content-Type': 'text/event-stream', 'Cache-Control': 'no-store' });
       const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       let sent = 0;
       try {
-        const result = await verifyLedger(orm.em, {
+        const result = await runVerification(orm.em, {
+          from: query.since ?? 'all',
+          trigger: 'request',
+          requestedBy: caller.id,
           logKey: ledger.signer,
           // A browser needs a few updates a second, not one per chunk.
           onProgress: (checked, total) => {

@@ -40,6 +40,13 @@ test('an inspector verifies the whole ledger from the page, and is told which ro
   await expectAccessible(page);
   await screenshot(page, 'ledger');
 
+  // What was appended since: only that is read, from the checkpoint the check above ended at.
+  await stored(c.ctx, c.world);
+  await button(verification, '只验证新增部分').click();
+  await verification.getByText(/号检查点之后的 3 条记录、1 件财物/).waitFor();
+  expect(await verification.innerText()).toContain('由全账本验证检查');
+  await screenshot(page, 'ledger-since');
+
   // A row changed in SQL, without an event: the replay no longer gives it.
   await c.ctx.orm.em.fork().execute(`update items set description = description || '（改）' where code = ?`, [code]);
   try {

@@ -6425,7 +6425,9 @@ export interface operations {
     };
     getLedgerVerify: {
         parameters: {
-            query?: never;
+            query?: {
+                since?: "last";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6445,6 +6447,14 @@ export interface operations {
                         /** Format: date-time */
                         checkedAt: string;
                         itemsChecked: number;
+                        /** @description the signed checkpoint (its size) an incremental verification started from; null for a full one */
+                        since: number | null;
+                        /** @description events read and checked: all of them, or those after `since` */
+                        eventsChecked: number;
+                        /** @description what an incremental verification did not read again */
+                        notCovered: string | null;
+                        /** @description the last signed checkpoint the events matched: where `since=last` starts next time */
+                        checkpoint: number | null;
                         failure: {
                             index: number | null;
                             itemId: string | null;
@@ -6453,6 +6463,15 @@ export interface operations {
                             reason: string;
                         } | null;
                     };
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description missing, invalid or expired token */
@@ -6486,7 +6505,9 @@ export interface operations {
     };
     getLedgerVerifyStream: {
         parameters: {
-            query?: never;
+            query?: {
+                since?: "last";
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -6500,6 +6521,15 @@ export interface operations {
                 };
                 content: {
                     "text/event-stream": unknown;
+                };
+            };
+            /** @description invalid input */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description missing, invalid or expired token */

@@ -68,6 +68,7 @@ export const common = defineWords(
     alert_tamper: '设备被撬动',
     alert_occupancy_changed: '柜内物品异动',
     alert_unlock_refused: '开锁指令被拒',
+    alert_ledger_verification_failed: '账本验证未通过',
   },
   {
     appName: 'Custody',
@@ -131,6 +132,7 @@ export const common = defineWords(
     alert_tamper: 'Tampering',
     alert_occupancy_changed: 'Compartment changed',
     alert_unlock_refused: 'Unlock refused',
+    alert_ledger_verification_failed: 'Ledger verification failed',
   },
 );
 

@@ -12,7 +12,7 @@ import { openCheckpoint } from '../checkpoints';
 import type { VerifierKey } from '../note';
 
 /** A signed checkpoint must match the tree recomputed from the events at its size, and carry a valid signature. */
-function checkCheckpoint(
+export function checkCheckpoint(
   checkpoint: { size: string; root: Buffer; note: string },
   root: Buffer,
   logKey: VerifierKey | undefined,
@@ -44,7 +44,37 @@ export interface VerifyResult {
   root: string;
   checkedAt: string;
   itemsChecked: number;
+  /** The size of the signed checkpoint an incremental verification started from; null for a full one. */
+  since: number | null;
+  eventsChecked: number;
+  /** What an incremental verification did not read again (src/custody/ledger/verify/incremental.ts). */
+  notCovered: string | null;
+  /** The last signed checkpoint the events matched: where the next incremental verification may start. */
+  checkpoint: number | null;
   failure: VerifyFailure | null;
+}
+
+/** The first items row that differs from its item's replayed state (or a row missing or too many), or null. */
+export function compareItemRows(rows: ItemState[], items: Map<string, ItemState>): VerifyFailure | null {
+  if (rows.length !== items.size) {
+    return { index: null, itemId: null, reason: `${rows.length} items rows for ${items.size} items in the ledger` };
+  }
+  for (const actual of rows) {
+    const replayed = items.get(actual.id);
+    const field = replayed
+      ? (Object.keys(replayed) as (keyof ItemState)[]).find(
+          (k) => JSON.stringify(replayed[k]) !== JSON.stringify(actual[k]),
+        )
+      : 'id';
+    if (field) {
+      return {
+        index: null,
+        itemId: actual.id,
+        reason: `the items row of ${actual.code} differs from the ledger’s replay in ${field}`,
+      };
+    }
+  }
+  return null;
 }
 
 export interface VerifyOptions {
@@ -118,12 +148,17 @@ async function verifyOn(
     let nextCheckpoint = 0;
     let replayed: Map<string, ItemState> | undefined;
     const states = async () => (replayed ??= await replayer.states());
+    let lastCheckpoint: number | null = null;
     const result = async (failure: VerifyFailure | null): Promise<VerifyResult> => ({
       ok: failure === null,
       size: frontier.size,
       root: frontier.root().toString('hex'),
       checkedAt,
       itemsChecked: (await states()).size,
+      since: null,
+      eventsChecked: frontier.size,
+      notCovered: null,
+      checkpoint: lastCheckpoint,
       failure,
     });
 
@@ -134,11 +169,12 @@ async function verifyOn(
         if (failure?.at === at) return { index: failure.index, itemId: failure.itemId, reason: failure.reason };
         frontier.append(leaves[at]!);
         const due = checkpoints[nextCheckpoint];
-        const bad =
-          due && Number(due.size) === frontier.size
-            ? checkCheckpoint(checkpoints[nextCheckpoint++]!, frontier.root(), logKey)
-            : null;
-        if (bad) return { index: frontier.size - 1, itemId: null, reason: bad };
+        if (due && Number(due.size) === frontier.size) {
+          nextCheckpoint++;
+          const bad = checkCheckpoint(due, frontier.root(), logKey);
+          if (bad) return { index: frontier.size - 1, itemId: null, reason: bad };
+          lastCheckpoint = frontier.size;
+        }
       }
       onProgress?.(frontier.size, headSize);
       return null;
@@ -185,32 +221,8 @@ async function verifyOn(
         reason: 'the Merkle root recomputed from the events differs from the head’s',
       });
     }
-    const items = await states();
     const rows = await sql.execute<Record<string, unknown>[]>(`select ${ITEM_SELECT} from items i order by i.id`);
-    if (rows.length !== items.size) {
-      return await result({
-        index: null,
-        itemId: null,
-        reason: `${rows.length} items rows for ${items.size} items in the ledger`,
-      });
-    }
-    for (const row of rows) {
-      const actual = rowToState(row);
-      const replayed = items.get(actual.id);
-      const field = replayed
-        ? (Object.keys(replayed) as (keyof ItemState)[]).find(
-            (k) => JSON.stringify(replayed[k]) !== JSON.stringify(actual[k]),
-          )
-        : 'id';
-      if (field) {
-        return await result({
-          index: null,
-          itemId: actual.id,
-          reason: `the items row of ${actual.code} differs from the ledger’s replay in ${field}`,
-        });
-      }
-    }
-    return await result(null);
+    return await result(compareItemRows(rows.map(rowToState), await states()));
   } finally {
     await replayer.close();
   }

@@ -22,10 +22,11 @@ export function Verification() {
   const source = useRef<EventSource>(null);
   useEffect(() => () => source.current?.close(), []);
 
-  const start = () => {
+  // `last`: from the checkpoint the last passing verification ended at (the whole ledger when none did).
+  const start = (since?: 'last') => {
     source.current?.close();
     setRun({ phase: 'running', checked: 0, total: 0 });
-    const events = new EventSource('/api/v1/ledger/verify/stream');
+    const events = new EventSource(`/api/v1/ledger/verify/stream${since ? `?since=${since}` : ''}`);
     source.current = events;
     events.addEventListener('progress', (e) => setRun({ phase: 'running', ...JSON.parse((e as MessageEvent).data) }));
     events.addEventListener('result', (e) => {
@@ -47,11 +48,15 @@ export function Verification() {
     <Card title={<h2 style={{ fontSize: 16, margin: 0 }}>{w.verifyTitle}</h2>} data-testid="ledger-verification">
       <Flex vertical gap={12}>
         <Typography.Text type="secondary">{w.verifyHint}</Typography.Text>
-        <div>
-          <Button type="primary" onClick={start} loading={run.phase === 'running'}>
+        <Typography.Text type="secondary">{w.sinceHint}</Typography.Text>
+        <Flex gap={8} wrap>
+          <Button type="primary" onClick={() => start()} loading={run.phase === 'running'}>
             {w.start}
           </Button>
-        </div>
+          <Button onClick={() => start('last')} disabled={run.phase === 'running'}>
+            {w.startSince}
+          </Button>
+        </Flex>
         {run.phase === 'running' && (
           <div role="status">
             <Progress percent={run.total ? Math.floor((run.checked / run.total) * 100) : 0} />
@@ -64,7 +69,23 @@ export function Verification() {
             showIcon
             role="status"
             title={w.passed}
-            description={w.passedDetail(run.result.size, run.result.itemsChecked, run.result.root.slice(0, 16))}
+            description={
+              run.result.since === null ? (
+                w.passedDetail(run.result.size, run.result.itemsChecked, run.result.root.slice(0, 16))
+              ) : (
+                <Flex vertical gap={4}>
+                  <span>
+                    {w.sinceDetail(
+                      run.result.since,
+                      run.result.eventsChecked,
+                      run.result.itemsChecked,
+                      run.result.root.slice(0, 16),
+                    )}
+                  </span>
+                  <span>{w.sinceNotCovered}</span>
+                </Flex>
+              )
+            }
           />
         )}
         {run.phase === 'done' && run.result.failure && (

@@ -10,6 +10,11 @@ export const words = defineWords(
     running: (checked: number, total: number) => `已验证 ${checked} / ${total} 条记录`,
     passed: '账本完整，未发现任何不一致',
     passedDetail: (size: number, items: number, root: string) => `共 ${size} 条记录、${items} 件财物；根哈希 ${root}`,
+    startSince: '只验证新增部分',
+    sinceHint: '从上次验证通过的检查点起，只验证其后新增的记录和它们涉及的财物，比全账本验证快得多。',
+    sinceDetail: (since: number, events: number, items: number, root: string) =>
+      `第 ${since} 号检查点之后的 ${events} 条记录、${items} 件财物；根哈希 ${root}`,
+    sinceNotCovered: '检查点之前的其他记录和此后未变动财物的数据未重新读取，由全账本验证检查。',
     failedTitle: '发现不一致',
     atEvent: (index: number) => `第 ${index} 号记录`,
     atItem: '财物',
@@ -36,6 +41,13 @@ export const words = defineWords(
     running: (checked: number, total: number) => `${checked} of ${total} events verified`,
     passed: 'The ledger is whole: nothing differs',
     passedDetail: (size: number, items: number, root: string) => `${size} events, ${items} items; root hash ${root}`,
+    startSince: 'Verify what is new',
+    sinceHint:
+      'From the checkpoint the last passing verification ended at: only the events appended since and the items they touched, much quicker than the whole ledger.',
+    sinceDetail: (since: number, events: number, items: number, root: string) =>
+      `${events} events after checkpoint ${since}, ${items} items; root hash ${root}`,
+    sinceNotCovered:
+      'The other events before the checkpoint, and the items unchanged since, were not read again: the whole-ledger verification checks them.',
     failedTitle: 'A mismatch was found',
     atEvent: (index: number) => `Event ${index}`,
     atItem: 'Item',
