@@ -7,7 +7,7 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { useEffect, useRef } from 'react';
 
 // Only what the dashboard draws: bars, pies, their grid, legend and tooltip, on a canvas. This module is the
-// only importer of ECharts, and only the dashboard's page imports it, so no other page loads it.
+// only importer of ECharts, and only the dashboard's page loads it (as a chunk of its own), so no other does.
 echarts.use([BarChart, PieChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
 export type ChartOption = echarts.ComposeOption<
@@ -58,7 +58,14 @@ export function Chart({ option, height, onPick, categoryAxis, onDrawn, testId }:
     zr.on('mousemove', (event) => {
       if (!event.target && band(event.offsetX, event.offsetY) !== undefined) zr.setCursorStyle('pointer');
     });
-    const resized = new ResizeObserver(() => instance.resize());
+    // Drawn again when its box changes size, not when the observer first reports the size it was drawn at.
+    let size = [instance.getWidth(), instance.getHeight()];
+    const resized = new ResizeObserver(() => {
+      const now = [element.current!.clientWidth, element.current!.clientHeight];
+      if (now[0] === size[0] && now[1] === size[1]) return;
+      size = now;
+      instance.resize();
+    });
     resized.observe(element.current!);
     return () => {
       resized.disconnect();

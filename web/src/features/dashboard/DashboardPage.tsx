@@ -1,19 +1,52 @@
 import { useQuery } from '@tanstack/react-query';
-import { Card, Col, Flex, Grid, Row, Spin, Statistic, Typography } from 'antd';
-import { useCallback, useId, useMemo, useState } from 'react';
+import { Card, Col, Flex, Row, Spin, Statistic, Typography } from 'antd';
+import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { PageTitle } from '../../components/PageTitle';
 import { ProblemAlert } from '../../components/ProblemAlert';
 import { api, ok } from '../../lib/api';
+import { queryClient } from '../../lib/query';
 import { formatTime } from '../../lib/format';
 import { useLang, useWords } from '../../lib/i18n';
 import { common } from '../../lib/words';
-import { Chart } from './Chart';
 import { agencyChart, alertChart, stateChart, weeklyChart, zoneChart, type ChartSpec, type Dashboard } from './charts';
 import { DataTable } from './DataTable';
 import { words } from './words';
 
 const REFRESH_MS = 60_000;
+// Ant Design's md breakpoint: narrower is a phone.
+const PHONE = '(max-width: 767.98px)';
+
+// Weeks start on the user's own Mondays, and a week's seizures open as the search's days, in this zone too.
+const dashboardQuery = () => {
+  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return {
+    queryKey: ['dashboard', timeZone],
+    queryFn: () => ok(api.GET('/dashboard', { params: { query: { timeZone } } })),
+    // Fresh for as long as between two refreshes: the page opened just after the early fetch uses its answer.
+    staleTime: REFRESH_MS,
+  };
+};
+
+// The numbers are asked for as soon as this page's code arrives, which main.tsx loads beside the app's own
+// when the dashboard is opened, rather than after the layout has been drawn; and ECharts, most of the page's
+// code, loads beside them from here instead of holding this module (and so the numbers) back.
+void queryClient.prefetchQuery(dashboardQuery());
+const chartCode = import('./Chart');
+chartCode.catch(() => undefined); // a failure is the chart's to show, when it is drawn
+const Chart = lazy(() => chartCode.then(({ Chart }) => ({ default: Chart })));
+
+/** Whether the window is a phone's width, known at the first render (the charts are drawn once, not twice). */
+function useNarrow(): boolean {
+  const [narrow, setNarrow] = useState(() => window.matchMedia(PHONE).matches);
+  useEffect(() => {
+    const query = window.matchMedia(PHONE);
+    const changed = () => setNarrow(query.matches);
+    query.addEventListener('change', changed);
+    return () => query.removeEventListener('change', changed);
+  }, []);
+  return narrow;
+}
 
 /** A number above the charts, and the list it opens. */
 function StatCard({ title, value, to, testId }: { title: string; value: number; to: string; testId: string }) {
@@ -53,14 +86,16 @@ function ChartCard({ spec, onDrawn, empty }: { spec: ChartSpec; onDrawn: (key: s
           <Typography.Text type="secondary">{empty}</Typography.Text>
         ) : (
           <>
-            <Chart
-              option={spec.option}
-              height={spec.height}
-              categoryAxis={spec.categoryAxis}
-              onPick={pick}
-              onDrawn={drawn}
-              testId={`chart-${key}`}
-            />
+            <Suspense fallback={<div style={{ height: spec.height }} />}>
+              <Chart
+                option={spec.option}
+                height={spec.height}
+                categoryAxis={spec.categoryAxis}
+                onPick={pick}
+                onDrawn={drawn}
+                testId={`chart-${key}`}
+              />
+            </Suspense>
             <DataTable caption={spec.title} columns={spec.columns} rows={spec.rows} />
           </>
         )}
@@ -72,7 +107,7 @@ function ChartCard({ spec, onDrawn, empty }: { spec: ChartSpec; onDrawn: (key: s
 function Charts({ d }: { d: Dashboard }) {
   const w = useWords(words);
   const c = useWords(common);
-  const narrow = !Grid.useBreakpoint().md;
+  const narrow = useNarrow();
   const [drawn, setDrawn] = useState<ReadonlySet<string>>(new Set());
   const onDrawn = useCallback(
     (key: string) => setDrawn((before) => (before.has(key) ? before : new Set([...before, key]))),
@@ -110,13 +145,7 @@ function Charts({ d }: { d: Dashboard }) {
 export default function DashboardPage() {
   const w = useWords(words);
   const { lang } = useLang();
-  // Weeks start on the user's own Mondays, and a week's seizures open as the search's days, in this zone too.
-  const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const dashboard = useQuery({
-    queryKey: ['dashboard', timeZone],
-    queryFn: () => ok(api.GET('/dashboard', { params: { query: { timeZone } } })),
-    refetchInterval: REFRESH_MS,
-  });
+  const dashboard = useQuery({ ...dashboardQuery(), refetchInterval: REFRESH_MS });
   const d = dashboard.data;
   const span = d?.openAlerts ? 6 : 8;
   return (
