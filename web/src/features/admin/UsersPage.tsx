@@ -120,7 +120,7 @@ export default function UsersPage() {
           size="middle"
           loading={users.isFetching}
           dataSource={users.data?.items}
-          scroll={{ x: 1100 }}
+          scroll={{ x: 1200 }}
           locale={{ emptyText: <Typography.Text type="secondary">{w.none}</Typography.Text> }}
           pagination={{
             current: page,
@@ -172,7 +172,7 @@ export default function UsersPage() {
             {
               key: 'actions',
               title: a.actions,
-              width: 330,
+              width: 390,
               render: (_, u) => (
                 <Flex gap={8} wrap align="center" data-testid="user-actions">
                   <Button size="small" onClick={() => setEditingRoles(u)}>
