@@ -9,6 +9,7 @@ import { createLocation } from '../src/custody/directory/locations';
 import { ensureConsoleBuilt } from '../scripts/console-build';
 import { launchChromium } from '../tests/console/chromium';
 import { startServer } from '../tests/server-process';
+import { buildCentre } from './centre';
 import { freePort, percentile, receive, registerMany, type BenchDb } from './fixture';
 import type { Figure } from './table';
 
@@ -16,6 +17,7 @@ const PASSWORD = 'bench console passphrase 2026';
 const RUNS = 5;
 const SCANS = 200;
 const CASE_ITEMS = 10_000;
+const CENTRE_ITEMS = 100_000;
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
@@ -56,8 +58,9 @@ async function signedInPage(browser: Browser, base: string): Promise<Page> {
 
 /**
  * The console in Debian's Chromium against the real server process: cold loads of the sign-in page and the
- * scan station beside a bare HTML page, a scan's Enter-to-result beside the bare API call, and a case of
- * 10,000 items opening beside the bare first-page API call.
+ * scan station beside a bare HTML page, a scan's Enter-to-result beside the bare API call, a case of
+ * 10,000 items opening beside the bare first-page API call, and the dashboard of a centre of 100,000 items
+ * (bench/centre.ts) until its charts are drawn, beside the bare dashboard call.
  */
 export async function benchConsole(db: BenchDb): Promise<Figure[]> {
   ensureConsoleBuilt();
@@ -76,6 +79,8 @@ export async function benchConsole(db: BenchDb): Promise<Figure[]> {
     await receive(db, items.slice(0, SCANS)),
     await receive(db, items.slice(SCANS, 2 * SCANS)),
   ];
+  process.stderr.write(`bench: a centre of ${CENTRE_ITEMS.toLocaleString('en')} items for the dashboard…\n`);
+  await buildCentre(db, CENTRE_ITEMS);
 
   const port = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-bench-console-'));
@@ -195,6 +200,31 @@ export async function benchConsole(db: BenchDb): Promise<Figure[]> {
       baseline: { name: 'bare first-page call', value: median(firstPage) },
       target: '≤ 1000 ms',
     });
+
+    // The dashboard of the whole centre, as the warehouse sees it: cold loads until every chart is drawn.
+    const dashboardLoad = await loads(
+      `${base}/dashboard`,
+      (page) => page.locator('[data-testid="dashboard-charts"][data-drawn="true"]').waitFor(),
+      base,
+    );
+    const dashboardCalls: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const call = performance.now();
+      const answer = await page.request.get('/api/v1/dashboard');
+      if (!answer.ok()) throw new Error(await answer.text());
+      dashboardCalls.push(performance.now() - call);
+    }
+    figures.push(
+      { section: 'console', name: 'dashboard: JS + CSS (gzip)', value: dashboardLoad.kb, unit: 'KB' },
+      {
+        section: 'console',
+        name: `dashboard of a centre with ${CENTRE_ITEMS.toLocaleString('en')} items: load to charts drawn`,
+        value: dashboardLoad.ms,
+        unit: 'ms',
+        baseline: { name: 'bare /dashboard call', value: median(dashboardCalls) },
+        target: '≤ 1500 ms',
+      },
+    );
     return figures;
   } finally {
     await browser.close();
