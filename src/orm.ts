@@ -38,6 +38,7 @@ import { Migration20261208100001Changes } from '../migrations/Migration202612081
 import { Migration20261208200001LockerState } from '../migrations/Migration20261208200001LockerState';
 import { Migration20261208200002LockerStateChanges } from '../migrations/Migration20261208200002LockerStateChanges';
 import { Migration20261208300001Dashboard } from '../migrations/Migration20261208300001Dashboard';
+import { Migration20261210000001SearchIndexes } from '../migrations/Migration20261210000001SearchIndexes';
 import { Migration20261210100001LedgerVerifications } from '../migrations/Migration20261210100001LedgerVerifications';
 
 export const entities = [
@@ -84,6 +85,7 @@ const migrationsList = [
   { name: 'Migration20261208200001LockerState', class: Migration20261208200001LockerState },
   { name: 'Migration20261208200002LockerStateChanges', class: Migration20261208200002LockerStateChanges },
   { name: 'Migration20261208300001Dashboard', class: Migration20261208300001Dashboard },
+  { name: 'Migration20261210000001SearchIndexes', class: Migration20261210000001SearchIndexes },
   { name: 'Migration20261210100001LedgerVerifications', class: Migration20261210100001LedgerVerifications },
 ];
 

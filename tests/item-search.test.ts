@@ -1,5 +1,6 @@
 import type { TestContext } from './context';
 import { as, phone, register, setUpWorld, type World } from './world';
+import { formatItemCode } from '../src/custody/items/item-code';
 
 let ctx: TestContext;
 let world: World;
@@ -61,4 +62,21 @@ test('the seizure range includes its start and excludes its end, in any time zon
   const bad = await as(ctx, world.people.inspector).get('/items?seizedFrom=yesterday');
   expect(bad.status).toBe(400);
   expect(bad.body.errors[0]).toMatchObject({ in: 'query', field: 'seizedFrom' });
+});
+
+test('a code is found as people type it; a text by one character, by two, or a part of a serial or seal', async () => {
+  for (const q of [formatItemCode(ours).toLowerCase(), '机', '手机', 'imei 8612', 's-00']) {
+    const found = await search(world.people.inspector, `q=${encodeURIComponent(q)}&limit=200`);
+    expect({ q, found }).toEqual({ q, found: expect.arrayContaining([ours]) });
+  }
+  // The characters of 手机, in another order, are not 手机.
+  expect(await search(world.people.inspector, `q=${encodeURIComponent('机手')}`)).not.toContain(ours);
+});
+
+test('a total is exact below the bound, and says so', async () => {
+  const res = await as(ctx, world.people.inspector).get(`/items?q=${encodeURIComponent('手机')}&limit=1`);
+  expect(res.status).toBe(200);
+  expect(res.body).toMatchObject({ totalExact: true, limit: 1 });
+  expect(res.body.total).toBeGreaterThanOrEqual(2);
+  expect(res.body.items).toHaveLength(1);
 });

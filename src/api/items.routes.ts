@@ -9,6 +9,7 @@ import {
   itemPhotos,
   presentItem,
   searchItems,
+  TOTAL_BOUND,
   type ItemView,
 } from '../custody/items/item-queries';
 import { correct } from '../custody/items/corrections';
@@ -57,6 +58,16 @@ import type { AppDeps } from './deps';
 import type { Api } from './route';
 import { confirmSecondPerson } from './second-person';
 
+/** A page of a search, whose total is counted only so far (a case's items are always counted). */
+const searchPage = pageOf(itemSchema).extend({
+  total: z.number().int().describe(`how many items match, or ${TOTAL_BOUND} when more do and totalExact is false`),
+  totalExact: z
+    .boolean()
+    .describe(
+      `false when more than ${TOTAL_BOUND} items match: total is then ${TOTAL_BOUND}, to be read as "${TOTAL_BOUND}+"`,
+    ),
+});
+
 const commandResult = z.object({
   item: itemSchema,
   event: z.object({ index: z.number().int(), type: z.string(), leafHash: z.string() }),
@@ -87,10 +98,10 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
     tag: 'items',
     access: 'authenticated',
     query: itemListQuery,
-    responses: { 200: { description: 'a page of items', schema: pageOf(itemSchema) } },
+    responses: { 200: { description: 'a page of items', schema: searchPage } },
     handler: async ({ res, query, caller }) => {
-      const { items, total } = await searchItems(orm.em, caller, query);
-      res.json({ items: items.map(presentItem), total, limit: query.limit, offset: query.offset });
+      const { items, total, totalExact } = await searchItems(orm.em, caller, query);
+      res.json({ items: items.map(presentItem), total, totalExact, limit: query.limit, offset: query.offset });
     },
   });
 

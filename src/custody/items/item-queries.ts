@@ -4,6 +4,7 @@ import type { Caller } from '../directory/caller';
 import type { Envelope } from '../ledger/events';
 import type { Category, PhysicalState } from './item-kinds';
 import { formatItemCode } from './item-code';
+import { readItemCode } from './item-code-rules';
 import { ITEM_SELECT, rowToState } from '../ledger/append';
 import type { ItemState } from './projection';
 import { arrayLiteral, type Sql } from '../sql';
@@ -64,15 +65,41 @@ const SORT_COLUMNS: Record<ItemFilters['sort'], string> = {
   state: 'i.state',
 };
 
+/** Sort orders that are unique by themselves: no tie to break. */
+const UNIQUE_SORTS = new Set<ItemFilters['sort']>(['code', 'itemNo']);
+
 const REVIEW_DUE = `i.state <> 'disposed' and i.review_date <= current_date`;
+
+/**
+ * The most a search counts: a broader one says only that it found more (counting every match of a broad
+ * search reads every match, and a centre may hold a million items).
+ */
+export const TOTAL_BOUND = 10_000;
 
 const likePattern = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
-export async function searchItems(
-  em: EntityManager,
-  caller: Caller,
-  f: ItemFilters,
-): Promise<{ items: ItemView[]; total: number }> {
+/**
+ * Conditions that `columns` contain `text`, case-insensitively: `matches`, the ilike that decides, and
+ * `indexed`, which a GIN index on `grams` (custody_grams of the columns) serves. The grams (characters and pairs
+ * of characters, as a two-character Chinese word needs; pg_trgm's trigrams need three) find the candidates; a
+ * text that matches always has them, so `indexed` is implied by `matches` and never needs computing for a row
+ * read from the index: a separate condition, it is the index's own and not a filter of each row.
+ */
+const containing = (grams: string, columns: string[], text: string) => ({
+  matches: { sql: columns.map((c) => `${c} ilike ?`).join(' or '), params: columns.map(() => likePattern(text)) },
+  indexed: { sql: `${grams} @> custody_query_grams(?)`, params: [text] },
+});
+
+export interface SearchQuery {
+  sql: string;
+  params: unknown[];
+}
+
+/**
+ * The two queries of a search: its page, and its matches counted, up to TOTAL_BOUND + 1 (all of them within a
+ * case, which bounds them). Each reads the items through an index: tests/scale.test.ts checks their plans.
+ */
+export function searchQueries(caller: Caller, f: ItemFilters): { page: SearchQuery; count: SearchQuery } {
   const visibility = itemVisibility(caller);
   const where = [visibility.sql];
   const params: unknown[] = [...visibility.params];
@@ -83,9 +110,16 @@ export async function searchItems(
   if (f.caseId) add('i.case_id = ?', f.caseId);
   if (f.state) add('i.state = ?', f.state);
   if (f.category) add('i.category = ?', f.category);
-  if (f.agency) add('a.code = ?', f.agency);
+  if (f.agency) add('i.owning_agency_id = (select id from agencies where code = ?)', f.agency);
   if (f.reviewDue) add(REVIEW_DUE);
-  if (f.caseNumber) add(`c.case_number ilike ?`, likePattern(f.caseNumber));
+  if (f.caseNumber) {
+    const { matches, indexed } = containing('custody_grams(c.case_number)', ['c.case_number'], f.caseNumber);
+    add(
+      `i.case_id in (select c.id from cases c where ${indexed.sql} and (${matches.sql}))`,
+      ...indexed.params,
+      ...matches.params,
+    );
+  }
   if (f.seizedFrom) add('i.seized_at >= ?::timestamptz', f.seizedFrom);
   if (f.seizedTo) add('i.seized_at < ?::timestamptz', f.seizedTo);
   if (f.location) {
@@ -95,27 +129,58 @@ export async function searchItems(
     );
   }
   if (f.q) {
-    const pattern = likePattern(f.q);
-    add(
-      `(i.description ilike ? or i.serial_number ilike ? or i.seal_number ilike ? or i.code = upper(?))`,
-      pattern,
-      pattern,
-      pattern,
+    // The code (typed as people type it) by its own unique index, or the text in the description, serial or seal number.
+    const { matches, indexed } = containing(
+      'custody_grams(i.description, i.serial_number, i.seal_number)',
+      ['i.description', 'i.serial_number', 'i.seal_number'],
       f.q,
     );
+    const reading = readItemCode(f.q);
+    const code = reading.ok ? reading.code : f.q.toUpperCase();
+    add(`(i.code = ? or ${indexed.sql})`, code, ...indexed.params);
+    add(`(i.code = ? or ${matches.sql})`, code, ...matches.params);
   }
   const direction = f.order === 'asc' ? 'asc' : 'desc';
-  const orderBy = SORT_COLUMNS[f.sort]
-    .split(', ')
-    .map((column) => `${column} ${direction}`)
-    .join(', ');
-  const rows = await em.execute<Record<string, unknown>[]>(
-    `select ${VIEW_SELECT}, count(*) over () as "totalCount" from ${VIEW_FROM}
-      where ${where.join(' and ')} order by ${orderBy}, i.id limit ? offset ?`,
-    [...params, f.limit, f.offset],
-  );
-  const total = rows.length ? Number(rows[0]!.totalCount) : 0;
-  return { items: rows.map(toView), total };
+  // Ties broken by the id in the same direction, so that an index on (column, id) reads a page in order.
+  const columns = [...SORT_COLUMNS[f.sort].split(', '), ...(UNIQUE_SORTS.has(f.sort) ? [] : ['i.id'])];
+  const orderBy = columns.map((column) => `${column} ${direction}`).join(', ');
+  const bound = f.caseId ? '' : ` limit ${TOTAL_BOUND + 1}`;
+  return {
+    page: {
+      // The page's ids first, from the items alone, and only then their names: a far page (offset 5,000) is
+      // not 5,050 rows joined to their case, agency, place and holder.
+      sql: `select ${VIEW_SELECT} from ${VIEW_FROM} where i.id in (select i.id from items i where ${where.join(' and ')}
+              order by ${orderBy} limit ? offset ?) order by ${orderBy}`,
+      params: [...params, f.limit, f.offset],
+    },
+    count: {
+      sql: `select count(*)::int as n from (select 1 from items i where ${where.join(' and ')}${bound}) matched`,
+      params,
+    },
+  };
+}
+
+/**
+ * A page of the items the caller may see that match `f`, and how many match: exactly, or (`totalExact`
+ * false) TOTAL_BOUND when more do.
+ */
+export async function searchItems(
+  em: EntityManager,
+  caller: Caller,
+  f: ItemFilters,
+): Promise<{ items: ItemView[]; total: number; totalExact: boolean }> {
+  const { page, count } = searchQueries(caller, f);
+  const rows = await em.execute<Record<string, unknown>[]>(page.sql, page.params);
+  const items = rows.map(toView);
+  // A page short of its limit holds the last of the matches, so it tells how many there are.
+  if (rows.length < f.limit && (rows.length > 0 || f.offset === 0)) {
+    return { items, total: f.offset + rows.length, totalExact: true };
+  }
+  const [counted] = await em.execute<{ n: number }[]>(count.sql, count.params);
+  const n = counted?.n ?? 0;
+  return n > TOTAL_BOUND && !f.caseId
+    ? { items, total: TOTAL_BOUND, totalExact: false }
+    : { items, total: n, totalExact: true };
 }
 
 /** Items by id, in case and item-number order, for documents whose visibility was checked on the document. */
@@ -166,7 +231,6 @@ export async function itemPhotos(
 
 export function presentItem(view: ItemView) {
   const { lastHash, lastSeq, heldByAgencyIds, ...rest } = view;
-  delete (rest as Partial<ItemView> & { totalCount?: unknown }).totalCount;
   return {
     ...rest,
     displayCode: formatItemCode(view.code),

@@ -3710,9 +3710,12 @@ export interface operations {
                             locationCode: string | null;
                             allowedCommands: string[];
                         }[];
+                        /** @description how many items match, or 10000 when more do and totalExact is false */
                         total: number;
                         limit: number;
                         offset: number;
+                        /** @description false when more than 10000 items match: total is then 10000, to be read as "10000+" */
+                        totalExact: boolean;
                     };
                 };
             };
