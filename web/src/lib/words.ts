@@ -18,6 +18,8 @@ export const common = defineWords(
     backHome: '回到首页',
     signOut: '退出登录',
     language: '语言',
+    // A search's total when more match than the server counts (its totalExact is false): 10000 is 1万+.
+    atLeast: (n: number) => (n % 10_000 === 0 ? `${n / 10_000}万+` : `${n.toLocaleString('zh-CN')}+`),
     requestId: '请求编号',
     problem400: '输入有误',
     problem401: '需要重新登录',
@@ -82,6 +84,7 @@ export const common = defineWords(
     backHome: 'Back to the start',
     signOut: 'Sign out',
     language: 'Language',
+    atLeast: (n: number) => `${n.toLocaleString('en')}+`,
     requestId: 'Request id',
     problem400: 'Invalid input',
     problem401: 'Please sign in again',

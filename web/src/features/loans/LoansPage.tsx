@@ -9,6 +9,7 @@ import type { Answer } from '../../lib/api-shapes';
 import { formatTime } from '../../lib/format';
 import { useLang, useWords } from '../../lib/i18n';
 import { tones } from '../../lib/tones';
+import { common } from '../../lib/words';
 import { words } from './words';
 
 /** An item as GET /items lists it; the loan's borrower and due date are in the projection it sends whole. */
@@ -23,6 +24,7 @@ const PAGE_SIZE = 50;
 /** What is out on loan now, the earliest due first: the overdue ones lead. */
 export default function LoansPage() {
   const w = useWords(words);
+  const c = useWords(common);
   const { lang } = useLang();
   const [params, setParams] = useSearchParams();
   const page = Math.max(1, Number(params.get('page')) || 1);
@@ -67,7 +69,7 @@ export default function LoansPage() {
             total: loans.data?.total,
             showSizeChanger: false,
             hideOnSinglePage: true,
-            showTotal: (n) => w.total(n),
+            showTotal: (n) => w.total(loans.data?.totalExact === false ? c.atLeast(n) : n),
             onChange: (next) => setParams(next > 1 ? { page: String(next) } : {}),
           }}
           columns={[

@@ -12,7 +12,7 @@ export const words = defineWords(
     case: '案件',
     agency: '法定保管单位',
     none: '目前没有借出的财物',
-    total: (n: number) => `共 ${n} 件`,
+    total: (n: number | string) => `共 ${n} 件`,
   },
   {
     title: 'Out on loan',
@@ -25,6 +25,6 @@ export const words = defineWords(
     case: 'Case',
     agency: 'Agency with legal custody',
     none: 'No item is out on loan',
-    total: (n: number) => `${n} in all`,
+    total: (n: number | string) => `${n} in all`,
   },
 );

@@ -95,6 +95,7 @@ function CaseItems({ caseNumber, items }: { caseNumber: string; items: DueItem[]
 /** Items whose review date has come, by case, for deciding what becomes of them. */
 export default function ReviewsPage() {
   const w = useWords(words);
+  const c = useWords(common);
   const [params, setParams] = useSearchParams();
   const page = Math.max(1, Number(params.get('page')) || 1);
   const due = useDueItems(PAGE_SIZE, (page - 1) * PAGE_SIZE);
@@ -116,7 +117,7 @@ export default function ReviewsPage() {
           pageSize={PAGE_SIZE}
           total={due.data?.total}
           showSizeChanger={false}
-          showTotal={(n) => w.total(n)}
+          showTotal={(n) => w.total(due.data?.totalExact === false ? c.atLeast(n) : n)}
           onChange={(next) => setParams(next > 1 ? { page: String(next) } : {})}
         />
       )}

@@ -15,7 +15,7 @@ export const words = defineWords(
     hold: '冻结',
     onHold: '冻结中',
     fileDisposal: (n: number) => `为所选财物申请处置（${n}）`,
-    total: (n: number) => `共 ${n} 件`,
+    total: (n: number | string) => `共 ${n} 件`,
     selectItem: (code: string) => `选择财物 ${code}`,
   },
   {
@@ -32,7 +32,7 @@ export const words = defineWords(
     hold: 'Hold',
     onHold: 'On hold',
     fileDisposal: (n: number) => `File a disposal for the chosen items (${n})`,
-    total: (n: number) => `${n} in all`,
+    total: (n: number | string) => `${n} in all`,
     selectItem: (code: string) => `Choose item ${code}`,
   },
 );

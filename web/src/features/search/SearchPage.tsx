@@ -154,7 +154,7 @@ export default function SearchPage() {
             pageSize: PAGE_SIZE,
             total: found.data?.total,
             showSizeChanger: false,
-            showTotal: (n) => w.total(n),
+            showTotal: (n) => w.total(found.data?.totalExact === false ? c.atLeast(n) : n),
             onChange: (next) => {
               const kept = new URLSearchParams(params);
               if (next > 1) kept.set('page', String(next));
