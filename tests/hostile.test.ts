@@ -14,6 +14,8 @@ import { CORRECTABLE } from '../src/custody/items/projection';
  */
 let ctx: TestContext;
 let world: World;
+// Thousands of requests a test: with another test file beside it on two cores, far longer than jest's default.
+jest.setTimeout(180_000);
 let routes: { method: 'get' | 'post' | 'put' | 'delete'; path: string; public: boolean; roles?: string[] }[];
 let itemCode: string;
 /**
