@@ -14,6 +14,9 @@ const envSchema = z.object({
   DATABASE_OWNER_URL: z
     .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
     .optional(),
+  DATABASE_READ_URL: z
+    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
+    .optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   CUSTODY_DATA_DIR: z.string().min(1).default('./data'),
   CUSTODY_PG_PORT: port.default(5433),
@@ -82,6 +85,11 @@ export type Config = Readonly<{
   databaseUrl: string | undefined;
   /** The tables' owner, for migrations, with DATABASE_URL; the server itself connects as DATABASE_URL's role. */
   databaseOwnerUrl: string | undefined;
+  /**
+   * A streaming replica of DATABASE_URL's database, for the reads that may lag: searches, reports, proofs,
+   * verification (docs/operations.md, "Read replica"). Absent: every read goes to the primary.
+   */
+  databaseReadUrl: string | undefined;
   dbPoolMax: number;
   dataDir: string;
   embeddedPgPort: number;
@@ -135,6 +143,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       'invalid configuration: DATABASE_OWNER_URL: needs DATABASE_URL (the embedded database sets up its roles itself)',
     );
   }
+  if (e.DATABASE_READ_URL && !e.DATABASE_URL) {
+    throw new ConfigError(
+      'invalid configuration: DATABASE_READ_URL: needs DATABASE_URL (a replica is of an external primary, not of the embedded database)',
+    );
+  }
   if (e.MQTT_TLS_PORT && (!e.MQTT_TLS_CERT || !e.MQTT_TLS_KEY)) {
     throw new ConfigError('invalid configuration: MQTT_TLS_PORT: needs MQTT_TLS_CERT and MQTT_TLS_KEY (PEM files)');
   }
@@ -143,6 +156,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.HOST,
     databaseUrl: e.DATABASE_URL,
     databaseOwnerUrl: e.DATABASE_OWNER_URL,
+    databaseReadUrl: e.DATABASE_READ_URL,
     dbPoolMax: e.DB_POOL_MAX,
     dataDir: path.resolve(e.CUSTODY_DATA_DIR),
     embeddedPgPort: e.CUSTODY_PG_PORT,

@@ -112,7 +112,7 @@ async function main(): Promise<void> {
   // The ledger verifies itself every so often (a day by default) from the last verified checkpoint; a
   // failure raises an alert. Looked at hourly at most, so that a restart does not put the next one off.
   const selfCheck = () =>
-    verifyWhenDue(orm.em.fork(), config.verifyIntervalSeconds, ledger.signer)
+    verifyWhenDue(orm.em.fork(), config.verifyIntervalSeconds, ledger.signer, runtime.readOrm.em.fork())
       .then((result) => {
         if (!result) return;
         const { ok, since, size, eventsChecked, failure } = result;
@@ -179,6 +179,7 @@ async function main(): Promise<void> {
 
   const app = createApp({
     orm,
+    readOrm: runtime.readOrm,
     config,
     logger,
     tokens: { secret: jwtSecret, ttlSeconds: config.tokenTtlSeconds },
@@ -189,7 +190,15 @@ async function main(): Promise<void> {
     changes,
   });
   const server = await listen(app, config);
-  logger.info({ host: config.host, port: config.port, embeddedDatabase: !config.databaseUrl }, 'custody API listening');
+  logger.info(
+    {
+      host: config.host,
+      port: config.port,
+      embeddedDatabase: !config.databaseUrl,
+      readReplica: Boolean(config.databaseReadUrl),
+    },
+    'custody API listening',
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,13 +1,15 @@
 import path from 'node:path';
-import type { MikroORM } from '@mikro-orm/postgresql';
+import { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { startEmbeddedPostgres, type Database } from './database';
 import { connectedRole, grantServerPrivileges } from './database-role';
-import { initOrm, migrate } from './orm';
+import { initOrm, migrate, ormConfig } from './orm';
 
 export interface Runtime {
   orm: MikroORM;
+  /** For the reads that may lag (DATABASE_READ_URL's replica); the primary's `orm` itself when there is none. */
+  readOrm: MikroORM;
   /** The server's connection URL, with credentials: never log it. */
   url: string;
   close(): Promise<void>;
@@ -38,6 +40,25 @@ async function migrateAsOwner(database: Database, serverRole: string, logger: Lo
   }
 }
 
+/**
+ * The replica's ORM, named `replica` so that a request holds a context of each (RequestContext keeps one
+ * EntityManager per name). It only reads: no migrations, no grants; the roles are the primary's, replicated.
+ */
+async function openReplica(url: string, config: Config, logger: Logger): Promise<MikroORM> {
+  const replica = await MikroORM.init({
+    ...ormConfig({ url, poolMax: config.dbPoolMax, logger }),
+    contextName: 'replica',
+  });
+  try {
+    const [row] = await replica.em.fork().execute<{ standby: boolean }[]>('select pg_is_in_recovery() as standby');
+    if (!row?.standby) logger.warn('DATABASE_READ_URL is not a standby: reads meant for a replica go to a primary');
+  } catch (err) {
+    await replica.close(true);
+    throw err;
+  }
+  return replica;
+}
+
 /** Database (embedded unless DATABASE_URL is set) → migrations as the owner → the server's ORM, as its own role. */
 export async function openRuntime(config: Config, logger: Logger): Promise<Runtime> {
   const database: Database = config.databaseUrl
@@ -59,10 +80,22 @@ export async function openRuntime(config: Config, logger: Logger): Promise<Runti
     throw err;
   }
   const server = orm;
+  let replica = server;
+  if (config.databaseReadUrl) {
+    try {
+      replica = await openReplica(config.databaseReadUrl, config, logger);
+    } catch (err) {
+      await server.close(true);
+      await database.stop();
+      throw err;
+    }
+  }
   return {
     orm: server,
+    readOrm: replica,
     url: database.url,
     close: async () => {
+      if (replica !== server) await replica.close(true);
       await server.close(true);
       await database.stop();
     },

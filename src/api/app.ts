@@ -104,7 +104,9 @@ export function createApp(deps: AppDeps): Express {
     res.json(openApi);
   });
 
-  app.use('/api/v1', (_req, _res, next) => RequestContext.create(orm.em, next), api.router);
+  // A context of each ORM (they have names of their own): the primary's, and the replica's when there is one.
+  const contexts = deps.readOrm && deps.readOrm !== orm ? [orm.em, deps.readOrm.em] : orm.em;
+  app.use('/api/v1', (_req, _res, next) => RequestContext.create(contexts, next), api.router);
 
   app.use('/api', (req, res) => {
     sendProblem(req, res, 404, 'no-such-route', `there is no route ${req.method} ${req.originalUrl.split('?')[0]}`);

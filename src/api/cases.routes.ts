@@ -4,7 +4,7 @@ import { createCase, findVisibleCase, listCases, registerItems } from '../custod
 import { findItemView, presentItem } from '../custody/items/item-queries';
 import { pageOf, uuidParam } from './common.schemas';
 import { caseListQuery, itemSchema, newCaseBody, registerItemsBody } from './custody.schemas';
-import type { AppDeps } from './deps';
+import { laggingReads, type AppDeps } from './deps';
 import type { Api } from './route';
 
 const caseSchema = z.object({
@@ -27,7 +27,8 @@ const presentCase = (c: Case) => ({
   createdAt: c.createdAt.toISOString(),
 });
 
-export function caseRoutes(api: Api, { orm }: AppDeps): void {
+export function caseRoutes(api: Api, deps: AppDeps): void {
+  const { orm } = deps;
   api.add({
     method: 'post',
     path: '/cases',
@@ -51,7 +52,8 @@ export function caseRoutes(api: Api, { orm }: AppDeps): void {
     query: caseListQuery,
     responses: { 200: { description: 'a page of cases', schema: pageOf(caseSchema) } },
     handler: async ({ res, query, caller }) => {
-      const { cases, total } = await listCases(orm.em, caller, query);
+      // A search: from the replica, when there is one (a case just opened is read by its id, on the primary).
+      const { cases, total } = await listCases(laggingReads(deps), caller, query);
       res.json({
         items: cases.map(presentCase),
         total,

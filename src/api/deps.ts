@@ -13,6 +13,12 @@ import type { TokenSettings } from './auth';
 /** What the HTTP layer needs, passed in by main.ts or by a test: no globals, no container. */
 export interface AppDeps {
   orm: MikroORM;
+  /**
+   * For the reads that may lag behind the last commit (searches, reports, proofs, verification): a streaming
+   * replica's ORM, or `orm` itself (the default). Nothing that writes, nor a read that must see the caller's
+   * own last write, uses it (docs/operations.md, "Read replica").
+   */
+  readOrm?: MikroORM;
   config: Config;
   logger: Logger;
   tokens: TokenSettings;
@@ -32,3 +38,6 @@ export interface AppDeps {
   /** Sign-in throttling; the default policy when absent. */
   loginThrottle?: ThrottlePolicy;
 }
+
+/** The EntityManager, in the request's context, of the reads that may lag: the replica's, else the primary's. */
+export const laggingReads = ({ orm, readOrm }: Pick<AppDeps, 'orm' | 'readOrm'>) => (readOrm ?? orm).em;

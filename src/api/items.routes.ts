@@ -54,7 +54,7 @@ import {
   returnBody,
   reviewDateBody,
 } from './custody.schemas';
-import type { AppDeps } from './deps';
+import { laggingReads, type AppDeps } from './deps';
 import type { Api } from './route';
 import { confirmSecondPerson } from './second-person';
 
@@ -73,7 +73,8 @@ const commandResult = z.object({
   event: z.object({ index: z.number().int(), type: z.string(), leafHash: z.string() }),
 });
 
-export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }: AppDeps): void {
+export function itemRoutes(api: Api, deps: AppDeps): void {
+  const { orm, config, loginThrottle, placements } = deps;
   const attachmentsDir = `${config.dataDir}/attachments`;
 
   const confirm = async (req: Request, who: string, given: z.infer<typeof credentials> | undefined) =>
@@ -100,7 +101,8 @@ export function itemRoutes(api: Api, { orm, config, loginThrottle, placements }:
     query: itemListQuery,
     responses: { 200: { description: 'a page of items', schema: searchPage } },
     handler: async ({ res, query, caller }) => {
-      const { items, total, totalExact } = await searchItems(orm.em, caller, query);
+      // From the replica, when there is one: a search may lag; an item just registered is read by its code.
+      const { items, total, totalExact } = await searchItems(laggingReads(deps), caller, query);
       res.json({ items: items.map(presentItem), total, totalExact, limit: query.limit, offset: query.offset });
     },
   });

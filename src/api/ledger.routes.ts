@@ -9,7 +9,7 @@ import type { VerifyResult } from '../custody/ledger/verify/verify';
 import { NotFoundError } from '../errors';
 import { pageOf, pageQuery, uuidParam } from './common.schemas';
 import { alertListQuery, requiredNoteBody } from './custody.schemas';
-import type { AppDeps } from './deps';
+import { laggingReads, type AppDeps } from './deps';
 import type { Api } from './route';
 
 const verifySchema = z.object({
@@ -68,7 +68,10 @@ const verifyQuery = z.object({
     ),
 });
 
-export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
+export function ledgerRoutes(api: Api, deps: AppDeps): void {
+  const { orm, ledger } = deps;
+  // A verification reads the whole ledger (or all that is new) from the replica; its record goes to the primary.
+  const replica = () => laggingReads(deps);
   /** The result, with the code of the item it names: the code is what people read and search. */
   const present = async (result: VerifyResult) => {
     if (!result.failure?.itemId) return { ...result, failure: result.failure && { ...result.failure, itemCode: null } };
@@ -91,7 +94,7 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
         requestedBy: caller.id,
         logKey: ledger.signer,
       } as const;
-      res.json(await present(await runVerification(orm.em, run)));
+      res.json(await present(await runVerification(orm.em, run, replica())));
     },
   });
 
@@ -109,18 +112,22 @@ export function ledgerRoutes(api: Api, { orm, ledger }: AppDeps): void {
       const send = (event: string, data: unknown) => res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
       let sent = 0;
       try {
-        const result = await runVerification(orm.em, {
-          from: query.since ?? 'all',
-          trigger: 'request',
-          requestedBy: caller.id,
-          logKey: ledger.signer,
-          // A browser needs a few updates a second, not one per chunk.
-          onProgress: (checked, total) => {
-            if (Date.now() - sent < PROGRESS_EVERY_MS) return;
-            sent = Date.now();
-            send('progress', { checked, total });
+        const result = await runVerification(
+          orm.em,
+          {
+            from: query.since ?? 'all',
+            trigger: 'request',
+            requestedBy: caller.id,
+            logKey: ledger.signer,
+            // A browser needs a few updates a second, not one per chunk.
+            onProgress: (checked, total) => {
+              if (Date.now() - sent < PROGRESS_EVERY_MS) return;
+              sent = Date.now();
+              send('progress', { checked, total });
+            },
           },
-        });
+          replica(),
+        );
         send('result', await present(result));
       } catch (err) {
         // The answer has begun: a failure can only be told as an event of the stream.

@@ -9,6 +9,7 @@ import {
   searchItems,
 } from '../custody/items/item-queries';
 import { canSeeItem } from '../custody/items/access';
+import { historyReader } from '../custody/ledger/history-reader';
 import { handoverSignatures, readSignature, type Signer } from '../custody/items/handover-signatures';
 import { Handover } from '../custody/items/records.entity';
 import { findVisibleRequest } from '../custody/items/requests';
@@ -22,7 +23,7 @@ import { itemReportAccess, recordReportAccess, reportFrame as frame } from '../r
 import { csv, renderTableReport } from '../reports/table-report';
 import { uuidParam } from './common.schemas';
 import { itemCodeParam } from './custody.schemas';
-import type { AppDeps } from './deps';
+import { laggingReads, type AppDeps } from './deps';
 import type { Api } from './route';
 
 const langQuery = z.object({ lang: z.enum(LANGS).default('zh') });
@@ -37,8 +38,12 @@ const accessSchema = z.object({
   displayName: z.string(),
 });
 
-export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
+export function reportRoutes(api: Api, deps: AppDeps): void {
+  const { orm, config, ledger } = deps;
   const attachmentsDir = `${config.dataDir}/attachments`;
+  // Reports of many rows read from the replica; the item or case is found, and the access recorded, on the
+  // primary (a receipt or a slip, printed just after its hand-over or request, reads the primary throughout).
+  const replica = () => laggingReads(deps);
 
   api.add({
     method: 'get',
@@ -57,7 +62,7 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
         format: params.format,
         itemId: item.id,
       });
-      const data = await loadHistory(orm.em, item, ledger, attachmentsDir);
+      const data = await loadHistory(await historyReader(orm.em, replica(), item), item, ledger, attachmentsDir);
       const filename = `history-${item.code}.${params.format}`;
       res.setHeader('Content-Disposition', `inline; filename="${filename}"`);
       res.setHeader('X-Report-Id', reportId);
@@ -140,14 +145,14 @@ export function reportRoutes(api: Api, { orm, config, ledger }: AppDeps): void {
         format: params.format,
         caseId: found.id,
       });
-      const { items } = await searchItems(orm.em, caller, {
+      const { items } = await searchItems(replica(), caller, {
         caseId: found.id,
         sort: 'itemNo',
         order: 'asc',
         limit: 10_000,
         offset: 0,
       });
-      const lastEvents = await Promise.all(items.map((i) => itemEvents(orm.em, i.id, 1, i.lastSeq - 1)));
+      const lastEvents = await Promise.all(items.map((i) => itemEvents(replica(), i.id, 1, i.lastSeq - 1)));
       const inventory = items.map((item, n) => {
         const last = lastEvents[n]![0];
         return { item, last: last && { type: last.type, recordedAt: last.envelope.recordedAt } };

@@ -1,3 +1,4 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import {
   addCosignature,
@@ -11,11 +12,12 @@ import { findItemView } from '../custody/items/item-queries';
 import { consistencyProof, inclusionProof } from '../custody/ledger/merkle';
 import { formatVerifierKey } from '../custody/ledger/note';
 import { buildProofBundle } from '../custody/ledger/proof-bundle';
+import { historyReader } from '../custody/ledger/history-reader';
 import { ledgerRangeRoot } from '../custody/ledger/tree-store';
 import { NotFoundError, UnprocessableError } from '../errors';
 import { recordReportAccess } from '../reports/report-access';
 import { itemCodeParam } from './custody.schemas';
-import type { AppDeps } from './deps';
+import { laggingReads, type AppDeps } from './deps';
 import type { Api } from './route';
 
 const checkpointSchema = z.object({
@@ -32,17 +34,21 @@ const present = (c: Checkpoint) => ({
 });
 const hashes = (list: Buffer[]) => list.map((h) => h.toString('base64'));
 
-async function treeSize(orm: AppDeps['orm']): Promise<number> {
-  const [head] = await orm.em.execute<{ size: string }[]>('select size from ledger_head');
+async function treeSize(em: EntityManager): Promise<number> {
+  const [head] = await em.execute<{ size: string }[]>('select size from ledger_head');
   return Number(head!.size);
 }
 
 /**
  * What lets outsiders check the ledger without trusting the server: the public key, signed checkpoints,
  * proofs, cosignatures from witnesses. Checkpoints and proofs are public (hashes and sizes only, as in
- * Certificate Transparency); the events themselves need a token.
+ * Certificate Transparency); the events themselves need a token. What they read comes from the replica, when
+ * there is one, all of it from the same one: a checkpoint and the proofs against it then agree, if a little
+ * behind the primary; signing and cosigning write to the primary.
  */
-export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
+export function transparencyRoutes(api: Api, deps: AppDeps): void {
+  const { orm, ledger } = deps;
+  const replica = () => laggingReads(deps);
   api.add({
     method: 'get',
     path: '/ledger/key',
@@ -81,7 +87,7 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
     access: 'public',
     responses: { 200: { description: 'the checkpoint', schema: checkpointSchema } },
     handler: async ({ res }) => {
-      const latest = await latestCheckpoint(orm.em);
+      const latest = await latestCheckpoint(replica());
       if (!latest) throw new NotFoundError('no checkpoint has been signed yet: the ledger is empty');
       res.json(present(latest));
     },
@@ -121,10 +127,10 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
     },
     handler: async ({ res, query }) => {
       if (query.size !== undefined) {
-        res.json(present(await checkpointCovering(orm.em, query.size)));
+        res.json(present(await checkpointCovering(replica(), query.size)));
         return;
       }
-      res.json({ items: (await listCheckpoints(orm.em, query.after, query.limit)).map(present) });
+      res.json({ items: (await listCheckpoints(replica(), query.after, query.limit)).map(present) });
     },
   });
 
@@ -142,13 +148,13 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
       },
     },
     handler: async ({ res, query }) => {
-      if (query.from > query.to || query.to > (await treeSize(orm))) {
+      if (query.from > query.to || query.to > (await treeSize(replica()))) {
         throw new UnprocessableError(`sizes must satisfy 1 ≤ from ≤ to ≤ the tree size`);
       }
       res.json({
         from: query.from,
         to: query.to,
-        hashes: hashes(await consistencyProof(ledgerRangeRoot(orm.em), query.from, query.to)),
+        hashes: hashes(await consistencyProof(ledgerRangeRoot(replica()), query.from, query.to)),
       });
     },
   });
@@ -167,13 +173,13 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
       },
     },
     handler: async ({ res, query }) => {
-      if (query.index >= query.size || query.size > (await treeSize(orm))) {
+      if (query.index >= query.size || query.size > (await treeSize(replica()))) {
         throw new UnprocessableError('index must be below size, and size at most the tree size');
       }
       res.json({
         index: query.index,
         size: query.size,
-        hashes: hashes(await inclusionProof(ledgerRangeRoot(orm.em), query.size, query.index)),
+        hashes: hashes(await inclusionProof(ledgerRangeRoot(replica()), query.size, query.index)),
       });
     },
   });
@@ -209,7 +215,7 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
       },
     },
     handler: async ({ res, query }) => {
-      const rows = await orm.em.execute<{ idx: string; canonical: string }[]>(
+      const rows = await replica().execute<{ idx: string; canonical: string }[]>(
         'select idx, canonical from ledger_events where idx > ? order by idx limit ?',
         [query.after, query.limit],
       );
@@ -230,7 +236,7 @@ export function transparencyRoutes(api: Api, { orm, ledger }: AppDeps): void {
       const item = await findItemView(orm.em, caller, params.code);
       await recordReportAccess(orm.em, caller, { kind: 'proof', format: 'json', itemId: item.id });
       res.setHeader('Content-Disposition', `attachment; filename="proof-${item.code}.json"`);
-      res.json(await buildProofBundle(orm.em, item, ledger));
+      res.json(await buildProofBundle(await historyReader(orm.em, replica(), item), item, ledger));
     },
   });
 }

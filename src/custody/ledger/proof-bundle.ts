@@ -5,15 +5,18 @@ import type { ItemState } from '../items/projection';
 import { ledgerRangeRoot } from './tree-store';
 import { BUNDLE_FORMAT, type ProofBundle } from '../../verifier/verify-bundle';
 
-/** Builds the bundle, signing a checkpoint first if the item's latest event is not yet in one. */
+/**
+ * Builds the bundle of the item's events up to `item.lastSeq` (the state the caller was shown, even when
+ * another event has been appended since), signing a checkpoint first if the last of them is not yet in one.
+ */
 export async function buildProofBundle(
   em: EntityManager,
   item: ItemState,
   signing: CheckpointSigner,
 ): Promise<ProofBundle> {
   const events = await em.execute<{ idx: string; canonical: string }[]>(
-    'select idx, canonical from ledger_events where item_id = ? order by item_seq',
-    [item.id],
+    'select idx, canonical from ledger_events where item_id = ? and item_seq <= ? order by item_seq',
+    [item.id, item.lastSeq],
   );
   const latest = Number(events.at(-1)!.idx);
   const signed = await latestCheckpoint(em);

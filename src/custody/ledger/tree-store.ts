@@ -3,6 +3,9 @@ import { nodeHash, rootOf, type RangeRoot } from './merkle';
 
 export const TILE = 256;
 
+/** SQLSTATE of a write refused by a read-only transaction, which every transaction on a standby is. */
+const READ_ONLY_TRANSACTION = '25006';
+
 const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
 
 /**
@@ -12,6 +15,17 @@ const isPowerOfTwo = (n: number) => n > 0 && (n & (n - 1)) === 0;
  */
 export function ledgerRangeRoot(em: EntityManager): RangeRoot {
   const memo = new Map<string, Buffer>();
+  // On a hot standby (a read replica) nothing can be written: its tiles are computed, and kept by the
+  // primary when it computes them in turn.
+  let keep = true;
+  const keepTile = (tile: number, root: Buffer) =>
+    em.execute('insert into merkle_tiles (tile, root) values (?, ?) on conflict do nothing', [tile, root]).then(
+      () => undefined,
+      (err: { code?: string }) => {
+        if (err.code !== READ_ONLY_TRANSACTION) throw err;
+        keep = false;
+      },
+    );
 
   const leaves = async (start: number, end: number): Promise<Buffer[]> => {
     const rows = await em.execute<{ leaf_hash: Buffer }[]>(
@@ -34,7 +48,7 @@ export function ledgerRangeRoot(em: EntityManager): RangeRoot {
       let root = known.get(tile);
       if (!root) {
         root = rootOf(await leaves(tile * TILE, (tile + 1) * TILE));
-        await em.execute('insert into merkle_tiles (tile, root) values (?, ?) on conflict do nothing', [tile, root]);
+        if (keep) await keepTile(tile, root);
       }
       roots.push(root);
     }

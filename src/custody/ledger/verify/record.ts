@@ -30,16 +30,29 @@ const failureMessage = ({ since, failure }: VerifyResult) =>
   `the ledger's ${since === null ? 'full verification' : `verification since checkpoint ${since}`} failed` +
   `${failure!.index === null ? '' : ` at event ${failure!.index}`}: ${failure!.reason}`;
 
+/** Whether `em` holds the signed checkpoint of this size (a replica may not have replayed it yet). */
+async function holdsCheckpoint(em: EntityManager, size: number): Promise<boolean> {
+  return (await em.execute('select 1 from checkpoints where size = ?', [size])).length > 0;
+}
+
 /**
  * Verifies the ledger (incrementally when asked and a passing verification has ended at a checkpoint; in
  * full otherwise) and records the run. A failure also raises an alert, one open at a time, for the centre's
- * staff and inspectors to see at once.
+ * staff and inspectors to see at once. `reader` (a read replica, say) is where the ledger is read; it MAY lag,
+ * and then verifies an earlier tree, as its size says. The record and the alert are written through `em`
+ * (the primary), and so is where the last verification ended read from.
  */
-export async function runVerification(em: EntityManager, run: VerificationRun): Promise<VerifyResult> {
+export async function runVerification(
+  em: EntityManager,
+  run: VerificationRun,
+  reader: EntityManager = em,
+): Promise<VerifyResult> {
   const startedAt = new Date().toISOString();
   const since = run.from === 'last' ? await lastVerifiedCheckpoint(em) : null;
   const options = { logKey: run.logKey, onProgress: run.onProgress };
-  const result = since === null ? await verifyLedger(em, options) : await verifySince(em, since, options);
+  // A replica still short of that checkpoint would report it missing, as if the ledger had lost it.
+  const source = since !== null && reader !== em && !(await holdsCheckpoint(reader, since)) ? em : reader;
+  const result = since === null ? await verifyLedger(source, options) : await verifySince(source, since, options);
   await em.fork().transactional(async (tx) => {
     await tx.execute(
       `insert into ledger_verifications (trigger, requested_by, since, size, events_checked, items_checked, ok,
@@ -72,12 +85,13 @@ export async function runVerification(em: EntityManager, run: VerificationRun): 
 /**
  * The periodic verification, from the last verified checkpoint, when none has run for `intervalSeconds`:
  * with several instances, one runs it (a session advisory lock) and the others find it done. Resolves with
- * its result, or null when it was not due here.
+ * its result, or null when it was not due here. `reader`, as runVerification's.
  */
 export async function verifyWhenDue(
   em: EntityManager,
   intervalSeconds: number,
   logKey: VerifierKey | undefined,
+  reader: EntityManager = em,
 ): Promise<VerifyResult | null> {
   return withPgConnection(em, async (client) => {
     const { rows } = await client.query<{ ok: boolean }>(`select pg_try_advisory_lock(${DUE_LOCK}) as ok`);
@@ -88,7 +102,7 @@ export async function verifyWhenDue(
            from ledger_verifications where trigger = 'daily' order by id desc limit 1`,
       );
       if (last[0] && last[0].age < intervalSeconds) return null;
-      return await runVerification(em, { from: 'last', trigger: 'daily', logKey });
+      return await runVerification(em, { from: 'last', trigger: 'daily', logKey }, reader);
     } finally {
       await client.query(`select pg_advisory_unlock(${DUE_LOCK})`);
     }
