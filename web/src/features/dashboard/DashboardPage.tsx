@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { Card, Col, Flex, Row, Spin, Statistic, Typography } from 'antd';
-import { lazy, Suspense, useCallback, useEffect, useId, useMemo, useState } from 'react';
+import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { PageTitle } from '../../components/PageTitle';
 import { ProblemAlert } from '../../components/ProblemAlert';
@@ -9,6 +9,7 @@ import { queryClient } from '../../lib/query';
 import { formatTime } from '../../lib/format';
 import { useLang, useWords } from '../../lib/i18n';
 import { common } from '../../lib/words';
+import { Chart } from './Chart';
 import { agencyChart, alertChart, stateChart, weeklyChart, zoneChart, type ChartSpec, type Dashboard } from './charts';
 import { DataTable } from './DataTable';
 import { words } from './words';
@@ -29,12 +30,10 @@ const dashboardQuery = () => {
 };
 
 // The numbers are asked for as soon as this page's code arrives, which main.tsx loads beside the app's own
-// when the dashboard is opened, rather than after the layout has been drawn; and ECharts, most of the page's
-// code, loads beside them from here instead of holding this module (and so the numbers) back.
+// when the dashboard is opened (ECharts with it), rather than after the layout has been drawn. ECharts is
+// not loaded lazily from here: a chart that suspended would be shown only after React's pause before it
+// replaces a fallback (300 ms), longer than the code takes to arrive.
 void queryClient.prefetchQuery(dashboardQuery());
-const chartCode = import('./Chart');
-chartCode.catch(() => undefined); // a failure is the chart's to show, when it is drawn
-const Chart = lazy(() => chartCode.then(({ Chart }) => ({ default: Chart })));
 
 /** Whether the window is a phone's width, known at the first render (the charts are drawn once, not twice). */
 function useNarrow(): boolean {
@@ -86,16 +85,14 @@ function ChartCard({ spec, onDrawn, empty }: { spec: ChartSpec; onDrawn: (key: s
           <Typography.Text type="secondary">{empty}</Typography.Text>
         ) : (
           <>
-            <Suspense fallback={<div style={{ height: spec.height }} />}>
-              <Chart
-                option={spec.option}
-                height={spec.height}
-                categoryAxis={spec.categoryAxis}
-                onPick={pick}
-                onDrawn={drawn}
-                testId={`chart-${key}`}
-              />
-            </Suspense>
+            <Chart
+              option={spec.option}
+              height={spec.height}
+              categoryAxis={spec.categoryAxis}
+              onPick={pick}
+              onDrawn={drawn}
+              testId={`chart-${key}`}
+            />
             <DataTable caption={spec.title} columns={spec.columns} rows={spec.rows} />
           </>
         )}
