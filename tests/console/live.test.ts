@@ -172,3 +172,29 @@ test('the scan station shows what the fixed scanner at its place scans, as it is
   await screenshot(station, 'scan-station-fixed');
   await expectAccessible(station);
 });
+
+test('a burst of 300 alerts costs an open page a few reads, not one a change, and shows the newest', async () => {
+  const { world } = c;
+  const warehouse = await page('warehouse', '/alerts');
+  const reads: string[] = [];
+  warehouse.on('request', (request) => {
+    if (/\/api\/v1\/(me\/waiting|alerts)\b/.test(request.url())) reads.push(request.url());
+  });
+  // As the morning's sweep raises them: many alerts in one commit, each a change of its own.
+  await c.ctx.orm.em.fork().execute(
+    `insert into alerts (id, kind, message, location_id)
+     select gen_random_uuid(), 'temperature', 'burst ' || n, (select id from locations where code = ?)
+       from generate_series(1, 300) n`,
+    [world.loc('LOCKER')],
+  );
+  const newest = warehouse
+    .getByTestId('live-alerts')
+    .getByRole('alert')
+    .filter({ hasText: /burst \d+/ });
+  await newest.first().waitFor({ timeout: 10_000 });
+  await expect(newest.count()).resolves.toBeLessThanOrEqual(3);
+  // The reads the burst caused have been made once the bell counts it.
+  await bellSays(warehouse, /99\+|待办 \d{3,} 项|\d{3,} waiting/);
+  expect(reads.length).toBeGreaterThan(0);
+  expect(reads.length).toBeLessThan(20);
+});

@@ -12,6 +12,9 @@ export interface LiveChange {
 }
 
 const STREAM = '/api/v1/changes/stream';
+// Changes are handed on in batches this far apart: a burst (the morning's sweep raising a thousand review
+// alerts) then costs each open list one read and each listening component one render, not one per change.
+const BATCH_MS = 50;
 // After the stream failed for good (the server restarting, a network cut): a new one, from the last id seen.
 const REOPEN_MS = 3000;
 
@@ -45,6 +48,18 @@ export function openLive(queryClient: QueryClient): () => void {
   let lastId: string | undefined;
   let reopen: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
+  let pending: LiveChange[] = [];
+  let flush: ReturnType<typeof setTimeout> | undefined;
+
+  const handOn = () => {
+    flush = undefined;
+    const batch = pending;
+    pending = [];
+    const stale = new Map(batch.flatMap((change) => STALE[change.topic] ?? []).map((key) => [key.join('/'), key]));
+    for (const queryKey of stale.values()) void queryClient.invalidateQueries({ queryKey });
+    // Within one task, React draws what every listener set once.
+    for (const change of batch) listeners.forEach((listener) => listener(change));
+  };
 
   const open = () => {
     source = new EventSource(lastId ? `${STREAM}?after=${encodeURIComponent(lastId)}` : STREAM);
@@ -58,9 +73,8 @@ export function openLive(queryClient: QueryClient): () => void {
     source.addEventListener('change', (event) => {
       const message = event as MessageEvent<string>;
       lastId = message.lastEventId;
-      const change: LiveChange = { ...(JSON.parse(message.data) as LiveChange), id: message.lastEventId };
-      for (const queryKey of STALE[change.topic] ?? []) void queryClient.invalidateQueries({ queryKey });
-      listeners.forEach((listener) => listener(change));
+      pending.push({ ...(JSON.parse(message.data) as LiveChange), id: message.lastEventId });
+      flush ??= setTimeout(handOn, BATCH_MS);
     });
     source.addEventListener('end', (event) => {
       const { reason } = JSON.parse((event as MessageEvent<string>).data) as { reason: string };
@@ -80,6 +94,7 @@ export function openLive(queryClient: QueryClient): () => void {
   return () => {
     closed = true;
     clearTimeout(reopen);
+    clearTimeout(flush);
     source?.close();
     setConnected(false);
   };
