@@ -3,15 +3,21 @@ import type { ComponentType } from 'react';
 /**
  * The console's pages by path. Every page loads its code when first opened (the menu's layout too), so that
  * the sign-in page and the scan station stay small. This module imports nothing else: the entry point uses
- * it to start loading the opened page's code beside the app's own, instead of after it (routes.tsx builds the
- * router from the same table).
+ * it to start loading the opened page's code (and the data it needs first) beside the app's own, instead of
+ * after it (routes.tsx builds the router from the same table).
  */
 export interface Page {
   /** Relative to the parent's, `:name` for a parameter, `*` for anything else; absent for the index page. */
   path?: string;
   load: () => Promise<{ default: ComponentType }>;
+  /** An API address whose answer the page needs first: the entry point asks for it beside the page's code. */
+  early?: () => string;
   children?: Page[];
 }
+
+/** The dashboard's numbers in the user's own time zone, whose Mondays start its weeks. */
+export const dashboardData = () =>
+  `/api/v1/dashboard?${new URLSearchParams({ timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone })}`;
 
 export const pages: Page[] = [
   { path: '/sign-in', load: () => import('../features/auth/SignInPage') },
@@ -21,7 +27,7 @@ export const pages: Page[] = [
     load: () => import('./Layout'),
     children: [
       { load: () => import('./Home') },
-      { path: 'dashboard', load: () => import('../features/dashboard/DashboardPage') },
+      { path: 'dashboard', load: () => import('../features/dashboard/DashboardPage'), early: dashboardData },
       { path: 'cases', load: () => import('../features/cases/CasesPage') },
       { path: 'cases/:id', load: () => import('../features/cases/CasePage') },
       { path: 'cases/:id/register', load: () => import('../features/items/RegisterItemsPage') },

@@ -4,7 +4,9 @@ import { useCallback, useEffect, useId, useMemo, useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 import { PageTitle } from '../../components/PageTitle';
 import { ProblemAlert } from '../../components/ProblemAlert';
+import { dashboardData } from '../../app/pages';
 import { api, ok } from '../../lib/api';
+import { earlyAnswer } from '../../lib/early';
 import { queryClient } from '../../lib/query';
 import { formatTime } from '../../lib/format';
 import { useLang, useWords } from '../../lib/i18n';
@@ -19,17 +21,19 @@ const REFRESH_MS = 60_000;
 const PHONE = '(max-width: 767.98px)';
 
 // Weeks start on the user's own Mondays, and a week's seizures open as the search's days, in this zone too.
+// The first answer is the one main.tsx asked for as the page opened, when it came.
 const dashboardQuery = () => {
   const timeZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
   return {
     queryKey: ['dashboard', timeZone],
-    queryFn: () => ok(api.GET('/dashboard', { params: { query: { timeZone } } })),
+    queryFn: async () =>
+      (await earlyAnswer<Dashboard>(dashboardData())) ?? ok(api.GET('/dashboard', { params: { query: { timeZone } } })),
     // Fresh for as long as between two refreshes: the page opened just after the early fetch uses its answer.
     staleTime: REFRESH_MS,
   };
 };
 
-// The numbers are asked for as soon as this page's code arrives, which main.tsx loads beside the app's own
+// The numbers are taken as soon as this page's code arrives, which main.tsx loads beside the app's own
 // when the dashboard is opened (ECharts with it), rather than after the layout has been drawn. ECharts is
 // not loaded lazily from here: a chart that suspended would be shown only after React's pause before it
 // replaces a fallback (300 ms), longer than the code takes to arrive.
