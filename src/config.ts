@@ -1,22 +1,28 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { passwordWeakness } from './custody/directory/password-policy';
+import { DatabaseUrlError, parseDatabaseUrl } from './database-url';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const port = z.coerce.number().int().min(1).max(65535);
 const booleanish = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+// libpq's form, several hosts included (`h1:5432,h2:5432`), which z.url refuses: checked as it will be read.
+const postgresUrl = z.string().superRefine((url, ctx) => {
+  try {
+    parseDatabaseUrl(url);
+  } catch (err) {
+    if (!(err instanceof DatabaseUrlError)) throw err;
+    ctx.addIssue({ code: 'custom', message: err.message });
+  }
+});
 
 const envSchema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('127.0.0.1'),
-  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' }).optional(),
-  DATABASE_OWNER_URL: z
-    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
-    .optional(),
-  DATABASE_READ_URL: z
-    .url({ protocol: /^postgres(ql)?$/, error: 'must be a postgres:// or postgresql:// URL' })
-    .optional(),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_OWNER_URL: postgresUrl.optional(),
+  DATABASE_READ_URL: postgresUrl.optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
   CUSTODY_DATA_DIR: z.string().min(1).default('./data'),
   CUSTODY_PG_PORT: port.default(5433),
@@ -82,6 +88,7 @@ const envSchema = z.object({
 export type Config = Readonly<{
   port: number;
   host: string;
+  /** The server's PostgreSQL: one host, or several (libpq's form), tried in order (docs/operations.md, "Failover"). */
   databaseUrl: string | undefined;
   /** The tables' owner, for migrations, with DATABASE_URL; the server itself connects as DATABASE_URL's role. */
   databaseOwnerUrl: string | undefined;

@@ -1,5 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
+import { connectClient } from './database-connect';
 
 export interface ListenerEvents {
   /** A notification on one of the channels (sent at its transaction's COMMIT). */
@@ -36,7 +37,14 @@ export class DatabaseListener {
 
   /** Resolves once listening, or once it could not (the database down: it tries again then too). */
   async start(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.url, application_name: this.name, keepAlive: true });
+    let client: pg.Client;
+    try {
+      // With several hosts in the URL, the first that accepts writes: the primary, whose commits notify.
+      client = await connectClient(this.url, { application_name: this.name, keepAlive: true });
+    } catch {
+      this.retryLater();
+      return;
+    }
     let gone = false;
     const lost = (err?: Error) => {
       if (gone) return;
@@ -47,19 +55,12 @@ export class DatabaseListener {
         this.events.down(err);
       }
       void client.end().catch(() => undefined);
-      if (!this.closed && !this.reconnect) {
-        this.reconnect = setTimeout(() => {
-          this.reconnect = null;
-          void this.start();
-        }, this.reconnectMs);
-        this.reconnect.unref();
-      }
+      this.retryLater();
     };
     client.on('error', lost);
     client.on('end', () => lost());
     client.on('notification', (message) => this.events.notification(message.channel, message.payload ?? ''));
     try {
-      await client.connect();
       for (const channel of this.channels) await client.query(`listen ${channel}`);
     } catch (err) {
       lost(err as Error);
@@ -69,6 +70,15 @@ export class DatabaseListener {
     this.client = client;
     this.events.up();
     this.logger.info(`${this.name}: listening`);
+  }
+
+  private retryLater(): void {
+    if (this.closed || this.reconnect) return;
+    this.reconnect = setTimeout(() => {
+      this.reconnect = null;
+      void this.start();
+    }, this.reconnectMs);
+    this.reconnect.unref();
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,7 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
+import { failoverDialect } from './database-connect';
+import { parseDatabaseUrl } from './database-url';
 import { KeyedCommandSubscriber } from './api/idempotency';
 import type { Logger } from 'pino';
 import { Agency } from './custody/directory/agency.entity';
@@ -96,8 +98,11 @@ export interface OrmOptions {
 }
 
 export function ormConfig({ url, poolMax = 10, logger }: OrmOptions): Options {
+  // MikroORM reads one host from the URL (the first); with several, the dialect tries them all, in order.
+  const target = parseDatabaseUrl(url);
   return {
-    clientUrl: url,
+    clientUrl: target.hosts[0]!.url,
+    ...(target.plain ? {} : { driverOptions: { client: failoverDialect(target) } }),
     entities,
     extensions: [Migrator],
     subscribers: [new KeyedCommandSubscriber()],

@@ -1,5 +1,6 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { Logger } from 'pino';
+import { connectClient } from '../../database-connect';
 
 /**
  * Which of several API instances signs checkpoints: the one holding a session advisory lock on a connection
@@ -19,9 +20,9 @@ export class SignerLease {
   async held(): Promise<boolean> {
     try {
       if (!this.client) {
-        const client = new pg.Client({ connectionString: this.url, application_name: 'custody checkpoint signer' });
+        // After a failover the lock is asked of the promoted primary: the old one's session, and its lock, are gone.
+        const client = await connectClient(this.url, { application_name: 'custody checkpoint signer' });
         client.on('error', () => this.drop(client));
-        await client.connect();
         this.client = client;
       }
       const { rows } = await this.client.query<{ ok: boolean }>(
