@@ -66,16 +66,25 @@ const PARSER_ERRORS: Record<string, { status: number; code: string; detail: stri
   'request.aborted': { status: 400, code: 'request-aborted', detail: 'the request was aborted by the client' },
 };
 
-const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P03']);
-
+// No connection could be had (refused, none of DATABASE_URL's hosts accepting writes while a standby is
+// promoted, the pool waiting in vain): nothing of the request reached the database.
+const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', '08001', '57P03']);
+const UNREACHABLE = /Knex: Timeout acquiring a connection/i;
+// The connection was lost under a statement (the server shut down or died): a COMMIT may have gone through.
 // knex reports a transaction whose connection died under it as "Transaction query already complete".
-const LOST_CONNECTION =
-  /Knex: Timeout acquiring a connection|Connection terminated|Connection ended unexpectedly|not queryable|Transaction query already complete/i;
+const LOST_CODES = new Set(['ECONNRESET', 'EPIPE', '57P01', '57P02', '08006']);
+const LOST = /Connection terminated|Connection ended unexpectedly|not queryable|Transaction query already complete/i;
 
-function isDatabaseUnavailable(err: unknown): boolean {
-  const e = err as { code?: string; name?: string; message?: string };
-  return CONNECTION_ERROR_CODES.has(String(e?.code)) || (e instanceof Error && LOST_CONNECTION.test(e.message));
+function databaseUnavailable(err: unknown): 'unreachable' | 'lost' | null {
+  const e = err as { code?: string; message?: string };
+  const code = String(e?.code);
+  const message = e instanceof Error ? e.message : '';
+  if (UNREACHABLE_CODES.has(code) || UNREACHABLE.test(message)) return 'unreachable';
+  if (LOST_CODES.has(code) || LOST.test(message)) return 'lost';
+  return null;
 }
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
   if (res.headersSent) {
@@ -105,10 +114,18 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
     sendProblem(req, res, 404, 'not-found', 'no such record');
     return;
   }
-  if (isDatabaseUnavailable(err) || (err instanceof DriverException && isDatabaseUnavailable(err.cause))) {
+  const unavailable =
+    databaseUnavailable(err) ?? (err instanceof DriverException ? databaseUnavailable(err.cause) : null);
+  if (unavailable) {
     req.log.warn({ err: { message: err.message, code: err.code } }, 'database unavailable');
     res.setHeader('Retry-After', '5');
-    sendProblem(req, res, 503, 'database-unavailable', 'the database is not reachable; try again shortly');
+    const detail =
+      unavailable === 'lost' && !READS.has(req.method)
+        ? 'the connection to the database was lost while this request ran (the database stopped, or is failing over ' +
+          'to its standby): it may or may not have been carried out; send it again with the same Idempotency-Key ' +
+          'to learn which, or look before repeating it'
+        : 'the database is not reachable (stopped, or failing over to its standby); try again shortly';
+    sendProblem(req, res, 503, 'database-unavailable', detail);
     return;
   }
   req.log.error({ err }, 'unhandled error');
