@@ -8,6 +8,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { issueToken } from '../src/api/auth';
 import { WitnessAlarm, witnessOnce } from '../src/cli/witness';
 import { ConfigError, loadConfig } from '../src/config';
+import { connectClient } from '../src/database-connect';
 import { openCheckpoint } from '../src/custody/ledger/checkpoints';
 import {
   COSIGNATURE_V1,
@@ -98,6 +99,7 @@ describe('failover to a synchronous standby of Debian PostgreSQL on loopback', (
   let server: ServerProcess | undefined;
   let orm: MikroORM | undefined;
   let standby: pg.Client | undefined;
+  let ports: { primary: number; standby: number };
   let base: string;
   let dataDir: string;
   const auth = { officer: '', warehouse: '', admin: '', inspector: '' };
@@ -129,6 +131,10 @@ describe('failover to a synchronous standby of Debian PostgreSQL on loopback', (
     const standbyUrl = stdout.match(/STANDBY_URL=(\S+)/)![1]!;
     // Both hosts, the primary first; only one that accepts writes will do.
     const url = stdout.match(/DATABASE_URL='([^']+)'/)![1]!;
+    ports = {
+      primary: Number(fs.readFileSync(path.join(primaryDir, 'port'), 'utf8')),
+      standby: Number(new URL(standbyUrl).port),
+    };
     expect(url).toMatch(
       /^postgres:\/\/postgres@127\.0\.0\.1:\d+,127\.0\.0\.1:\d+\/postgres\?target_session_attrs=read-write$/,
     );
@@ -176,6 +182,30 @@ describe('failover to a synchronous standby of Debian PostgreSQL on loopback', (
     await standby?.end().catch(() => undefined);
     for (const dir of [standbyDir, primaryDir]) if (dir) await run(cluster, ['stop', dir]).catch(() => undefined);
     for (const dir of dirs) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a connection takes the first host that accepts writes, a standby listed first passed over', async () => {
+    const hosts = (order: number[], attrs: string) =>
+      `postgres://postgres@${order.map((p) => `127.0.0.1:${p}`).join(',')}/postgres?target_session_attrs=${attrs}`;
+    const portOf = async (url: string) => {
+      const client = await connectClient(url);
+      try {
+        return Number((await client.query<{ port: number }>('select inet_server_port() as port')).rows[0]!.port);
+      } finally {
+        await client.end();
+      }
+    };
+    expect(await portOf(hosts([ports.standby, ports.primary], 'read-write'))).toBe(ports.primary);
+    expect(await portOf(hosts([ports.standby, ports.primary], 'any'))).toBe(ports.standby);
+    const closed = await freePort();
+    await expect(portOf(hosts([closed, ports.standby], 'read-write'))).rejects.toMatchObject({
+      code: '08001',
+      message: expect.stringMatching(
+        new RegExp(
+          `^no database host accepts writes \\(127\\.0\\.0\\.1:${closed}: .*ECONNREFUSED.*; 127\\.0\\.0\\.1:${ports.standby}: read-only\\)$`,
+        ),
+      ),
+    });
   });
 
   test('the primary killed under 16 clients, the standby promoted: nothing answered is lost, the log goes on, witnessed and verified', async () => {
