@@ -379,13 +379,19 @@ describe('failover to a synchronous standby of Debian PostgreSQL on loopback', (
     expect(notesBySize.size).toBeGreaterThan(1);
     expect([...notesBySize.values()].filter((notes) => notes.size > 1)).toEqual([]);
 
-    // The notifications and the signer's lease are held on the new primary.
-    const sessions = await standby!.query<{ name: string }>(
-      `select application_name as name from pg_stat_activity where application_name like 'custody%' order by 1`,
-    );
-    expect(sessions.rows.map((r) => r.name)).toEqual(
-      expect.arrayContaining(['custody caller changes', 'custody changes', 'custody checkpoint signer']),
-    );
+    // The notifications and the signer's lease are held on the new primary (a lost LISTEN is tried again
+    // every second).
+    const sessions = async () =>
+      (
+        await standby!.query<{ name: string }>(
+          `select application_name as name from pg_stat_activity where application_name like 'custody%'`,
+        )
+      ).rows.map((r) => r.name);
+    const held = ['custody caller changes', 'custody changes', 'custody checkpoint signer'];
+    await until(async () => {
+      const names = await sessions();
+      return held.every((name) => names.includes(name));
+    }, 'the LISTEN connections and the signer lease on the new primary');
 
     // verify passes on the new primary: every hash, both chains, the tree and every items row.
     const verified = await api('inspector', 'GET', '/ledger/verify');
