@@ -15,7 +15,7 @@ const CLIENTS = [1, 4, 16] as const;
 const SECONDS = 3;
 
 /** Runs `clients` loops of `op` for `seconds` and returns the rate and the sorted latencies in ms. */
-async function closedLoop(
+export async function closedLoop(
   clients: number,
   seconds: number,
   op: (client: number, n: number) => Promise<void>,
@@ -39,7 +39,7 @@ async function closedLoop(
 }
 
 /** The PostgreSQL floor, measured with bare `pg` clients: one connection per client, no ORM, no HTTP. */
-async function rawBaselines(url: string, clients: number) {
+export async function rawBaselines(url: string, clients: number) {
   const pool = new pg.Pool({ connectionString: url, max: clients });
   try {
     await pool.query(`create table if not exists bench_rows (id bigserial primary key, body text not null)`);
@@ -138,7 +138,7 @@ function machineBusySeconds(): number {
 }
 
 /** Peak and current resident memory of a process, from /proc (Linux). */
-function residentMiB(pid: number): { peak: number; now: number } {
+export function residentMiB(pid: number): { peak: number; now: number } {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (field: string) => Number(status.match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'))?.[1] ?? NaN);
   return { peak: kib('VmHWM') / 1024, now: kib('VmRSS') / 1024 };
@@ -150,7 +150,7 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
-function post(agent: http.Agent, port: number, token: string, urlPath: string, body: object): Promise<number> {
+export function post(agent: http.Agent, port: number, token: string, urlPath: string, body: object): Promise<number> {
   const data = JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = http.request(

@@ -31,17 +31,19 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** A fresh embedded PostgreSQL with the schema, one agency, one officer and one case (or DATABASE_URL's server). */
-export async function benchDatabase(): Promise<BenchDb> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-bench-'));
-  fs.chmodSync(dir, 0o711);
-  const db = await startEmbeddedPostgres({ dir, port: await freePort(), logger: pino({ level: 'warn' }) });
-  const orm = await initOrm({ url: db.ownerUrl, poolMax: 20 });
-  await migrate(orm);
+/**
+ * The bench's own agency, officer and case, in a migrated database; those already there when it was seeded
+ * before (a kept centre of the scale bench).
+ */
+export async function seedBenchCase(orm: MikroORM): Promise<{ actor: Actor; caseId: string }> {
+  const em = orm.em.fork();
+  const [known] = await em.execute<{ agency_id: string; user_id: string; case_id: string }[]>(
+    `select c.agency_id, c.created_by as user_id, c.id as case_id from cases c where c.case_number = 'BENCH-1'`,
+  );
+  if (known) return { actor: { id: known.user_id, agencyId: known.agency_id }, caseId: known.case_id };
   const agencyId = randomUUID();
   const userId = randomUUID();
   const caseId = randomUUID();
-  const em = orm.em.fork();
   await em.execute(`insert into agencies (id, code, name, kind) values (?, 'BENCH', 'Bench police', 'police')`, [
     agencyId,
   ]);
@@ -53,11 +55,22 @@ export async function benchDatabase(): Promise<BenchDb> {
     `insert into cases (id, agency_id, case_number, title, opened_on, created_by) values (?, ?, 'BENCH-1', 'Bench', '2026-01-01', ?)`,
     [caseId, agencyId, userId],
   );
+  return { actor: { id: userId, agencyId }, caseId };
+}
+
+/** A fresh embedded PostgreSQL with the schema, one agency, one officer and one case. */
+export async function benchDatabase(): Promise<BenchDb> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'custody-bench-'));
+  fs.chmodSync(dir, 0o711);
+  const db = await startEmbeddedPostgres({ dir, port: await freePort(), logger: pino({ level: 'warn' }) });
+  const orm = await initOrm({ url: db.ownerUrl, poolMax: 20 });
+  await migrate(orm);
+  const { actor, caseId } = await seedBenchCase(orm);
   return {
     url: db.url,
     ownerUrl: db.ownerUrl,
     orm,
-    actor: { id: userId, agencyId },
+    actor,
     caseId,
     stop: async () => {
       await orm.close(true);
@@ -67,11 +80,14 @@ export async function benchDatabase(): Promise<BenchDb> {
   };
 }
 
-let nextItemNo = 1;
-
 /** Registers `count` items in one transaction per 1,000 and returns their states. */
 export async function registerMany(db: BenchDb, count: number): Promise<ItemState[]> {
   const states: ItemState[] = [];
+  // Numbers go on from the case's last: a kept centre's bench case has items from earlier runs.
+  const [last] = await db.orm.em
+    .fork()
+    .execute<{ n: string }[]>('select coalesce(max(item_no), 0) as n from items where case_id = ?', [db.caseId]);
+  let nextItemNo = Number(last!.n) + 1;
   for (let start = 0; start < count; start += 1000) {
     const n = Math.min(1000, count - start);
     const appended = await db.orm.em.fork().transactional((tx) =>

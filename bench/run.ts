@@ -10,17 +10,21 @@ import { benchConsole } from './console.bench';
 import { benchLive } from './live.bench';
 import { benchScale } from './scale.bench';
 import { benchDatabase, type BenchDb } from './fixture';
-import { printTable, type Figure } from './table';
+import { scaleDatabase } from './scale/cluster';
+import { printSideBySide, printTable, type Figure } from './table';
 
 /**
  * `npm run bench`: every figure beside a raw baseline measured in the same run, printed as a table and
  * written to bench/results/latest.json with the machine it ran on. Benchmarks, not tests: nothing here fails.
  */
 async function main(): Promise<void> {
-  const { values, positionals: only } = parseArgs({ options: { items: { type: 'string' } }, allowPositionals: true });
-  const items = Number(values.items ?? 10_000);
-  if (!Number.isInteger(items) || items < 1)
-    throw new Error(`--items takes a whole number of items, not ${values.items}`);
+  const { values, positionals: only } = parseArgs({
+    options: { items: { type: 'string' }, keep: { type: 'string' } },
+    allowPositionals: true,
+  });
+  const sizes = (values.items ?? '10000').split(',').map(Number);
+  if (!sizes.every((n) => Number.isInteger(n) && n >= 1))
+    throw new Error(`--items takes whole numbers of items, separated by commas, not ${values.items}`);
   let db: BenchDb | undefined;
   const database = async () => (db ??= await benchDatabase());
   const sections: [string, () => Promise<Figure[]>][] = [
@@ -30,16 +34,28 @@ async function main(): Promise<void> {
     ['devices', async () => benchDevices(await database())],
     ['console', async () => benchConsole(await database())],
     ['live', async () => benchLive(await database())],
-    // A centre of its own, in a database of its own: its generator needs an empty ledger.
+    // A centre of each size, in a database of its own: its generator needs an empty ledger.
     [
       'scale',
       async () => {
-        const own = await benchDatabase();
+        const dir = values.keep ?? fs.mkdtempSync(path.join(os.tmpdir(), 'custody-scale-'));
+        // PostgreSQL runs as its own user (scripts/pg-cluster.sh), which must be able to enter the folder.
+        fs.chmodSync(dir, 0o711);
+        const all: Figure[] = [];
         try {
-          return await benchScale(own, items);
+          for (const items of sizes) {
+            const own = await scaleDatabase(path.join(dir, String(items)));
+            try {
+              const at = `${items.toLocaleString('en')} items`;
+              all.push(...(await benchScale(own, items)).map((f) => ({ ...f, at })));
+            } finally {
+              await own.stop();
+            }
+          }
         } finally {
-          await own.stop();
+          if (!values.keep) fs.rmSync(dir, { recursive: true, force: true });
         }
+        return all;
       },
     ],
   ];
@@ -61,7 +77,8 @@ async function main(): Promise<void> {
     node: process.version,
   };
   console.log(`\nmachine: ${machine.cpus} × ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}\n`);
-  printTable(figures);
+  printTable(figures.filter((f) => !f.at));
+  printSideBySide(figures.filter((f) => f.at));
   const dir = path.join(__dirname, 'results');
   fs.mkdirSync(dir, { recursive: true });
   fs.writeFileSync(
