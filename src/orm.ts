@@ -2,6 +2,7 @@ import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migrator } from '@mikro-orm/migrations';
 import { failoverDialect } from './database-connect';
 import { parseDatabaseUrl } from './database-url';
+import { parse as parseConnectionString } from 'pg-connection-string';
 import { KeyedCommandSubscriber } from './api/idempotency';
 import type { Logger } from 'pino';
 import { Agency } from './custody/directory/agency.entity';
@@ -100,9 +101,15 @@ export interface OrmOptions {
 export function ormConfig({ url, poolMax = 10, logger }: OrmOptions): Options {
   // MikroORM reads one host from the URL (the first); with several, the dialect tries them all, in order.
   const target = parseDatabaseUrl(url);
+  // MikroORM takes only the host, port, user, password and database from a URL; its TLS settings (sslmode,
+  // sslrootcert…) reach the pool as node-postgres reads them for every other connection of the server.
+  const { ssl } = parseConnectionString(target.hosts[0]!.url);
   return {
     clientUrl: target.hosts[0]!.url,
-    ...(target.plain ? {} : { driverOptions: { client: failoverDialect(target) } }),
+    driverOptions: {
+      ...(ssl === undefined ? {} : { connection: { ssl } }),
+      ...(target.plain ? {} : { client: failoverDialect(target) }),
+    },
     entities,
     extensions: [Migrator],
     subscribers: [new KeyedCommandSubscriber()],
