@@ -43,6 +43,7 @@ import { Migration20261208200002LockerStateChanges } from '../migrations/Migrati
 import { Migration20261208300001Dashboard } from '../migrations/Migration20261208300001Dashboard';
 import { Migration20261210000001SearchIndexes } from '../migrations/Migration20261210000001SearchIndexes';
 import { Migration20261210100001LedgerVerifications } from '../migrations/Migration20261210100001LedgerVerifications';
+import { Migration20261211200001DashboardCounts } from '../migrations/Migration20261211200001DashboardCounts';
 
 export const entities = [
   Agency,
@@ -90,6 +91,7 @@ const migrationsList = [
   { name: 'Migration20261208300001Dashboard', class: Migration20261208300001Dashboard },
   { name: 'Migration20261210000001SearchIndexes', class: Migration20261210000001SearchIndexes },
   { name: 'Migration20261210100001LedgerVerifications', class: Migration20261210100001LedgerVerifications },
+  { name: 'Migration20261211200001DashboardCounts', class: Migration20261211200001DashboardCounts },
 ];
 
 export interface OrmOptions {

@@ -14,7 +14,9 @@ import { project, type ItemState } from '../src/custody/items/projection';
 import { CATEGORIES, PHYSICAL_STATES } from '../src/custody/items/item-kinds';
 import { recordLabelPrints } from '../src/custody/items/label-prints';
 import { searchItems, searchQueries, TOTAL_BOUND, type ItemFilters } from '../src/custody/items/item-queries';
+import { dashboardQueries, lastWeeks } from '../src/custody/items/dashboard';
 import { loadCaller, type Caller } from '../src/custody/directory/caller';
+import { countTables } from './count-tables';
 
 /**
  * Issue 18's CI-sized centre: about 12,000 items and 100,000 events generated straight into PostgreSQL,
@@ -288,4 +290,33 @@ describe.each(['warehouse', 'officer'] as const)('an item search by %s staff', (
       }
     });
   }
+});
+
+// ---------------------------------------------------------------------------------------- the dashboard
+
+const COUNT_TABLES = 'item_counts, item_time_counts, item_review_counts, item_place_counts, alert_counts';
+
+describe('the dashboard of the generated centre', () => {
+  // As autovacuum would have by now: the generator's own VACUUM (ANALYZE) names the tables it writes.
+  beforeAll(async () => void (await em().execute(`analyze ${COUNT_TABLES}`)));
+
+  test('has the counts its rows give, counted as they were loaded by COPY', async () => {
+    expect(await countTables(em(), 'kept')).toEqual(await countTables(em(), 'counted'));
+  });
+
+  test.each(['sc-centre-warehouse1', 'sc-p01-officer1'])(
+    'reads none of the items, ledger or alerts whole, for %s',
+    async (username) => {
+      const caller = (await loadCaller(em(), { username }))!;
+      const { bounds } = await lastWeeks(em(), new Date().toISOString(), 'Asia/Shanghai', 52);
+      for (const [query, { sql, params }] of Object.entries(dashboardQueries(caller, bounds))) {
+        const [row] = await em().execute<{ 'QUERY PLAN': { Plan: PlanNode }[] }[]>(
+          `explain (format json) ${sql}`,
+          params,
+        );
+        const reads = unboundedReads(row!['QUERY PLAN'][0]!.Plan, ['items', 'ledger_events', 'alerts']);
+        expect({ query, reads }).toEqual({ query, reads: [] });
+      }
+    },
+  );
 });

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { ValidationError } from '../../errors';
 import { hasRole, seesAllItems, type Caller } from '../directory/caller';
-import { alertVisibility, itemVisibility } from './access';
+import { itemVisibility } from './access';
 import { DUE_LISTS } from './item-queries';
 import { PHYSICAL_STATES, type PhysicalState } from './item-kinds';
 import { arrayLiteral } from '../sql';
@@ -44,7 +44,7 @@ const UNKNOWN_TIME_ZONE = '22023';
  * bounds (width_bucket: week k holds what falls from bound k to bound k + 1), not by converting every row's
  * time. Refuses a zone PostgreSQL does not know.
  */
-async function lastWeeks(em: EntityManager, asOf: string, timeZone: string, count: number) {
+export async function lastWeeks(em: EntityManager, asOf: string, timeZone: string, count: number) {
   let rows: { week: string; from: string; to: string; starts: Date }[];
   try {
     rows = await em.execute(
@@ -65,80 +65,76 @@ async function lastWeeks(em: EntityManager, asOf: string, timeZone: string, coun
   const bounds = rows.map((r) => new Date(r.starts).toISOString());
   return { weeks: rows.slice(0, -1), bounds: { all: arrayLiteral(bounds), first: bounds[0]!, last: bounds.at(-1)! } };
 }
-type Bounds = Awaited<ReturnType<typeof lastWeeks>>['bounds'];
+export type Bounds = Awaited<ReturnType<typeof lastWeeks>>['bounds'];
 
 /** The week (1 to the number of weeks) of `column` by the bounds, or 0 (before) or one past the last (after). */
 const weekOf = (column: string) => `width_bucket(${column}, ?::timestamptz[])`;
 
-type ItemGroup = {
-  state: PhysicalState;
-  code: string;
-  name: string;
-  week: number;
-  n: number;
-  overdue: number;
-  due: number;
-};
+export interface DashboardQuery {
+  sql: string;
+  params: unknown[];
+}
 
 /**
- * The items the caller may see, counted once: by state, owning agency and the week they were seized in, with
- * the overdue loans and due reviews among them (the conditions of the lists they link to).
+ * The queries of the dashboard, for what the caller may see. The items are counted by the triggers of
+ * Migration20261211200001DashboardCounts, as each transaction changes them: a figure reads its counts (a
+ * row per key), never the items, whose number it must not depend on. Only the overdue loans are read from
+ * the items, through the index of those on loan. tests/scale.test.ts checks their plans.
  */
-function itemGroups(em: EntityManager, caller: Caller, bounds: Bounds) {
+export function dashboardQueries(caller: Caller, bounds: Bounds) {
+  const centre = seesAllItems(caller);
+  // The centre's counts are those of viewer null; an agency's, those of the items it holds or has held.
+  const viewer = (alias: string) =>
+    centre ? { sql: `${alias}.viewer is null`, params: [] } : { sql: `${alias}.viewer = ?`, params: [caller.agencyId] };
+  const byState = viewer('c');
+  const byTime = viewer('t');
+  const byReview = viewer('r');
   const visibility = itemVisibility(caller);
-  return em.execute<ItemGroup[]>(
-    `select g.state, a.code, a.name, g.week, g.n, g.overdue, g.due
-       from (select i.state, i.owning_agency_id, ${weekOf('i.seized_at')} as week, count(*)::int as n,
-                    (count(*) filter (where ${DUE_LISTS.loans_overdue.condition}))::int as overdue,
-                    (count(*) filter (where ${DUE_LISTS.reviews_due.condition}))::int as due
-               from items i where ${visibility.sql} group by 1, 2, 3) g
-       join agencies a on a.id = g.owning_agency_id`,
-    [bounds.all, ...visibility.params],
-  );
-}
-
-/** Check-ins and disposals per week, from the ledger (its movements index alone), of the items the caller may see. */
-function movementsByWeek(em: EntityManager, caller: Caller, bounds: Bounds) {
-  const visibility = itemVisibility(caller);
-  const items = seesAllItems(caller) ? '' : `join items i on i.id = e.item_id and ${visibility.sql}`;
-  return em.execute<{ week: number; type: 'check_in' | 'disposed'; n: number }[]>(
-    `select ${weekOf('e.occurred_at')} as week, e.type, count(*)::int as n
-       from ledger_events e ${items}
-      where e.type in ('check_in', 'disposed') and e.occurred_at >= ? and e.occurred_at < ?
-      group by 1, 2`,
-    [bounds.all, ...visibility.params, bounds.first, bounds.last],
-  );
-}
-
-/** Every zone with the items placed anywhere below it (in store or in a locker), by code. */
-function zoneOccupancy(em: EntityManager) {
-  return em.execute<{ code: string; name: string; capacity: number | null; items: number }[]>(
-    `with placed as (select i.location_id, count(*)::int as n from items i where i.location_id is not null group by 1),
-          by_zone as (select z.id, sum(p.n)::int as n from placed p join locations l on l.id = p.location_id
-                        join locations z on z.id = any (string_to_array(trim(both '/' from l.path), '/')::uuid[])
-                       where z.kind = 'zone' group by z.id)
-     select z.code, z.name, z.capacity, coalesce(b.n, 0) as items
-       from locations z left join by_zone b on b.id = z.id where z.kind = 'zone' order by z.code`,
-  );
-}
-
-/** Open alerts the caller may see, by kind: the ones GET /alerts lists. */
-function openAlertsByKind(em: EntityManager, caller: Caller) {
-  const visibility = alertVisibility(caller);
-  return em.execute<{ kind: string; n: number }[]>(
-    `select a.kind, count(*)::int as n from alerts a left join items i on i.id = a.item_id
-      where a.status = 'open' and ${visibility.sql} group by 1 order by 2 desc, 1`,
-    visibility.params,
-  );
+  // As alertVisibility: an agency's open alerts are those about the items it owns now.
+  const alerts = centre ? { sql: 'true', params: [] } : { sql: 'c.owning_agency_id = ?', params: [caller.agencyId] };
+  return {
+    byState: {
+      sql: `select c.state, a.code, a.name, c.n from item_counts c join agencies a on a.id = c.owning_agency_id
+             where ${byState.sql} and c.n > 0`,
+      params: byState.params,
+    },
+    // Items seized in each week, and the ledger's check-ins and disposals, by the quarter hour they fell in.
+    weeks: {
+      sql: `select ${weekOf('t.slot')} as week, t.what, sum(t.n)::int as n from item_time_counts t
+             where ${byTime.sql} and t.slot >= ? and t.slot < ? group by 1, 2`,
+      params: [bounds.all, ...byTime.params, bounds.first, bounds.last],
+    },
+    dueReviews: {
+      sql: `select coalesce(sum(r.n), 0)::int as n from item_review_counts r
+             where ${byReview.sql} and r.review_date <= current_date`,
+      params: byReview.params,
+    },
+    overdueLoans: {
+      sql: `select count(*)::int as n from items i where ${DUE_LISTS.loans_overdue.condition} and ${visibility.sql}`,
+      params: visibility.params,
+    },
+    // Every zone with the items placed anywhere below it (in store or in a locker), by code.
+    zones: {
+      sql: `select z.code, z.name, z.capacity, coalesce(p.n, 0) as items
+              from locations z left join item_place_counts p on p.place_id = z.id where z.kind = 'zone' order by z.code`,
+      params: [],
+    },
+    // Open alerts the caller may see, by kind: the ones GET /alerts lists, counted by their item's owning agency.
+    openAlerts: {
+      sql: `select c.kind, sum(c.n)::int as n from alert_counts c
+             where ${alerts.sql}
+             group by 1 having sum(c.n) > 0 order by 2 desc, 1`,
+      params: alerts.params,
+    },
+  } satisfies Record<string, DashboardQuery>;
 }
 
 const ALERT_READERS = ['warehouse', 'approver', 'inspector', 'admin'] as const;
 
 /**
  * The numbers of the dashboard, for what the caller may see: officers, clerks and approvers the items their
- * agency holds or has held; the warehouse, inspectors and administrators the whole centre. Aggregates only:
- * one pass over the items, the ledger's check-ins and disposals since the first week, the placed items
- * by place, the open alerts.
+ * agency holds or has held; the warehouse, inspectors and administrators the whole centre. Read from the
+ * counts (dashboardQueries), so their cost does not grow with the centre.
  */
 export async function dashboard(
   em: EntityManager,
@@ -148,28 +144,28 @@ export async function dashboard(
   const asOf = new Date().toISOString();
   const { weeks, bounds } = await lastWeeks(em, asOf, timeZone, count);
   const centre = seesAllItems(caller);
-  const [groups, movements, zones, alerts] = await Promise.all([
-    itemGroups(em, caller, bounds),
-    movementsByWeek(em, caller, bounds),
-    centre ? zoneOccupancy(em) : Promise.resolve([]),
-    hasRole(caller, ...ALERT_READERS) ? openAlertsByKind(em, caller) : Promise.resolve(null),
+  const queries = dashboardQueries(caller, bounds);
+  const run = <R>({ sql, params }: DashboardQuery) => em.execute<R[]>(sql, params);
+  const [groups, times, [due], [overdue], zones, alerts] = await Promise.all([
+    run<{ state: PhysicalState; code: string; name: string; n: number }>(queries.byState),
+    run<{ week: number; what: 'seized' | 'check_in' | 'disposed'; n: number }>(queries.weeks),
+    run<{ n: number }>(queries.dueReviews),
+    run<{ n: number }>(queries.overdueLoans),
+    centre ? run<Dashboard['zones'][number]>(queries.zones) : Promise.resolve([]),
+    hasRole(caller, ...ALERT_READERS) ? run<{ kind: string; n: number }>(queries.openAlerts) : Promise.resolve(null),
   ]);
 
   const byState = new Map<PhysicalState, number>(PHYSICAL_STATES.map((state) => [state, 0]));
   const byAgency = new Map<string, { code: string; name: string; count: number }>();
-  const registered = new Map<number, number>();
-  let [total, overdueLoans, dueReviews] = [0, 0, 0];
+  let total = 0;
   for (const g of groups) {
     total += g.n;
-    overdueLoans += g.overdue;
-    dueReviews += g.due;
     byState.set(g.state, byState.get(g.state)! + g.n);
     const agency = byAgency.get(g.code) ?? { code: g.code, name: g.name, count: 0 };
     byAgency.set(g.code, { ...agency, count: agency.count + g.n });
-    registered.set(g.week, (registered.get(g.week) ?? 0) + g.n);
   }
-  const moved = (week: number, type: 'check_in' | 'disposed') =>
-    movements.find((m) => m.week === week && m.type === type)?.n ?? 0;
+  const inWeek = (week: number, what: 'seized' | 'check_in' | 'disposed') =>
+    times.find((t) => t.week === week && t.what === what)?.n ?? 0;
 
   return {
     scope: centre ? 'centre' : 'agency',
@@ -182,13 +178,13 @@ export async function dashboard(
       week,
       from,
       to,
-      registered: registered.get(i + 1) ?? 0,
-      checkedIn: moved(i + 1, 'check_in'),
-      disposed: moved(i + 1, 'disposed'),
+      registered: inWeek(i + 1, 'seized'),
+      checkedIn: inWeek(i + 1, 'check_in'),
+      disposed: inWeek(i + 1, 'disposed'),
     })),
     zones,
-    overdueLoans,
-    dueReviews,
+    overdueLoans: overdue?.n ?? 0,
+    dueReviews: due?.n ?? 0,
     openAlerts: alerts && {
       total: alerts.reduce((sum, a) => sum + a.n, 0),
       byKind: alerts.map((a) => ({ kind: a.kind, count: a.n })),
