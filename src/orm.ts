@@ -44,6 +44,7 @@ import { Migration20261208300001Dashboard } from '../migrations/Migration2026120
 import { Migration20261210000001SearchIndexes } from '../migrations/Migration20261210000001SearchIndexes';
 import { Migration20261210100001LedgerVerifications } from '../migrations/Migration20261210100001LedgerVerifications';
 import { Migration20261211200001DashboardCounts } from '../migrations/Migration20261211200001DashboardCounts';
+import { Migration20261211200002ItemPlaces } from '../migrations/Migration20261211200002ItemPlaces';
 
 export const entities = [
   Agency,
@@ -92,6 +93,7 @@ const migrationsList = [
   { name: 'Migration20261210000001SearchIndexes', class: Migration20261210000001SearchIndexes },
   { name: 'Migration20261210100001LedgerVerifications', class: Migration20261210100001LedgerVerifications },
   { name: 'Migration20261211200001DashboardCounts', class: Migration20261211200001DashboardCounts },
+  { name: 'Migration20261211200002ItemPlaces', class: Migration20261211200002ItemPlaces },
 ];
 
 export interface OrmOptions {

@@ -1,9 +1,9 @@
 import type { Sql } from '../src/custody/sql';
 
 /**
- * The dashboard's count tables (Migration20261211200001DashboardCounts) as their triggers keep them, and as
- * the items, alerts and ledger rows give them counted whole, with the dashboard's visibility rules: the two
- * must always be equal.
+ * The dashboard's count tables and the items' places (migrations …200001DashboardCounts and …200002ItemPlaces)
+ * as their triggers keep them, and as the items, alerts and ledger rows give them counted whole, with the
+ * dashboard's visibility rules: the two must always be equal.
  */
 const quarter = (column: string) => `date_bin('15 minutes', ${column}, timestamptz '2000-01-03 00:00:00+00')`;
 const viewers = `cross join unnest(array[null::uuid] || i.held_by_agency_ids) v (viewer)`;
@@ -36,6 +36,11 @@ const TABLES: [string, string, string][] = [
     'item_place_counts',
     'select place_id, n from item_place_counts where n <> 0',
     `select z.id as place_id, count(*)::int as n from items i ${under} group by 1`,
+  ],
+  [
+    'item_places',
+    'select place_id, last_event_at, item_id from item_places',
+    `select z.id as place_id, i.last_event_at, i.id as item_id from items i ${under}`,
   ],
   [
     'alert_counts',

@@ -13,7 +13,7 @@ import { EVENT_TYPES } from '../src/custody/ledger/events';
 import { project, type ItemState } from '../src/custody/items/projection';
 import { CATEGORIES, PHYSICAL_STATES } from '../src/custody/items/item-kinds';
 import { recordLabelPrints } from '../src/custody/items/label-prints';
-import { searchItems, searchQueries, TOTAL_BOUND, type ItemFilters } from '../src/custody/items/item-queries';
+import { searchItems, searchQueriesFor, TOTAL_BOUND, type ItemFilters } from '../src/custody/items/item-queries';
 import { dashboardQueries, lastWeeks } from '../src/custody/items/dashboard';
 import { loadCaller, type Caller } from '../src/custody/directory/caller';
 import { countTables } from './count-tables';
@@ -194,7 +194,13 @@ interface PlanNode {
 
 /** The plans of the queries searchItems sends for `filters` (its page and its count), as EXPLAIN gives them. */
 async function searchPlans(caller: Caller, filters: Partial<ItemFilters>): Promise<[string, PlanNode][]> {
-  const queries = searchQueries(caller, { sort: 'lastEventAt', order: 'desc', limit: 50, offset: 0, ...filters });
+  const queries = await searchQueriesFor(em(), caller, {
+    sort: 'lastEventAt',
+    order: 'desc',
+    limit: 50,
+    offset: 0,
+    ...filters,
+  });
   const plans: [string, PlanNode][] = [];
   for (const [name, { sql, params }] of Object.entries(queries)) {
     const [row] = await em().execute<{ 'QUERY PLAN': { Plan: PlanNode }[] }[]>(`explain (format json) ${sql}`, params);
@@ -232,7 +238,9 @@ const SEARCHES: [string, (sample: Sample) => Partial<ItemFilters>, string[]?][] 
   ['on loan', () => ({ state: 'on_loan' })],
   ['stored', () => ({ state: 'stored' })],
   ['by category', () => ({ category: 'firearm' })],
-  ['in a location subtree', (s) => ({ location: s.zoneCode })],
+  ['in a location subtree', (s) => ({ location: s.zoneCode }), ['item_places']],
+  ['page 20 of a location subtree', (s) => ({ location: s.zoneCode, offset: 1000 }), ['item_places']],
+  ['in a location subtree, sorted by code', (s) => ({ location: s.zoneCode, sort: 'code' })],
   ['of an agency', (s) => ({ agency: s.agencyCode })],
   ['due for review', () => ({ reviewDue: true })],
   ['sorted by code', () => ({ sort: 'code', order: 'asc' })],
@@ -292,9 +300,9 @@ describe.each(['warehouse', 'officer'] as const)('an item search by %s staff', (
   }
 });
 
-// ---------------------------------------------------------------------------------------- the dashboard
+// ---------------------------------------------------------------------------- the dashboard and the places
 
-const COUNT_TABLES = 'item_counts, item_time_counts, item_review_counts, item_place_counts, alert_counts';
+const COUNT_TABLES = 'item_counts, item_time_counts, item_review_counts, item_place_counts, alert_counts, item_places';
 
 describe('the dashboard of the generated centre', () => {
   // As autovacuum would have by now: the generator's own VACUUM (ANALYZE) names the tables it writes.
@@ -319,4 +327,43 @@ describe('the dashboard of the generated centre', () => {
       }
     },
   );
+});
+
+type Analyzed = PlanNode & { 'Actual Rows': number; 'Actual Loops': number; Plans?: Analyzed[] };
+
+/** The rows each Sort of a plan was given (all its loops), as EXPLAIN ANALYZE counted them. */
+const sorted = (node: Analyzed): number[] => [
+  ...(node['Node Type'].endsWith('Sort') ? [node.Plans![0]!['Actual Rows'] * node.Plans![0]!['Actual Loops']] : []),
+  ...(node.Plans ?? []).flatMap(sorted),
+];
+
+// An officer far into a subtree may instead have the items their agency holds there sorted, which the
+// planner judges cheaper than walking past the others': bounded by what the agency holds, not by the subtree.
+describe('a location subtree’s page', () => {
+  const PAGE = 50;
+  test.each([
+    ['sc-centre-warehouse1', 'a zone', 0],
+    ['sc-centre-warehouse1', 'a zone', 1000],
+    ['sc-centre-warehouse1', 'the site', 0],
+    ['sc-p01-officer1', 'a zone', 0],
+    ['sc-p01-officer1', 'the site', 0],
+  ] as const)('for %s, of %s, from item %d, sorts no more rows than the page', async (username, place, offset) => {
+    const caller = (await loadCaller(em(), { username }))!;
+    const [site] = await em().execute<{ code: string }[]>(`select code from locations where kind = 'site'`);
+    const location = place === 'the site' ? site!.code : centre.sample.zoneCode;
+    const { page } = await searchQueriesFor(em(), caller, {
+      location,
+      sort: 'lastEventAt',
+      order: 'desc',
+      limit: PAGE,
+      offset,
+    });
+    const [row] = await em().execute<{ 'QUERY PLAN': { Plan: Analyzed }[] }[]>(
+      `explain (analyze, format json) ${page.sql}`,
+      page.params,
+    );
+    const plan = row!['QUERY PLAN'][0]!.Plan;
+    expect(plan['Actual Rows']).toBe(PAGE);
+    for (const rows of sorted(plan)) expect(rows).toBeLessThanOrEqual(offset + PAGE);
+  });
 });

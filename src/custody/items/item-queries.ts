@@ -99,7 +99,11 @@ export interface SearchQuery {
  * The two queries of a search: its page, and its matches counted, up to TOTAL_BOUND + 1 (all of them within a
  * case, which bounds them). Each reads the items through an index: tests/scale.test.ts checks their plans.
  */
-export function searchQueries(caller: Caller, f: ItemFilters): { page: SearchQuery; count: SearchQuery } {
+export function searchQueries(
+  caller: Caller,
+  f: ItemFilters,
+  placeId?: string | null,
+): { page: SearchQuery; count: SearchQuery } {
   const visibility = itemVisibility(caller);
   const where = [visibility.sql];
   const params: unknown[] = [...visibility.params];
@@ -122,7 +126,11 @@ export function searchQueries(caller: Caller, f: ItemFilters): { page: SearchQue
   }
   if (f.seizedFrom) add('i.seized_at >= ?::timestamptz', f.seizedFrom);
   if (f.seizedTo) add('i.seized_at < ?::timestamptz', f.seizedTo);
-  if (f.location) {
+  // A place and everything below it, in the default order: read from item_places, where the subtree is one
+  // key of an index in that order, so that the page stops at its limit. In another order, the subtree's items
+  // (found by their own places) are sorted.
+  const inPlace = f.location !== undefined && placeId !== undefined;
+  if (f.location && !inPlace) {
     add(
       `i.location_id in (select s.id from locations s join locations top on s.path like top.path || '%' where top.code = ?)`,
       f.location,
@@ -145,6 +153,26 @@ export function searchQueries(caller: Caller, f: ItemFilters): { page: SearchQue
   const columns = [...SORT_COLUMNS[f.sort].split(', '), ...(UNIQUE_SORTS.has(f.sort) ? [] : ['i.id'])];
   const orderBy = columns.map((column) => `${column} ${direction}`).join(', ');
   const bound = f.caseId ? '' : ` limit ${TOTAL_BOUND + 1}`;
+  if (inPlace) {
+    const place = `p.place_id = ?::uuid`;
+    const placed = `p.last_event_at ${direction}, p.item_id ${direction}`;
+    // Read from the index alone when nothing else is asked of the items.
+    const [items, itemParams] =
+      where.length === 1 && where[0] === 'true'
+        ? ['', []]
+        : [`join items i on i.id = p.item_id and ${where.join(' and ')}`, params];
+    return {
+      page: {
+        sql: `select ${VIEW_SELECT} from ${VIEW_FROM} where i.id in (select p.item_id from item_places p ${items}
+                where ${place} order by ${placed} limit ? offset ?) order by ${orderBy}`,
+        params: [...itemParams, placeId, f.limit, f.offset],
+      },
+      count: {
+        sql: `select count(*)::int as n from (select 1 from item_places p ${items} where ${place}${bound}) matched`,
+        params: [...itemParams, placeId],
+      },
+    };
+  }
   return {
     page: {
       // The page's ids first, from the items alone, and only then their names: a far page (offset 5,000) is
@@ -161,6 +189,16 @@ export function searchQueries(caller: Caller, f: ItemFilters): { page: SearchQue
 }
 
 /**
+ * The queries searchItems sends: with the place of a subtree search in the default order looked up first
+ * (null if there is none), so that the planner judges by its id how many items it holds.
+ */
+export async function searchQueriesFor(sql: Sql, caller: Caller, f: ItemFilters) {
+  if (f.location === undefined || f.sort !== 'lastEventAt') return searchQueries(caller, f);
+  const [place] = await sql.execute<{ id: string }[]>('select id from locations where code = ?', [f.location]);
+  return searchQueries(caller, f, place?.id ?? null);
+}
+
+/**
  * A page of the items the caller may see that match `f`, and how many match: exactly, or (`totalExact`
  * false) TOTAL_BOUND when more do.
  */
@@ -169,7 +207,7 @@ export async function searchItems(
   caller: Caller,
   f: ItemFilters,
 ): Promise<{ items: ItemView[]; total: number; totalExact: boolean }> {
-  const { page, count } = searchQueries(caller, f);
+  const { page, count } = await searchQueriesFor(em, caller, f);
   const rows = await em.execute<Record<string, unknown>[]>(page.sql, page.params);
   const items = rows.map(toView);
   // A page short of its limit holds the last of the matches, so it tells how many there are.
