@@ -150,11 +150,11 @@ function putInStore(s: ItemState, e: Envelope): void {
 
 /** Changes `s` by event `e` (any but the registration), in place. */
 function apply(s: ItemState, e: Envelope): void {
-  const p = e.payload;
+  // The payload only where it is read: a verification reads it from the event's bytes when asked for.
   if (MOVEMENTS.has(e.type) && s.correctors.length) s.correctors = [];
   switch (e.type) {
     case 'handover':
-      s.holderUserId = str(p, 'toUserId');
+      s.holderUserId = str(e.payload, 'toUserId');
       s.locationId = null;
       return;
     case 'locker_deposit':
@@ -171,23 +171,23 @@ function apply(s: ItemState, e: Envelope): void {
       return;
     case 'return':
       putInStore(s, e);
-      s.sealNumber = str(p, 'sealNumber') ?? s.sealNumber;
+      s.sealNumber = str(e.payload, 'sealNumber') ?? s.sealNumber;
       return;
     case 'check_out':
       s.locationId = null;
       s.holderUserId = null;
-      s.holderName = str(p, 'borrower');
+      s.holderName = str(e.payload, 'borrower');
       s.loanRequestId = e.requestId;
-      s.loanDueAt = str(p, 'dueAt');
+      s.loanDueAt = str(e.payload, 'dueAt');
       return;
     case 'disposed':
       s.locationId = null;
       s.holderUserId = null;
-      s.holderName = str(p, 'recipient');
-      s.disposalMethod = str(p, 'method');
+      s.holderName = str(e.payload, 'recipient');
+      s.disposalMethod = str(e.payload, 'method');
       return;
     case 'transfer_accepted': {
-      const to = str(p, 'toAgencyId')!;
+      const to = str(e.payload, 'toAgencyId')!;
       s.owningAgencyId = to;
       // A new array, never a push: a state copied by `project` shares its array with the one before.
       if (!s.heldByAgencyIds.includes(to)) s.heldByAgencyIds = [...s.heldByAgencyIds, to];
@@ -195,7 +195,7 @@ function apply(s: ItemState, e: Envelope): void {
     }
     case 'hold_placed':
       s.legalHold = true;
-      s.holdReason = str(p, 'reason');
+      s.holdReason = str(e.payload, 'reason');
       return;
     case 'hold_released':
       s.legalHold = false;
@@ -205,9 +205,10 @@ function apply(s: ItemState, e: Envelope): void {
       s.labelPrints += 1;
       return;
     case 'review_date_set':
-      s.reviewDate = str(p, 'reviewDate')!;
+      s.reviewDate = str(e.payload, 'reviewDate')!;
       return;
     case 'correction': {
+      const p = e.payload;
       const changes = (p.changes ?? {}) as Record<string, string | null>;
       const fields = s as unknown as Record<string, unknown>;
       for (const field of CORRECTABLE) if (field in changes) fields[field] = changes[field];

@@ -1,7 +1,17 @@
-import { EventCopyReader } from './event-copy';
-import { ItemReplay, missingIndex } from './replay';
-
-export const HASH = 32;
+import { EnvelopeView, scanEnvelope } from './envelope-bytes';
+import {
+  EventCopyReader,
+  HASH,
+  itemByteOf,
+  itemIdOf,
+  storedItemIs,
+  storedLeafIs,
+  storedPrevIs,
+  type CopyRow,
+} from './event-copy';
+import { ItemRowCheck, type ItemRowsOutcome } from './item-rows';
+import { ALTERED, envelopeOf, ItemReplay, missingIndex, type StoredLinks } from './replay';
+import type { ItemState } from '../../items/projection';
 
 /** The first event that does not fit: its place among the rows of its chunk, its index and item, and why. */
 export interface ChunkFailure {
@@ -15,18 +25,6 @@ export interface ChunkFailure {
 export interface ShareOutcome {
   /** How many rows the chunk completes: every share counts them all. */
   rows: number;
-  /** The places, among those rows, of this share's events, up to its first failure. */
-  places: number[];
-  /** Their leaf hashes in hex, in the same order. */
-  leaves: string[];
-  failure: ChunkFailure | null;
-}
-
-/** A worker's ShareOutcome as sent to the main thread: the leaves as one buffer, 32 bytes each. */
-export interface PackedShareOutcome {
-  rows: number;
-  places: Uint32Array;
-  leaves: Uint8Array;
   failure: ChunkFailure | null;
 }
 
@@ -36,51 +34,99 @@ export interface Share {
   to: number;
 }
 
+/** What a share needs to know: its items, and the order of the items rows' columns (ITEM_COLUMNS). */
+export interface ShareSetup {
+  share: Share;
+  columns: (keyof ItemState)[];
+}
+
+/** A share's check of the items rows: rows read, its first row that differs, and its items. */
+export interface ShareRowsOutcome extends ItemRowsOutcome {
+  items: number;
+}
+
+/** The row being replayed, as the item's chain asks about it. */
+class RowLinks implements StoredLinks {
+  row: CopyRow | null = null;
+
+  is(itemId: string, itemSeq: number): boolean {
+    return itemSeq === this.row!.itemSeq && storedItemIs(this.row!, itemId);
+  }
+
+  chainsTo(hex: string | null): boolean {
+    return storedPrevIs(this.row!, hex);
+  }
+}
+
 /**
- * One share of the items, replayed from the COPY stream of the ledger's events in index order: ItemReplay's
- * checks of each of their events, and for every row, its own or not, that its global index is the next
- * one. Items are replayed apart, so the shares can run in separate threads, each reading the whole stream.
+ * One share of the items, replayed from the COPY stream of the ledger's events in index order, given each
+ * row's leaf hash: ItemReplay's checks of each of their events, and for every row, its own or not, that its
+ * global index is the next one. Items are replayed apart, so the shares can run in separate threads, each
+ * reading the whole stream.
  */
 export class ShareReplay {
   readonly replay = new ItemReplay();
   private readonly reader = new EventCopyReader();
+  private readonly links = new RowLinks();
+  private readonly view = new EnvelopeView();
   private nextIndex = 0;
   private failed = false;
+  private rows: ItemRowCheck | null = null;
 
-  constructor(private readonly share: Share) {}
+  constructor(private readonly setup: ShareSetup) {}
 
-  /** Replays this share's events among the rows that `chunk` completes (and changes `chunk`'s bytes). */
-  add(chunk: Buffer): ShareOutcome {
-    const places: number[] = [];
-    const leaves: string[] = [];
+  /** How many items this share has replayed so far. */
+  get items(): number {
+    return this.replay.items.size;
+  }
+
+  /** Checks the items rows whose lines (of COPY's text, in id order) `chunk` completes, once every event is in. */
+  addItemRows(chunk: Buffer): void {
+    const { from, to } = this.setup.share;
+    this.rows ??= new ItemRowCheck(this.setup.columns, this.replay.items, (b) => b >= from && b < to);
+    this.rows.add(chunk);
+  }
+
+  itemRows(): ShareRowsOutcome {
+    return { ...(this.rows?.outcome() ?? { rows: 0, mismatch: null }), items: this.items };
+  }
+
+  /**
+   * Replays this share's events among the rows that `chunk` completes, the leaf hash of the n-th of them
+   * being the n-th 32 bytes of `leaves`.
+   */
+  add(chunk: Buffer, leaves: Buffer): ShareOutcome {
     let rows = 0;
     let failure: ChunkFailure | null = null;
-    const fail = (at: number, index: number, itemId: string, reason: string) => {
-      failure = { at, index, itemId, reason };
-      this.failed = true;
-    };
-    this.reader.read(
-      chunk,
-      (itemByte) => !this.failed && itemByte >= this.share.from && itemByte < this.share.to,
-      (index, event) => {
-        const at = rows++;
-        if (this.failed) return;
-        if (index !== this.nextIndex) return fail(at, index, this.reader.itemId(), missingIndex(this.nextIndex, index));
+    const { from, to } = this.setup.share;
+    this.reader.read(chunk, (row) => {
+      const at = rows++;
+      if (this.failed) return;
+      let reason: string | null = null;
+      if (row.index !== this.nextIndex) {
+        reason = missingIndex(this.nextIndex, row.index);
+      } else {
         this.nextIndex++;
-        if (!event) return;
-        const failed = this.replay.add(event.canonical, event.leaf, event);
-        if (failed) return fail(at, index, event.itemId, failed);
-        places.push(at);
-        leaves.push(event.leaf);
-      },
-    );
-    return { rows, places, leaves, failure };
+        const itemByte = itemByteOf(row);
+        if (itemByte >= from && itemByte < to) reason = this.replayRow(row, leaves, at * HASH);
+      }
+      if (reason !== null) {
+        failure = { at, index: row.index, itemId: itemIdOf(row), reason };
+        this.failed = true;
+      }
+    });
+    return { rows, failure };
   }
-}
 
-/** A ShareOutcome in buffers of their own (not slices of Node's pool), to be handed over to another thread. */
-export function packShareOutcome({ rows, places, leaves, failure }: ShareOutcome): PackedShareOutcome {
-  const bytes = Buffer.from(new ArrayBuffer(leaves.length * HASH));
-  leaves.forEach((leaf, k) => bytes.write(leaf, k * HASH, HASH, 'hex'));
-  return { rows, places: Uint32Array.from(places), leaves: bytes, failure };
+  private replayRow(row: CopyRow, leaves: Buffer, leaf: number): string | null {
+    if (!storedLeafIs(row, leaves, leaf)) return ALTERED;
+    const { buf, canonical, canonicalEnd } = row;
+    // Read where it lies when one pass over the bytes settles it, parsed otherwise (docs/ledger.md).
+    const envelope = scanEnvelope(buf, canonical, canonicalEnd, this.view)
+      ? this.view
+      : envelopeOf(buf.toString('utf8', canonical, canonicalEnd));
+    if (typeof envelope === 'string') return envelope;
+    this.links.row = row;
+    return this.replay.follow(envelope, leaves.toString('hex', leaf, leaf + HASH), this.links);
+  }
 }

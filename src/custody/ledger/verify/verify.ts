@@ -2,8 +2,8 @@ import os from 'node:os';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { eventCopy } from './event-copy';
-import { ITEM_SELECT, rowToState } from '../append';
+import { eventCopy, HASH, LeafHasher } from './event-copy';
+import { ITEM_COLUMNS, ITEM_SELECT } from '../append';
 import { Frontier } from '../merkle';
 import { ItemReplayer, type ChunkOutcome } from './parallel-replay';
 import type { ItemState } from '../../items/projection';
@@ -107,6 +107,15 @@ const BATCH = 100_000;
 /** Chunks handed to the replay and not yet merged: enough to keep it busy, few enough to bound memory. */
 const IN_FLIGHT = 16;
 
+/** The stream's chunks are handed to the replay this many bytes at a time: each message to a worker costs. */
+const HAND_BYTES = 256 * 1024;
+
+/** A chunk handed to the replay: its outcome to come, and its rows' leaf hashes. */
+interface InFlight {
+  outcome: Promise<ChunkOutcome>;
+  leaves: Buffer;
+}
+
 /**
  * Recomputes the whole ledger from its rows: each leaf hash from the canonical JSON, each item's chain,
  * the gap-free global index, the Merkle root against the head and every signed checkpoint, and finally
@@ -140,21 +149,22 @@ async function verifyOn(
   );
   const headSize = Number(head!.size);
   const frontier = new Frontier();
-  const replayer = new ItemReplayer(threads ?? (headSize >= PARALLEL_FROM ? os.availableParallelism() - 1 : 0));
+  const replayer = new ItemReplayer(
+    threads ?? (headSize >= PARALLEL_FROM ? os.availableParallelism() - 1 : 0),
+    ITEM_COLUMNS.map(([key]) => key),
+  );
   try {
     const checkpoints = await sql.execute<{ size: string; root: Buffer; note: string }[]>(
       'select size, root, note from checkpoints order by size',
     );
     let nextCheckpoint = 0;
-    let replayed: Map<string, ItemState> | undefined;
-    const states = async () => (replayed ??= await replayer.states());
     let lastCheckpoint: number | null = null;
     const result = async (failure: VerifyFailure | null): Promise<VerifyResult> => ({
       ok: failure === null,
       size: frontier.size,
       root: frontier.root().toString('hex'),
       checkedAt,
-      itemsChecked: (await states()).size,
+      itemsChecked: await replayer.items(),
       since: null,
       eventsChecked: frontier.size,
       notCovered: null,
@@ -163,11 +173,12 @@ async function verifyOn(
     });
 
     /** Extends the tree by a chunk's leaves in index order, with the checkpoints; the first failure, if any. */
-    const merge = async (outcome: Promise<ChunkOutcome>): Promise<VerifyFailure | null> => {
-      const { rows, leaves, failure } = await outcome;
+    const merge = async ({ outcome, leaves }: InFlight): Promise<VerifyFailure | null> => {
+      const { rows, failure } = await outcome;
       for (let at = 0; at < rows; at++) {
         if (failure?.at === at) return { index: failure.index, itemId: failure.itemId, reason: failure.reason };
-        frontier.append(leaves[at]!);
+        const leaf = leaves.subarray(at * HASH, (at + 1) * HASH);
+        frontier.append(leaf);
         const due = checkpoints[nextCheckpoint];
         if (due && Number(due.size) === frontier.size) {
           nextCheckpoint++;
@@ -181,18 +192,33 @@ async function verifyOn(
     };
 
     // The stream is read to its end whatever happens, so that the connection leaves the COPY cleanly; the
-    // replay works on the chunks in flight while the next ones arrive.
+    // replay works on the chunks in flight while the next ones arrive. This thread hashes every event, so
+    // that the tree and the replay need each leaf computed once.
+    const hasher = new LeafHasher();
     for (let after = -1; ; after = frontier.size - 1) {
       const copy = client.query(copyTo(eventCopy(after, batch)));
-      const inFlight: Promise<ChunkOutcome>[] = [];
+      const inFlight: InFlight[] = [];
       let stop: VerifyFailure | Error | null = null;
+      let chunks: Buffer[] = [];
+      let leaves: Buffer[] = [];
+      let bytes = 0;
+      const hand = () => {
+        const all = { chunk: Buffer.concat(chunks, bytes), leaves: Buffer.concat(leaves) };
+        [chunks, leaves, bytes] = [[], [], 0];
+        const outcome = replayer.add(all.chunk, all.leaves);
+        outcome.catch(() => undefined);
+        inFlight.push({ outcome, leaves: all.leaves });
+      };
       for await (const chunk of copy as AsyncIterable<Buffer>) {
         if (stop) continue;
-        const outcome = replayer.add(chunk);
-        outcome.catch(() => undefined);
-        inFlight.push(outcome);
+        chunks.push(chunk);
+        leaves.push(hasher.add(chunk));
+        bytes += chunk.length;
+        if (bytes < HAND_BYTES) continue;
+        hand();
         if (inFlight.length > IN_FLIGHT) stop = await merge(inFlight.shift()!).catch((err: Error) => err);
       }
+      if (!stop && bytes > 0) hand();
       while (!stop && inFlight.length) stop = await merge(inFlight.shift()!).catch((err: Error) => err);
       if (stop instanceof Error) throw stop;
       if (stop) return await result(stop);
@@ -221,9 +247,40 @@ async function verifyOn(
         reason: 'the Merkle root recomputed from the events differs from the head’s',
       });
     }
-    const rows = await sql.execute<Record<string, unknown>[]>(`select ${ITEM_SELECT} from items i order by i.id`);
-    return await result(compareItemRows(rows.map(rowToState), await states()));
+    return await result(await checkItemRows(client, replayer));
   } finally {
     await replayer.close();
   }
+}
+
+/**
+ * Every items row against the replay of its item, read in id order as COPY's text and checked by the share
+ * that replayed the item (item-rows.ts): as compareItemRows compares, with no row and no state copied
+ * from one thread to another. The stream is read to its end whatever happens, as the events' is.
+ */
+async function checkItemRows(client: pg.ClientBase, replayer: ItemReplayer): Promise<VerifyFailure | null> {
+  const copy = client.query(copyTo(`copy (select ${ITEM_SELECT} from items i order by i.id) to stdout`));
+  const inFlight: Promise<Error | null>[] = [];
+  let error: Error | null = null;
+  for await (const chunk of copy as AsyncIterable<Buffer>) {
+    if (error) continue;
+    inFlight.push(
+      replayer.addItemRows(chunk).then(
+        () => null,
+        (err: Error) => err,
+      ),
+    );
+    if (inFlight.length > IN_FLIGHT) error = await inFlight.shift()!;
+  }
+  for (const checked of inFlight) error ??= await checked;
+  if (error) throw error;
+  const { rows, items, mismatch } = await replayer.itemRows();
+  if (rows !== items)
+    return { index: null, itemId: null, reason: `${rows} items rows for ${items} items in the ledger` };
+  if (!mismatch) return null;
+  return {
+    index: null,
+    itemId: mismatch.itemId,
+    reason: `the items row of ${mismatch.code} differs from the ledger’s replay in ${mismatch.field}`,
+  };
 }

@@ -1,0 +1,351 @@
+import type { Json } from '../canonical-json';
+import { ENVELOPE_VERSION, EVENT_TYPES, type Envelope } from '../events';
+import { PHYSICAL_STATES } from '../../items/item-kinds';
+
+/**
+ * An event's canonical JSON checked and read where it lies, in the bytes of the ledger's COPY: one pass
+ * over the bytes finds whether they are beyond doubt canonical and where each of the envelope's values
+ * lies, and only the values the replay reads are decoded. JSON.parse of the whole text and isCanonical
+ * cost several times more, and most of what they build is thrown away (docs/benchmarks.md, "Why the code
+ * is shaped so"). What this pass does not settle it leaves to them, so that it never accepts a text they
+ * would refuse.
+ */
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const BACKSLASH = 0x5c;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const TRUE = Buffer.from('true');
+const FALSE = Buffer.from('false');
+const NULL = Buffer.from('null');
+
+/** Every key of an envelope, so that the compiler says when one is added. */
+const ENVELOPE_KEYS: Record<keyof Envelope, null> = {
+  v: null,
+  itemId: null,
+  itemSeq: null,
+  prevItemHash: null,
+  type: null,
+  actor: null,
+  agency: null,
+  device: null,
+  from: null,
+  to: null,
+  location: null,
+  requestId: null,
+  occurredAt: null,
+  recordedAt: null,
+  payload: null,
+};
+/** In canonical order: all of them ASCII, so byte order is UTF-16 code-unit order. */
+const KEYS = (Object.keys(ENVELOPE_KEYS) as (keyof Envelope)[]).sort();
+const KEY_AT = Object.fromEntries(KEYS.map((key, k) => [key, k])) as Record<keyof Envelope, number>;
+const PAYLOAD = KEY_AT.payload;
+/** What comes before each value: `{"actor":`, then `,"agency":` and so on. */
+const MEMBERS = KEYS.map((key, k) => Buffer.from(`${k === 0 ? '{' : ','}"${key}":`));
+
+const matches = (buf: Uint8Array, at: number, end: number, expected: Uint8Array): boolean => {
+  if (end - at < expected.length) return false;
+  for (let j = 0; j < expected.length; j++) if (buf[at + j] !== expected[j]) return false;
+  return true;
+};
+
+/**
+ * Where the string whose opening quote is just before `at` ends (after its closing quote), or -1 for an
+ * escape or a control character. Bytes of other scripts need no look: UTF-8 never uses an ASCII byte inside a
+ * character, Node's decoder gives every malformed sequence as U+FFFD without taking the quote after it, and
+ * JSON.stringify writes every character it can give as itself.
+ */
+function stringEnd(buf: Uint8Array, at: number, end: number): number {
+  for (let j = at; j < end; j++) {
+    const c = buf[j]!;
+    if (c === QUOTE) return j + 1;
+    if (c === BACKSLASH || c < 0x20) return -1;
+  }
+  return -1;
+}
+
+// Per open container of canonicalValueEnd: which kind, and for an object where its last key lies.
+const MAX_DEPTH = 64;
+const openers = new Uint8Array(MAX_DEPTH);
+const keyStarts = new Int32Array(MAX_DEPTH);
+const keyEnds = new Int32Array(MAX_DEPTH);
+
+/**
+ * Reads the key at `at` of the object open at `depth`: where its value starts, or -1 for a key that is not
+ * plain ASCII (none is in an envelope), starts with a digit (JavaScript orders those as numbers), or is
+ * not strictly after the object's previous key (which also refuses a key given twice).
+ */
+function keyEnd(buf: Uint8Array, at: number, end: number, depth: number): number {
+  if (at >= end || buf[at] !== QUOTE) return -1;
+  const start = at + 1;
+  let j = start;
+  for (; j < end; j++) {
+    const c = buf[j]!;
+    if (c === QUOTE) break;
+    if (c === BACKSLASH || c < 0x20 || c > 0x7f) return -1;
+  }
+  if (j + 1 >= end || buf[j + 1] !== COLON) return -1;
+  if (j > start && buf[start]! >= 0x30 && buf[start]! <= 0x39) return -1;
+  const previous = keyStarts[depth]!;
+  if (previous >= 0) {
+    const previousLength = keyEnds[depth]! - previous;
+    let order = 0;
+    for (let k = 0; order === 0 && k < previousLength && start + k < j; k++)
+      order = buf[start + k]! - buf[previous + k]!;
+    if (order < 0 || (order === 0 && j - start <= previousLength)) return -1;
+  }
+  keyStarts[depth] = start;
+  keyEnds[depth] = j;
+  return j + 2;
+}
+
+/**
+ * Where the JSON value starting at `at` ends, when its bytes are beyond doubt canonical: objects with keys
+ * in strictly ascending order, strings without escapes, true, false and null, no whitespace. -1 when they
+ * are not, or when this pass leaves the answer to serializing (numbers, escapes, the keys keyEnd refuses,
+ * nesting deeper than any event's). `members`, if given, is told where each member of the value (an
+ * object) lies: its key's start and end, its value's start and end, four numbers a member.
+ */
+export function canonicalValueEnd(buf: Uint8Array, at: number, end: number, members?: number[]): number {
+  let depth = 0;
+  let i = at;
+  for (;;) {
+    // A value starts at i.
+    if (i >= end) return -1;
+    const c = buf[i];
+    if (c === QUOTE) {
+      i = stringEnd(buf, i + 1, end);
+      if (i < 0) return -1;
+    } else if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
+      const close = c === OPEN_OBJECT ? CLOSE_OBJECT : CLOSE_ARRAY;
+      if (i + 1 < end && buf[i + 1] === close) {
+        i += 2;
+      } else {
+        if (depth === MAX_DEPTH) return -1;
+        openers[depth] = c;
+        keyStarts[depth] = -1;
+        i = c === OPEN_OBJECT ? keyEnd(buf, i + 1, end, depth) : i + 1;
+        if (i < 0) return -1;
+        if (depth === 0) members?.push(keyStarts[0]!, keyEnds[0]!, i);
+        depth++;
+        continue;
+      }
+    } else if (c === 0x74 && matches(buf, i, end, TRUE)) {
+      i += 4;
+    } else if (c === 0x6e && matches(buf, i, end, NULL)) {
+      i += 4;
+    } else if (c === 0x66 && matches(buf, i, end, FALSE)) {
+      i += 5;
+    } else {
+      return -1;
+    }
+    // A value ended at i: the containers it closes, then the next member's start.
+    for (;;) {
+      if (depth === 0) return i;
+      if (i >= end) return -1;
+      if (depth === 1) members?.push(i);
+      const inObject = openers[depth - 1] === OPEN_OBJECT;
+      const next = buf[i];
+      if (next === COMMA) {
+        i = inObject ? keyEnd(buf, i + 1, end, depth - 1) : i + 1;
+        if (i < 0) return -1;
+        if (depth === 1) members?.push(keyStarts[0]!, keyEnds[0]!, i);
+        break;
+      }
+      if (next !== (inObject ? CLOSE_OBJECT : CLOSE_ARRAY)) return -1;
+      i++;
+      depth--;
+    }
+  }
+}
+
+/**
+ * Texts decoded once and shared (types, states, the payloads' keys): their bytes are looked up, not
+ * decoded. Up to `room` texts not given at first are learnt as they come.
+ */
+class Shared {
+  private readonly byLength: { bytes: Buffer; text: string }[][] = [];
+
+  constructor(
+    texts: readonly string[],
+    private room = 0,
+  ) {
+    for (const text of texts) this.learn(text);
+  }
+
+  private learn(text: string): void {
+    (this.byLength[Buffer.byteLength(text)] ??= []).push({ bytes: Buffer.from(text), text });
+  }
+
+  /** The text buf[start, end) spells. */
+  text(buf: Buffer, start: number, end: number): string {
+    for (const { bytes, text } of this.byLength[end - start] ?? []) if (matches(buf, start, end, bytes)) return text;
+    const text = buf.toString('utf8', start, end);
+    if (this.room > 0) {
+      this.room--;
+      this.learn(text);
+    }
+    return text;
+  }
+}
+
+const CONSTANTS = new Shared([ENVELOPE_VERSION, ...EVENT_TYPES, ...PHYSICAL_STATES]);
+const PAYLOAD_KEYS = new Shared([], 1000);
+/** Per key in canonical order, whether its value is one of CONSTANTS. */
+const SHARED_AT = KEYS.map((key) => key === 'v' || key === 'type' || key === 'from' || key === 'to');
+
+/** A payload member's value as JSON.parse gives it: its text is canonical, strings without escapes. */
+function memberValue(buf: Buffer, start: number, end: number): Json {
+  switch (buf[start]) {
+    case QUOTE:
+      return buf.toString('utf8', start + 1, end - 1);
+    case 0x6e:
+      return null;
+    case 0x74:
+      return true;
+    case 0x66:
+      return false;
+    default:
+      return JSON.parse(buf.toString('utf8', start, end)) as Json;
+  }
+}
+
+/**
+ * An envelope read from bytes that scanEnvelope found canonical: each value is decoded when it is first
+ * read, the payload's members one by one (JSON.parse of a whole payload costs more). One view serves one
+ * event after another: what it gives is valid until it is handed the next.
+ */
+export class EnvelopeView implements Envelope {
+  private buf: Buffer = Buffer.alloc(0);
+  /** Per key in canonical order, where its value's text lies (a string's without its quotes), -1 for null. */
+  readonly spans: number[] = new Array<number>(2 * KEYS.length).fill(-1);
+  /** The payload's members: key start and end, value start and end. */
+  readonly members: number[] = [];
+  private readonly values: (string | null | undefined)[] = new Array<undefined>(KEYS.length);
+  private parsedPayload: Envelope['payload'] | undefined;
+
+  /** Starts over on the event whose canonical JSON is in `buf`. */
+  reset(buf: Buffer): void {
+    this.buf = buf;
+    this.members.length = 0;
+    this.values.fill(undefined);
+    this.parsedPayload = undefined;
+  }
+
+  private text(k: number): string | null {
+    const known = this.values[k];
+    if (known !== undefined) return known;
+    const start = this.spans[2 * k]!;
+    const end = this.spans[2 * k + 1]!;
+    return (this.values[k] =
+      start < 0 ? null : SHARED_AT[k] ? CONSTANTS.text(this.buf, start, end) : this.buf.toString('utf8', start, end));
+  }
+
+  /** Whether the previous item hash is `hex` (lower-case hex digits, as a leaf's is written), without decoding it. */
+  prevItemHashIs(hex: string | null): boolean {
+    const start = this.spans[2 * KEY_AT.prevItemHash]!;
+    if (start < 0 || hex === null) return start < 0 && hex === null;
+    if (this.spans[2 * KEY_AT.prevItemHash + 1]! - start !== hex.length) return false;
+    for (let j = 0; j < hex.length; j++) if (this.buf[start + j] !== hex.charCodeAt(j)) return false;
+    return true;
+  }
+
+  get v(): Envelope['v'] {
+    return this.text(KEY_AT.v) as Envelope['v'];
+  }
+  get itemId(): string {
+    return this.text(KEY_AT.itemId)!;
+  }
+  get itemSeq(): string {
+    return this.text(KEY_AT.itemSeq)!;
+  }
+  get prevItemHash(): string | null {
+    return this.text(KEY_AT.prevItemHash);
+  }
+  get type(): Envelope['type'] {
+    return this.text(KEY_AT.type) as Envelope['type'];
+  }
+  get actor(): string | null {
+    return this.text(KEY_AT.actor);
+  }
+  get agency(): string | null {
+    return this.text(KEY_AT.agency);
+  }
+  get device(): string | null {
+    return this.text(KEY_AT.device);
+  }
+  get from(): Envelope['from'] {
+    return this.text(KEY_AT.from) as Envelope['from'];
+  }
+  get to(): Envelope['to'] {
+    return this.text(KEY_AT.to) as Envelope['to'];
+  }
+  get location(): string | null {
+    return this.text(KEY_AT.location);
+  }
+  get requestId(): string | null {
+    return this.text(KEY_AT.requestId);
+  }
+  get occurredAt(): string {
+    return this.text(KEY_AT.occurredAt)!;
+  }
+  get recordedAt(): string {
+    return this.text(KEY_AT.recordedAt)!;
+  }
+  get payload(): Envelope['payload'] {
+    if (this.parsedPayload) return this.parsedPayload;
+    const payload: Envelope['payload'] = {};
+    const { buf, members } = this;
+    for (let m = 0; m < members.length; m += 4) {
+      const key = PAYLOAD_KEYS.text(buf, members[m]!, members[m + 1]!);
+      const value = memberValue(buf, members[m + 2]!, members[m + 3]!);
+      // As JSON.parse makes it: an own property even when it is named __proto__.
+      if (key === '__proto__')
+        Object.defineProperty(payload, key, { value, enumerable: true, writable: true, configurable: true });
+      else payload[key] = value;
+    }
+    return (this.parsedPayload = payload);
+  }
+}
+
+/**
+ * Whether the canonical JSON in buf[start, end) is, beyond doubt, canonical and an envelope with the
+ * envelope's keys and no others, each with a string or null (the payload an object): if so `view` (reset)
+ * reads it, and gives exactly the values JSON.parse would. False when it is not, or when the answer is
+ * left to JSON.parse and isCanonical.
+ */
+export function scanEnvelope(buf: Buffer, start: number, end: number, view: EnvelopeView): boolean {
+  view.reset(buf);
+  const { spans, members } = view;
+  let i = start;
+  for (let k = 0; k < KEYS.length; k++) {
+    if (!matches(buf, i, end, MEMBERS[k]!)) return false;
+    i += MEMBERS[k]!.length;
+    if (i >= end) return false;
+    const c = buf[i];
+    if (k === PAYLOAD) {
+      if (c !== OPEN_OBJECT) return false;
+      spans[2 * k] = i;
+      i = canonicalValueEnd(buf, i, end, members);
+      if (i < 0) return false;
+      spans[2 * k + 1] = i;
+    } else if (c === QUOTE) {
+      spans[2 * k] = i + 1;
+      i = stringEnd(buf, i + 1, end);
+      if (i < 0) return false;
+      spans[2 * k + 1] = i - 1;
+    } else if (c === 0x6e && matches(buf, i, end, NULL)) {
+      spans[2 * k] = -1;
+      spans[2 * k + 1] = -1;
+      i += 4;
+    } else {
+      return false;
+    }
+  }
+  return i === end - 1 && buf[i] === CLOSE_OBJECT;
+}
