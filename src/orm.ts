@@ -45,6 +45,7 @@ import { Migration20261210000001SearchIndexes } from '../migrations/Migration202
 import { Migration20261210100001LedgerVerifications } from '../migrations/Migration20261210100001LedgerVerifications';
 import { Migration20261211200001DashboardCounts } from '../migrations/Migration20261211200001DashboardCounts';
 import { Migration20261211200002ItemPlaces } from '../migrations/Migration20261211200002ItemPlaces';
+import { Migration20261212100001MerkleNodes } from '../migrations/Migration20261212100001MerkleNodes';
 
 export const entities = [
   Agency,
@@ -94,6 +95,7 @@ const migrationsList = [
   { name: 'Migration20261210100001LedgerVerifications', class: Migration20261210100001LedgerVerifications },
   { name: 'Migration20261211200001DashboardCounts', class: Migration20261211200001DashboardCounts },
   { name: 'Migration20261211200002ItemPlaces', class: Migration20261211200002ItemPlaces },
+  { name: 'Migration20261212100001MerkleNodes', class: Migration20261212100001MerkleNodes },
 ];
 
 export interface OrmOptions {

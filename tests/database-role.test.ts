@@ -68,6 +68,7 @@ describe('as the server role, the ledger cannot be changed', () => {
     ['checkpoints', 'note', 'checkpoints_append_only'],
     ['cosignatures', 'line', 'cosignatures_append_only'],
     ['report_access', 'kind', 'report_access_append_only'],
+    ['merkle_nodes', 'hash', 'merkle_nodes_append_only'],
   ];
   const attacks = LEDGER_TABLES.flatMap(([table, column, trigger]) => [
     [`UPDATE ${table}`, `update ${table} set ${column} = ${column}`],

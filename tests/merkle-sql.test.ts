@@ -3,8 +3,19 @@ import path from 'node:path';
 import { createHash, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
-import { Frontier, leafHash } from '../src/custody/ledger/merkle';
-import { initOrm, migrate } from '../src/orm';
+import { MikroORM } from '@mikro-orm/postgresql';
+import {
+  consistencyProof,
+  Frontier,
+  inclusionProof,
+  leafHash,
+  verifyConsistency,
+  type RangeRoots,
+} from '../src/custody/ledger/merkle';
+import { completedNodes, ledgerRangeRoots, TILE_LEVEL } from '../src/custody/ledger/tree-store';
+import { pgSql, type Sql } from '../src/custody/sql';
+import { rootFromInclusionProof } from '../src/verifier/crypto';
+import { initOrm, migrate, ormConfig } from '../src/orm';
 import { createTestDatabase } from './context';
 
 /**
@@ -12,8 +23,12 @@ import { createTestDatabase } from './context';
  * custody_ledger_append and custody_directory_append, which keep the frontier and the root in the head rows.
  * Here random leaves go through the SQL functions in random batches, and at every tree size up to past
  * 4,096 the frontier and root PostgreSQL stored must be the ones Frontier computes and the ones RFC 6962's
- * definition gives, computed below from the leaves with node:crypto alone. Each test runs in a transaction
- * that it rolls back, so each starts from an empty head.
+ * definition gives, computed below from the leaves with node:crypto alone; and the stored tree's nodes
+ * (merkle_nodes) that the append keeps must be the definition's. Each test runs in a transaction that it
+ * rolls back, so each starts from an empty head.
+ *
+ * Then proofs read from the stored tree, in a database of their own: equal to the definition's, in one
+ * statement each, with nodes missing too; and the migration that made the stored tree from a centre's tiles.
  */
 
 /** Past 2^12, so that the 4,096th leaf, which closes twelve levels at once, is among the appends. */
@@ -43,6 +58,17 @@ class Rfc6962 {
   }
 
   /** What the frontier of the first n leaves holds: its perfect subtrees, largest first (one per set bit of n). */
+  /** Every node the stored tree keeps for n leaves: each perfect subtree of 2^8 leaves or more, as level:index:hash. */
+  nodes(n: number): string[] {
+    const nodes: string[] = [];
+    for (let level = TILE_LEVEL; 2 ** level <= n; level++) {
+      for (let index = 0; (index + 1) * 2 ** level <= n; index++) {
+        nodes.push(`${level}:${index}:${hex(this.mth(index * 2 ** level, (index + 1) * 2 ** level))}`);
+      }
+    }
+    return nodes;
+  }
+
   frontier(n: number): Buffer[] {
     const nodes: Buffer[] = [];
     let start = 0;
@@ -236,7 +262,15 @@ async function checkLedger(leaves: readonly Buffer[], heads: Awaited<ReturnType<
     'select idx, leaf_hash from ledger_events order by idx',
   );
   expect(rows.map((r) => `${r.idx}:${hex(r.leaf_hash)}`)).toEqual(leaves.map((l, i) => `${i}:${hex(l)}`));
+  expect(await storedNodes(db)).toEqual(ref.nodes(leaves.length));
 }
+
+const storedNodes = async (client: pg.Client) =>
+  (
+    await client.query<{ level: number; idx: string; hash: Buffer }>(
+      'select level, idx, hash from merkle_nodes order by level, idx',
+    )
+  ).rows.map((r) => `${r.level}:${r.idx}:${hex(r.hash)}`);
 
 const hashed = (canonicals: readonly string[]) =>
   canonicals.map((c) => {
@@ -348,14 +382,21 @@ describe('custody_ledger_append folds as Frontier and RFC 6962 do', () => {
             ),
           ]);
           let fed = 0;
+          const made: [number, number, string][] = [];
           for (const [i, batch] of batches(leaves, sizes).entries()) {
             expect(Number(rows[i]!.o_first)).toBe(size + fed);
-            for (const leaf of batch) frontier.append(leaf);
+            for (const leaf of batch) {
+              for (const node of completedNodes(frontier, leaf)) made.push([node.level, node.index, hex(node.hash)]);
+              frontier.append(leaf);
+            }
             fed += batch.length;
             expect(fromSql({ size: rows[i]!.o_size, frontier: rows[i]!.o_frontier, root: rows[i]!.o_root })).toEqual(
               fromFrontier(frontier),
             );
           }
+          // Crossing 2^31 closes every level from 8 to 31 at once.
+          made.sort(([l1, i1], [l2, i2]) => l1 - l2 || i1 - i2);
+          expect(await storedNodes(db)).toEqual(made.map((node) => node.join(':')));
         });
       }),
       { numRuns: 40 },
@@ -431,4 +472,192 @@ describe('custody_directory_append folds as Frontier and RFC 6962 do', () => {
       );
     });
   });
+});
+
+/** A Sql that counts the statements it runs: how many round trips a proof takes. */
+function counting(sql: Sql): Sql & { statements: number } {
+  const counted = {
+    statements: 0,
+    execute: ((text: string, params?: unknown[]) => {
+      counted.statements++;
+      return sql.execute(text, params);
+    }) as Sql['execute'],
+  };
+  return counted;
+}
+
+describe('proofs from the stored tree', () => {
+  // Past 2^12 and on to a tile cut short: twelve levels of nodes, and leaves beyond the last node.
+  const N = 4096 + 512 + 77;
+  const leaves = hashed(drawn({ seed: 18, count: N }));
+  const ref = new Rfc6962(leaves);
+  const definition: RangeRoots = (ranges) => ranges.map(([start, end]) => ref.mth(start, end));
+  // Sizes at and around each level's boundary, inside tiles, and the whole tree.
+  const sizes = [
+    ...[1, 2, 3, 7, 100, 255, 256, 257, 300, 511, 512, 513, 767, 768, 769, 1023, 1024, 1025, 1280, 2047, 2048],
+    ...[2049, 2304, 3000, 4095, 4096, 4097, 4352, 4607, 4608, 4609, N - 1, N],
+  ];
+  const indices = (size: number) =>
+    [...new Set([0, 1, 127, 128, 255, 256, 257, 2047, 2048, 4095, 4096, size - 2, size - 1, (size * 7) >> 4])].filter(
+      (i) => i >= 0 && i < size,
+    );
+  const olderSizes = (size: number) =>
+    [...new Set([1, 2, 255, 256, 257, 1024, 3000, size >> 1, size - 1, size])].filter((m) => m >= 1 && m <= size);
+
+  let tree: pg.Client;
+  /** The ORM, as the server reads the tree; and one whose every transaction is read-only, as on a standby. */
+  let orm: MikroORM;
+  let standby: MikroORM;
+  let dropTree: () => Promise<void>;
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    dropTree = database.drop;
+    orm = await initOrm({ url: database.url, poolMax: 2 });
+    await migrate(orm);
+    standby = await MikroORM.init({
+      ...ormConfig({ url: database.url, poolMax: 1 }),
+      driverOptions: { connection: { options: '-c default_transaction_read_only=on' } },
+    });
+    tree = new pg.Client({ connectionString: database.url });
+    await tree.connect();
+    const events = drawn({ seed: 18, count: N }).map((c, i) => ledgerEvent(i, c, leaves[i]!));
+    for (const batch of batches(events, [1, 37, 300, 5, 1000, 255, 256]))
+      await tree.query('select custody_ledger_append($1::jsonb)', [JSON.stringify(batch)]);
+  }, 60_000);
+  afterAll(async () => {
+    await tree?.end();
+    await orm?.close(true);
+    await standby?.close(true);
+    await dropTree?.();
+  });
+
+  /** Every inclusion and consistency proof above from `sql`, checked against the definition and its roots. */
+  async function allProofs(sql: Sql & { statements: number }, maxStatements: number, of = sizes) {
+    let proofs = 0;
+    for (const size of of) {
+      const root = ref.mth(0, size);
+      for (const index of indices(size)) {
+        const before = sql.statements;
+        const proof = await inclusionProof(ledgerRangeRoots(sql), size, index);
+        expect(sql.statements - before).toBeLessThanOrEqual(maxStatements);
+        expect(proof.map(hex)).toEqual((await inclusionProof(definition, size, index)).map(hex));
+        expect(hex(Buffer.from(await rootFromInclusionProof(index, size, leaves[index]!, proof)))).toBe(hex(root));
+        proofs++;
+      }
+      for (const m of olderSizes(size)) {
+        const before = sql.statements;
+        const proof = await consistencyProof(ledgerRangeRoots(sql), m, size);
+        expect(sql.statements - before).toBeLessThanOrEqual(maxStatements);
+        expect(proof.map(hex)).toEqual((await consistencyProof(definition, m, size)).map(hex));
+        expect(verifyConsistency(m, size, ref.mth(0, m), root, proof)).toBe(true);
+        proofs++;
+      }
+    }
+    return proofs;
+  }
+
+  test('every proof equals the definition’s and verifies, each in one statement', async () => {
+    const sql = counting(orm.em.fork());
+    const proofs = await allProofs(sql, 1);
+    expect(proofs).toBeGreaterThan(500);
+    expect(sql.statements).toBeLessThanOrEqual(proofs);
+    expect(await storedNodes(tree)).toEqual(ref.nodes(N));
+  });
+
+  test('with nodes missing, proofs are the same and take a bounded number of statements; a standby keeps none', async () => {
+    // As a ledger loaded without them would be: a third of the nodes, and a whole level, gone.
+    await tree.query('begin');
+    await tree.query('alter table merkle_nodes disable trigger merkle_nodes_append_only');
+    await tree.query(`delete from merkle_nodes where level = 10 or (idx % 3 = 1)`);
+    await tree.query('alter table merkle_nodes enable trigger merkle_nodes_append_only');
+    await tree.query('commit');
+    const left = await storedNodes(tree);
+    expect(left.length).toBeLessThan(ref.nodes(N).length * 0.7);
+    // A missing node is computed from the level below, a statement per level, down to a tile's leaves.
+    const bound = 3 + 2 * (Math.log2(4096) - TILE_LEVEL);
+    const some = sizes.filter((size, i) => i % 3 === 0 || size > 4096);
+
+    // As on a hot standby: nothing computed can be kept.
+    await allProofs(counting(standby.em.fork()), bound, some);
+    expect(await storedNodes(tree)).toEqual(left);
+
+    await allProofs(counting(orm.em.fork()), bound, some);
+    const kept = await storedNodes(tree);
+    expect(kept.length).toBeGreaterThan(left.length);
+    expect(ref.nodes(N)).toEqual(expect.arrayContaining(kept));
+    // Once kept, one statement each again; on a bare connection too.
+    await allProofs(counting(pgSql(tree)), 1, some);
+  });
+
+  test('a node is refused before the head covers its leaves, and none is changed or removed', async () => {
+    const fail = async (statement: string) => {
+      await tree.query('savepoint s');
+      try {
+        await expect(tree.query(statement)).rejects.toMatchObject({ code: 'P0001' });
+      } finally {
+        await tree.query('rollback to savepoint s');
+      }
+    };
+    await tree.query('begin');
+    try {
+      await fail(`insert into merkle_nodes (level, idx, hash) values (4, ${Math.floor(N / 16)}, sha256(''))`);
+      await fail(`insert into merkle_nodes (level, idx, hash) values (13, 0, sha256(''))`);
+      await fail(`update merkle_nodes set hash = sha256(hash) where level = 8 and idx = 0`);
+      await fail(`delete from merkle_nodes where level = 4`);
+      await fail(`truncate merkle_nodes`);
+    } finally {
+      await tree.query('rollback');
+    }
+  });
+});
+
+test('the migration makes the stored tree from a centre’s tiles, computing the tiles it lacks', async () => {
+  const database = await createTestDatabase();
+  const orm = await initOrm({ url: database.url, poolMax: 1 });
+  const client = new pg.Client({ connectionString: database.url });
+  try {
+    const pending = (await orm.getMigrator().getPendingMigrations()).map((m) => m.name);
+    await orm.getMigrator().up({ to: pending[pending.indexOf('Migration20261212100001MerkleNodes') - 1]! });
+    await client.connect();
+    const n = 3000;
+    const canonicals = drawn({ seed: 7, count: n + 2000 });
+    const leaves = hashed(canonicals);
+    const events = canonicals.map((c, i) => ledgerEvent(i, c, leaves[i]!));
+    for (const batch of batches(events.slice(0, n), [700]))
+      await client.query('select custody_ledger_append($1::jsonb)', [JSON.stringify(batch)]);
+    // The tiles the proofs had computed: every other one.
+    const ref = new Rfc6962(leaves);
+    for (let tile = 0; tile < Math.floor(n / 256); tile += 2)
+      await client.query('insert into merkle_tiles (tile, root) values ($1, $2)', [
+        tile,
+        ref.mth(tile * 256, (tile + 1) * 256),
+      ]);
+    await migrate(orm);
+    // The nodes of 256 leaves and more; those below are left to the proofs that need them.
+    const fromTiles = (nodes: string[]) => nodes.filter((node) => Number(node.split(':')[0]) >= 8);
+    expect(await storedNodes(client)).toEqual(fromTiles(ref.nodes(n)));
+    expect((await client.query(`select to_regclass('merkle_tiles') as t`)).rows[0].t).toBeNull();
+    // And the append keeps every node it completes from there on.
+    for (const batch of batches(events.slice(n), [1, 600]))
+      await client.query('select custody_ledger_append($1::jsonb)', [JSON.stringify(batch)]);
+    const completedSince = (node: string) => {
+      const [level, index] = node.split(':').map(Number) as [number, number];
+      return level >= 8 || (index + 1) * 2 ** level > n;
+    };
+    expect(await storedNodes(client)).toEqual(ref.nodes(n + 2000).filter(completedSince));
+    // A proof computes and keeps the others it needs.
+    const proof = await inclusionProof(ledgerRangeRoots(pgSql(client)), n + 2000, 5);
+    expect(proof.map(hex)).toEqual(
+      (await inclusionProof((ranges) => ranges.map(([s, e]) => ref.mth(s, e)), n + 2000, 5)).map(hex),
+    );
+    expect(await storedNodes(client)).toEqual(
+      expect.arrayContaining(
+        ['4:1', '5:1', '6:1', '7:1'].map((node) => ref.nodes(n).find((r) => r.startsWith(`${node}:`))),
+      ),
+    );
+  } finally {
+    await client.end();
+    await orm.close(true);
+    await database.drop();
+  }
 });

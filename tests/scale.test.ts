@@ -6,7 +6,7 @@ import { verifyLedger } from '../src/custody/ledger/verify/verify';
 import { openCheckpoint, signCheckpoint } from '../src/custody/ledger/checkpoints';
 import { ED25519, generateSignerKey, parseSignerKey } from '../src/custody/ledger/note';
 import { rootOf } from '../src/custody/ledger/merkle';
-import { TILE } from '../src/custody/ledger/tree-store';
+import { TILE, TILE_LEVEL } from '../src/custody/ledger/tree-store';
 import { ITEM_SELECT, rowToState } from '../src/custody/ledger/append';
 import type { Envelope } from '../src/custody/ledger/events';
 import { EVENT_TYPES } from '../src/custody/ledger/events';
@@ -101,16 +101,31 @@ describe('the generated centre', () => {
     expect(checkpoints!.n).toBeGreaterThan(1);
   });
 
-  test('has the tiles of its tree as the proofs would compute them', async () => {
-    const [tiles] = await em().execute<{ n: number }[]>('select count(*)::int as n from merkle_tiles');
-    expect(tiles!.n).toBe(Math.floor(centre.events / TILE));
-    for (const tile of [0, 7, tiles!.n - 1]) {
+  test('has the stored tree’s nodes as the append would have kept them', async () => {
+    const [stored] = await em().execute<{ n: number; top: number }[]>(
+      'select count(*)::int as n, max(level)::int as top from merkle_nodes',
+    );
+    let expected = 0;
+    for (let level = TILE_LEVEL; 2 ** level <= centre.events; level++)
+      expected += Math.floor(centre.events / 2 ** level);
+    expect(stored).toEqual({ n: expected, top: Math.floor(Math.log2(centre.events)) });
+    const lastTile = Math.floor(centre.events / TILE) - 1;
+    for (const [level, index] of [
+      [TILE_LEVEL, 0],
+      [TILE_LEVEL, lastTile],
+      [8, 7],
+      [11, 5],
+      [stored!.top, 0],
+    ] as const) {
       const leaves = await em().execute<{ leaf_hash: Buffer }[]>(
         'select leaf_hash from ledger_events where idx >= ? and idx < ? order by idx',
-        [tile * TILE, (tile + 1) * TILE],
+        [index * 2 ** level, (index + 1) * 2 ** level],
       );
-      const [stored] = await em().execute<{ root: Buffer }[]>('select root from merkle_tiles where tile = ?', [tile]);
-      expect(stored!.root.toString('hex')).toBe(rootOf(leaves.map((l) => l.leaf_hash)).toString('hex'));
+      const [node] = await em().execute<{ hash: Buffer }[]>(
+        'select hash from merkle_nodes where level = ? and idx = ?',
+        [level, index],
+      );
+      expect(node!.hash.toString('hex')).toBe(rootOf(leaves.map((l) => l.leaf_hash)).toString('hex'));
     }
   });
 

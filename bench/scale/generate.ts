@@ -2,8 +2,8 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { buildEnvelope, ITEM_COLUMNS } from '../../src/custody/ledger/append';
 import { canonicalJson, type Json } from '../../src/custody/ledger/canonical-json';
 import type { Envelope, EventType } from '../../src/custody/ledger/events';
-import { Frontier, leafHash, rootOf } from '../../src/custody/ledger/merkle';
-import { TILE } from '../../src/custody/ledger/tree-store';
+import { Frontier, leafHash } from '../../src/custody/ledger/merkle';
+import { completedNodes } from '../../src/custody/ledger/tree-store';
 import { checkpointText, signNote, type NoteSigner } from '../../src/custody/ledger/note';
 import { projectInPlace, type ItemState } from '../../src/custody/items/projection';
 import type { DueKind } from '../../src/custody/items/alerts';
@@ -22,8 +22,9 @@ import { Chunk, planCase, type Generator } from './plan';
  *
  * Nothing about the ledger is computed here: each event's envelope is built by the append's own
  * buildEnvelope, serialized by canonicalJson, hashed by leafHash and folded into the items row by the
- * projection; the tree is merkle.ts's Frontier, the tiles its rootOf, the checkpoints note.ts's signed
- * notes. So the generated ledger is what the server would have written, and `verifyLedger` passes.
+ * projection; the tree is merkle.ts's Frontier, its stored nodes those that tree-store.ts's completedNodes
+ * says each append completes (as custody_ledger_append keeps them), the checkpoints note.ts's signed notes.
+ * So the generated ledger is what the server would have written, and `verifyLedger` passes.
  *
  * It is loaded by COPY, a few thousand items (all of their events) a transaction. The ledger's triggers
  * refuse UPDATE, DELETE and TRUNCATE, never INSERT, and let the head move forward: as the tables' owner the
@@ -73,7 +74,7 @@ const ALERT_COLUMNS =
 
 interface Built {
   events: string[];
-  tiles: string[];
+  nodes: string[];
   items: string[];
   alerts: string[];
   lastAt: number;
@@ -81,17 +82,11 @@ interface Built {
 }
 
 /** Builds a chunk's events in time order, through the append's own functions, and its items rows. */
-async function build(
-  g: Generator,
-  chunk: Chunk,
-  frontier: Frontier,
-  tile: Buffer[],
-  alertsBefore: number,
-): Promise<Built> {
+async function build(g: Generator, chunk: Chunk, frontier: Frontier, alertsBefore: number): Promise<Built> {
   chunk.planned.sort((a, b) => a.t - b.t || a.item - b.item || a.order - b.order);
   const states: (ItemState | null)[] = new Array<ItemState | null>(chunk.itemIds.length).fill(null);
   const events: string[] = [];
-  const tiles: string[] = [];
+  const nodes: string[] = [];
   const alerts: { id: string; kind: DueKind; item: number; message: string; idx: number; t: number }[] = [];
   const dealt: { item: number; t: number; type: EventType }[] = [];
   let lastAt = 0;
@@ -124,12 +119,10 @@ async function build(
       ]),
     );
     states[planned.item] = projectInPlace(state, envelope, leafHex);
-    frontier.append(leaf);
-    tile.push(Buffer.from(leaf));
-    if (tile.length === TILE) {
-      tiles.push(line([frontier.size / TILE - 1, bytea(rootOf(tile).toString('hex'))]));
-      tile.length = 0;
+    for (const node of completedNodes(frontier, leaf)) {
+      nodes.push(line([node.level, node.index, bytea(node.hash.toString('hex'))]));
     }
+    frontier.append(leaf);
     if (envelope.type === 'alert') {
       const { kind, message } = envelope.payload as { kind: DueKind; message: string };
       const id = uuid(g.seed, 'alert', alertsBefore + alerts.length);
@@ -167,7 +160,7 @@ async function build(
     line(ITEM_COLUMNS.map(([key]) => (key === 'lastHash' ? bytea(state!.lastHash) : state![key]))),
   );
   const phone = states.find((s) => s!.description.includes('手机'))?.code;
-  return { events, tiles, items, alerts: alertLines, lastAt, phone };
+  return { events, nodes, items, alerts: alertLines, lastAt, phone };
 }
 
 /** Builds a centre of `items` items in the (empty) database of `orm`, which must be connected as the tables' owner. */
@@ -202,13 +195,12 @@ export async function generateCentre(orm: MikroORM, options: ScaleOptions): Prom
     compartment: 0,
   };
   const frontier = new Frontier();
-  const tile: Buffer[] = [];
   let alerts = 0;
   let requests = 0;
   let sample: { caseNumber: string; itemCode: string } | undefined;
 
   await withPgConnection(em, async (client) => {
-    /** One transaction: the chunk's rows, its events, the tree's tiles, the head moved on, a checkpoint. */
+    /** One transaction: the chunk's rows, its events, the head moved on, the tree's nodes, a checkpoint. */
     const write = async (chunk: Chunk, built: Built, size: number, nodes: Buffer[], root: Buffer) => {
       await client.query('begin');
       try {
@@ -247,7 +239,6 @@ export async function generateCentre(orm: MikroORM, options: ScaleOptions): Prom
         );
         await copy(client, 'request_items', 'request_id, item_id, carried_out_at', lineItems);
         await copy(client, 'alerts', ALERT_COLUMNS, built.alerts);
-        await copy(client, 'merkle_tiles', 'tile, root', built.tiles);
         // The head moves forward to the new tree, as custody_ledger_append moves it.
         await client.query('update ledger_head set size = $1, frontier = $2, root = $3, updated_at = $4', [
           size,
@@ -255,6 +246,8 @@ export async function generateCentre(orm: MikroORM, options: ScaleOptions): Prom
           root,
           iso(built.lastAt),
         ]);
+        // After the head: a node is refused until the head covers its leaves.
+        await copy(client, 'merkle_nodes', 'level, idx, hash', built.nodes);
         if (options.signer) {
           const note = signNote(checkpointText(options.signer.name, size, root), options.signer);
           await client.query('insert into checkpoints (size, root, note, created_at) values ($1, $2, $3, $4)', [
@@ -281,7 +274,7 @@ export async function generateCentre(orm: MikroORM, options: ScaleOptions): Prom
     while (g.madeItems < total) {
       const chunk = new Chunk();
       while (chunk.itemIds.length < CHUNK_ITEMS && g.madeItems + chunk.itemIds.length < total) planCase(g, chunk);
-      const built = await build(g, chunk, frontier, tile, alertsBuilt);
+      const built = await build(g, chunk, frontier, alertsBuilt);
       alertsBuilt += built.alerts.length;
       sample ??= built.phone ? { caseNumber: chunk.cases[0]!.split('\t')[2]!, itemCode: built.phone } : undefined;
       g.madeItems += chunk.itemIds.length;

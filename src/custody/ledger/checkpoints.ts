@@ -13,7 +13,7 @@ import {
   type NoteSigner,
   type VerifierKey,
 } from './note';
-import { ledgerRangeRoot } from './tree-store';
+import { ledgerRangeRoots } from './tree-store';
 
 export interface Checkpoint {
   size: number;
@@ -96,7 +96,7 @@ export async function signCheckpoint(
     );
     if (size === 0 || (last && Number(last.size) >= size)) return;
     if (last) {
-      const proof = await consistencyProof(ledgerRangeRoot(tx), Number(last.size), size);
+      const proof = await consistencyProof(ledgerRangeRoots(tx), Number(last.size), size);
       if (!verifyConsistency(Number(last.size), size, last.root, head!.root, proof)) {
         throw new LedgerForkError(
           `the tree of ${size} events is not consistent with the checkpoint signed at ${last.size}: history was rewritten`,

@@ -72,38 +72,85 @@ export class Frontier {
   }
 }
 
-/** Where proofs get the root of any leaf range [start, end): an array in memory, or the ledger's tables. */
-export type RangeRoot = (start: number, end: number) => Buffer | Promise<Buffer>;
+/** The leaves [start, end) of the tree. */
+export type Range = readonly [start: number, end: number];
 
-export const arrayRangeRoot =
-  (leaves: readonly Buffer[]): RangeRoot =>
-  (start, end) =>
-    rootOf(leaves.slice(start, end));
+/**
+ * Where proofs get the roots of leaf ranges: an array in memory, or the ledger's tables. A proof asks for all
+ * of its ranges at once, so that a store answers them together (tree-store.ts: in one query).
+ */
+export type RangeRoots = (ranges: readonly Range[]) => Buffer[] | Promise<Buffer[]>;
 
-/** Inclusion proof (audit path) of leaf `index` in the tree of `size` leaves (RFC 6962 §2.1.1). */
-export async function inclusionProof(root: RangeRoot, size: number, index: number): Promise<Buffer[]> {
-  if (index < 0 || index >= size) throw new RangeError(`leaf ${index} is outside a tree of ${size}`);
-  const path = async (start: number, end: number): Promise<Buffer[]> => {
-    if (end - start === 1) return [];
-    const k = splitPoint(end - start);
-    return index < start + k
-      ? [...(await path(start, start + k)), await root(start + k, end)]
-      : [...(await path(start + k, end)), await root(start, start + k)];
-  };
-  return path(0, size);
+export const arrayRangeRoots =
+  (leaves: readonly Buffer[]): RangeRoots =>
+  (ranges) =>
+    ranges.map(([start, end]) => rootOf(leaves.slice(start, end)));
+
+/**
+ * The perfect subtrees that make up the leaves [start, end), largest first, as [start, size] pairs: one per set
+ * bit of end - start. The tree's root over them is theirs folded from the right (as Frontier.root folds), which
+ * holds for the ranges proofs and frontiers ask for: each starts at a multiple of a power of two at least as
+ * large as itself.
+ */
+export function perfectSubtrees(start: number, end: number): [start: number, size: number][] {
+  let span = 1;
+  while (span < end - start) span *= 2;
+  if (start % span !== 0) throw new RangeError(`[${start}, ${end}) is not a range of the tree's shape`);
+  const subtrees: [number, number][] = [];
+  for (let at = start; at < end;) {
+    while (span > end - at) span /= 2;
+    subtrees.push([at, span]);
+    at += span;
+  }
+  return subtrees;
 }
 
-/** Consistency proof between the trees of `m` and `n` leaves (RFC 6962 §2.1.2). */
-export async function consistencyProof(root: RangeRoot, m: number, n: number): Promise<Buffer[]> {
-  if (m < 1 || m > n) throw new RangeError(`size ${m} is not within 1..${n}`);
-  const subproof = async (start: number, end: number, complete: boolean): Promise<Buffer[]> => {
-    if (m === end) return complete ? [] : [await root(start, end)];
+/** The frontier of the first `size` leaves: the ranges of its perfect subtrees, largest first. */
+export const frontierRanges = (size: number): Range[] =>
+  perfectSubtrees(0, size).map(([start, span]) => [start, start + span] as const);
+
+/** The ranges whose roots make the inclusion proof (audit path) of leaf `index` in a tree of `size` (RFC 6962 §2.1.1). */
+export function inclusionRanges(size: number, index: number): Range[] {
+  if (index < 0 || index >= size) throw new RangeError(`leaf ${index} is outside a tree of ${size}`);
+  const ranges: Range[] = [];
+  for (let start = 0, end = size; end - start > 1;) {
     const k = splitPoint(end - start);
-    return m <= start + k
-      ? [...(await subproof(start, start + k, complete)), await root(start + k, end)]
-      : [...(await subproof(start + k, end, false)), await root(start, start + k)];
-  };
-  return subproof(0, n, true);
+    if (index < start + k) {
+      ranges.push([start + k, end]);
+      end = start + k;
+    } else {
+      ranges.push([start, start + k]);
+      start += k;
+    }
+  }
+  return ranges.reverse();
+}
+
+/** The ranges whose roots make the consistency proof between the trees of `m` and `n` leaves (RFC 6962 §2.1.2). */
+export function consistencyRanges(m: number, n: number): Range[] {
+  if (m < 1 || m > n) throw new RangeError(`size ${m} is not within 1..${n}`);
+  const ranges: Range[] = [];
+  let [start, end, complete] = [0, n, true];
+  while (m !== end) {
+    const k = splitPoint(end - start);
+    if (m <= start + k) {
+      ranges.push([start + k, end]);
+      end = start + k;
+    } else {
+      ranges.push([start, start + k]);
+      [start, complete] = [start + k, false];
+    }
+  }
+  if (!complete) ranges.push([start, end]);
+  return ranges.reverse();
+}
+
+export async function inclusionProof(roots: RangeRoots, size: number, index: number): Promise<Buffer[]> {
+  return roots(inclusionRanges(size, index));
+}
+
+export async function consistencyProof(roots: RangeRoots, m: number, n: number): Promise<Buffer[]> {
+  return roots(consistencyRanges(m, n));
 }
 
 /** Checks that the tree of size `size2` with root2 extends the tree of size `size1` with root1 (RFC 9162 §2.1.4.2). */

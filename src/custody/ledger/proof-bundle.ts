@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { checkpointCovering, latestCheckpoint, signCheckpoint, type CheckpointSigner } from './checkpoints';
 import { inclusionProof } from './merkle';
 import type { ItemState } from '../items/projection';
-import { ledgerRangeRoot } from './tree-store';
+import { ledgerRangeRoots } from './tree-store';
 import { BUNDLE_FORMAT, type ProofBundle } from '../../verifier/verify-bundle';
 
 /**
@@ -22,7 +22,7 @@ export async function buildProofBundle(
   const signed = await latestCheckpoint(em);
   if (!signed || signed.size <= latest) await signCheckpoint(em, signing);
   const checkpoint = await checkpointCovering(em, latest + 1);
-  const hashes = await inclusionProof(ledgerRangeRoot(em), checkpoint.size, latest);
+  const hashes = await inclusionProof(ledgerRangeRoots(em), checkpoint.size, latest);
   return {
     format: BUNDLE_FORMAT,
     itemId: item.id,

@@ -1,8 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import { ITEM_SELECT, rowToState } from '../append';
-import { Frontier, leafHash, type RangeRoot } from '../merkle';
-import { ledgerRangeRoot } from '../tree-store';
+import { Frontier, frontierRanges, leafHash, type RangeRoots } from '../merkle';
+import { ledgerRangeRoots } from '../tree-store';
 import { pgSql, withPgConnection, type Sql } from '../../sql';
 import { ItemReplay, missingIndex } from './replay';
 import { checkCheckpoint, compareItemRows, type VerifyFailure, type VerifyOptions, type VerifyResult } from './verify';
@@ -27,17 +27,9 @@ interface EventRow {
 
 const EVENT_COLUMNS = 'idx, item_id, item_seq, canonical, leaf_hash, prev_item_hash';
 
-/** The frontier of the first `size` leaves: the roots of its perfect subtrees, largest first (O(log n) nodes). */
-async function frontierAt(root: RangeRoot, size: number): Promise<Frontier> {
-  const nodes: Buffer[] = [];
-  let start = 0;
-  for (let span = 2 ** Math.floor(Math.log2(Math.max(size, 1))); span >= 1; span /= 2) {
-    if (size - start >= span) {
-      nodes.push(await root(start, start + span));
-      start += span;
-    }
-  }
-  return new Frontier(size, nodes);
+/** The frontier of the first `size` leaves: the roots of its perfect subtrees, largest first, in one query. */
+async function frontierAt(roots: RangeRoots, size: number): Promise<Frontier> {
+  return new Frontier(size, await roots(frontierRanges(size)));
 }
 
 /** Folds an event row into the items' chains; why it does not fit, as a failure, or null. */
@@ -65,9 +57,9 @@ export async function verifySince(
   since: number,
   { logKey, onProgress }: Pick<VerifyOptions, 'logKey' | 'onProgress'> = {},
 ): Promise<VerifyResult> {
-  // The tree's nodes below the checkpoint are immutable, and are read (and their tiles kept) outside the
+  // The tree's nodes below the checkpoint are immutable, and are read (and any missing one kept) outside the
   // read-only snapshot; the signed root they must give is what vouches for them.
-  const start = await frontierAt(ledgerRangeRoot(em.fork()), since);
+  const start = await frontierAt(ledgerRangeRoots(em.fork()), since);
   return withPgConnection(em, async (client) => {
     await client.query('begin isolation level repeatable read read only');
     try {
