@@ -7,6 +7,7 @@ import { openCheckpoint, signCheckpoint } from '../src/custody/ledger/checkpoint
 import { ED25519, generateSignerKey, parseSignerKey } from '../src/custody/ledger/note';
 import { rootOf } from '../src/custody/ledger/merkle';
 import { TILE, TILE_LEVEL } from '../src/custody/ledger/tree-store';
+import { verifySince } from '../src/custody/ledger/verify/incremental';
 import { ITEM_SELECT, rowToState } from '../src/custody/ledger/append';
 import type { Envelope } from '../src/custody/ledger/events';
 import { EVENT_TYPES } from '../src/custody/ledger/events';
@@ -127,6 +128,34 @@ describe('the generated centre', () => {
       );
       expect(node!.hash.toString('hex')).toBe(rootOf(leaves.map((l) => l.leaf_hash)).toString('hex'));
     }
+  });
+
+  test('a stored node that differs from its events is named by the full and the incremental verification', async () => {
+    const [first] = await em().execute<{ size: string }[]>('select size from checkpoints order by size limit 1');
+    const since = Number(first!.size);
+    // A node of 256 events after the first checkpoint, which proofs and the signer read instead of them.
+    const index = Math.floor(since / 256) + 2;
+    const tamper = (hash: string) =>
+      em().transactional(async (tx) => {
+        await tx.execute('alter table merkle_nodes disable trigger merkle_nodes_append_only');
+        await tx.execute(`update merkle_nodes set hash = ${hash} where level = 8 and idx = ?`, [index]);
+        await tx.execute('alter table merkle_nodes enable trigger merkle_nodes_append_only');
+      });
+    await tamper('sha256(hash)');
+    try {
+      const reason = new RegExp(`stored Merkle node of events ${index * 256}–${(index + 1) * 256 - 1} \\(level 8`);
+      const full = await verifyLedger(em(), { logKey: signer });
+      expect(full).toMatchObject({ ok: false, failure: { index: null, reason: expect.stringMatching(reason) } });
+      const incremental = await verifySince(em(), since, { logKey: signer });
+      expect(incremental).toMatchObject({ ok: false, failure: { reason: expect.stringMatching(reason) } });
+    } finally {
+      const [leaves] = await em().execute<{ hashes: Buffer[] }[]>(
+        'select array_agg(leaf_hash order by idx) as hashes from ledger_events where idx >= ? and idx < ?',
+        [index * 256, (index + 1) * 256],
+      );
+      await tamper(`'\\x${rootOf(leaves!.hashes).toString('hex')}'`);
+    }
+    expect(await verifySince(em(), since, { logKey: signer })).toMatchObject({ ok: true });
   });
 
   test('has items rows that are the projection of their events', async () => {

@@ -5,6 +5,7 @@ import { Frontier, frontierRanges, leafHash, type RangeRoots } from '../merkle';
 import { ledgerRangeRoots } from '../tree-store';
 import { pgSql, withPgConnection, type Sql } from '../../sql';
 import { ItemReplay, missingIndex } from './replay';
+import { StoredNodeCheck } from './stored-nodes';
 import { checkCheckpoint, compareItemRows, type VerifyFailure, type VerifyOptions, type VerifyResult } from './verify';
 
 /** New events read per statement: a day's worth of a busy centre takes a few. */
@@ -132,6 +133,7 @@ async function verifyOn(
     'select size, root, note from checkpoints where size > ? order by size',
     [since],
   );
+  const storedNodes = await StoredNodeCheck.load(sql, since);
   let next = 0;
   for (;;) {
     const rows = await sql.execute<EventRow[]>(
@@ -144,6 +146,7 @@ async function verifyOn(
       }
       const failure = replayRow(replay, row);
       if (failure) return result(failure);
+      storedNodes.beforeAppend(frontier, row.leaf_hash);
       frontier.append(row.leaf_hash);
       eventsChecked++;
       const due = later[next];
@@ -179,6 +182,8 @@ async function verifyOn(
       reason: 'the Merkle root recomputed from the events differs from the head’s',
     });
   }
+  const wrongNode = storedNodes.failure();
+  if (wrongNode) return result(wrongNode);
   const rows = await sql.execute<Record<string, unknown>[]>(
     `select ${ITEM_SELECT} from items i where i.id = any (?::uuid[]) order by i.id`,
     [touched],

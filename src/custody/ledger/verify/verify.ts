@@ -10,6 +10,7 @@ import type { ItemState } from '../../items/projection';
 import { pgSql, withPgConnection } from '../../sql';
 import { openCheckpoint } from '../checkpoints';
 import type { VerifierKey } from '../note';
+import { StoredNodeCheck } from './stored-nodes';
 
 /** A signed checkpoint must match the tree recomputed from the events at its size, and carry a valid signature. */
 export function checkCheckpoint(
@@ -157,6 +158,7 @@ async function verifyOn(
     const checkpoints = await sql.execute<{ size: string; root: Buffer; note: string }[]>(
       'select size, root, note from checkpoints order by size',
     );
+    const storedNodes = await StoredNodeCheck.load(sql);
     let nextCheckpoint = 0;
     let lastCheckpoint: number | null = null;
     const result = async (failure: VerifyFailure | null): Promise<VerifyResult> => ({
@@ -178,6 +180,7 @@ async function verifyOn(
       for (let at = 0; at < rows; at++) {
         if (failure?.at === at) return { index: failure.index, itemId: failure.itemId, reason: failure.reason };
         const leaf = leaves.subarray(at * HASH, (at + 1) * HASH);
+        storedNodes.beforeAppend(frontier, leaf);
         frontier.append(leaf);
         const due = checkpoints[nextCheckpoint];
         if (due && Number(due.size) === frontier.size) {
@@ -247,6 +250,8 @@ async function verifyOn(
         reason: 'the Merkle root recomputed from the events differs from the head’s',
       });
     }
+    const wrongNode = storedNodes.failure();
+    if (wrongNode) return await result(wrongNode);
     return await result(await checkItemRows(client, replayer));
   } finally {
     await replayer.close();
