@@ -9,7 +9,7 @@ import {
   type Checkpoint,
 } from '../custody/ledger/checkpoints';
 import { findItemView } from '../custody/items/item-queries';
-import { consistencyProof, inclusionProof } from '../custody/ledger/merkle';
+import { consistencyProof, frontierRanges, inclusionProof } from '../custody/ledger/merkle';
 import { formatVerifierKey } from '../custody/ledger/note';
 import { buildProofBundle } from '../custody/ledger/proof-bundle';
 import { historyReader } from '../custody/ledger/history-reader';
@@ -210,6 +210,8 @@ export function transparencyRoutes(api: Api, deps: AppDeps): void {
     query: z.object({
       after: z.coerce.number().int().min(-1).default(-1),
       limit: z.coerce.number().int().min(1).max(10_000).default(5000),
+      item: z.uuid().optional().describe("only this item's events (by its id), for `verify --all --since`"),
+      before: z.coerce.number().int().min(0).optional().describe('only the events below this index'),
     }),
     responses: {
       200: {
@@ -219,10 +221,32 @@ export function transparencyRoutes(api: Api, deps: AppDeps): void {
     },
     handler: async ({ res, query }) => {
       const rows = await replica().execute<{ idx: string; canonical: string }[]>(
-        'select idx, canonical from ledger_events where idx > ? order by idx limit ?',
-        [query.after, query.limit],
+        `select idx, canonical from ledger_events
+          where idx > ? and (?::bigint is null or idx < ?) and (?::uuid is null or item_id = ?)
+          order by idx limit ?`,
+        [query.after, query.before ?? null, query.before ?? null, query.item ?? null, query.item ?? null, query.limit],
       );
       res.json({ events: rows.map((r) => ({ index: Number(r.idx), canonical: r.canonical })) });
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/ledger/frontier',
+    summary:
+      'The roots of the perfect subtrees that make up the first `size` leaves, largest first (public): with the checkpoint of that size, where `verify --all --since` starts',
+    tag: 'ledger',
+    access: 'public',
+    query: z.object({ size: z.coerce.number().int().min(1) }),
+    responses: {
+      200: {
+        description: 'the frontier; its hashes fold to the root of the tree of that size',
+        schema: z.object({ size: z.number(), hashes: z.array(z.string()) }),
+      },
+    },
+    handler: async ({ res, query }) => {
+      if (query.size > (await treeSize(replica()))) throw new UnprocessableError('size must be at most the tree size');
+      res.json({ size: query.size, hashes: hashes(await ledgerRangeRoots(replica())(frontierRanges(query.size))) });
     },
   });
 
