@@ -3,7 +3,7 @@ import { buildEnvelope, ITEM_COLUMNS } from '../../src/custody/ledger/append';
 import { canonicalJson, type Json } from '../../src/custody/ledger/canonical-json';
 import type { Envelope, EventType } from '../../src/custody/ledger/events';
 import { Frontier, leafHash } from '../../src/custody/ledger/merkle';
-import { completedNodes } from '../../src/custody/ledger/tree-store';
+import { TILE_LEVEL } from '../../src/custody/ledger/tree-store';
 import { checkpointText, signNote, type NoteSigner } from '../../src/custody/ledger/note';
 import { projectInPlace, type ItemState } from '../../src/custody/items/projection';
 import type { DueKind } from '../../src/custody/items/alerts';
@@ -22,8 +22,8 @@ import { Chunk, planCase, type Generator } from './plan';
  *
  * Nothing about the ledger is computed here: each event's envelope is built by the append's own
  * buildEnvelope, serialized by canonicalJson, hashed by leafHash and folded into the items row by the
- * projection; the tree is merkle.ts's Frontier, its stored nodes those that tree-store.ts's completedNodes
- * says each append completes (as custody_ledger_append keeps them), the checkpoints note.ts's signed notes.
+ * projection; the tree is merkle.ts's Frontier, its stored nodes those that Frontier.append completes (as
+ * custody_ledger_append keeps them), the checkpoints note.ts's signed notes.
  * So the generated ledger is what the server would have written, and `verifyLedger` passes.
  *
  * It is loaded by COPY, a few thousand items (all of their events) a transaction. The ledger's triggers
@@ -87,6 +87,9 @@ async function build(g: Generator, chunk: Chunk, frontier: Frontier, alertsBefor
   const states: (ItemState | null)[] = new Array<ItemState | null>(chunk.itemIds.length).fill(null);
   const events: string[] = [];
   const nodes: string[] = [];
+  const keep = (level: number, index: number, root: Buffer) => {
+    if (level >= TILE_LEVEL) nodes.push(line([level, index, bytea(root.toString('hex'))]));
+  };
   const alerts: { id: string; kind: DueKind; item: number; message: string; idx: number; t: number }[] = [];
   const dealt: { item: number; t: number; type: EventType }[] = [];
   let lastAt = 0;
@@ -119,10 +122,7 @@ async function build(g: Generator, chunk: Chunk, frontier: Frontier, alertsBefor
       ]),
     );
     states[planned.item] = projectInPlace(state, envelope, leafHex);
-    for (const node of completedNodes(frontier, leaf)) {
-      nodes.push(line([node.level, node.index, bytea(node.hash.toString('hex'))]));
-    }
-    frontier.append(leaf);
+    frontier.append(leaf, keep);
     if (envelope.type === 'alert') {
       const { kind, message } = envelope.payload as { kind: DueKind; message: string };
       const id = uuid(g.seed, 'alert', alertsBefore + alerts.length);

@@ -56,10 +56,17 @@ export class Frontier {
     public readonly nodes: Buffer[] = [],
   ) {}
 
-  append(leaf: Buffer): void {
+  /**
+   * Appends a leaf. `completed` is told each perfect subtree the append completes, lowest first, with its
+   * level (log2 of its leaves), its index at that level and its root: the nodes a store keeps, for free.
+   */
+  append(leaf: Buffer, completed?: (level: number, index: number, root: Buffer) => void): void {
     let node = leaf;
     // Each trailing 1-bit of the old size is a perfect subtree of the same height as `node`: merge them.
-    for (let size = this.size; size & 1; size >>= 1) node = nodeHash(this.nodes.pop()!, node);
+    for (let size = this.size, level = 1; size & 1; size >>= 1, level++) {
+      node = nodeHash(this.nodes.pop()!, node);
+      completed?.(level, (this.size + 1) / 2 ** level - 1, node);
+    }
     this.nodes.push(node);
     this.size += 1;
   }

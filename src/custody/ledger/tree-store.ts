@@ -1,5 +1,5 @@
 import { arrayLiteral, type Sql } from '../sql';
-import { nodeHash, perfectSubtrees, rootOf, type Frontier, type RangeRoots } from './merkle';
+import { nodeHash, perfectSubtrees, rootOf, type RangeRoots } from './merkle';
 
 /**
  * The ledger's Merkle tree as stored: the root of every perfect subtree of 2^4 leaves or more (a "node" at
@@ -29,22 +29,6 @@ const key = (level: number, index: number) => level * 2 ** 46 + index;
 
 // Arrays go as PostgreSQL array literals: the ORM's execute would spread a JavaScript array into a list.
 const numbers = (values: readonly number[]) => `{${values.join(',')}}`;
-
-/** The nodes that appending `leaf` to `frontier` completes: one per level ≥ TILE_LEVEL it closes, lowest first. */
-export function completedNodes(frontier: Frontier, leaf: Buffer): StoredNode[] {
-  const end = frontier.size + 1;
-  if (end % TILE !== 0) return [];
-  const nodes: StoredNode[] = [];
-  let node = leaf;
-  // The fold of Frontier.append, keeping what it merges away: each trailing 1-bit of the old size is a
-  // perfect subtree of the height `node` has reached.
-  for (let size = frontier.size, at = frontier.nodes.length - 1, level = 1; size % 2 === 1; size = (size - 1) / 2) {
-    node = nodeHash(frontier.nodes[at--]!, node);
-    if (level >= TILE_LEVEL) nodes.push({ level, index: end / 2 ** level - 1, hash: node });
-    level++;
-  }
-  return nodes;
-}
 
 /**
  * Roots of leaf ranges of the ledger's tree, read from the database. A call answers all of a proof's ranges

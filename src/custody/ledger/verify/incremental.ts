@@ -146,8 +146,7 @@ async function verifyOn(
       }
       const failure = replayRow(replay, row);
       if (failure) return result(failure);
-      storedNodes.beforeAppend(frontier, row.leaf_hash);
-      frontier.append(row.leaf_hash);
+      frontier.append(row.leaf_hash, storedNodes.completed);
       eventsChecked++;
       const due = later[next];
       if (due && Number(due.size) === frontier.size) {

@@ -180,8 +180,7 @@ async function verifyOn(
       for (let at = 0; at < rows; at++) {
         if (failure?.at === at) return { index: failure.index, itemId: failure.itemId, reason: failure.reason };
         const leaf = leaves.subarray(at * HASH, (at + 1) * HASH);
-        storedNodes.beforeAppend(frontier, leaf);
-        frontier.append(leaf);
+        frontier.append(leaf, storedNodes.completed);
         const due = checkpoints[nextCheckpoint];
         if (due && Number(due.size) === frontier.size) {
           nextCheckpoint++;
