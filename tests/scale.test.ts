@@ -2,6 +2,7 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import { createTestDatabase } from './context';
 import { initOrm, migrate } from '../src/orm';
 import { generateCentre, type GeneratedCentre } from '../bench/scale/generate';
+import { SEARCHES } from '../bench/scale/searches';
 import { verifyLedger } from '../src/custody/ledger/verify/verify';
 import { openCheckpoint, signCheckpoint } from '../src/custody/ledger/checkpoints';
 import { ED25519, generateSignerKey, parseSignerKey } from '../src/custody/ledger/note';
@@ -272,30 +273,6 @@ function unboundedReads(node: PlanNode, tables: string[], limited = false): stri
     (limited && (STREAMING.includes(type) || (type === 'Hash Join' && child['Parent Relationship'] === 'Outer')));
   return [...own, ...(node.Plans ?? []).flatMap((child) => unboundedReads(child, tables, below(child)))];
 }
-
-type Sample = GeneratedCentre['sample'];
-/** Every search of GET /items the console makes, by what it filters on, and the tables it must read by index. */
-const SEARCHES: [string, (sample: Sample) => Partial<ItemFilters>, string[]?][] = [
-  ['by code', (s) => ({ q: s.itemCode, sort: 'code' })],
-  ['by case number', (s) => ({ caseNumber: s.caseNumber }), ['cases']],
-  ['for a Chinese word in the description', () => ({ q: '手机' })],
-  ['on loan', () => ({ state: 'on_loan' })],
-  ['stored', () => ({ state: 'stored' })],
-  ['by category', () => ({ category: 'firearm' })],
-  ['in a location subtree', (s) => ({ location: s.zoneCode }), ['item_places']],
-  ['page 20 of a location subtree', (s) => ({ location: s.zoneCode, offset: 1000 }), ['item_places']],
-  ['in a location subtree, sorted by code', (s) => ({ location: s.zoneCode, sort: 'code' })],
-  ['of an agency', (s) => ({ agency: s.agencyCode })],
-  ['due for review', () => ({ reviewDue: true })],
-  ['sorted by code', () => ({ sort: 'code', order: 'asc' })],
-  ['sorted by item number', () => ({ sort: 'itemNo' })],
-  ['sorted by last event', () => ({ sort: 'lastEventAt' })],
-  ['sorted by review date', () => ({ sort: 'reviewDate' })],
-  ['sorted by loan due', () => ({ sort: 'loanDueAt' })],
-  ['sorted by category', () => ({ sort: 'category' })],
-  ['sorted by state', () => ({ sort: 'state' })],
-  ['page 100 sorted by code', () => ({ sort: 'code', offset: 5000 })],
-];
 
 describe('an item search’s total', () => {
   const search = async (filters: Partial<ItemFilters>) => {
