@@ -15,7 +15,13 @@ import { EVENT_TYPES } from '../src/custody/ledger/events';
 import { project, type ItemState } from '../src/custody/items/projection';
 import { CATEGORIES, PHYSICAL_STATES } from '../src/custody/items/item-kinds';
 import { recordLabelPrints } from '../src/custody/items/label-prints';
-import { searchItems, searchQueriesFor, TOTAL_BOUND, type ItemFilters } from '../src/custody/items/item-queries';
+import {
+  dueItems,
+  searchItems,
+  searchQueriesFor,
+  TOTAL_BOUND,
+  type ItemFilters,
+} from '../src/custody/items/item-queries';
 import { dashboardQueries, lastWeeks } from '../src/custody/items/dashboard';
 import { loadCaller, type Caller } from '../src/custody/directory/caller';
 import { countTables } from './count-tables';
@@ -301,6 +307,16 @@ describe('an item search’s total', () => {
     // A short last page tells the total without counting.
     const last = await search({ state: 'on_loan', sort: 'code', offset: onLoan.total - 3 });
     expect(last).toMatchObject({ total: onLoan.total, totalExact: true });
+    expect(last.items).toHaveLength(3);
+  });
+
+  test('of the due lists is counted the same way, not by reading every match', async () => {
+    const caller = (await loadCaller(em(), { username: 'sc-centre-warehouse1' }))!;
+    const first = await dueItems(em(), caller, 'reviews_due', { limit: 20, offset: 0 });
+    expect(first.items).toHaveLength(20);
+    expect(first.totalExact).toBe(true);
+    const last = await dueItems(em(), caller, 'reviews_due', { limit: 20, offset: first.total - 3 });
+    expect(last).toMatchObject({ total: first.total, totalExact: true });
     expect(last.items).toHaveLength(3);
   });
 });

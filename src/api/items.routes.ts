@@ -9,7 +9,6 @@ import {
   itemPhotos,
   presentItem,
   searchItems,
-  TOTAL_BOUND,
   type ItemView,
 } from '../custody/items/item-queries';
 import { correct } from '../custody/items/corrections';
@@ -35,7 +34,7 @@ import {
 import { Attachment } from '../custody/items/records.entity';
 import { NotFoundError, UnprocessableError } from '../errors';
 import { recordReportAccess } from '../reports/report-access';
-import { pageOf, pageQuery } from './common.schemas';
+import { boundedPageOf, pageOf, pageQuery } from './common.schemas';
 import {
   attachmentQuery,
   checkInBody,
@@ -59,14 +58,7 @@ import type { Api } from './route';
 import { confirmSecondPerson } from './second-person';
 
 /** A page of a search, whose total is counted only so far (a case's items are always counted). */
-const searchPage = pageOf(itemSchema).extend({
-  total: z.number().int().describe(`how many items match, or ${TOTAL_BOUND} when more do and totalExact is false`),
-  totalExact: z
-    .boolean()
-    .describe(
-      `false when more than ${TOTAL_BOUND} items match: total is then ${TOTAL_BOUND}, to be read as "${TOTAL_BOUND}+"`,
-    ),
-});
+const searchPage = boundedPageOf(itemSchema);
 
 const commandResult = z.object({
   item: itemSchema,

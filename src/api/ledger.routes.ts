@@ -7,7 +7,7 @@ import { Alert } from '../custody/items/records.entity';
 import { runVerification } from '../custody/ledger/verify/record';
 import type { VerifyResult } from '../custody/ledger/verify/verify';
 import { NotFoundError } from '../errors';
-import { pageOf, pageQuery, uuidParam } from './common.schemas';
+import { boundedPageOf, pageOf, pageQuery, uuidParam } from './common.schemas';
 import { alertListQuery, requiredNoteBody } from './custody.schemas';
 import { laggingReads, type AppDeps } from './deps';
 import type { Api } from './route';
@@ -196,10 +196,10 @@ export function ledgerRoutes(api: Api, deps: AppDeps): void {
       tag: 'alerts',
       access: ['warehouse', 'approver', 'inspector', 'admin'],
       query: pageQuery,
-      responses: { 200: { description: 'a page of items', schema: pageOf(dueItemSchema) } },
+      responses: { 200: { description: 'a page of items', schema: boundedPageOf(dueItemSchema) } },
       handler: async ({ res, query, caller }) => {
-        const { items, total } = await dueItems(orm.em, caller, kind, query);
-        res.json({ items, total, limit: query.limit, offset: query.offset });
+        const { items, total, totalExact } = await dueItems(orm.em, caller, kind, query);
+        res.json({ items, total, totalExact, limit: query.limit, offset: query.offset });
       },
     });
   dueList('/loans/overdue', 'Items on loan past their due date', 'loans_overdue');

@@ -336,7 +336,10 @@ export const DUE_LISTS = {
 } as const;
 export type DueListKind = keyof typeof DUE_LISTS;
 
-/** A page of the caller's items on loan past their due date, or due for their disposal review, soonest first. */
+/**
+ * A page of the caller's items on loan past their due date, or due for their disposal review, soonest first,
+ * and how many there are: exactly, or (`totalExact` false) TOTAL_BOUND when more are.
+ */
 export async function dueItems(
   em: EntityManager,
   caller: Caller,
@@ -345,15 +348,25 @@ export async function dueItems(
 ) {
   const { condition, date } = DUE_LISTS[kind];
   const visibility = itemVisibility(caller);
-  const rows = await em.execute<
-    { code: string; description: string; due_on: string; holder_name: string | null; total: string }[]
-  >(
-    `select i.code, i.description, ${date} as due_on, i.holder_name, count(*) over () as total from items i
-      where ${condition} and ${visibility.sql} order by ${date}, i.code limit ? offset ?`,
+  const where = `${condition} and ${visibility.sql}`;
+  const rows = await em.execute<{ code: string; description: string; due_on: string; holder_name: string | null }[]>(
+    `select i.code, i.description, ${date} as due_on, i.holder_name from items i
+      where ${where} order by ${date}, i.code limit ? offset ?`,
     [...visibility.params, page.limit, page.offset],
   );
-  return {
-    items: rows.map((r) => ({ code: r.code, description: r.description, date: r.due_on, holderName: r.holder_name })),
-    total: Number(rows[0]?.total ?? 0),
-  };
+  const items = rows.map((r) => ({
+    code: r.code,
+    description: r.description,
+    date: r.due_on,
+    holderName: r.holder_name,
+  }));
+  // As searchItems counts: a short page tells the total, and otherwise the count stops past the bound.
+  if (rows.length < page.limit && (rows.length > 0 || page.offset === 0))
+    return { items, total: page.offset + rows.length, totalExact: true };
+  const [counted] = await em.execute<{ n: number }[]>(
+    `select count(*)::int as n from (select 1 from items i where ${where} limit ${TOTAL_BOUND + 1}) matched`,
+    visibility.params,
+  );
+  const n = counted?.n ?? 0;
+  return n > TOTAL_BOUND ? { items, total: TOTAL_BOUND, totalExact: false } : { items, total: n, totalExact: true };
 }

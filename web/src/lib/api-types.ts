@@ -1102,6 +1102,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ledger/frontier": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The roots of the perfect subtrees that make up the first `size` leaves, largest first (public): with the checkpoint of that size, where `verify --all --since` starts */
+        get: operations["getLedgerFrontier"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/items/{code}/proof": {
         parameters: {
             query?: never;
@@ -6759,9 +6776,12 @@ export interface operations {
                             date: string;
                             holderName: string | null;
                         }[];
+                        /** @description how many items match, or 10000 when more do and totalExact is false */
                         total: number;
                         limit: number;
                         offset: number;
+                        /** @description false when more than 10000 items match: total is then 10000, to be read as "10000+" */
+                        totalExact: boolean;
                     };
                 };
             };
@@ -6828,9 +6848,12 @@ export interface operations {
                             date: string;
                             holderName: string | null;
                         }[];
+                        /** @description how many items match, or 10000 when more do and totalExact is false */
                         total: number;
                         limit: number;
                         offset: number;
+                        /** @description false when more than 10000 items match: total is then 10000, to be read as "10000+" */
+                        totalExact: boolean;
                     };
                 };
             };
@@ -7543,6 +7566,8 @@ export interface operations {
             query?: {
                 after?: number;
                 limit?: number;
+                item?: string;
+                before?: number;
             };
             header?: never;
             path?: never;
@@ -7584,6 +7609,49 @@ export interface operations {
             };
             /** @description the caller lacks the role */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description error */
+            default: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getLedgerFrontier: {
+        parameters: {
+            query: {
+                size: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the frontier; its hashes fold to the root of the tree of that size */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        size: number;
+                        hashes: string[];
+                    };
+                };
+            };
+            /** @description invalid input */
+            400: {
                 headers: {
                     [name: string]: unknown;
                 };
