@@ -178,6 +178,3 @@ async function keepNodes(sql: Sql, nodes: StoredNode[]): Promise<boolean> {
     return false;
   }
 }
-
-/** The name before proofs read their ranges together; bench/scale.bench.ts still uses it. */
-export const ledgerRangeRoot = ledgerRangeRoots;
