@@ -150,6 +150,16 @@ describe('items rows read as COPY text', () => {
       heldByAgencyIds: [],
       holderName: 'x',
     },
+    // Nothing to escape: compared where it lies, without decoding.
+    {
+      id: '00000000-0000-4000-8000-000000000004',
+      code: 'D',
+      description: '黑色手机一部，屏幕有裂痕 😀',
+      legalHold: true,
+      itemNo: 4,
+      heldByAgencyIds: ['00000000-0000-4000-8000-00000000000a', '00000000-0000-4000-8000-00000000000b'],
+      holderName: 'é',
+    },
   ];
 
   /** The rows as PostgreSQL writes them through COPY, as the verification reads items. */
@@ -188,19 +198,26 @@ describe('items rows read as COPY text', () => {
   });
 
   test.each([1, 5, 1 << 20])('rows that hold what their states do match, read %i bytes at a time', async (size) => {
-    expect(check(await copied(), statesOf(), size)).toEqual({ rows: 3, mismatch: null });
+    expect(check(await copied(), statesOf(), size)).toEqual({ rows: 4, mismatch: null });
   });
 
   test.each([
-    ['description', 'tab\there'],
-    ['legalHold', false],
-    ['itemNo', 13],
-    ['heldByAgencyIds', ['a b']],
-    ['holderName', null],
-  ] as const)('a state whose %s differs is named', async (field, value) => {
-    expect(check(await copied(), statesOf({ [field]: value }), 7)).toEqual({
-      rows: 3,
-      mismatch: { itemId: rows[1]!.id, code: 'B', field },
+    [1, 'description', 'tab\there'],
+    [1, 'legalHold', false],
+    [1, 'itemNo', 13],
+    [1, 'heldByAgencyIds', ['a b']],
+    [1, 'holderName', null],
+    [3, 'description', '黑色手机一部，屏幕有裂痕 😁'],
+    [3, 'description', '黑色手机一部，屏幕有裂痕'],
+    [3, 'itemNo', 40],
+    [3, 'heldByAgencyIds', ['00000000-0000-4000-8000-00000000000a']],
+    [3, 'holderName', 'e'],
+    [3, 'holderName', null],
+    [3, 'legalHold', false],
+  ] as const)('row %i: a state whose %s differs is named', async (row, field, value) => {
+    expect(check(await copied(), statesOf({ [field]: value }, row), 7)).toEqual({
+      rows: 4,
+      mismatch: { itemId: rows[row]!.id, code: rows[row]!.code, field },
     });
   });
 
