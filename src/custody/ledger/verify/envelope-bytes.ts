@@ -262,7 +262,18 @@ export class EnvelopeView implements Envelope {
     return this.text(KEY_AT.itemId)!;
   }
   get itemSeq(): string {
-    return this.text(KEY_AT.itemSeq)!;
+    const k = KEY_AT.itemSeq;
+    const start = this.spans[2 * k]!;
+    const end = this.spans[2 * k + 1]!;
+    // Digits as a number writes them: the number's own string, which V8 keeps for small numbers, rather
+    // than one decoded again for every event.
+    if (start >= 0 && end - start <= 9 && (this.buf[start] !== 0x30 || end - start === 1)) {
+      let n = 0;
+      let j = start;
+      for (; j < end && this.buf[j]! >= 0x30 && this.buf[j]! <= 0x39; j++) n = n * 10 + this.buf[j]! - 0x30;
+      if (j === end && j > start) return String(n);
+    }
+    return this.text(k)!;
   }
   get prevItemHash(): string | null {
     return this.text(KEY_AT.prevItemHash);

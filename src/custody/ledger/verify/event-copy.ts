@@ -209,8 +209,12 @@ export class LeafHasher {
   private readonly reader = new EventCopyReader();
   private scratch = Buffer.allocUnsafe(HASH * 4096);
 
-  /** The leaf hashes of the rows that `chunk` completes, 32 bytes each in row order, in a buffer of their own. */
-  add(chunk: Buffer): Buffer {
+  /**
+   * The leaf hashes of the rows that `chunk` completes, 32 bytes each in row order, in a buffer of their
+   * own. `each`, if given, is handed every row in the same pass, with the buffer its leaf hash is in (at
+   * `leaf`) and its place among the chunk's rows.
+   */
+  add(chunk: Buffer, each?: (row: CopyRow, leaves: Buffer, leaf: number, at: number) => void): Buffer {
     let rows = 0;
     this.reader.read(chunk, (row) => {
       if ((rows + 1) * HASH > this.scratch.length) {
@@ -219,6 +223,7 @@ export class LeafHasher {
         this.scratch = larger;
       }
       writeLeaf(row, this.scratch, rows * HASH);
+      each?.(row, this.scratch, rows * HASH, rows);
       rows++;
     });
     return Buffer.from(this.scratch.subarray(0, rows * HASH));

@@ -4,7 +4,8 @@ import { buildSync } from 'esbuild';
 import type { ItemState } from '../../items/projection';
 import type { ItemRowsOutcome } from './item-rows';
 import type { ReplayMessage } from './replay-worker';
-import { ShareReplay, type Share, type ShareOutcome, type ShareRowsOutcome } from './share-replay';
+import { HASH, itemIdOf, LeafHasher } from './event-copy';
+import { ShareReplay, type ChunkFailure, type Share, type ShareOutcome, type ShareRowsOutcome } from './share-replay';
 
 /** What the rows that a chunk completes gave, all shares together: the first failure among them, if any. */
 export type ChunkOutcome = ShareOutcome;
@@ -25,12 +26,22 @@ const workerSource = () =>
     write: false,
   }).outputFiles[0]!.text);
 
-/** The 256 first bytes of item ids split evenly among `threads` threads. */
-function shares(threads: number): Share[] {
-  return Array.from({ length: threads }, (_, t) => ({
-    from: Math.round((256 * t) / threads),
-    to: Math.round((256 * (t + 1)) / threads),
-  }));
+// This thread also reads the stream, hashes every event and builds the tree, about half the work of
+// replaying the events (docs/benchmarks.md, "Why the code is shaped so"), so its share of the items is
+// smaller than a worker's.
+const OWN_WEIGHT = 1;
+const WORKER_WEIGHT = 5;
+
+/** The 256 first bytes of item ids split by weight: this thread's share first, then each worker's. */
+function shares(workers: number): Share[] {
+  const weights = [OWN_WEIGHT, ...Array<number>(workers).fill(WORKER_WEIGHT)];
+  const total = weights.reduce((a, b) => a + b, 0);
+  let sum = 0;
+  return weights.map((weight) => {
+    const from = Math.round((256 * sum) / total);
+    sum += weight;
+    return { from, to: Math.round((256 * sum) / total) };
+  });
 }
 
 /** The items rows against the replay, all shares together. */
@@ -42,23 +53,26 @@ export interface ItemRowsResult {
 }
 
 /**
- * The per-item checks of a whole-ledger verification, fed the COPY stream chunk by chunk with the leaf
- * hashes this thread computed. With no worker threads this thread replays every item; otherwise the items
- * are split into a share per worker, every worker reading every chunk, and this thread replays none: reading
- * the stream, hashing every event and building the tree are about half the work already
- * (docs/benchmarks.md, "Why the code is shaped so"). The answers are merged in row order. The items rows are
- * checked the same way, each share its own, so that the states stay where they were replayed.
+ * The per-item checks of a whole-ledger verification, fed the COPY stream chunk by chunk: this thread
+ * hashes every event, and the items are split into one share more than there are worker threads, this
+ * thread replaying the first as it hashes and each worker one other, handed the chunks and their leaf
+ * hashes a few at a time; their answers are merged in row order. The items rows are checked the same way,
+ * each share its own, so that the states stay where they were replayed.
  */
 export class ItemReplayer {
-  private readonly own: ShareReplay | null;
+  private readonly own: ShareReplay;
+  private readonly hasher = new LeafHasher();
+  /** Rows read since the last hand, and the first of them that this thread's share found not to fit. */
+  private sinceHand = { rows: 0, failure: null as ChunkFailure | null };
   private readonly workers: Worker[];
   /** Per worker, the answers awaited, in the order asked (a worker answers its messages in order). */
   private readonly waiting: { resolve(value: unknown): void; reject(err: unknown): void }[][];
   private failed: Error | null = null;
 
   constructor(workers: number, columns: (keyof ItemState)[]) {
-    this.own = workers === 0 ? new ShareReplay({ share: { from: 0, to: 256 }, columns }) : null;
-    this.workers = shares(workers).map(
+    const [own, ...theirs] = shares(workers);
+    this.own = new ShareReplay({ share: own!, columns });
+    this.workers = theirs.map(
       (share) => new Worker(workerSource(), { eval: true, execArgv: [], workerData: { share, columns } }),
     );
     this.waiting = this.workers.map(() => []);
@@ -94,14 +108,34 @@ export class ItemReplayer {
     });
   }
 
-  /** Replays the rows that `chunk` completes, whose leaf hashes are `leaves` (32 bytes each, in row order). */
-  async add(chunk: Buffer, leaves: Buffer): Promise<ChunkOutcome> {
+  /**
+   * The leaf hashes of the rows that `chunk` completes (32 bytes each, in row order), this thread's share
+   * of them replayed in the same pass.
+   */
+  read(chunk: Buffer): Buffer {
+    const since = this.sinceHand;
+    const first = since.rows;
+    const leaves = this.hasher.add(chunk, (row, hashes, leaf, at) => {
+      const reason = this.own.row(row, hashes, leaf);
+      if (reason !== null) since.failure = { at: first + at, index: row.index, itemId: itemIdOf(row), reason };
+    });
+    since.rows += leaves.length / HASH;
+    return leaves;
+  }
+
+  /**
+   * Hands the chunks read since the last hand (`bytes` of them) to the workers, with their rows' leaf
+   * hashes: the first of those rows that does not fit, if any.
+   */
+  async hand(chunks: Buffer[], bytes: number, leaves: Buffer): Promise<ChunkOutcome> {
+    const own: ChunkOutcome = this.sinceHand;
+    this.sinceHand = { rows: 0, failure: null };
+    if (this.workers.length === 0) return own;
     const asked = this.askAll<ShareOutcome>(
       ([events, hashes]) => ({ events: events!, leaves: hashes! }),
-      [chunk, leaves],
+      [Buffer.concat(chunks, bytes), leaves],
     );
-    const outcomes = [...(this.own ? [this.own.add(chunk, leaves)] : []), ...(await Promise.all(asked))];
-    return outcomes.reduce((first, outcome) =>
+    return [own, ...(await Promise.all(asked))].reduce((first, outcome) =>
       outcome.failure && (!first.failure || outcome.failure.at < first.failure.at) ? outcome : first,
     );
   }
@@ -109,20 +143,20 @@ export class ItemReplayer {
   /** How many items have been replayed. */
   async items(): Promise<number> {
     const theirs = await Promise.all(this.workers.map((_, w) => this.ask<number>(w, 'items')));
-    return theirs.reduce((a, b) => a + b, this.own?.items ?? 0);
+    return theirs.reduce((a, b) => a + b, this.own.items);
   }
 
   /** Checks the items rows whose lines (COPY's text of ITEM_SELECT, in id order) `chunk` completes. */
   async addItemRows(chunk: Buffer): Promise<void> {
     const asked = this.askAll<null>(([rows]) => ({ itemRows: rows! }), [chunk]);
-    this.own?.addItemRows(chunk);
+    this.own.addItemRows(chunk);
     await Promise.all(asked);
   }
 
   /** Once every items row is in: how many, how many items the ledger gave, and the first row that differs. */
   async itemRows(): Promise<ItemRowsResult> {
     const theirs = await Promise.all(this.workers.map((_, w) => this.ask<ShareRowsOutcome>(w, 'item rows')));
-    const outcomes = [...(this.own ? [this.own.itemRows()] : []), ...theirs];
+    const outcomes = [this.own.itemRows(), ...theirs];
     const mismatches = outcomes.flatMap((o) => (o.mismatch ? [o.mismatch] : []));
     return {
       rows: outcomes[0]!.rows,

@@ -98,24 +98,32 @@ export class ShareReplay {
   add(chunk: Buffer, leaves: Buffer): ShareOutcome {
     let rows = 0;
     let failure: ChunkFailure | null = null;
-    const { from, to } = this.setup.share;
     this.reader.read(chunk, (row) => {
       const at = rows++;
-      if (this.failed) return;
-      let reason: string | null = null;
-      if (row.index !== this.nextIndex) {
-        reason = missingIndex(this.nextIndex, row.index);
-      } else {
-        this.nextIndex++;
-        const itemByte = itemByteOf(row);
-        if (itemByte >= from && itemByte < to) reason = this.replayRow(row, leaves, at * HASH);
-      }
-      if (reason !== null) {
-        failure = { at, index: row.index, itemId: itemIdOf(row), reason };
-        this.failed = true;
-      }
+      const reason = this.row(row, leaves, at * HASH);
+      if (reason !== null) failure = { at, index: row.index, itemId: itemIdOf(row), reason };
     });
     return { rows, failure };
+  }
+
+  /**
+   * The next row of the stream, whose leaf hash is at `leaf` in `leaves`: that its global index is the
+   * next one, and if it is this share's, its event replayed. Why it does not fit, or null; once one did not,
+   * the rows after it are not looked at (null).
+   */
+  row(row: CopyRow, leaves: Buffer, leaf: number): string | null {
+    if (this.failed) return null;
+    let reason: string | null = null;
+    if (row.index !== this.nextIndex) {
+      reason = missingIndex(this.nextIndex, row.index);
+    } else {
+      this.nextIndex++;
+      const itemByte = itemByteOf(row);
+      if (itemByte >= this.setup.share.from && itemByte < this.setup.share.to)
+        reason = this.replayRow(row, leaves, leaf);
+    }
+    if (reason !== null) this.failed = true;
+    return reason;
   }
 
   private replayRow(row: CopyRow, leaves: Buffer, leaf: number): string | null {

@@ -2,7 +2,7 @@ import os from 'node:os';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { eventCopy, HASH, LeafHasher } from './event-copy';
+import { eventCopy, HASH } from './event-copy';
 import { ITEM_COLUMNS, ITEM_SELECT } from '../append';
 import { Frontier } from '../merkle';
 import { ItemReplayer, type ChunkOutcome } from './parallel-replay';
@@ -194,9 +194,7 @@ async function verifyOn(
     };
 
     // The stream is read to its end whatever happens, so that the connection leaves the COPY cleanly; the
-    // replay works on the chunks in flight while the next ones arrive. This thread hashes every event, so
-    // that the tree and the replay need each leaf computed once.
-    const hasher = new LeafHasher();
+    // workers replay the chunks in flight while the next ones arrive.
     for (let after = -1; ; after = frontier.size - 1) {
       const copy = client.query(copyTo(eventCopy(after, batch)));
       const inFlight: InFlight[] = [];
@@ -205,16 +203,16 @@ async function verifyOn(
       let leaves: Buffer[] = [];
       let bytes = 0;
       const hand = () => {
-        const all = { chunk: Buffer.concat(chunks, bytes), leaves: Buffer.concat(leaves) };
+        const handed = Buffer.concat(leaves);
+        const outcome = replayer.hand(chunks, bytes, handed);
         [chunks, leaves, bytes] = [[], [], 0];
-        const outcome = replayer.add(all.chunk, all.leaves);
         outcome.catch(() => undefined);
-        inFlight.push({ outcome, leaves: all.leaves });
+        inFlight.push({ outcome, leaves: handed });
       };
       for await (const chunk of copy as AsyncIterable<Buffer>) {
         if (stop) continue;
         chunks.push(chunk);
-        leaves.push(hasher.add(chunk));
+        leaves.push(replayer.read(chunk));
         bytes += chunk.length;
         if (bytes < HAND_BYTES) continue;
         hand();
