@@ -33,6 +33,9 @@ import { createTestDatabase } from './context';
 
 /** Past 2^12, so that the 4,096th leaf, which closes twelve levels at once, is among the appends. */
 const SIZES = 4_200;
+// The properties append thousands of entries a run, one statement each: beside a browser test on two busy
+// cores that can pass jest's 30 s. A hang guard, not a measure.
+jest.setTimeout(180_000);
 
 const sha256 = (...parts: Buffer[]) => createHash('sha256').update(Buffer.concat(parts)).digest();
 const refLeaf = (data: string) => sha256(Buffer.from([0x00]), Buffer.from(data));
