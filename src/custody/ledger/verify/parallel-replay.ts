@@ -1,30 +1,12 @@
-import path from 'node:path';
-import { Worker } from 'node:worker_threads';
-import { buildSync } from 'esbuild';
 import type { ItemState } from '../../items/projection';
 import type { ItemRowsOutcome } from './item-rows';
 import type { ReplayMessage } from './replay-worker';
+import { giveBack, takeWorkers, type ReplayWorker } from './replay-workers';
 import { HASH, itemIdOf, LeafHasher } from './event-copy';
 import { ShareReplay, type ChunkFailure, type Share, type ShareOutcome, type ShareRowsOutcome } from './share-replay';
 
 /** What the rows that a chunk completes gave, all shares together: the first failure among them, if any. */
 export type ChunkOutcome = ShareOutcome;
-
-/**
- * The worker's code: its modules bundled into one script by esbuild (which tsx uses to run the server), once
- * per process: loaded through tsx's hooks instead, a worker starts and runs slower (docs/benchmarks.md,
- * "Why the code is shaped so").
- */
-let bundled: string | undefined;
-const workerSource = () =>
-  (bundled ??= buildSync({
-    entryPoints: [path.join(__dirname, 'replay-worker.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    write: false,
-  }).outputFiles[0]!.text);
 
 // This thread also reads the stream, hashes every event and builds the tree, about half the work of
 // replaying the events (docs/benchmarks.md, "Why the code is shaped so"), so its share of the items is
@@ -64,46 +46,36 @@ export class ItemReplayer {
   private readonly hasher = new LeafHasher();
   /** Rows read since the last hand, and the first of them that this thread's share found not to fit. */
   private sinceHand = { rows: 0, failure: null as ChunkFailure | null };
-  private readonly workers: Worker[];
-  /** Per worker, the answers awaited, in the order asked (a worker answers its messages in order). */
-  private readonly waiting: { resolve(value: unknown): void; reject(err: unknown): void }[][];
-  private failed: Error | null = null;
+  private readonly workers: ReplayWorker[];
 
   constructor(workers: number, columns: (keyof ItemState)[]) {
     const [own, ...theirs] = shares(workers);
     this.own = new ShareReplay({ share: own!, columns });
-    this.workers = theirs.map(
-      (share) => new Worker(workerSource(), { eval: true, execArgv: [], workerData: { share, columns } }),
-    );
-    this.waiting = this.workers.map(() => []);
-    this.workers.forEach((worker, w) => {
-      worker.on('message', (message) => this.waiting[w]!.shift()?.resolve(message));
-      worker.on('error', (err) => this.fail(err));
-      worker.on('exit', (code) => this.fail(new Error(`a verification worker stopped (exit code ${code})`)));
-    });
+    this.workers = takeWorkers(theirs.length);
+    // Answered before anything asked after it; a failure shows in the next answer awaited.
+    this.workers.forEach((worker, w) => worker.ask({ setup: { share: theirs[w]!, columns } }).catch(() => undefined));
   }
 
-  private fail(err: Error): void {
-    this.failed ??= err;
-    for (const queue of this.waiting) for (const waiter of queue.splice(0)) waiter.reject(err);
-  }
-
-  private ask<T>(w: number, message: ReplayMessage, transfer: ArrayBuffer[] = []): Promise<T> {
-    if (this.failed) return Promise.reject(this.failed);
-    return new Promise<T>((resolve, reject) => {
-      this.waiting[w]!.push({ resolve: resolve as (value: unknown) => void, reject });
-      this.workers[w]!.postMessage(message, transfer);
-    });
-  }
-
-  /** Asks every worker, each with copies of its own of `buffers` (handed over rather than cloned). */
-  private askAll<T>(message: (copies: Uint8Array[]) => ReplayMessage, buffers: Buffer[]): Promise<T>[] {
-    return this.workers.map((_, w) => {
-      const copies = buffers.map((buffer) => new Uint8Array(buffer));
-      return this.ask<T>(
-        w,
+  /**
+   * Asks every worker, each with copies of its own of `buffers` (handed over rather than cloned); the last
+   * worker is handed `buffers` themselves where `mine` says this thread will not read them again and they
+   * are buffers of their own.
+   */
+  private askAll<T>(
+    message: (copies: Uint8Array[]) => ReplayMessage,
+    buffers: Buffer[],
+    mine: boolean[],
+  ): Promise<T>[] {
+    return this.workers.map((worker, w) => {
+      const last = w === this.workers.length - 1;
+      const copies = buffers.map((buffer, b) =>
+        last && !mine[b] && buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength
+          ? new Uint8Array(buffer.buffer)
+          : new Uint8Array(buffer),
+      );
+      return worker.ask<T>(
         message(copies),
-        copies.map((copy) => copy.buffer),
+        copies.map((copy) => copy.buffer as ArrayBuffer),
       );
     });
   }
@@ -131,9 +103,12 @@ export class ItemReplayer {
     const own: ChunkOutcome = this.sinceHand;
     this.sinceHand = { rows: 0, failure: null };
     if (this.workers.length === 0) return own;
+    // The chunks put together are a buffer of their own, read by nothing here any more: the last worker
+    // is handed it rather than a copy. The leaf hashes still go into the tree.
     const asked = this.askAll<ShareOutcome>(
       ([events, hashes]) => ({ events: events!, leaves: hashes! }),
       [Buffer.concat(chunks, bytes), leaves],
+      [false, true],
     );
     return [own, ...(await Promise.all(asked))].reduce((first, outcome) =>
       outcome.failure && (!first.failure || outcome.failure.at < first.failure.at) ? outcome : first,
@@ -142,20 +117,20 @@ export class ItemReplayer {
 
   /** How many items have been replayed. */
   async items(): Promise<number> {
-    const theirs = await Promise.all(this.workers.map((_, w) => this.ask<number>(w, 'items')));
+    const theirs = await Promise.all(this.workers.map((worker) => worker.ask<number>('items')));
     return theirs.reduce((a, b) => a + b, this.own.items);
   }
 
   /** Checks the items rows whose lines (COPY's text of ITEM_SELECT, in id order) `chunk` completes. */
   async addItemRows(chunk: Buffer): Promise<void> {
-    const asked = this.askAll<null>(([rows]) => ({ itemRows: rows! }), [chunk]);
+    const asked = this.askAll<null>(([rows]) => ({ itemRows: rows! }), [chunk], [true]);
     this.own.addItemRows(chunk);
     await Promise.all(asked);
   }
 
   /** Once every items row is in: how many, how many items the ledger gave, and the first row that differs. */
   async itemRows(): Promise<ItemRowsResult> {
-    const theirs = await Promise.all(this.workers.map((_, w) => this.ask<ShareRowsOutcome>(w, 'item rows')));
+    const theirs = await Promise.all(this.workers.map((worker) => worker.ask<ShareRowsOutcome>('item rows')));
     const outcomes = [this.own.itemRows(), ...theirs];
     const mismatches = outcomes.flatMap((o) => (o.mismatch ? [o.mismatch] : []));
     return {
@@ -166,8 +141,8 @@ export class ItemReplayer {
     };
   }
 
+  /** Gives the workers back, to be kept for the next verification. */
   async close(): Promise<void> {
-    this.failed ??= new Error('closed');
-    await Promise.all(this.workers.map((worker) => worker.terminate()));
+    await giveBack(this.workers);
   }
 }
