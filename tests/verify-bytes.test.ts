@@ -4,12 +4,13 @@ import { to as copyTo } from 'pg-copy-streams';
 import { createTestDatabase } from './context';
 import { canonicalJson, type Json } from '../src/custody/ledger/canonical-json';
 import { buildEnvelope } from '../src/custody/ledger/append';
-import { canonicalValueEnd, EnvelopeView, scanEnvelope } from '../src/custody/ledger/verify/envelope-bytes';
+import { canonicalValueEnd } from '../src/custody/ledger/verify/canonical-bytes';
+import { EnvelopeView, scanEnvelope } from '../src/custody/ledger/verify/envelope-bytes';
 import { copyLineOf, ItemRowCheck } from '../src/custody/ledger/verify/item-rows';
 import type { ItemState } from '../src/custody/items/projection';
 
 /**
- * The verification's byte path (src/custody/ledger/verify/envelope-bytes.ts, item-rows.ts): what it
+ * The verification's byte path (src/custody/ledger/verify/canonical-bytes.ts, envelope-bytes.ts, item-rows.ts): what it
  * accepts without JSON.parse must be exactly what JSON.parse and serializing again would accept, and an
  * items row read as COPY's text must compare as pg's parsed row does.
  */
