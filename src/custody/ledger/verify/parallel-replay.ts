@@ -8,7 +8,7 @@ import { ShareReplay, type ChunkFailure, type Share, type ShareOutcome, type Sha
 /** What the rows that a chunk completes gave, all shares together: the first failure among them, if any. */
 export type ChunkOutcome = ShareOutcome;
 
-// This thread also reads the stream, hashes every event and builds the tree, about half the work of
+// This thread also reads the stream, hashes every event and builds the tree, about as much work as
 // replaying the events (docs/benchmarks.md, "Why the code is shaped so"), so its share of the items is
 // smaller than a worker's.
 const OWN_WEIGHT = 1;

@@ -1,36 +1,53 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { buildSync } from 'esbuild';
+import { build } from 'esbuild';
 import type { ReplayMessage } from './replay-worker';
 
 /**
  * The worker's code: its modules bundled into one script by esbuild (which tsx uses to run the server), once
  * per process: loaded through tsx's hooks instead, a worker starts and runs slower (docs/benchmarks.md,
- * "Why the code is shaped so").
+ * "Why the code is shaped so"). Bundled in esbuild's own process while this thread goes on reading and
+ * hashing: done here, it held up the first verification's start by about 85 ms.
  */
-let bundled: string | undefined;
+let bundling: Promise<string> | undefined;
 const workerSource = () =>
-  (bundled ??= buildSync({
+  (bundling ??= build({
     entryPoints: [path.join(__dirname, 'replay-worker.ts')],
     bundle: true,
     platform: 'node',
     format: 'cjs',
     target: 'node20',
     write: false,
-  }).outputFiles[0]!.text);
+  }).then((built) => built.outputFiles[0]!.text));
 
-/** A worker thread of the verification, asked one thing after another and answering in the same order. */
+/**
+ * A worker thread of the verification, asked one thing after another and answering in the same order.
+ * What it is asked before its thread has started waits for it.
+ */
 export class ReplayWorker {
-  private readonly worker = new Worker(workerSource(), { eval: true, execArgv: [] });
+  private worker: Worker | null = null;
+  private readonly started: Promise<void>;
+  private pending: [ReplayMessage, ArrayBuffer[]][] = [];
+  private held = true;
   /** The answers awaited, in the order asked. */
   private readonly waiting: { resolve(value: unknown): void; reject(err: unknown): void }[] = [];
   failed: Error | null = null;
 
   constructor() {
-    this.worker.on('message', (message) => this.waiting.shift()?.resolve(message));
-    this.worker.on('error', (err) => this.fail(err));
-    this.worker.on('exit', (code) => this.fail(new Error(`a verification worker stopped (exit code ${code})`)));
+    this.started = workerSource().then(
+      (source) => {
+        const worker = new Worker(source, { eval: true, execArgv: [] });
+        worker.on('message', (message) => this.waiting.shift()?.resolve(message));
+        worker.on('error', (err) => this.fail(err));
+        worker.on('exit', (code) => this.fail(new Error(`a verification worker stopped (exit code ${code})`)));
+        if (!this.held) worker.unref();
+        for (const [message, transfer] of this.pending) worker.postMessage(message, transfer);
+        this.pending = [];
+        this.worker = worker;
+      },
+      (err: Error) => this.fail(err),
+    );
   }
 
   private fail(err: Error): void {
@@ -42,18 +59,21 @@ export class ReplayWorker {
     if (this.failed) return Promise.reject(this.failed);
     return new Promise<T>((resolve, reject) => {
       this.waiting.push({ resolve: resolve as (value: unknown) => void, reject });
-      this.worker.postMessage(message, transfer);
+      if (this.worker) this.worker.postMessage(message, transfer);
+      else this.pending.push([message, transfer]);
     });
   }
 
   /** Whether it keeps the process alive while it waits (as it must while a verification awaits it). */
   hold(held: boolean): void {
-    if (held) this.worker.ref();
-    else this.worker.unref();
+    this.held = held;
+    if (held) this.worker?.ref();
+    else this.worker?.unref();
   }
 
-  terminate(): Promise<number> {
-    return this.worker.terminate();
+  async terminate(): Promise<void> {
+    await this.started;
+    await this.worker?.terminate();
   }
 }
 
