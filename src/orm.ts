@@ -46,6 +46,7 @@ import { Migration20261210100001LedgerVerifications } from '../migrations/Migrat
 import { Migration20261211200001DashboardCounts } from '../migrations/Migration20261211200001DashboardCounts';
 import { Migration20261211200002ItemPlaces } from '../migrations/Migration20261211200002ItemPlaces';
 import { Migration20261212100001MerkleNodes } from '../migrations/Migration20261212100001MerkleNodes';
+import { Migration20261213100001ApiClients } from '../migrations/Migration20261213100001ApiClients';
 
 export const entities = [
   Agency,
@@ -96,6 +97,7 @@ const migrationsList = [
   { name: 'Migration20261211200001DashboardCounts', class: Migration20261211200001DashboardCounts },
   { name: 'Migration20261211200002ItemPlaces', class: Migration20261211200002ItemPlaces },
   { name: 'Migration20261212100001MerkleNodes', class: Migration20261212100001MerkleNodes },
+  { name: 'Migration20261213100001ApiClients', class: Migration20261213100001ApiClients },
 ];
 
 export interface OrmOptions {

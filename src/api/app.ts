@@ -14,6 +14,8 @@ import { problemHandler, sendProblem } from './problem';
 import { requestLog } from './request-log';
 import { Api } from './route';
 import { userRoutes } from './users.routes';
+import { clientRoutes } from './clients.routes';
+import { oauthRoutes } from './oauth.routes';
 import { caseRoutes } from './cases.routes';
 import { handoverRoutes } from './handovers.routes';
 import { itemRoutes } from './items.routes';
@@ -84,6 +86,8 @@ export function createApp(deps: AppDeps): Express {
   authRoutes(api, { ...deps, callers });
   agencyRoutes(api, deps);
   userRoutes(api, { ...deps, callers });
+  clientRoutes(api, { ...deps, callers });
+  oauthRoutes(api, deps);
   directoryLogRoutes(api, deps);
   locationRoutes(api, deps);
   caseRoutes(api, deps);

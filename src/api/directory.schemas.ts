@@ -110,3 +110,48 @@ export const directoryLogVerifySchema = z.object({
   checkedAt: z.iso.datetime(),
   failure: z.object({ seq: z.number().int().nullable(), reason: z.string() }).nullable(),
 });
+
+/** Roles a system may act with: any but an administrator's, which no machine should hold. */
+const clientRoles = z
+  .array(z.enum(ROLES).exclude(['admin']))
+  .min(1, 'must name at least one role')
+  .max(ROLES.length - 1);
+
+export const newClientBody = z.strictObject({ name: displayText, agencyCode, roles: clientRoles });
+
+export const clientSchema = z.object({
+  id: z.uuid(),
+  clientId: z.string().describe('the client_id of the OAuth 2.0 client-credentials grant'),
+  name: z.string(),
+  agencyId: z.uuid(),
+  agencyCode: z.string(),
+  roles: z.array(z.enum(ROLES)),
+  active: z.boolean().describe('false once revoked: its tokens are refused and it obtains no more'),
+  createdAt: z.iso.datetime(),
+  updatedAt: z.iso.datetime(),
+});
+
+export const clientWithSecretSchema = clientSchema.extend({
+  clientSecret: z.string().describe('shown this once: only its hash is kept'),
+});
+
+export const clientListQuery = pageQuery.extend({
+  active: z
+    .enum(['true', 'false'])
+    .transform((v) => v === 'true')
+    .optional(),
+});
+
+/** RFC 6749 §4.4.2: unknown fields are ignored, as the RFC asks; the grant's own checks say what is missing. */
+export const tokenRequestBody = z.object({
+  grant_type: z.string().optional(),
+  client_id: z.string().optional(),
+  client_secret: z.string().optional(),
+  scope: z.string().optional(),
+});
+
+export const oauthTokenSchema = z.object({
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  expires_in: z.number().int().describe('seconds'),
+});

@@ -1,6 +1,6 @@
 import { z, type ZodType } from 'zod';
 import { problemSchema } from './common.schemas';
-import type { AnyRouteSpec } from './route';
+import { FORM, type AnyRouteSpec } from './route';
 
 const toSchema = (schema: ZodType, io: 'input' | 'output') =>
   z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' }) as Record<string, unknown>;
@@ -65,7 +65,10 @@ export function openApiDocument(routes: AnyRouteSpec[], version: string) {
       ],
       ...(route.body
         ? {
-            requestBody: { required: true, content: { 'application/json': { schema: toSchema(route.body, 'input') } } },
+            requestBody: {
+              required: true,
+              content: { [route.formBody ? FORM : 'application/json']: { schema: toSchema(route.body, 'input') } },
+            },
           }
         : {}),
       responses,

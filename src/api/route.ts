@@ -42,6 +42,8 @@ export interface RouteSpec<
   body?: B;
   /** A binary body (e.g. a photograph) instead of JSON: the accepted media types and the size limit. */
   rawBody?: { types: string[]; limit: string };
+  /** The body is an HTML form (application/x-www-form-urlencoded), as OAuth 2.0's token endpoint takes. */
+  formBody?: true;
   responses: Record<number, ResponseSpec>;
   /** Open to a token whose password must be changed first (the change itself, signing out). */
   beforePasswordChange?: true;
@@ -78,6 +80,8 @@ function refuseOtherMediaTypes(types: string[]): RequestHandler {
   };
 }
 
+export const FORM = 'application/x-www-form-urlencoded';
+
 export interface ApiOptions {
   auth: RequestHandler;
   idempotency: RequestHandler;
@@ -92,9 +96,15 @@ export class Api {
   readonly router = Router();
   readonly routes: AnyRouteSpec[] = [];
   private readonly json: RequestHandler[];
+  private readonly form: RequestHandler[];
 
   constructor(private readonly options: ApiOptions) {
     this.json = [refuseOtherMediaTypes(['application/json']), express.json({ limit: options.jsonLimit, strict: true })];
+    this.form = [
+      refuseOtherMediaTypes([FORM]),
+      // Flat fields only (no `a[b]=` nesting), as a form posts them.
+      express.urlencoded({ type: FORM, limit: options.jsonLimit, extended: false, parameterLimit: 20 }),
+    ];
   }
 
   add<P extends ZodType | undefined, Q extends ZodType | undefined, B extends ZodType | undefined, A extends Access>(
@@ -112,7 +122,9 @@ export class Api {
             refuseOtherMediaTypes(spec.rawBody.types),
             express.raw({ type: spec.rawBody.types, limit: spec.rawBody.limit }),
           ]
-        : this.json),
+        : spec.formBody
+          ? this.form
+          : this.json),
     );
     if (spec.method !== 'get' && spec.access !== 'public' && !spec.withoutIdempotencyKey)
       guards.push(this.options.idempotency);

@@ -49,7 +49,8 @@ export function userRoutes(api: Api, { orm, callers }: AppDeps & { callers: Call
     query: userListQuery,
     responses: { 200: { description: 'a page of users', schema: pageOf(userSchema) } },
     handler: async ({ res, query, caller }) => {
-      const where: FilterQuery<User> = {};
+      // API clients are listed under /clients.
+      const where: FilterQuery<User> = { kind: 'person' };
       const scope = agencyScope(caller);
       if (scope) where.agencyId = scope;
       if (query.role) where.roles = { $contains: [query.role] };
@@ -81,7 +82,8 @@ export function userRoutes(api: Api, { orm, callers }: AppDeps & { callers: Call
     responses: { 200: { description: 'the user', schema: userSchema } },
     handler: async ({ res, params, caller }) => {
       const scope = agencyScope(caller);
-      const user = await orm.em.findOne(User, scope ? { id: params.id, agencyId: scope } : { id: params.id });
+      const where = { id: params.id, kind: 'person' as const };
+      const user = await orm.em.findOne(User, scope ? { ...where, agencyId: scope } : where);
       if (!user) throw new NotFoundError(`user ${params.id} does not exist`);
       const [presented] = await withAgencyCodes([user]);
       res.json(presented);

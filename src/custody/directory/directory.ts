@@ -6,7 +6,7 @@ import type { Caller } from './caller';
 import { recordDirectoryChange } from './directory-log';
 import { hashPassword } from './password';
 import { checkPassword } from './password-policy';
-import { User, type Role } from './user.entity';
+import { User, type Role, type UserKind } from './user.entity';
 
 // Each command records what it changed in the directory log, in its own transaction. `actor` is who
 // made the change: null for the server itself (the first start, the demo).
@@ -114,16 +114,17 @@ export async function createUser(
   });
 }
 
-/** The user, locked for the change. */
-export async function lockUser(tx: EntityManager, id: string): Promise<User> {
+/** The user (of that kind, when one is named), locked for the change. */
+export async function lockUser(tx: EntityManager, id: string, kind?: UserKind): Promise<User> {
   const user = await tx.findOne(User, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-  if (!user) throw new NotFoundError(`user ${id} does not exist`);
+  if (!user || (kind && user.kind !== kind))
+    throw new NotFoundError(`${kind === 'client' ? 'API client' : 'user'} ${id} does not exist`);
   return user;
 }
 
 export async function setUserRoles(em: EntityManager, actor: Caller, id: string, roles: Role[]): Promise<User> {
   return em.transactional(async (tx) => {
-    const user = await lockUser(tx, id);
+    const user = await lockUser(tx, id, 'person');
     const from = user.roles;
     user.roles = [...new Set(roles)];
     await tx.flush();
@@ -139,7 +140,7 @@ export async function setUserRoles(em: EntityManager, actor: Caller, id: string,
 /** Deactivates a user; their tokens stop working, and stay refused if the user is reactivated. */
 export async function deactivateUser(em: EntityManager, actor: Caller, id: string): Promise<User> {
   return em.transactional(async (tx) => {
-    const user = await lockUser(tx, id);
+    const user = await lockUser(tx, id, 'person');
     if (user.id === actor.id) throw new ConflictError('administrators cannot deactivate themselves');
     if (!user.active) throw new ConflictError(`user ${user.username} is already deactivated`);
     user.active = false;
@@ -152,7 +153,7 @@ export async function deactivateUser(em: EntityManager, actor: Caller, id: strin
 
 export async function reactivateUser(em: EntityManager, actor: Caller, id: string): Promise<User> {
   return em.transactional(async (tx) => {
-    const user = await lockUser(tx, id);
+    const user = await lockUser(tx, id, 'person');
     if (user.active) throw new ConflictError(`user ${user.username} is active`);
     user.active = true;
     await tx.flush();
@@ -166,12 +167,12 @@ export async function reactivateUser(em: EntityManager, actor: Caller, id: strin
  * the user is refused from now on, and the user must change the password at the next sign-in.
  */
 export async function setPassword(em: EntityManager, actor: Caller, id: string, password: string): Promise<User> {
-  const target = await em.findOne(User, { id });
+  const target = await em.findOne(User, { id, kind: 'person' });
   if (!target) throw new NotFoundError(`user ${id} does not exist`);
   checkPassword(password, target.username, 'password');
   const passwordHash = await hashPassword(password);
   return em.transactional(async (tx) => {
-    const user = await lockUser(tx, id);
+    const user = await lockUser(tx, id, 'person');
     user.passwordHash = passwordHash;
     user.mustChangePassword = true;
     user.tokenVersion += 1;

@@ -1,4 +1,4 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 // One of OWASP's equivalent scrypt settings (N=2^15, r=8, p=3): 32 MiB per hash rather than the 128 MiB of
 // N=2^17, so that a burst of sign-ins cannot exhaust the server's memory.
@@ -19,7 +19,23 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64'), key.toString('base64')].join('$');
 }
 
+/**
+ * Encodes a client's secret as `sha256$hash`: 256 random bits (generateClientSecret) cannot be guessed, so
+ * they need no slow hash, and a system that asks for a token often costs no 32 MiB of scrypt each time.
+ */
+export function hashClientSecret(secret: string): string {
+  return `sha256$${createHash('sha256').update(secret).digest('base64')}`;
+}
+
+export function generateClientSecret(): string {
+  return randomBytes(32).toString('base64url');
+}
+
 export async function verifyPassword(password: string, encoded: string): Promise<boolean> {
+  if (encoded.startsWith('sha256$')) {
+    const [expected, actual] = [Buffer.from(encoded), Buffer.from(hashClientSecret(password))];
+    return actual.length === expected.length && timingSafeEqual(actual, expected);
+  }
   const [scheme, n, r, p, salt, hash] = encoded.split('$');
   if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');

@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { TooManyRequestsError, UnauthorizedError } from '../../errors';
 import { decoyHash, verifyPassword } from './password';
-import { User } from './user.entity';
+import { User, type UserKind } from './user.entity';
 
 export interface ThrottlePolicy {
   windowMinutes: number;
@@ -29,7 +29,7 @@ export function throttleDelay(failures: number, policy: ThrottlePolicy): number 
   return Math.min(policy.maxDelayMs, (failures - policy.slowAfter + 1) * policy.stepDelayMs);
 }
 
-interface Attempt {
+export interface Attempt {
   username: string;
   password: string;
   address: string;
@@ -77,7 +77,12 @@ async function claimAttempt(em: EntityManager, { username, address }: Attempt, p
  * Each attempt is counted as a failure before its password is checked and forgiven only if it succeeds, so
  * that at most the policy's number of passwords are ever checked in a window, however many arrive at once.
  */
-export async function signIn(em: EntityManager, attempt: Attempt, policy = DEFAULT_THROTTLE): Promise<User> {
+export async function signIn(
+  em: EntityManager,
+  attempt: Attempt,
+  policy = DEFAULT_THROTTLE,
+  kind: UserKind = 'person',
+): Promise<User> {
   const claim = await claimAttempt(em, attempt, policy);
   if ('refused' in claim) {
     const { retryAfter } = claim.refused;
@@ -90,7 +95,7 @@ export async function signIn(em: EntityManager, attempt: Attempt, policy = DEFAU
 
   const user = await em.findOne(User, { username: attempt.username });
   const valid = await verifyPassword(attempt.password, user?.passwordHash ?? (await decoyHash()));
-  if (!user || !valid || !user.active) {
+  if (!user || !valid || !user.active || user.kind !== kind) {
     // The claimed attempt stays as the failure. One message for every cause, so that a caller cannot
     // learn which usernames exist.
     throw new UnauthorizedError('the username or password is wrong, or the user is deactivated');

@@ -5,6 +5,9 @@ export const ROLES = ['officer', 'clerk', 'warehouse', 'approver', 'inspector', 
 export type Role = (typeof ROLES)[number];
 export const LANGUAGES = ['zh', 'en'] as const;
 export type Language = (typeof LANGUAGES)[number];
+/** A person signs in with a password; a client (another system) by the OAuth client-credentials grant. */
+export const USER_KINDS = ['person', 'client'] as const;
+export type UserKind = (typeof USER_KINDS)[number];
 
 export const User = defineEntity({
   name: 'User',
@@ -17,6 +20,7 @@ export const User = defineEntity({
     username: p.string().unique(),
     displayName: p.string(),
     agencyId: p.uuid(),
+    kind: p.enum([...USER_KINDS]).default('person'),
     roles: p.array<Role>().columnType('text[]'),
     active: p.boolean().default(true),
     // Set when an administrator chose the password: the user's tokens allow only changing it.

@@ -27,3 +27,18 @@ export function presentUser(user: User, agency: Pick<Agency, 'code'>) {
     updatedAt: user.updatedAt.toISOString(),
   };
 }
+
+/** An API client as its administrators see it: its id for the token request, never its secret's hash. */
+export function presentClient(client: User, agency: Pick<Agency, 'code'>) {
+  return {
+    id: client.id,
+    clientId: client.username,
+    name: client.displayName,
+    agencyId: client.agencyId,
+    agencyCode: agency.code,
+    roles: client.roles,
+    active: client.active,
+    createdAt: client.createdAt.toISOString(),
+    updatedAt: client.updatedAt.toISOString(),
+  };
+}
