@@ -73,6 +73,9 @@ const envSchema = z.object({
   MQTT_PORT: z.coerce.number().int().min(0).max(65535).default(1883),
   MQTT_HOST: z.string().min(1).default('127.0.0.1'),
   LOCKER_SILENCE_SECONDS: z.coerce.number().int().min(10).max(86400).default(120),
+  CUSTODY_PUBLIC_URL: z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' }).optional(),
+  WEBHOOK_ALLOW_PRIVATE: booleanish.default(false),
+  WEBHOOK_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(120).default(10),
   MQTT_TLS_PORT: port.optional(),
   MQTT_TLS_CERT: z.string().min(1).optional(),
   MQTT_TLS_KEY: z.string().min(1).optional(),
@@ -119,6 +122,10 @@ export type Config = Readonly<{
   mqttHost: string;
   /** A locker not heard from for this long raises an alert. */
   lockerSilenceSeconds: number;
+  /** The server's address as others reach it, for links in what it sends (webhooks' proof links). */
+  publicUrl: string;
+  /** Webhook receivers: whether loopback and private addresses are allowed, and one attempt's time limit. */
+  webhooks: { allowInternal: boolean; timeoutMs: number };
   /** Optional TLS listener of the embedded broker (PEM certificate and key files) and WebSocket listener. */
   mqttTls: { port: number; cert: string; key: string } | undefined;
   mqttWsPort: number | undefined;
@@ -181,6 +188,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mqttPort: e.MQTT_PORT,
     mqttHost: e.MQTT_HOST,
     lockerSilenceSeconds: e.LOCKER_SILENCE_SECONDS,
+    publicUrl: (e.CUSTODY_PUBLIC_URL ?? `http://${e.HOST === '0.0.0.0' ? 'localhost' : e.HOST}:${e.PORT}`).replace(
+      /\/$/,
+      '',
+    ),
+    webhooks: { allowInternal: e.WEBHOOK_ALLOW_PRIVATE, timeoutMs: e.WEBHOOK_TIMEOUT_SECONDS * 1000 },
     mqttUrl: e.MQTT_URL,
     mqttTls: e.MQTT_TLS_PORT ? { port: e.MQTT_TLS_PORT, cert: e.MQTT_TLS_CERT!, key: e.MQTT_TLS_KEY! } : undefined,
     mqttWsPort: e.MQTT_WS_PORT,

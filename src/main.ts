@@ -24,6 +24,8 @@ import { createLogger } from './logger';
 import { ChangeFeed } from './live/change-feed';
 import { openRuntime } from './runtime';
 import { readOrCreateSecret } from './secrets';
+import { Sealer } from './interconnect/sealed';
+import { DEFAULT_DELIVERY, WebhookDeliverer } from './interconnect/webhooks/deliverer';
 
 const DUE_ALERT_SWEEP_MS = 5 * 60_000;
 const KEY_PURGE_MS = 60 * 60_000;
@@ -190,6 +192,18 @@ async function main(): Promise<void> {
     changes,
   });
   const server = await listen(app, config);
+  // Webhooks: every instance delivers, each subscription by one of them at a time (its lease).
+  const webhooks = new WebhookDeliverer(
+    orm,
+    new Sealer(jwtSecret),
+    { ...DEFAULT_DELIVERY, ...config.webhooks, publicUrl: config.publicUrl },
+    logger,
+  );
+  webhooks.start();
+  const pruneAttempts = () =>
+    webhooks.prune().catch((err: unknown) => logger.error({ err }, 'pruning webhook attempts failed'));
+  const attemptPruner = setInterval(pruneAttempts, CHANGE_PRUNE_MS);
+  attemptPruner.unref();
   logger.info(
     {
       host: config.host,
@@ -209,10 +223,12 @@ async function main(): Promise<void> {
     clearInterval(presence);
     clearInterval(keyPurger);
     clearInterval(changePruner);
+    clearInterval(attemptPruner);
     logger.info({ signal }, 'shutting down');
     // Change streams stay open until told: ended first, or the server would wait for them forever.
     await changes.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await webhooks.stop();
     await deviceLink.close();
     await lease.release();
     await callers.close();

@@ -47,6 +47,7 @@ import { Migration20261211200001DashboardCounts } from '../migrations/Migration2
 import { Migration20261211200002ItemPlaces } from '../migrations/Migration20261211200002ItemPlaces';
 import { Migration20261212100001MerkleNodes } from '../migrations/Migration20261212100001MerkleNodes';
 import { Migration20261213100001ApiClients } from '../migrations/Migration20261213100001ApiClients';
+import { Migration20261213200001Webhooks } from '../migrations/Migration20261213200001Webhooks';
 
 export const entities = [
   Agency,
@@ -98,6 +99,7 @@ const migrationsList = [
   { name: 'Migration20261211200002ItemPlaces', class: Migration20261211200002ItemPlaces },
   { name: 'Migration20261212100001MerkleNodes', class: Migration20261212100001MerkleNodes },
   { name: 'Migration20261213100001ApiClients', class: Migration20261213100001ApiClients },
+  { name: 'Migration20261213200001Webhooks', class: Migration20261213200001Webhooks },
 ];
 
 export interface OrmOptions {

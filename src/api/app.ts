@@ -16,6 +16,7 @@ import { Api } from './route';
 import { userRoutes } from './users.routes';
 import { clientRoutes } from './clients.routes';
 import { oauthRoutes } from './oauth.routes';
+import { webhookRoutes } from './webhooks.routes';
 import { caseRoutes } from './cases.routes';
 import { handoverRoutes } from './handovers.routes';
 import { itemRoutes } from './items.routes';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps): Express {
   userRoutes(api, { ...deps, callers });
   clientRoutes(api, { ...deps, callers });
   oauthRoutes(api, deps);
+  webhookRoutes(api, deps);
   directoryLogRoutes(api, deps);
   locationRoutes(api, deps);
   caseRoutes(api, deps);

@@ -111,7 +111,11 @@ export class ChangeFeed {
   /** Forgets the changes older than a day. */
   async prune(): Promise<number> {
     const rows = await this.sql.execute<{ n: string }[]>(
-      `with gone as (delete from changes where at < now() - interval '${KEPT}' returning 1) select count(*)::text as n from gone`,
+      // What a webhook subscription has yet to deliver is kept until it has (src/interconnect/webhooks/).
+      `with gone as (delete from changes where at < now() - interval '${KEPT}'
+                        and id <= coalesce((select min(change_cursor) from webhook_subscriptions), id)
+                      returning 1)
+       select count(*)::text as n from gone`,
     );
     return Number(rows[0]?.n ?? 0);
   }

@@ -14,7 +14,7 @@ import { Frontier, leafHash } from '../ledger/merkle';
  * built field by field, never an entity.
  */
 
-export type SubjectKind = 'user' | 'agency' | 'location' | 'device';
+export type SubjectKind = 'user' | 'agency' | 'location' | 'device' | 'webhook';
 
 export interface DirectoryChange {
   /** `<subject kind>.<what happened>`, e.g. `user.roles_changed`. */
