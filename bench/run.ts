@@ -8,6 +8,7 @@ import { benchDevices } from './devices.bench';
 import { benchCommands } from './commands.bench';
 import { benchConsole } from './console.bench';
 import { benchLive } from './live.bench';
+import { benchWebhooks } from './webhooks.bench';
 import { benchScale } from './scale.bench';
 import { benchDatabase, type BenchDb } from './fixture';
 import { scaleDatabase } from './scale/cluster';
@@ -34,6 +35,7 @@ async function main(): Promise<void> {
     ['devices', async () => benchDevices(await database())],
     ['console', async () => benchConsole(await database())],
     ['live', async () => benchLive(await database())],
+    ['webhooks', async () => benchWebhooks(await database())],
     // A centre of each size, in a database of its own: its generator needs an empty ledger.
     [
       'scale',

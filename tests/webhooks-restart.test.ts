@@ -11,7 +11,8 @@ import { as, buildWorld, register, type World } from './world';
 
 /**
  * The real server process killed with SIGKILL while a webhook delivery waits for its receiver's answer: after
- * a restart every event comes, in order, and the one cut off comes again with the same webhook-id.
+ * a restart every event comes, in order, and those not yet noted as delivered come again with the same
+ * webhook-ids.
  */
 jest.setTimeout(120_000);
 
@@ -101,10 +102,16 @@ test('a delivery cut off by SIGKILL is made again after the restart, and none is
   servers.push(startServer(env));
   await servers[1]!.ready(port);
   // The killed process's lease on the subscription runs out first (15 s at most).
-  await until(() => answered.length === ids.length, `all ${ids.length} deliveries (have ${answered.length})`);
-  expect(answered).toEqual(ids);
+  // Messages delivered but not yet noted when the process died come again, with the same webhook-ids: a
+  // receiver that keeps the ids it has seen drops them.
+  const seen = () => [...new Set(answered)];
+  await until(() => seen().length === ids.length, `all ${ids.length} deliveries (have ${seen().length})`);
+  expect(seen()).toEqual(ids);
   expect(requests[3]).toBe(ids[3]);
-  expect(requests[4]).toBe(ids[3]);
+  expect(requests.slice(4)).toContain(ids[3]);
+  // After the restart, in order again from where the log of what was noted stopped.
+  const again = requests.slice(4);
+  expect(again).toEqual(ids.slice(ids.indexOf(again[0]!)));
   expect(bad).toEqual([]);
   const read = await as(ctx, world.people.admin).get(`/webhooks/${made.body.id}`);
   expect(read.body.ledgerCursor).toBe(Number(events.at(-1)!.idx));

@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import { pooledSql, type Sql } from '../../custody/sql';
 import type { Sealer } from '../sealed';
 import { guardedLookup, isInternalAddress } from './destination';
-import { nextMessage, type Message } from './messages';
+import { nextMessages, type Message } from './messages';
 import { signedHeaders } from './signature';
 
 export interface DeliverySettings {
@@ -42,6 +42,10 @@ const LEASE_SECONDS = 15;
 const RENEW_MS = 5_000;
 /** One lease delivers for at most this long before it lets others (and other subscriptions) have a turn. */
 const TURN_MS = 20_000;
+/** Messages read at once: each is still delivered, and its cursor moved, one after another. */
+const BATCH = 100;
+/** Delivered messages noted (and the cursors moved past them) in one statement. */
+const NOTED_TOGETHER = 20;
 /** The most of a receiver's answer kept with the attempt. */
 const ANSWER_KEPT = 1024;
 
@@ -68,10 +72,10 @@ interface Outcome {
 
 /**
  * Delivers every subscription's messages (src/interconnect/webhooks/messages.ts), each in order and at least
- * once: the cursor moves only after the receiver answered 2xx, in a statement that checks this instance
- * still holds the subscription's lease. A process killed between the answer and that statement delivers the
- * message again after its restart, with the same webhook-id. A failure is retried with exponential back-off;
- * after a day of failures the subscription is paused and an alert raised.
+ * once: the cursor moves only past messages the receiver answered 2xx, in a statement that checks this
+ * instance still holds the subscription's lease. A process killed between the answers and that statement
+ * delivers those messages again after its restart, with the same webhook-ids. A failure is retried with
+ * exponential back-off; after a day of failures the subscription is paused and an alert raised.
  */
 export class WebhookDeliverer {
   private readonly owner = `${process.pid}-${randomUUID()}`;
@@ -173,49 +177,75 @@ export class WebhookDeliverer {
     };
     const turnEnds = Date.now() + TURN_MS;
     while (!this.stopped && Date.now() < turnEnds) {
-      const next = await nextMessage(this.sql, reader, { publicUrl: this.settings.publicUrl });
-      if (!next) return;
-      if ('passed' in next) {
-        if (next.passed.ledger !== undefined) reader.ledgerCursor = next.passed.ledger;
-        if (next.passed.change !== undefined) reader.changeCursor = next.passed.change;
-        if (!(await this.moveCursors(sub.id, reader, false))) return;
+      const { messages, passed } = await nextMessages(this.sql, reader, { publicUrl: this.settings.publicUrl }, BATCH);
+      if (passed.ledger !== undefined) reader.ledgerCursor = passed.ledger;
+      if (passed.change !== undefined) reader.changeCursor = passed.change;
+      if (!messages.length) {
+        if (passed.ledger === undefined && passed.change === undefined) return;
+        if (!(await this.moveCursors(sub.id, reader))) return;
         continue;
       }
-      const outcome = await this.post(sub.url, secret, next);
-      await this.sql.execute(
-        `insert into webhook_attempts (subscription_id, message_id, event_type, duration_ms, status, error, response)
-         values (?, ?, ?, ?, ?, ?, ?)`,
-        [sub.id, next.id, next.type, outcome.durationMs, outcome.status, outcome.error, outcome.response],
-      );
-      if (!outcome.ok) {
-        await this.failed(sub, next, outcome);
-        return;
+      // Delivered messages are noted, and the cursors moved past them, a few at a time: a process killed
+      // before it noted them delivers them again after its restart, with the same webhook-ids.
+      const delivered: { message: Message; outcome: Outcome }[] = [];
+      const note = async () => {
+        const held = await this.moveCursors(sub.id, reader, delivered.splice(0));
+        if (held) [sub.failures, sub.failing_since] = [0, null];
+        return held;
+      };
+      for (const message of messages) {
+        const outcome = await this.post(sub.url, secret, message);
+        if (!outcome.ok) {
+          if (delivered.length && !(await note())) return;
+          await this.failed(sub, message, outcome);
+          return;
+        }
+        if ('ledger' in message.cursor) reader.ledgerCursor = message.cursor.ledger;
+        else reader.changeCursor = message.cursor.change;
+        delivered.push({ message, outcome });
+        if (delivered.length === NOTED_TOGETHER && !(await note())) return;
       }
-      if ('ledger' in next.cursor) reader.ledgerCursor = next.cursor.ledger;
-      else reader.changeCursor = next.cursor.change;
-      if (!(await this.moveCursors(sub.id, reader, true))) return;
-      sub.failures = 0;
-      sub.failing_since = null;
+      if (delivered.length && !(await note())) return;
     }
   }
 
   /**
-   * Moves the cursors past a message delivered (which ends a run of failures) or past what the subscription
-   * does not cover (which does not); false when this instance no longer holds the lease.
+   * Moves the cursors past messages delivered (noting their attempts, and ending a run of failures) or past
+   * what the subscription does not cover; false when this instance no longer holds the lease (then nothing
+   * is written: another instance delivers, and notes its own attempts).
    */
   private async moveCursors(
     id: string,
     reader: { ledgerCursor: number; changeCursor: number },
-    delivered: boolean,
+    delivered: { message: Message; outcome: Outcome }[] = [],
   ): Promise<boolean> {
-    const ended = delivered ? ', failures = 0, failing_since = null, next_attempt_at = now()' : '';
-    const moved = await this.sql.execute<{ id: string }[]>(
-      `update webhook_subscriptions
+    const ended = delivered.length ? ', failures = 0, failing_since = null, next_attempt_at = now()' : '';
+    const move = `update webhook_subscriptions
           set ledger_cursor = ?, change_cursor = ?, lease_until = now() + make_interval(secs => ?)${ended}
-        where id = ? and lease_owner = ? and status = 'active' returning id`,
-      [reader.ledgerCursor, reader.changeCursor, LEASE_SECONDS, id, this.owner],
+        where id = ? and lease_owner = ? and status = 'active' returning id`;
+    const params = [reader.ledgerCursor, reader.changeCursor, LEASE_SECONDS, id, this.owner];
+    if (!delivered.length) return (await this.sql.execute<{ id: string }[]>(move, params)).length === 1;
+    // One round trip for both.
+    const attempts = JSON.stringify(
+      delivered.map(({ message, outcome }) => ({
+        message_id: message.id,
+        event_type: message.type,
+        duration_ms: outcome.durationMs,
+        status: outcome.status,
+        response: outcome.response,
+      })),
     );
-    return moved.length === 1;
+    const [row] = await this.sql.execute<{ moved: boolean }[]>(
+      `with moved as (${move}),
+            noted as (insert into webhook_attempts (subscription_id, message_id, event_type, duration_ms, status, response)
+                      select ?, a.message_id, a.event_type, a.duration_ms, a.status, a.response
+                        from jsonb_to_recordset(?::jsonb) as a (message_id text, event_type text, duration_ms int,
+                             status int, response text)
+                       where exists (select 1 from moved))
+       select exists (select 1 from moved) as moved`,
+      [...params, id, attempts],
+    );
+    return row!.moved;
   }
 
   /** Forgets the attempts older than a month: kept to read what a receiver answered, not as a record. */
@@ -228,6 +258,11 @@ export class WebhookDeliverer {
   }
 
   private async failed(sub: Leased, message: Message, outcome: Outcome): Promise<void> {
+    await this.sql.execute(
+      `insert into webhook_attempts (subscription_id, message_id, event_type, duration_ms, status, error, response)
+       values (?, ?, ?, ?, ?, ?, ?)`,
+      [sub.id, message.id, message.type, outcome.durationMs, outcome.status, outcome.error, outcome.response],
+    );
     const failures = sub.failures + 1;
     const since = new Date(sub.failing_since ?? Date.now());
     const wait = Math.min(this.settings.maxBackoffMs, this.settings.firstBackoffMs * 2 ** (failures - 1));

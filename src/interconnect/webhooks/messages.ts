@@ -25,90 +25,116 @@ export interface Reader {
   agencyIds: string[];
 }
 
-type Next = Message & { at: string };
+type Timed = Message & { at: string };
 
-/** The next ledger event the subscription covers within a window, or how far it may pass over. */
-async function nextEvent(sql: Sql, reader: Reader, last: number, publicUrl: string): Promise<Next | number | null> {
-  if (reader.ledgerCursor >= last) return null;
+/** Messages of one source within a window, oldest first, and whether the batch stopped at its limit. */
+interface Batch {
+  messages: Timed[];
+  /** When no message is in the window: the cursor may pass to its end. */
+  passTo: number | null;
+  full: boolean;
+}
+
+const EMPTY: Batch = { messages: [], passTo: null, full: false };
+
+/** The next ledger events the subscription covers within a window. */
+async function nextEvents(sql: Sql, reader: Reader, last: number, publicUrl: string, limit: number): Promise<Batch> {
+  if (reader.ledgerCursor >= last) return EMPTY;
   const types = reader.eventTypes.filter((t) => !(CHANGE_TYPES as readonly string[]).includes(t));
+  if (!types.length) return { ...EMPTY, passTo: last };
   const until = Math.min(reader.ledgerCursor + WINDOW, last);
-  if (!types.length) return last;
-  const [event] = await sql.execute<{ idx: string; type: string; canonical: string; leaf: string; code: string }[]>(
+  const events = await sql.execute<{ idx: string; type: string; canonical: string; leaf: string; code: string }[]>(
     `select e.idx::text, e.type, e.canonical, encode(e.leaf_hash, 'hex') as leaf, i.code
        from ledger_events e join items i on i.id = e.item_id
       where e.idx > ? and e.idx <= ? and e.type = any (?::text[]) and i.held_by_agency_ids && ?::uuid[]
-      order by e.idx limit 1`,
-    [reader.ledgerCursor, until, `{${types.join(',')}}`, `{${reader.agencyIds.join(',')}}`],
+      order by e.idx limit ?`,
+    [reader.ledgerCursor, until, `{${types.join(',')}}`, `{${reader.agencyIds.join(',')}}`, limit],
   );
-  if (!event) return until;
-  const index = Number(event.idx);
-  const envelope = JSON.parse(event.canonical) as { recordedAt: string };
-  // The tree of the log as it is now holds the event: its proof there, and the tree's consistency with a
-  // signed checkpoint, let a receiver check the event against the log instead of trusting the delivery.
-  const proof = `${publicUrl}/api/v1/ledger/proof/inclusion?index=${index}&size=${last + 1}`;
-  return {
-    id: `ledger-${index}`,
-    type: event.type,
-    at: envelope.recordedAt,
-    cursor: { ledger: index },
-    body: JSON.stringify({
+  if (!events.length) return { ...EMPTY, passTo: until };
+  const messages = events.map((event) => {
+    const index = Number(event.idx);
+    const envelope = JSON.parse(event.canonical) as { recordedAt: string };
+    // The tree of the log as it is now holds the event: its proof there, and the tree's consistency with a
+    // signed checkpoint, let a receiver check the event against the log instead of trusting the delivery.
+    const proof = `${publicUrl}/api/v1/ledger/proof/inclusion?index=${index}&size=${last + 1}`;
+    return {
+      id: `ledger-${index}`,
       type: event.type,
-      timestamp: envelope.recordedAt,
-      data: { index, leafHash: event.leaf, itemCode: event.code, canonical: event.canonical, event: envelope, proof },
-    }),
-  };
+      at: envelope.recordedAt,
+      cursor: { ledger: index },
+      body: JSON.stringify({
+        type: event.type,
+        timestamp: envelope.recordedAt,
+        data: { index, leafHash: event.leaf, itemCode: event.code, canonical: event.canonical, event: envelope, proof },
+      }),
+    };
+  });
+  return { messages, passTo: null, full: events.length === limit };
 }
 
-/** The next change of an alert or a request the subscription covers within a window, or how far it may pass. */
-async function nextChange(sql: Sql, reader: Reader, last: number): Promise<Next | number | null> {
-  if (reader.changeCursor >= last) return null;
+/** The next changes of alerts and requests the subscription covers within a window. */
+async function nextChanges(sql: Sql, reader: Reader, last: number, limit: number): Promise<Batch> {
+  if (reader.changeCursor >= last) return EMPTY;
   const topics = reader.eventTypes
     .filter((t) => (CHANGE_TYPES as readonly string[]).includes(t))
     .map((t) => t.split('.')[0]!);
+  if (!topics.length) return { ...EMPTY, passTo: last };
   const until = Math.min(reader.changeCursor + WINDOW, last);
-  if (!topics.length) return last;
-  const [change] = await sql.execute<{ id: string; topic: string; at: string; data: unknown }[]>(
+  const changes = await sql.execute<{ id: string; topic: string; at: string; data: unknown }[]>(
     `select id::text, topic, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, data
        from changes where id > ? and id <= ? and topic = any (?::text[]) and agency_ids && ?::uuid[]
-      order by id limit 1`,
-    [reader.changeCursor, until, `{${topics.join(',')}}`, `{${reader.agencyIds.join(',')}}`],
+      order by id limit ?`,
+    [reader.changeCursor, until, `{${topics.join(',')}}`, `{${reader.agencyIds.join(',')}}`, limit],
   );
-  if (!change) return until;
-  const type = `${change.topic}.changed`;
-  return {
-    id: `change-${change.id}`,
-    type,
-    at: change.at,
-    cursor: { change: Number(change.id) },
-    body: JSON.stringify({ type, timestamp: change.at, data: change.data }),
-  };
+  if (!changes.length) return { ...EMPTY, passTo: until };
+  const messages = changes.map((change) => {
+    const type = `${change.topic}.changed`;
+    return {
+      id: `change-${change.id}`,
+      type,
+      at: change.at,
+      cursor: { change: Number(change.id) },
+      body: JSON.stringify({ type, timestamp: change.at, data: change.data }),
+    };
+  });
+  return { messages, passTo: null, full: changes.length === limit };
 }
 
 /**
- * The next message a subscription covers, or how far its cursors may pass over what it does not cover, or
- * null: nothing new. Ledger events come in ledger order and changes in theirs; of the next of each, the one
- * recorded first, so that neither waits on the other.
+ * The next messages a subscription covers (at most `limit`), and how far its cursors may pass over what it
+ * does not cover. Ledger events come in ledger order and changes in theirs, merged by when they were
+ * recorded, so that neither waits on the other; a source whose batch stopped at the limit bounds the
+ * merge, since what it did not read may come before the other's later messages.
  */
-export async function nextMessage(
+export async function nextMessages(
   sql: Sql,
   reader: Reader,
   links: { publicUrl: string },
-): Promise<Message | { passed: { ledger?: number; change?: number } } | null> {
+  limit: number,
+): Promise<{ messages: Message[]; passed: { ledger?: number; change?: number } }> {
   const [head] = await sql.execute<{ size: string; changed: string }[]>(
     `select (select size from ledger_head)::text as size, coalesce((select max(id) from changes), 0)::text as changed`,
   );
-  const event = await nextEvent(sql, reader, Number(head!.size) - 1, links.publicUrl);
-  const change = await nextChange(sql, reader, Number(head!.changed));
-  if (typeof event === 'number' || typeof change === 'number') {
-    return {
-      passed: {
-        ...(typeof event === 'number' ? { ledger: event } : {}),
-        ...(typeof change === 'number' ? { change } : {}),
-      },
-    };
+  const events = await nextEvents(sql, reader, Number(head!.size) - 1, links.publicUrl, limit);
+  const changes = await nextChanges(sql, reader, Number(head!.changed), limit);
+  const horizon = [events, changes]
+    .filter((batch) => batch.full)
+    .map((batch) => batch.messages.at(-1)!.at)
+    .sort()[0];
+  // Each source's own order kept (a ledger event's time may be earlier than its predecessor's): a merge.
+  const merged: Message[] = [];
+  const [a, b] = [events.messages, changes.messages];
+  for (let i = 0, j = 0; merged.length < limit && (i < a.length || j < b.length);) {
+    const next = j >= b.length || (i < a.length && a[i]!.at <= b[j]!.at) ? a[i++]! : b[j++]!;
+    if (merged.length > 0 && horizon !== undefined && next.at > horizon) break;
+    const { at: _, ...message } = next;
+    merged.push(message);
   }
-  const next = event && change ? (event.at <= change.at ? event : change) : (event ?? change);
-  if (!next) return null;
-  const { at: _, ...message } = next;
-  return message;
+  return {
+    messages: merged,
+    passed: {
+      ...(events.passTo !== null ? { ledger: events.passTo } : {}),
+      ...(changes.passTo !== null ? { change: changes.passTo } : {}),
+    },
+  };
 }

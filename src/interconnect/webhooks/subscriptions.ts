@@ -151,7 +151,8 @@ export async function replaySubscription(
     throw new UnprocessableError(`fromIndex ${fromIndex} is past the ledger's end (${head!.size} events)`);
   }
   return change(em, actor, id, 'webhook.replayed', () => ({
-    sql: `ledger_cursor = ?, failures = 0, failing_since = null, next_attempt_at = now()`,
+    // The lease ended too, so that an instance delivering now cannot move the cursor back past the replay.
+    sql: `ledger_cursor = ?, failures = 0, failing_since = null, next_attempt_at = now(), lease_owner = null, lease_until = null`,
     params: [fromIndex - 1],
     change: { fromIndex: String(fromIndex) },
   }));
