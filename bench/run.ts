@@ -9,6 +9,7 @@ import { benchCommands } from './commands.bench';
 import { benchConsole } from './console.bench';
 import { benchLive } from './live.bench';
 import { benchWebhooks } from './webhooks.bench';
+import { benchImport } from './import.bench';
 import { benchScale } from './scale.bench';
 import { benchDatabase, type BenchDb } from './fixture';
 import { scaleDatabase } from './scale/cluster';
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
     ['console', async () => benchConsole(await database())],
     ['live', async () => benchLive(await database())],
     ['webhooks', async () => benchWebhooks(await database())],
+    ['import', async () => benchImport(await database())],
     // A centre of each size, in a database of its own: its generator needs an empty ledger.
     [
       'scale',

@@ -17,6 +17,7 @@ import { userRoutes } from './users.routes';
 import { clientRoutes } from './clients.routes';
 import { oauthRoutes } from './oauth.routes';
 import { webhookRoutes } from './webhooks.routes';
+import { importRoutes } from './import.routes';
 import { caseRoutes } from './cases.routes';
 import { handoverRoutes } from './handovers.routes';
 import { itemRoutes } from './items.routes';
@@ -90,6 +91,7 @@ export function createApp(deps: AppDeps): Express {
   clientRoutes(api, { ...deps, callers });
   oauthRoutes(api, deps);
   webhookRoutes(api, deps);
+  importRoutes(api, deps);
   directoryLogRoutes(api, deps);
   locationRoutes(api, deps);
   caseRoutes(api, deps);
