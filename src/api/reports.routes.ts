@@ -10,6 +10,8 @@ import {
 } from '../custody/items/item-queries';
 import { canSeeItem } from '../custody/items/access';
 import { historyReader } from '../custody/ledger/history-reader';
+import { latestCheckpoint } from '../custody/ledger/checkpoints';
+import { formatVerifierKey } from '../custody/ledger/note';
 import { handoverSignatures, readSignature, type Signer } from '../custody/items/handover-signatures';
 import { Handover } from '../custody/items/records.entity';
 import { findVisibleRequest } from '../custody/items/requests';
@@ -19,7 +21,13 @@ import { loadHistory, loadNames } from '../reports/history-data';
 import { renderHistory } from '../reports/history';
 import { LANGS } from '../reports/i18n';
 import { handoverReceipt, inventoryReport, inventoryRows, requestSlip } from '../reports/table-layouts';
-import { itemReportAccess, recordReportAccess, reportFrame as frame } from '../reports/report-access';
+import { writeDossier } from '../reports/dossier';
+import {
+  itemReportAccess,
+  recordDossierItems,
+  recordReportAccess,
+  reportFrame as frame,
+} from '../reports/report-access';
 import { csv, renderTableReport } from '../reports/table-report';
 import { uuidParam } from './common.schemas';
 import { itemCodeParam } from './custody.schemas';
@@ -31,7 +39,7 @@ const pdf = { 200: { description: 'the PDF', contentType: 'application/pdf' } };
 
 const accessSchema = z.object({
   reportId: z.uuid(),
-  kind: z.string().describe('history, events, proof, inventory, receipt, slip…'),
+  kind: z.string().describe('history, events, proof, inventory, dossier, receipt, slip…'),
   format: z.string(),
   at: z.iso.datetime(),
   username: z.string(),
@@ -168,6 +176,65 @@ export function reportRoutes(api: Api, deps: AppDeps): void {
         ...inventoryReport(found, inventory, query.lang),
         ...frame(reportId, caller, query.lang),
       }).pipe(res);
+    },
+  });
+
+  api.add({
+    method: 'get',
+    path: '/cases/{id}/dossier.zip',
+    summary:
+      "A case's dossier (卷宗): for every item of it the caller may see, its history PDF, proof bundle and events (JSON Lines), with the log's key and latest checkpoint; `npm run verify -- dossier.zip` checks it offline",
+    tag: 'reports',
+    access: 'authenticated',
+    params: uuidParam,
+    query: langQuery,
+    responses: {
+      200: { description: 'the dossier', contentType: 'application/zip' },
+      422: { description: 'the case holds no item the caller may see' },
+    },
+    handler: async ({ res, params, query, caller }) => {
+      const found = await findVisibleCase(orm.em, caller, params.id);
+      // Read on the primary: each item's history is then read where it is at least as new (historyReader).
+      const { items } = await searchItems(orm.em, caller, {
+        caseId: found.id,
+        sort: 'itemNo',
+        order: 'asc',
+        limit: 10_000,
+        offset: 0,
+      });
+      if (items.length === 0) throw new UnprocessableError('the case holds no item you may see: no dossier to make');
+      const reportId = await recordReportAccess(orm.em, caller, { kind: 'dossier', format: 'zip', caseId: found.id });
+      await recordDossierItems(orm.em, caller, { reportId, caseId: found.id, itemIds: items.map((i) => i.id) });
+      const names = await loadNames(replica());
+      res.setHeader('Content-Disposition', `attachment; filename="dossier-${found.id}.zip"`);
+      res.setHeader('X-Report-Id', reportId);
+      res.type('application/zip');
+      await writeDossier(
+        {
+          ...frame(reportId, caller, query.lang),
+          caseId: found.id,
+          caseNumber: found.caseNumber,
+          logKey: {
+            origin: ledger.signer.name,
+            verifierKey: formatVerifierKey(ledger.signer),
+            witnesses: ledger.witnesses.map(formatVerifierKey),
+          },
+          items,
+          history: async (item) =>
+            loadHistory(await historyReader(orm.em, replica(), item), item, ledger, attachmentsDir, names),
+          latestCheckpoint: async () => {
+            const latest = await latestCheckpoint(orm.em);
+            if (!latest) throw new Error('no checkpoint after the bundles were built');
+            return {
+              size: latest.size,
+              root: latest.root.toString('base64'),
+              note: latest.note,
+              createdAt: latest.createdAt,
+            };
+          },
+        },
+        res,
+      );
     },
   });
 

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { openCheckpoint } from '../custody/ledger/checkpoints';
 import { parseVerifierKey, type VerifierKey } from '../custody/ledger/note';
 import { verifyBundle, type ProofBundle } from '../verifier/verify-bundle';
+import { verifyDossier } from '../verifier/verify-dossier';
 import { ItemReplay, LedgerReplay, missingIndex } from '../custody/ledger/verify/replay';
 import { Frontier, leafHash } from '../custody/ledger/merkle';
 
@@ -14,6 +15,7 @@ import { Frontier, leafHash } from '../custody/ledger/merkle';
 
 const USAGE = `usage:
   npm run verify -- BUNDLE.json --log-key VKEY [--witness-key VKEY ...]
+  npm run verify -- DOSSIER.zip --log-key VKEY [--witness-key VKEY ...]
   npm run verify -- --all --server URL --token TOKEN --log-key VKEY [--since SIZE]`;
 
 export interface FullCheck {
@@ -199,6 +201,26 @@ export async function verifyLogSince(
   };
 }
 
+/** A zip by its first bytes, whatever its name. */
+function isZip(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    return fs.readSync(fd, head, 0, 4, 0) === 4 && head.readUInt32LE(0) === 0x04034b50;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const MAX_DOSSIER_BYTES = 2 ** 31 - 1;
+
+/** The whole file, refused before it is read when it is larger than a zip without ZIP64 can be. */
+function readLimited(file: string): Uint8Array {
+  const { size } = fs.statSync(file);
+  if (size > MAX_DOSSIER_BYTES) throw new Error(`${file} is ${size} bytes: larger than a dossier can be`);
+  return fs.readFileSync(file);
+}
+
 async function main(): Promise<void> {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
@@ -229,8 +251,24 @@ async function main(): Promise<void> {
     process.stdout.write(`${result.ok ? 'VERIFIED' : 'FAILED'}: ${result.detail}\n`);
     process.exit(result.ok ? 0 : 1);
   }
-  const bundle = JSON.parse(fs.readFileSync(positionals[0]!, 'utf8')) as ProofBundle;
-  const check = await verifyBundle(bundle, logKey, values['witness-key'].map(parseVerifierKey));
+  const file = positionals[0]!;
+  if (!fs.existsSync(file)) {
+    process.stderr.write(`verify: no file ${file}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  const witnessKeys = values['witness-key'].map(parseVerifierKey);
+  if (file.endsWith('.zip') || isZip(file)) {
+    const dossier = await verifyDossier(readLimited(file), logKey, witnessKeys);
+    for (const failure of dossier.failures) process.stdout.write(`FAIL ${failure.file}: ${failure.detail}\n`);
+    process.stdout.write(
+      dossier.ok
+        ? `VERIFIED: dossier of ${dossier.items} items, ${dossier.events} events, checkpoint of ${dossier.checkpoint!.size} signed by ${logKey.name}\n`
+        : `FAILED: ${dossier.failures.length} problems in ${file}\n`,
+    );
+    process.exit(dossier.ok ? 0 : 1);
+  }
+  const bundle = JSON.parse(fs.readFileSync(file, 'utf8')) as ProofBundle;
+  const check = await verifyBundle(bundle, logKey, witnessKeys);
   for (const step of check.steps) process.stdout.write(`${step.ok ? 'ok  ' : 'FAIL'} ${step.step}: ${step.detail}\n`);
   process.stdout.write(check.ok ? `VERIFIED: item ${bundle.itemCode}, ${bundle.events.length} events\n` : 'FAILED\n');
   process.exit(check.ok ? 0 : 1);

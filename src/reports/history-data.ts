@@ -52,13 +52,15 @@ export async function loadNames(em: EntityManager): Promise<Names> {
 
 /**
  * Gathers an item's history for its report: the proof bundle (which also decides whether it verifies),
- * photographs whose files still match their ledger hash, names, and a reader of the events.
+ * photographs whose files still match their ledger hash, names, and a reader of the events. `names` is given
+ * when many histories are drawn together (a dossier), so that they are read once.
  */
 export async function loadHistory(
   em: EntityManager,
   item: ItemView,
   signing: CheckpointSigner & { witnesses: VerifierKey[] },
   attachmentsDir: string,
+  names?: Names,
 ): Promise<HistoryData> {
   const bundle = await buildProofBundle(em, item, signing);
   const check = await verifyBundle(bundle, signing.signer, signing.witnesses, 0);
@@ -87,7 +89,7 @@ export async function loadHistory(
   return {
     item,
     photos,
-    names: await loadNames(em),
+    names: names ?? (await loadNames(em)),
     correctedBy: new Map(corrections.map((c) => [Number(c.corrects), c.item_seq])),
     bundle,
     check,

@@ -6,11 +6,12 @@ import type { Lang } from './i18n';
 /**
  * What is recorded: every print or export of a report, and every read of an item's history through the API
  * (`events`: each page of GET /items/{code}/events; `proof`: each proof bundle), since either gives the whole
- * history as a print does.
+ * history as a print does. A case's dossier is recorded once for the case, and once for each item it holds
+ * (`subject_id` the dossier's report id), so that it shows in each item's report-access log.
  */
 export interface Access {
-  kind: 'history' | 'inventory' | 'receipt' | 'slip' | 'audit' | 'events' | 'proof';
-  format: 'pdf' | 'csv' | 'json';
+  kind: 'history' | 'inventory' | 'receipt' | 'slip' | 'audit' | 'events' | 'proof' | 'dossier';
+  format: 'pdf' | 'csv' | 'json' | 'zip';
   itemId?: string;
   caseId?: string;
   subjectId?: string;
@@ -34,6 +35,20 @@ export async function recordReportAccess(em: EntityManager, caller: Caller, acce
     [id, access.kind, access.format, access.itemId ?? null, access.caseId ?? null, access.subjectId ?? null, caller.id],
   );
   return id;
+}
+
+/** The items a case's dossier holds, each recorded as read in that dossier (one statement for them all). */
+export async function recordDossierItems(
+  em: EntityManager,
+  caller: Caller,
+  dossier: { reportId: string; caseId: string; itemIds: string[] },
+): Promise<void> {
+  if (dossier.itemIds.length === 0) return;
+  await em.execute(
+    `insert into report_access (id, kind, format, item_id, case_id, subject_id, user_id)
+     select gen_random_uuid(), 'dossier', 'zip', item_id, ?, ?, ? from unnest(?::uuid[]) as item_id`,
+    [dossier.caseId, dossier.reportId, caller.id, `{${dossier.itemIds.join(',')}}`],
+  );
 }
 
 export async function itemReportAccess(em: EntityManager, itemId: string) {
