@@ -175,6 +175,29 @@ describe('an import of items', () => {
     });
   });
 
+  test('refused once streaming has begun comes as a problem event, nothing imported', async () => {
+    const opened = await as(ctx, world.people.officer).post('/cases', {
+      caseNumber: `CLOSED-${world.loc('X')}`,
+      title: '已结案件',
+      openedOn: '2026-11-01',
+    });
+    await ctx.orm.em.fork().execute(`update cases set status = 'closed' where id = ?`, [opened.body.id]);
+    const res = await as(ctx, world.people.officer)
+      .upload(
+        `/cases/${opened.body.id}/items/import`,
+        'text/csv',
+        csv([ZH, ['其他', '手机', '1', '部', '', '2026-11-02 09:30', '']]),
+      )
+      .set('Accept', 'text/event-stream');
+    const last = res.text.trim().split('\n\n').at(-1)!;
+    expect(last).toMatch(/^event: problem$/m);
+    expect(JSON.parse(last.match(/^data: (.*)$/m)![1]!).detail).toMatch(/is closed/);
+    const [count] = await ctx.orm.em
+      .fork()
+      .execute<{ n: number }[]>('select count(*)::int as n from items where case_id = ?', [opened.body.id]);
+    expect(count!.n).toBe(0);
+  });
+
   test('is only into a case of the caller’s agency', async () => {
     const res = await as(ctx, world.people.strangerOfficer).upload(
       `/cases/${world.caseId}/items/import`,

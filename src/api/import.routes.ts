@@ -1,6 +1,6 @@
 import type { Response } from 'express';
 import { z } from 'zod';
-import { NotFoundError, UnprocessableError } from '../errors';
+import { AppError, NotFoundError, UnprocessableError } from '../errors';
 import { importItems } from '../interconnect/import/import';
 import { itemsOf, type RowProblem } from '../interconnect/import/rows';
 import { readSheet, type SheetKind } from '../interconnect/import/sheet';
@@ -121,11 +121,11 @@ export function importRoutes(api: Api, { orm }: AppDeps): void {
       } catch (err) {
         // Once the stream has begun, a refusal can only be told as one of its events.
         if (!stream) throw err;
-        const detail = err instanceof UnprocessableError || err instanceof NotFoundError ? err.message : null;
+        const detail = err instanceof AppError ? err.message : null;
         if (!detail) req.log.error({ err }, 'the import failed');
         stream.send('problem', {
           detail: detail ?? 'the import could not run to its end; nothing was imported',
-          ...(err instanceof UnprocessableError ? err.extensions : {}),
+          ...(err instanceof AppError ? err.extensions : {}),
         });
       }
       if (stream) res.end();
