@@ -10,6 +10,7 @@ import { benchConsole } from './console.bench';
 import { benchLive } from './live.bench';
 import { benchWebhooks } from './webhooks.bench';
 import { benchImport } from './import.bench';
+import { benchDossier } from './dossier.bench';
 import { benchScale } from './scale.bench';
 import { benchDatabase, type BenchDb } from './fixture';
 import { scaleDatabase } from './scale/cluster';
@@ -38,6 +39,7 @@ async function main(): Promise<void> {
     ['live', async () => benchLive(await database())],
     ['webhooks', async () => benchWebhooks(await database())],
     ['import', async () => benchImport(await database())],
+    ['dossier', async () => benchDossier(await database())],
     // A centre of each size, in a database of its own: its generator needs an empty ledger.
     [
       'scale',

@@ -10,8 +10,6 @@ import {
 } from '../custody/items/item-queries';
 import { canSeeItem } from '../custody/items/access';
 import { historyReader } from '../custody/ledger/history-reader';
-import { latestCheckpoint } from '../custody/ledger/checkpoints';
-import { formatVerifierKey } from '../custody/ledger/note';
 import { handoverSignatures, readSignature, type Signer } from '../custody/items/handover-signatures';
 import { Handover } from '../custody/items/records.entity';
 import { findVisibleRequest } from '../custody/items/requests';
@@ -21,7 +19,7 @@ import { loadHistory, loadNames } from '../reports/history-data';
 import { renderHistory } from '../reports/history';
 import { LANGS } from '../reports/i18n';
 import { handoverReceipt, inventoryReport, inventoryRows, requestSlip } from '../reports/table-layouts';
-import { writeDossier } from '../reports/dossier';
+import { caseDossier, writeDossier } from '../reports/dossier';
 import {
   itemReportAccess,
   recordDossierItems,
@@ -205,36 +203,19 @@ export function reportRoutes(api: Api, deps: AppDeps): void {
       if (items.length === 0) throw new UnprocessableError('the case holds no item you may see: no dossier to make');
       const reportId = await recordReportAccess(orm.em, caller, { kind: 'dossier', format: 'zip', caseId: found.id });
       await recordDossierItems(orm.em, caller, { reportId, caseId: found.id, itemIds: items.map((i) => i.id) });
-      const names = await loadNames(replica());
+      const source = await caseDossier({
+        primary: orm.em,
+        replica: replica(),
+        ledger,
+        attachmentsDir,
+        frame: frame(reportId, caller, query.lang),
+        case: found,
+        items,
+      });
       res.setHeader('Content-Disposition', `attachment; filename="dossier-${found.id}.zip"`);
       res.setHeader('X-Report-Id', reportId);
       res.type('application/zip');
-      await writeDossier(
-        {
-          ...frame(reportId, caller, query.lang),
-          caseId: found.id,
-          caseNumber: found.caseNumber,
-          logKey: {
-            origin: ledger.signer.name,
-            verifierKey: formatVerifierKey(ledger.signer),
-            witnesses: ledger.witnesses.map(formatVerifierKey),
-          },
-          items,
-          history: async (item) =>
-            loadHistory(await historyReader(orm.em, replica(), item), item, ledger, attachmentsDir, names),
-          latestCheckpoint: async () => {
-            const latest = await latestCheckpoint(orm.em);
-            if (!latest) throw new Error('no checkpoint after the bundles were built');
-            return {
-              size: latest.size,
-              root: latest.root.toString('base64'),
-              note: latest.note,
-              createdAt: latest.createdAt,
-            };
-          },
-        },
-        res,
-      );
+      await writeDossier(source, res);
     },
   });
 

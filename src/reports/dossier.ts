@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { Zip, ZipDeflate, ZipPassThrough, strToU8 } from 'fflate';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { latestCheckpoint, type CheckpointSigner } from '../custody/ledger/checkpoints';
+import { historyReader } from '../custody/ledger/history-reader';
 import { leafHash } from '../custody/ledger/merkle';
+import { formatVerifierKey, type VerifierKey } from '../custody/ledger/note';
 import type { ItemView } from '../custody/items/item-queries';
 import { DOSSIER_FORMAT, dossierPaths, type DossierManifest } from '../verifier/verify-dossier';
-import type { HistoryData } from './history-data';
+import { loadHistory, loadNames, type HistoryData } from './history-data';
 import { renderHistory } from './history';
 import type { Lang } from './i18n';
 
@@ -23,6 +27,46 @@ export interface DossierSource {
   history(item: ItemView): Promise<HistoryData>;
   /** The latest signed checkpoint with its cosignatures, read after every bundle (so it covers them all). */
   latestCheckpoint(): Promise<{ size: number; root: string; note: string; createdAt: string }>;
+}
+
+/**
+ * The dossier of a case's items as read for one caller: the items as read on the primary (each history is
+ * then read where it is at least as new, see historyReader), the names once for them all.
+ */
+export async function caseDossier(options: {
+  primary: EntityManager;
+  replica: EntityManager;
+  ledger: CheckpointSigner & { witnesses: VerifierKey[] };
+  attachmentsDir: string;
+  frame: Pick<DossierSource, 'reportId' | 'lang' | 'generatedAt' | 'generatedBy'>;
+  case: { id: string; caseNumber: string };
+  items: ItemView[];
+}): Promise<DossierSource> {
+  const { primary, replica, ledger, attachmentsDir, items } = options;
+  const names = await loadNames(replica);
+  return {
+    ...options.frame,
+    caseId: options.case.id,
+    caseNumber: options.case.caseNumber,
+    logKey: {
+      origin: ledger.signer.name,
+      verifierKey: formatVerifierKey(ledger.signer),
+      witnesses: ledger.witnesses.map(formatVerifierKey),
+    },
+    items,
+    history: async (item) =>
+      loadHistory(await historyReader(primary, replica, item), item, ledger, attachmentsDir, names),
+    latestCheckpoint: async () => {
+      const latest = await latestCheckpoint(primary);
+      if (!latest) throw new Error('no checkpoint after the bundles were built');
+      return {
+        size: latest.size,
+        root: latest.root.toString('base64'),
+        note: latest.note,
+        createdAt: latest.createdAt,
+      };
+    },
+  };
 }
 
 const README = (source: DossierSource) => `卷宗 · Custody dossier
