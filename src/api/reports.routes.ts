@@ -19,7 +19,7 @@ import { loadHistory, loadNames } from '../reports/history-data';
 import { renderHistory } from '../reports/history';
 import { LANGS } from '../reports/i18n';
 import { handoverReceipt, inventoryReport, inventoryRows, requestSlip } from '../reports/table-layouts';
-import { caseDossier, writeDossier } from '../reports/dossier';
+import { caseDossier, MAX_DOSSIER_ITEMS, writeDossier } from '../reports/dossier';
 import {
   itemReportAccess,
   recordDossierItems,
@@ -188,7 +188,7 @@ export function reportRoutes(api: Api, deps: AppDeps): void {
     query: langQuery,
     responses: {
       200: { description: 'the dossier', contentType: 'application/zip' },
-      422: { description: 'the case holds no item the caller may see' },
+      422: { description: 'the case holds no item the caller may see, or more than a dossier holds' },
     },
     handler: async ({ res, params, query, caller }) => {
       const found = await findVisibleCase(orm.em, caller, params.id);
@@ -197,10 +197,12 @@ export function reportRoutes(api: Api, deps: AppDeps): void {
         caseId: found.id,
         sort: 'itemNo',
         order: 'asc',
-        limit: 10_000,
+        limit: MAX_DOSSIER_ITEMS + 1,
         offset: 0,
       });
       if (items.length === 0) throw new UnprocessableError('the case holds no item you may see: no dossier to make');
+      if (items.length > MAX_DOSSIER_ITEMS)
+        throw new UnprocessableError(`a dossier holds at most ${MAX_DOSSIER_ITEMS} items: this case has more`);
       const reportId = await recordReportAccess(orm.em, caller, { kind: 'dossier', format: 'zip', caseId: found.id });
       await recordDossierItems(orm.em, caller, { reportId, caseId: found.id, itemIds: items.map((i) => i.id) });
       const source = await caseDossier({

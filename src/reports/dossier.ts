@@ -12,6 +12,9 @@ import { loadHistory, loadNames, type HistoryData } from './history-data';
 import { renderHistory } from './history';
 import type { Lang } from './i18n';
 
+/** A zip without ZIP64 (which fflate does not write) holds 65,535 entries: three an item, and four more. */
+export const MAX_DOSSIER_ITEMS = 20_000;
+
 /** What a case's dossier (卷宗) is made of; the items are those the caller may see, in item-number order. */
 export interface DossierSource {
   reportId: string;

@@ -14,7 +14,7 @@ export interface ZipLimits {
   maxTotalBytes: number;
 }
 
-export const ZIP_LIMITS: ZipLimits = { maxEntries: 100_000, maxEntryBytes: 256 * 2 ** 20, maxTotalBytes: 8 * 2 ** 30 };
+export const ZIP_LIMITS: ZipLimits = { maxEntries: 65_535, maxEntryBytes: 256 * 2 ** 20, maxTotalBytes: 8 * 2 ** 30 };
 
 export class ZipError extends Error {
   override name = 'ZipError';

@@ -9549,7 +9549,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description the case holds no item the caller may see */
+            /** @description the case holds no item the caller may see, or more than a dossier holds */
             422: {
                 headers: {
                     [name: string]: unknown;
