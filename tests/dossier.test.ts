@@ -2,12 +2,17 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
 import { strFromU8, strToU8, unzipSync, zipSync, type Zippable } from 'fflate';
 import { verifyBundle, type ProofBundle } from '../src/verifier/verify-bundle';
 import { verifyDossier, type DossierManifest } from '../src/verifier/verify-dossier';
 import { ED25519, formatVerifierKey, generateSignerKey, parseSignerKey } from '../src/custody/ledger/note';
 import { leafHash } from '../src/custody/ledger/merkle';
+import { loadCaller } from '../src/custody/directory/caller';
+import { searchItems } from '../src/custody/items/item-queries';
+import { caseDossier, writeDossier } from '../src/reports/dossier';
+import { reportFrame } from '../src/reports/report-access';
 import { createTestContext, serverErrors, type TestContext } from './context';
 import { binary, pdfText } from './decode';
 import { as, buildWorld, received, register, stored, type World } from './world';
@@ -227,5 +232,40 @@ describe('a case dossier (卷宗)', () => {
       { kind: 'dossier', case_id: world.caseId, item_id: null, subject_id: null },
     ]);
     expect(rows.filter((r) => r.subject_id === reportId)).toHaveLength(codes.length);
+  });
+
+  test('a client that stops reading and goes away ends the export, which writes nothing more', async () => {
+    const em = ctx.orm.em.fork();
+    const caller = (await loadCaller(em, { id: world.people.officer.user.id }))!;
+    const { items } = await searchItems(em, caller, {
+      caseId: world.caseId,
+      sort: 'itemNo',
+      order: 'asc',
+      limit: 100,
+      offset: 0,
+    });
+    const source = await caseDossier({
+      primary: em,
+      replica: em,
+      ledger: ctx.ledger,
+      attachmentsDir: dir,
+      frame: reportFrame('00000000-0000-4000-8000-000000000000', caller, 'en'),
+      case: { id: world.caseId, caseNumber: world.caseNumber },
+      items,
+    });
+    let writes = 0;
+    // Takes one chunk and never acknowledges it, as a stalled socket; then closes.
+    const stalled = new Writable({
+      highWaterMark: 1,
+      write() {
+        writes++;
+        setTimeout(() => stalled.destroy(), 50);
+      },
+    });
+    let read = 0;
+    const counting = { ...source, history: async (i: (typeof items)[number]) => (read++, source.history(i)) };
+    await expect(writeDossier(counting, stalled)).resolves.toBe(false);
+    expect(writes).toBe(1);
+    expect(read).toBeLessThan(items.length);
   });
 });

@@ -130,10 +130,13 @@ async function pdfBytes(doc: NodeJS.ReadableStream): Promise<Buffer> {
  * before the end (the client went away), true when the whole zip was written.
  */
 export async function writeDossier(source: DossierSource, out: Writable): Promise<boolean> {
+  // Gone: the client closed the connection (or the stream was destroyed); nothing more is written or awaited.
+  let gone = out.destroyed;
+  out.once('close', () => (gone = true));
   let failure: Error | null = null;
   const zip = new Zip((err, chunk, final) => {
     if (err) failure = err;
-    else if (!out.destroyed) {
+    else if (!gone) {
       out.write(chunk);
       if (final) out.end();
     }
@@ -147,7 +150,7 @@ export async function writeDossier(source: DossierSource, out: Writable): Promis
     file.push(bytes, true);
     files.push({ path, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') });
     if (failure) throw failure;
-    if (out.writableNeedDrain) await drained(out);
+    if (out.writableNeedDrain && !gone) await drained(out);
   };
   const json = (value: unknown) => strToU8(`${JSON.stringify(value, null, 1)}\n`);
   // The bundle exactly as GET /items/{code}/proof answers it.
@@ -157,7 +160,7 @@ export async function writeDossier(source: DossierSource, out: Writable): Promis
   await add('log-key.json', json(source.logKey), true);
   const items: DossierManifest['items'] = [];
   for (const item of source.items) {
-    if (out.destroyed) {
+    if (gone) {
       zip.terminate();
       return false;
     }
@@ -202,5 +205,5 @@ export async function writeDossier(source: DossierSource, out: Writable): Promis
   manifestFile.push(json(manifest), true);
   zip.end();
   if (failure) throw failure;
-  return !out.destroyed;
+  return !gone || out.writableFinished;
 }
