@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import { newItemBody } from '../../api/custody.schemas';
-import type { Sql } from '../../custody/sql';
+import { arrayLiteral, type Sql } from '../../custody/sql';
 import { categoryOf, columnOf, COLUMNS, type Column } from './columns';
 import type { Cell, Sheet } from './sheet';
 
@@ -124,7 +124,7 @@ export async function itemsOf(
   if (serials.size) {
     const known = await sql.execute<{ serial_number: string; code: string }[]>(
       `select serial_number, code from items where case_id = ? and serial_number = any (?::text[])`,
-      [caseId, `{${[...serials.keys()].map((s) => `"${s.replace(/["\\]/g, (c) => `\\${c}`)}"`).join(',')}}`],
+      [caseId, arrayLiteral([...serials.keys()])],
     );
     for (const { serial_number, code } of known)
       problems.push({

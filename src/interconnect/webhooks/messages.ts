@@ -1,4 +1,4 @@
-import type { Sql } from '../../custody/sql';
+import { arrayLiteral, type Sql } from '../../custody/sql';
 import { EVENT_TYPES } from '../../custody/ledger/events';
 
 /** What a subscription may ask for: every ledger event type, and the changes of alerts and of requests. */
@@ -48,7 +48,7 @@ async function nextEvents(sql: Sql, reader: Reader, last: number, publicUrl: str
        from ledger_events e join items i on i.id = e.item_id
       where e.idx > ? and e.idx <= ? and e.type = any (?::text[]) and i.held_by_agency_ids && ?::uuid[]
       order by e.idx limit ?`,
-    [reader.ledgerCursor, until, `{${types.join(',')}}`, `{${reader.agencyIds.join(',')}}`, limit],
+    [reader.ledgerCursor, until, arrayLiteral(types), arrayLiteral(reader.agencyIds), limit],
   );
   if (!events.length) return { ...EMPTY, passTo: until };
   const messages = events.map((event) => {
@@ -84,7 +84,7 @@ async function nextChanges(sql: Sql, reader: Reader, last: number, limit: number
     `select id::text, topic, to_char(at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as at, data
        from changes where id > ? and id <= ? and topic = any (?::text[]) and agency_ids && ?::uuid[]
       order by id limit ?`,
-    [reader.changeCursor, until, `{${topics.join(',')}}`, `{${reader.agencyIds.join(',')}}`, limit],
+    [reader.changeCursor, until, arrayLiteral(topics), arrayLiteral(reader.agencyIds), limit],
   );
   if (!changes.length) return { ...EMPTY, passTo: until };
   const messages = changes.map((change) => {

@@ -3,6 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { ConflictError, NotFoundError, UnprocessableError } from '../../errors';
 import type { Caller } from '../../custody/directory/caller';
 import { recordDirectoryChange } from '../../custody/directory/directory-log';
+import { arrayLiteral } from '../../custody/sql';
 import type { Sealer } from '../sealed';
 import { checkDestination } from './destination';
 import type { WebhookEventType } from './messages';
@@ -76,7 +77,7 @@ export async function createSubscription(
   await em.transactional(async (tx) => {
     const agencies = await tx.execute<{ id: string; code: string }[]>(
       'select id, code from agencies where code = any (?::text[])',
-      [`{${input.agencyCodes.join(',')}}`],
+      [arrayLiteral(input.agencyCodes)],
     );
     const unknown = input.agencyCodes.filter((code) => !agencies.some((a) => a.code === code));
     if (unknown.length) throw new UnprocessableError(`agency ${unknown.join(', ')} does not exist`);
@@ -87,8 +88,8 @@ export async function createSubscription(
       [
         id,
         input.url,
-        `{${[...new Set(input.eventTypes)].join(',')}}`,
-        `{${agencies.map((a) => a.id).join(',')}}`,
+        arrayLiteral([...new Set(input.eventTypes)]),
+        arrayLiteral(agencies.map((a) => a.id)),
         sealer.seal(secret),
         actor.id,
       ],
