@@ -16,7 +16,14 @@ let ctx: TestContext;
 let world: World;
 // Thousands of requests a test: with another test file beside it on two cores, far longer than jest's default.
 jest.setTimeout(180_000);
-let routes: { method: 'get' | 'post' | 'put' | 'delete'; path: string; public: boolean; roles?: string[] }[];
+let routes: {
+  method: 'get' | 'post' | 'put' | 'delete';
+  path: string;
+  public: boolean;
+  roles?: string[];
+  /** The media types of the body it takes, when it takes one. */
+  takes: string[];
+}[];
 let itemCode: string;
 /**
  * Holds every role, so that hostile input gets past the role checks to the validation and the commands.
@@ -29,7 +36,10 @@ beforeAll(async () => {
   world = await buildWorld(ctx);
   [itemCode] = (await register(ctx, world)) as [string];
   const doc = (await request(ctx.app).get('/api/v1/openapi.json')).body as {
-    paths: Record<string, Record<string, { security?: unknown[]; 'x-roles'?: string[] }>>;
+    paths: Record<
+      string,
+      Record<string, { security?: unknown[]; 'x-roles'?: string[]; requestBody?: { content: Record<string, unknown> } }>
+    >;
   };
   routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
     Object.entries(methods).map(([method, op]) => ({
@@ -37,6 +47,7 @@ beforeAll(async () => {
       path,
       public: Array.isArray(op.security) && op.security.length === 0,
       roles: op['x-roles'],
+      takes: Object.keys(op.requestBody?.content ?? {}),
     })),
   );
 });
@@ -124,10 +135,11 @@ test("another agency's officer, clerk and approver are refused on every route of
   for (const route of foreign) {
     const name = `${route.method} ${route.path}`;
     const req = request(ctx.app)[route.method](concrete(route.path)).set('Authorization', stranger.auth);
-    const res =
-      route.path.endsWith('/attachments') && route.method === 'post'
-        ? await req.set('Content-Type', 'image/jpeg').send(Buffer.from('jpeg'))
-        : await req.send(bodies[name] ?? {});
+    // A route that takes a file (a photograph, a spreadsheet) is sent one of its own media type.
+    const file = route.takes.find((type) => type !== 'application/json');
+    const res = file
+      ? await req.set('Content-Type', file).send(Buffer.from('a file'))
+      : await req.send(bodies[name] ?? {});
     expect({ route: name, refused: [403, 404].includes(res.status) }).toEqual({ route: name, refused: true });
   }
   expect(await eventCount()).toBe(before);
@@ -330,8 +342,9 @@ describe('text that cannot be stored, or would print as something else', () => {
   test.each(UNSAFE)(
     '%s anywhere in a JSON body is refused with 400 naming the field, on every route that is sent one, and appends nothing',
     async (_name, escape) => {
+      // Every route that takes JSON: not those that take a file, nor the OAuth token endpoint's form.
       const withBody = routes.filter(
-        (r) => r.method !== 'get' && !(r.path.endsWith('/attachments') && r.method === 'post'),
+        (r) => r.method !== 'get' && (r.takes.length === 0 || r.takes.includes('application/json')),
       );
       expect(withBody.length).toBeGreaterThan(30);
       const before = await eventCount();
@@ -360,6 +373,14 @@ describe('text that cannot be stored, or would print as something else', () => {
       expect(await eventCount()).toBe(before);
     },
   );
+
+  test('in a form body (the OAuth token endpoint) is refused as in JSON, naming the field', async () => {
+    const res = await request(ctx.app)
+      .post('/api/v1/oauth/token')
+      .set('Content-Type', 'application/x-www-form-urlencoded')
+      .send('grant_type=client_credentials&client_id=a%00b&client_secret=x');
+    expect({ status: res.status, field: res.body.errors?.[0]?.field }).toEqual({ status: 400, field: 'client_id' });
+  });
 
   test('a case title with NUL, once a 500, is a 400 that names the title; a sign-in with NUL in the username too', async () => {
     const res = await request(ctx.app)

@@ -225,6 +225,10 @@ describe('a hostile file', () => {
     await refused('category,description', 'application/json', /this route takes text\/csv or/, 415);
   });
 
+  test('larger than the body’s limit is told the limit', async () => {
+    await refused(Buffer.alloc(21 * 2 ** 20, 0x41), 'text/csv', /larger than allowed \(20971520 bytes\)/, 413);
+  });
+
   test('that is a zip bomb is refused from its directory, before it is unpacked', async () => {
     const bomb = zipSync({ 'xl/worksheets/sheet1.xml': new Uint8Array(200 * 2 ** 20) }, { level: 9 });
     expect(bomb.length).toBeLessThan(2 ** 20);

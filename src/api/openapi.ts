@@ -71,6 +71,17 @@ export function openApiDocument(routes: AnyRouteSpec[], version: string) {
             },
           }
         : {}),
+      // A file sent as it is (a photograph, a spreadsheet), of one of these media types.
+      ...(route.rawBody
+        ? {
+            requestBody: {
+              required: true,
+              content: Object.fromEntries(
+                route.rawBody.types.map((type) => [type, { schema: { type: 'string', format: 'binary' } }]),
+              ),
+            },
+          }
+        : {}),
       responses,
     };
   }

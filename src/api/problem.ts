@@ -99,7 +99,9 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
   }
   const parserError = typeof err?.type === 'string' ? PARSER_ERRORS[err.type] : undefined;
   if (parserError) {
-    sendProblem(req, res, parserError.status, parserError.code, parserError.detail);
+    // The body parser says how much it allows: a client that sent too much is told the limit.
+    const limit = err.type === 'entity.too.large' && Number.isFinite(err.limit) ? ` (${err.limit} bytes)` : '';
+    sendProblem(req, res, parserError.status, parserError.code, `${parserError.detail}${limit}`);
     return;
   }
   if (err instanceof UniqueConstraintViolationException) {
