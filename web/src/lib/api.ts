@@ -62,8 +62,11 @@ export async function ok<T>(
   return answer.data as Exclude<T, undefined>;
 }
 
-/** For endpoints that answer with a file (PDFs): the bytes, or the problem. */
-export async function fetchBlob(path: string, init: RequestInit = {}): Promise<Blob> {
+/**
+ * A request outside the typed client (a file's bytes as the body, a streamed answer), sent as the client sends
+ * its own (the session's cookie, the CSRF token): the response when it succeeded, or its problem thrown.
+ */
+export async function fetchOk(path: string, init: RequestInit = {}): Promise<Response> {
   const headers = new Headers(init.headers);
   const token = csrfToken();
   if (init.method && !SAFE_METHODS.has(init.method) && token) headers.set('X-CSRF-Token', token);
@@ -73,9 +76,14 @@ export async function fetchBlob(path: string, init: RequestInit = {}): Promise<B
   } catch {
     throw await problemOf(undefined, undefined);
   }
-  if (response.ok) return response.blob();
+  if (response.ok) return response;
   if (response.status === 401) expiredListeners.forEach((listener) => listener());
   throw await problemOf(response, await response.json().catch(() => undefined));
+}
+
+/** For endpoints that answer with a file (PDFs): the bytes, or the problem. */
+export async function fetchBlob(path: string, init: RequestInit = {}): Promise<Blob> {
+  return (await fetchOk(path, init)).blob();
 }
 
 export { Problem };

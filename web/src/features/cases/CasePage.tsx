@@ -1,4 +1,4 @@
-import { ArrowLeftOutlined, AuditOutlined, PlusOutlined, PrinterOutlined } from '@ant-design/icons';
+import { ArrowLeftOutlined, AuditOutlined, FileExcelOutlined, PlusOutlined, PrinterOutlined } from '@ant-design/icons';
 import { Button, Descriptions, Flex, Skeleton, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -10,12 +10,15 @@ import { PrintLabelsDialog, type LabelTarget } from '../labels';
 import { RequestDialog } from '../requests';
 import { useCase, useCaseItemPages } from './api';
 import { CaseItemsTable } from './CaseItemsTable';
+import { ImportItemsDialog } from './ImportItemsDialog';
+import { importWords } from './import.words';
 import { words } from './words';
 
 /** A case: its particulars, its items (as many as it has), and what the caller may do with them. */
 export default function CasePage() {
   const { id = '' } = useParams();
   const w = useWords(words);
+  const wi = useWords(importWords);
   const { lang } = useLang();
   const { data: me } = useMe();
   const navigate = useNavigate();
@@ -25,6 +28,7 @@ export default function CasePage() {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [printing, setPrinting] = useState<LabelTarget>();
   const [requesting, setRequesting] = useState(false);
+  const [importing, setImporting] = useState(false);
 
   const back = (
     <Link to="/cases">
@@ -88,6 +92,11 @@ export default function CasePage() {
               {w.registerItems}
             </Button>
           )}
+          {canRegister && (
+            <Button icon={<FileExcelOutlined />} onClick={() => setImporting(true)}>
+              {wi.action}
+            </Button>
+          )}
           {canRequest && (
             <Button icon={<AuditOutlined />} disabled={selected.size === 0} onClick={() => setRequesting(true)}>
               {w.requestSelected(selected.size)}
@@ -111,6 +120,7 @@ export default function CasePage() {
       </Flex>
       <CaseItemsTable caseId={theCase.id} selected={selected} onSelect={setSelected} />
       <RequestDialog codes={[...selected]} open={requesting} onClose={() => setRequesting(false)} />
+      {canRegister && <ImportItemsDialog caseId={theCase.id} open={importing} onClose={() => setImporting(false)} />}
       {printing && <PrintLabelsDialog open target={printing} onClose={() => setPrinting(undefined)} />}
     </Flex>
   );
