@@ -75,6 +75,7 @@ describe('an import of items', () => {
   });
 
   test('from CSV with English headers, saved in GB18030 as Excel in Chinese saves it', async () => {
+    // The reports' old name of documents, still read.
     const text = csv([EN, ['文书资料', '询问笔录', '1', '份', '', '2026-11-04 14:00', '王某']]);
     const res = await send(Buffer.from(new TextEncoder().encode(text)), 'text/csv');
     expect(res.status).toBe(201);

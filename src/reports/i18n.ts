@@ -11,7 +11,7 @@ const CATEGORY_NAMES: Record<Category, [zh: string, en: string]> = {
   valuables: ['贵重物品', 'Valuables'],
   electronics: ['电子设备', 'Electronics'],
   vehicle: ['车辆', 'Vehicle'],
-  document: ['文书资料', 'Document'],
+  document: ['文件资料', 'Document'],
   biological: ['生物样本', 'Biological sample'],
   hazardous: ['危险品', 'Hazardous'],
   other: ['其他', 'Other'],

@@ -49,12 +49,16 @@ const byHeader = new Map(
 );
 export const columnOf = (header: string): Column | undefined => byHeader.get(header.replace(/\s+/g, '').toLowerCase());
 
-/** A category by its code or its name in either language. */
-const categories = new Map<string, Category>(
-  CATEGORIES.flatMap((c) =>
+/** Other names a sheet may use: the reports' name of documents until 2026-12. */
+const ALSO: [string, Category][] = [['文书资料', 'document']];
+
+/** A category by its code, its name in either language, or a name it had. */
+const categories = new Map<string, Category>([
+  ...CATEGORIES.flatMap((c) =>
     [c, categoryName(c, 'zh'), categoryName(c, 'en')].map((n) => [n.toLowerCase(), c] as const),
   ),
-);
+  ...ALSO,
+]);
 export const categoryOf = (text: string): Category | undefined => categories.get(text.trim().toLowerCase());
 
 export const header = (column: Column, lang: Lang) => (lang === 'zh' ? column.zh : column.en);
