@@ -62,6 +62,8 @@ test('an administrator lands on the users, reaches every administration page fro
     ['机构', 'agencies'],
     ['库位', 'locations'],
     ['设备', 'devices'],
+    ['接入系统', 'clients'],
+    ['事件推送', 'webhooks'],
     ['账本密钥', 'keys'],
     ['目录日志', 'log'],
   ] as const) {

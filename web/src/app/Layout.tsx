@@ -75,6 +75,8 @@ const MENU: MenuEntry[] = [
       { path: '/admin/agencies', word: 'adminAgencies', icon: null, roles: ['admin'] },
       { path: '/admin/locations', word: 'adminLocations', icon: null, roles: ['admin'] },
       { path: '/admin/devices', word: 'adminDevices', icon: null, roles: ['admin'] },
+      { path: '/admin/clients', word: 'adminClients', icon: null, roles: ['admin'] },
+      { path: '/admin/webhooks', word: 'adminWebhooks', icon: null, roles: ['admin'] },
       { path: '/admin/keys', word: 'adminKeys', icon: null, roles: ['admin'] },
       { path: '/admin/log', word: 'adminLog', icon: null, roles: ['admin', 'inspector'] },
     ],

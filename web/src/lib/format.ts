@@ -9,12 +9,16 @@ export { formatItemCode };
 // language, and English must never show Chinese month names in between.
 const locale = (lang: Lang) => (lang === 'zh' ? 'zh-cn' : 'en');
 
-/** A time from the server (UTC) in the browser's own time zone. */
-export function formatTime(iso: string | null | undefined, lang: Lang): string {
+/**
+ * A time from the server (UTC) in the browser's own time zone; to the second for what happens seconds apart
+ * (a webhook's retries).
+ */
+export function formatTime(iso: string | null | undefined, lang: Lang, { seconds = false } = {}): string {
   if (!iso) return '';
+  const time = seconds ? 'HH:mm:ss' : 'HH:mm';
   return dayjs(iso)
     .locale(locale(lang))
-    .format(lang === 'zh' ? 'YYYY年M月D日 HH:mm' : 'D MMM YYYY HH:mm');
+    .format(lang === 'zh' ? `YYYY年M月D日 ${time}` : `D MMM YYYY ${time}`);
 }
 
 export function formatDate(iso: string | null | undefined, lang: Lang): string {

@@ -71,6 +71,7 @@ export const common = defineWords(
     alert_occupancy_changed: '柜内物品异动',
     alert_unlock_refused: '开锁指令被拒',
     alert_ledger_verification_failed: '账本验证未通过',
+    alert_webhook_paused: '事件推送已暂停',
   },
   {
     appName: 'Custody',
@@ -136,6 +137,7 @@ export const common = defineWords(
     alert_occupancy_changed: 'Compartment changed',
     alert_unlock_refused: 'Unlock refused',
     alert_ledger_verification_failed: 'Ledger verification failed',
+    alert_webhook_paused: 'Webhook paused',
   },
 );
 

@@ -18,12 +18,17 @@ interface Entry {
   seq: string;
   action: string;
   actor: { id: string; username: string } | null;
-  subject: { kind: 'user' | 'agency' | 'location' | 'device'; id: string };
+  subject: { kind: 'user' | 'agency' | 'location' | 'device' | 'webhook'; id: string };
   change: Record<string, unknown>;
   recordedAt: string;
 }
 
 const shown = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
+
+// An API client is a user of kind `client` (src/custody/directory/clients.ts): its entries name it as a user
+// subject, and only its own actions tell it from a person, whom GET /users/{id} reads.
+const isClient = (e: Entry) => e.action.startsWith('client.');
+const kindOf = (e: Entry) => (isClient(e) ? 'client' : e.subject.kind);
 
 /** What changed, a field a line: `field: from → to`, or the value a creation recorded. */
 function Change({ change }: { change: Record<string, unknown> }) {
@@ -46,19 +51,33 @@ function Change({ change }: { change: Record<string, unknown> }) {
 }
 
 /**
- * The names of the subjects on a page, by id: agencies and locations from their lists, devices from theirs
- * (administrators only), users one by one. A subject not found is shown by what its entry says, or its id.
+ * The names of the subjects on a page, by id: agencies and locations from their lists, devices, API clients
+ * and webhook subscriptions from theirs (administrators only), users one by one. A subject not found there (a
+ * deleted subscription, a client to an inspector) is named by what an entry about it says, or by its id.
  */
 function useSubjectNames(entries: Entry[]): Map<string, string> {
   const me = useMe().data;
+  const isAdmin = hasRole(me, 'admin');
   const agencies = useAgencies();
   const locations = useLocations();
   const devices = useQuery({
     queryKey: ['devices'],
     queryFn: () => ok(api.GET('/devices', { params: { query: { limit: 200, offset: 0 } } })),
-    enabled: hasRole(me, 'admin'),
+    enabled: isAdmin,
   });
-  const userIds = [...new Set(entries.filter((e) => e.subject.kind === 'user').map((e) => e.subject.id))];
+  const clients = useQuery({
+    queryKey: ['clients', 'names'],
+    queryFn: () => ok(api.GET('/clients', { params: { query: { limit: 200, offset: 0 } } })),
+    enabled: isAdmin,
+  });
+  const webhooks = useQuery({
+    queryKey: ['webhooks', 'names'],
+    queryFn: () => ok(api.GET('/webhooks', { params: { query: { limit: 200, offset: 0 } } })),
+    enabled: isAdmin,
+  });
+  const userIds = [
+    ...new Set(entries.filter((e) => e.subject.kind === 'user' && !isClient(e)).map((e) => e.subject.id)),
+  ];
   const users = useQueries({
     queries: userIds.map((id) => ({
       queryKey: ['users', id],
@@ -66,10 +85,19 @@ function useSubjectNames(entries: Entry[]): Map<string, string> {
       staleTime: 60_000,
     })),
   });
+  const told = entries.flatMap((e) => {
+    const name = e.change.name ?? e.change.url;
+    return typeof name === 'string' && (isClient(e) || e.subject.kind === 'webhook')
+      ? [[e.subject.id, name] as const]
+      : [];
+  });
   return new Map([
+    ...told,
     ...(agencies.data?.items.map((g) => [g.id, g.code] as const) ?? []),
     ...(locations.data?.map((l) => [l.id, l.code] as const) ?? []),
     ...(devices.data?.items.map((d) => [d.id, d.code] as const) ?? []),
+    ...(clients.data?.items.map((client) => [client.id, client.name] as const) ?? []),
+    ...(webhooks.data?.items.map((h) => [h.id, h.url] as const) ?? []),
     ...users.flatMap((u) => (u.data ? [[u.data.id, u.data.username] as const] : [])),
   ]);
 }
@@ -174,7 +202,7 @@ export default function DirectoryLogPage() {
               width: 200,
               render: (_, e) => (
                 <Link to={`/admin/log?subject=${e.subject.id}`}>
-                  {w[`kind_${e.subject.kind}`]} {nameOf(e)}
+                  {w[`kind_${kindOf(e)}`]} {nameOf(e)}
                 </Link>
               ),
             },

@@ -14,6 +14,16 @@ export type NewDevice = BodyOf<'postDevices'>;
 export type DeviceWithPassword = Answer<'postDevices', 201>;
 export type AgencyKind = BodyOf<'postAgencies'>['kind'];
 export type LogEntry = Answer<'getDirectoryLog'>['items'][number];
+export type Client = Answer<'getClients'>['items'][number];
+export type NewClient = BodyOf<'postClients'>;
+/** A client with its secret: the answer of a creation or a new secret, the only time it is seen. */
+export type ClientWithSecret = Answer<'postClients', 201>;
+export type Webhook = Answer<'getWebhooks'>['items'][number];
+export type NewWebhook = BodyOf<'postWebhooks'>;
+export type WebhookEventType = NewWebhook['eventTypes'][number];
+/** A subscription with its signing secret, shown this once. */
+export type WebhookWithSecret = Answer<'postWebhooks', 201>;
+export type Attempt = Answer<'getWebhooksIdAttempts'>['items'][number];
 
 // After a change, the lists it shows in are read again (the directory log with them).
 function useChange<Input, Output>(keys: QueryKey[], run: (input: Input) => Promise<Output>) {
@@ -121,6 +131,58 @@ export const useRotateDevicePassword = () =>
   useChange([devicesKey], (id: string) => ok(api.POST('/devices/{id}/rotate-password', { params: { path: { id } } })));
 export const useDisableDevice = () =>
   useChange([devicesKey], (id: string) => ok(api.POST('/devices/{id}/disable', { params: { path: { id } } })));
+
+export function useClients(active: 'true' | 'false' | undefined, limit: number, offset: number) {
+  return useQuery({
+    queryKey: ['clients', active, limit, offset],
+    queryFn: () => ok(api.GET('/clients', { params: { query: { ...(active ? { active } : {}), limit, offset } } })),
+    placeholderData: keepPreviousData,
+  });
+}
+
+const clientsKey = ['clients'];
+export const useCreateClient = () => useChange([clientsKey], (body: NewClient) => ok(api.POST('/clients', { body })));
+export const useChangeClientSecret = () =>
+  useChange([clientsKey], (id: string) => ok(api.POST('/clients/{id}/secret', { params: { path: { id } } })));
+export const useRevokeClient = () =>
+  useChange([clientsKey], (id: string) => ok(api.POST('/clients/{id}/revoke', { params: { path: { id } } })));
+
+// Deliveries move a subscription's cursors and failures without any change on the stream (web/src/lib/live.ts):
+// while its page is open, the list and the attempts are read again every few seconds.
+const DELIVERY_POLL_MS = 5000;
+
+export function useWebhooks(limit: number, offset: number) {
+  return useQuery({
+    queryKey: ['webhooks', limit, offset],
+    queryFn: () => ok(api.GET('/webhooks', { params: { query: { limit, offset } } })),
+    placeholderData: keepPreviousData,
+    refetchInterval: DELIVERY_POLL_MS,
+  });
+}
+
+export function useWebhookAttempts(id: string | undefined, limit: number, offset: number) {
+  return useQuery({
+    queryKey: ['webhooks', id, 'attempts', limit, offset],
+    queryFn: () => ok(api.GET('/webhooks/{id}/attempts', { params: { path: { id: id! }, query: { limit, offset } } })),
+    enabled: !!id,
+    placeholderData: keepPreviousData,
+    refetchInterval: DELIVERY_POLL_MS,
+  });
+}
+
+const webhooksKey = ['webhooks'];
+export const useCreateWebhook = () =>
+  useChange([webhooksKey], (body: NewWebhook) => ok(api.POST('/webhooks', { body })));
+export const usePauseWebhook = () =>
+  useChange([webhooksKey], (id: string) => ok(api.POST('/webhooks/{id}/pause', { params: { path: { id } } })));
+export const useResumeWebhook = () =>
+  useChange([webhooksKey], (id: string) => ok(api.POST('/webhooks/{id}/resume', { params: { path: { id } } })));
+export const useReplayWebhook = () =>
+  useChange([webhooksKey], ({ id, fromIndex }: { id: string; fromIndex: number }) =>
+    ok(api.POST('/webhooks/{id}/replay', { params: { path: { id } }, body: { fromIndex } })),
+  );
+export const useDeleteWebhook = () =>
+  useChange([webhooksKey], (id: string) => ok(api.DELETE('/webhooks/{id}', { params: { path: { id } } })));
 
 /** A page of the directory log, newest first (page 1 holds the latest entries; the log answers oldest first). */
 export function useDirectoryLog(subjectId: string | undefined, page: number, size: number) {

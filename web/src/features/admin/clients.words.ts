@@ -1,0 +1,71 @@
+import { defineWords } from '../../lib/i18n';
+
+export const words = defineWords(
+  {
+    title: '接入系统',
+    subtitle:
+      '其他系统（公安办案系统、省级平台等）以自己的凭据调用接口：OAuth 2.0 客户端凭据模式，按所属机构和角色授权，所做的操作都记在它的名下',
+    create: '新建接入系统',
+    name: '系统名称',
+    nameHint: '如“东城分局办案系统”；历史记录中以此名称显示操作人',
+    agency: '所属机构',
+    roles: '角色',
+    rolesHint: '接入系统不能拥有管理员角色',
+    rolesRequired: '请至少选择一个角色',
+    clientId: '客户端 ID（client_id）',
+    clientSecret: '客户端密钥（client_secret）',
+    tokenUrl: '获取令牌地址',
+    grant: '授权方式',
+    created: (name: string) => `${name} 已创建`,
+    createdHint:
+      '请立即把客户端 ID 和密钥配置到该系统：它以 HTTP Basic 认证向获取令牌地址提交 grant_type=client_credentials。服务器只保存密钥的哈希，以后无法再查看。',
+    state: '状态',
+    active: '在用',
+    revoked: '已吊销',
+    createdAt: '创建时间',
+    newSecret: '更换密钥',
+    newSecretConfirm: (name: string) => `为 ${name} 生成新密钥？旧密钥和用它取得的令牌立即失效。`,
+    secretChanged: (name: string) => `${name} 的新密钥`,
+    secretChangedHint: '请立即把新密钥配置到该系统。旧密钥和用它取得的令牌已失效；服务器只保存新密钥的哈希。',
+    revoke: '吊销',
+    revokeConfirm: (name: string) => `吊销 ${name}？它的令牌立即失效，之后不能再取得令牌。此操作不能撤销。`,
+    filterState: '按状态筛选',
+    count: (n: number) => `共 ${n} 个接入系统`,
+    none: '还没有接入系统',
+  },
+  {
+    title: 'API clients',
+    subtitle:
+      "Other systems (the police case system, a provincial platform) call the API with credentials of their own: OAuth 2.0 client credentials, with an agency's and roles' rights, and what they do is recorded in their name",
+    create: 'New API client',
+    name: "System's name",
+    nameHint: 'E.g. "East district case system"; histories name it as who acted',
+    agency: 'Agency',
+    roles: 'Roles',
+    rolesHint: 'A system cannot be an administrator',
+    rolesRequired: 'Choose at least one role',
+    clientId: 'Client id (client_id)',
+    clientSecret: 'Client secret (client_secret)',
+    tokenUrl: 'Token endpoint',
+    grant: 'Grant',
+    created: (name: string) => `${name} is created`,
+    createdHint:
+      'Set the client id and secret on the system now: it posts grant_type=client_credentials to the token endpoint with HTTP Basic authentication. The server keeps only a hash of the secret and cannot show it again.',
+    state: 'State',
+    active: 'Active',
+    revoked: 'Revoked',
+    createdAt: 'Created',
+    newSecret: 'New secret',
+    newSecretConfirm: (name: string) =>
+      `Give ${name} a new secret? The old one, and every token obtained with it, stops working at once.`,
+    secretChanged: (name: string) => `The new secret of ${name}`,
+    secretChangedHint:
+      'Set the new secret on the system now. The old one and its tokens are refused from now on; the server keeps only a hash of the new one.',
+    revoke: 'Revoke',
+    revokeConfirm: (name: string) =>
+      `Revoke ${name}? Its tokens are refused at once and it obtains no more. This cannot be undone.`,
+    filterState: 'Filter by state',
+    count: (n: number) => (n === 1 ? '1 API client' : `${n} API clients`),
+    none: 'No API client yet',
+  },
+);
