@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import ExcelJS from 'exceljs';
+import { unzipSync } from 'fflate';
 import type { Locator, Page } from 'playwright-core';
 import { as } from '../world';
 import { PHONE, button, expectAccessible, screenshot } from './browser';
@@ -110,6 +111,12 @@ test('an officer downloads the template, sees a bad row named by row and column,
   await page.getByTestId('case-item-row').nth(2).waitFor();
   expect(await page.getByTestId('case-item-row').nth(2).innerText()).toContain('账本一本');
   await page.getByText('共 3 件财物').waitFor();
+  // Their dossier, for the court: a zip whose manifest names every item's history, proof and events.
+  const dossier = await download(page, page.getByRole('link', { name: /下载卷宗/ }));
+  expect(dossier.name).toBe(`dossier-${caseId}.zip`);
+  const files = Object.keys(unzipSync(new Uint8Array(dossier.bytes)));
+  for (const { code } of listed.body.items as { code: string }[])
+    expect(files).toEqual(expect.arrayContaining([`items/${code}/history.pdf`, `items/${code}/proof.json`]));
 });
 
 test('in English, the dialog speaks English, downloads the English template and lists problems; at a phone width too', async () => {

@@ -1,4 +1,11 @@
-import { ArrowLeftOutlined, AuditOutlined, FileExcelOutlined, PlusOutlined, PrinterOutlined } from '@ant-design/icons';
+import {
+  ArrowLeftOutlined,
+  AuditOutlined,
+  FileExcelOutlined,
+  FileZipOutlined,
+  PlusOutlined,
+  PrinterOutlined,
+} from '@ant-design/icons';
 import { Button, Descriptions, Flex, Skeleton, Space, Tag, Typography } from 'antd';
 import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
@@ -116,6 +123,16 @@ export default function CasePage() {
               </Button>
             </>
           )}
+          {/* Everyone who reads the case: the server puts in the items the caller may see (a plain link: the
+              session's cookie goes with it). */}
+          <Button
+            icon={<FileZipOutlined />}
+            disabled={!total}
+            href={`/api/v1/cases/${theCase.id}/dossier.zip?lang=${lang}`}
+            download
+          >
+            {w.dossier}
+          </Button>
         </Space>
       </Flex>
       <CaseItemsTable caseId={theCase.id} selected={selected} onSelect={setSelected} />
