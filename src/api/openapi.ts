@@ -50,8 +50,9 @@ export function openApiDocument(routes: AnyRouteSpec[], version: string) {
       parameters: [
         ...parameters(route.params, 'path'),
         ...parameters(route.query, 'query'),
-        // Every state-changing route takes an Idempotency-Key (route.ts adds the middleware to all of them).
-        ...(route.method !== 'get' && route.access !== 'public'
+        // The state-changing routes that keep answers under an Idempotency-Key (route.ts adds the middleware
+        // to all but those whose body or answer holds a secret).
+        ...(route.method !== 'get' && route.access !== 'public' && !route.withoutIdempotencyKey
           ? [
               {
                 name: 'Idempotency-Key',

@@ -1937,10 +1937,7 @@ export interface operations {
     postAuthPassword: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description a retry with the same key gets the first answer and changes nothing */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -3064,10 +3061,7 @@ export interface operations {
     postUsersIdPassword: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description a retry with the same key gets the first answer and changes nothing */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path: {
                 id: string;
             };
@@ -3238,10 +3232,7 @@ export interface operations {
     postClients: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description a retry with the same key gets the first answer and changes nothing */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -3406,10 +3397,7 @@ export interface operations {
     postClientsIdSecret: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description a retry with the same key gets the first answer and changes nothing */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path: {
                 id: string;
             };
@@ -3718,10 +3706,7 @@ export interface operations {
     postWebhooks: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description a retry with the same key gets the first answer and changes nothing */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path?: never;
             cookie?: never;
         };
@@ -10189,10 +10174,7 @@ export interface operations {
     postDevicesIdOperatorSession: {
         parameters: {
             query?: never;
-            header?: {
-                /** @description a retry with the same key gets the first answer and changes nothing */
-                "Idempotency-Key"?: string;
-            };
+            header?: never;
             path: {
                 id: string;
             };
