@@ -1,11 +1,11 @@
 import type { ErrorRequestHandler, Request, Response } from 'express';
 import {
-  DriverException,
   ForeignKeyConstraintViolationException,
   NotFoundError as OrmNotFoundError,
   UniqueConstraintViolationException,
 } from '@mikro-orm/core';
 import { AppError, TooManyRequestsError } from '../errors';
+import { databaseUnavailable } from '../database-errors';
 
 /** Problem types are stable URNs; the README lists them. */
 export const problemType = (code: string) => `urn:custody:problem:${code}`;
@@ -66,24 +66,6 @@ const PARSER_ERRORS: Record<string, { status: number; code: string; detail: stri
   'request.aborted': { status: 400, code: 'request-aborted', detail: 'the request was aborted by the client' },
 };
 
-// No connection could be had (refused, none of DATABASE_URL's hosts accepting writes while a standby is
-// promoted, the pool waiting in vain): nothing of the request reached the database.
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ETIMEDOUT', '08001', '57P03']);
-const UNREACHABLE = /Knex: Timeout acquiring a connection/i;
-// The connection was lost under a statement (the server shut down or died): a COMMIT may have gone through.
-// knex reports a transaction whose connection died under it as "Transaction query already complete".
-const LOST_CODES = new Set(['ECONNRESET', 'EPIPE', '57P01', '57P02', '08006']);
-const LOST = /Connection terminated|Connection ended unexpectedly|not queryable|Transaction query already complete/i;
-
-function databaseUnavailable(err: unknown): 'unreachable' | 'lost' | null {
-  const e = err as { code?: string; message?: string };
-  const code = String(e?.code);
-  const message = e instanceof Error ? e.message : '';
-  if (UNREACHABLE_CODES.has(code) || UNREACHABLE.test(message)) return 'unreachable';
-  if (LOST_CODES.has(code) || LOST.test(message)) return 'lost';
-  return null;
-}
-
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
@@ -116,8 +98,7 @@ export const problemHandler: ErrorRequestHandler = (err, req, res, _next) => {
     sendProblem(req, res, 404, 'not-found', 'no such record');
     return;
   }
-  const unavailable =
-    databaseUnavailable(err) ?? (err instanceof DriverException ? databaseUnavailable(err.cause) : null);
+  const unavailable = databaseUnavailable(err);
   if (unavailable) {
     req.log.warn({ err: { message: err.message, code: err.code } }, 'database unavailable');
     res.setHeader('Retry-After', '5');

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Logger } from 'pino';
 import { pooledSql, type Sql } from '../../custody/sql';
+import { databaseUnavailable } from '../../database-errors';
 import type { Sealer } from '../sealed';
 import { guardedLookup, isInternalAddress } from './destination';
 import { nextMessages, type Message } from './messages';
@@ -108,7 +109,12 @@ export class WebhookDeliverer {
       return;
     }
     this.running = this.deliverDue()
-      .catch((err: unknown) => this.logger.error({ err }, 'webhook delivery failed'))
+      .catch((err: unknown) =>
+        // While the database is away nothing can be delivered nor lost: the next round tries again.
+        databaseUnavailable(err)
+          ? this.logger.warn({ err: { message: (err as Error).message } }, 'webhook delivery waits for the database')
+          : this.logger.error({ err }, 'webhook delivery failed'),
+      )
       .finally(() => {
         this.running = null;
         if (this.again) {
